@@ -1,0 +1,65 @@
+//! Use cases of yunwei. Each public use case checks permissions, runs in one transaction and
+//! writes its audit entry inside that transaction, so nothing is half-written and every change is
+//! on the trail.
+
+pub mod audit;
+pub mod clock;
+pub mod demo;
+pub mod error;
+pub mod identity;
+pub mod project;
+
+use std::sync::Arc;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::AppError;
+pub use identity::Actor;
+use yunwei_store::Db;
+
+/// Settings of the app layer (sessions and login throttling).
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// Idle lifetime of a session, in minutes.
+    pub session_idle_minutes: i64,
+    /// Failed logins for one username within `throttle_window_minutes` that lock it.
+    pub max_failed_logins: i64,
+    /// Window in which failures are counted, in minutes.
+    pub throttle_window_minutes: i64,
+    /// How long a locked username stays locked, in minutes.
+    pub lockout_minutes: i64,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            session_idle_minutes: 12 * 60,
+            max_failed_logins: 5,
+            throttle_window_minutes: 15,
+            lockout_minutes: 15,
+        }
+    }
+}
+
+/// The application: database, clock and settings. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    /// The database.
+    pub db: Db,
+    /// Where "now" comes from (a manual clock in tests).
+    pub clock: Arc<dyn Clock>,
+    /// Session and login settings.
+    pub auth: AuthSettings,
+}
+
+impl App {
+    /// Builds the app over an open, migrated database.
+    pub fn new(db: Db, clock: Arc<dyn Clock>, auth: AuthSettings) -> Self {
+        Self { db, clock, auth }
+    }
+
+    /// The current instant, truncated to microseconds (PostgreSQL's precision) so that what is
+    /// hashed into the audit chain is exactly what is stored.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        clock::truncate_micros(self.clock.now())
+    }
+}

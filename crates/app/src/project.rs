@@ -1,0 +1,233 @@
+//! Projects (service contracts) and their members. Every project-scoped use case starts with
+//! [`authorize`]: a project the caller is not a member of is "not found", never "forbidden".
+
+use serde_json::json;
+use yunwei_domain::ValidationErrors;
+use yunwei_domain::audit::diff_summary;
+use yunwei_domain::identity::{OrgKind, Permission, ProjectCode, Role, RoleSet};
+use yunwei_store::identity as ids;
+use yunwei_store::project::{self as store, NewProject, ProjectRow, ProjectUpdate};
+
+use crate::audit::{Change, record};
+use crate::identity::{Actor, ensure_organization, parse_roles};
+use crate::{App, AppError};
+
+/// A project the caller may access, with the roles they hold there.
+#[derive(Debug, Clone)]
+pub struct ProjectAccess {
+    /// The project.
+    pub project: ProjectRow,
+    /// The caller's roles in it.
+    pub roles: RoleSet,
+}
+
+fn not_found(code: &str) -> AppError {
+    AppError::NotFound(format!("项目 {code} 不存在"))
+}
+
+/// Loads the project `code` for `actor` and checks `permission`: 404 when it does not exist or
+/// the caller holds no role there, 403 when the roles held do not grant `permission`.
+pub async fn authorize(app: &App, actor: &Actor, code: &str, permission: Permission) -> Result<ProjectAccess, AppError> {
+    let p = store::by_code(&app.db, code).await?.ok_or_else(|| not_found(code))?;
+    let roles = RoleSet(parse_roles(&ids::roles_in_project(&app.db, p.id, actor.user_id).await?));
+    if roles.is_empty() {
+        return Err(not_found(code));
+    }
+    if !roles.grants(permission) {
+        return Err(AppError::Forbidden("当前角色无权执行此操作".into()));
+    }
+    Ok(ProjectAccess { project: p, roles })
+}
+
+/// The projects the caller is a member of, with their roles.
+pub async fn list_mine(app: &App, actor: &Actor) -> Result<Vec<ProjectAccess>, AppError> {
+    let rows = store::list_for_user(&app.db, actor.user_id).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for p in rows {
+        let roles = RoleSet(parse_roles(&ids::roles_in_project(&app.db, p.id, actor.user_id).await?));
+        out.push(ProjectAccess { project: p, roles });
+    }
+    Ok(out)
+}
+
+/// Input for a new project.
+pub struct NewProjectInput<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub hospital: Option<&'a str>,
+    pub vendor: Option<&'a str>,
+    pub timezone: Option<&'a str>,
+}
+
+fn check_timezone(tz: &str, errs: &mut ValidationErrors) {
+    // Full IANA validation arrives with the calendar engine; reject the obviously wrong here.
+    let ok = !tz.is_empty()
+        && tz.len() <= 64
+        && tz.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+'));
+    if !ok {
+        errs.push("timezone", "时区须为 IANA 名称，例如 Asia/Shanghai");
+    }
+}
+
+/// Creates a project (installation administrators, or the CLI with `actor = None`).
+pub async fn create(app: &App, actor: Option<&Actor>, input: NewProjectInput<'_>) -> Result<ProjectRow, AppError> {
+    if let Some(a) = actor
+        && !a.is_admin
+    {
+        return Err(AppError::Forbidden("只有系统管理员可以创建项目".into()));
+    }
+    let mut errs = ValidationErrors::default();
+    let code = ProjectCode::parse(input.code, "code").map_err(|e| errs.0.extend(e.0)).ok();
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        errs.push("name", "项目名称不能为空且不超过 100 个字符");
+    }
+    let tz = input.timezone.unwrap_or("Asia/Shanghai");
+    check_timezone(tz, &mut errs);
+    errs.into_result()?;
+    let Some(code) = code else { return Err(AppError::Internal("unreachable".into())) };
+    let hospital_org_id = match input.hospital {
+        Some(h) => Some(ensure_organization(app, actor, OrgKind::Hospital, h).await?),
+        None => None,
+    };
+    let vendor_org_id = match input.vendor {
+        Some(v) => Some(ensure_organization(app, actor, OrgKind::Vendor, v).await?),
+        None => None,
+    };
+    let now = app.now();
+    let mut tx = app.db.begin().await?;
+    if store::by_code_tx(&mut tx, code.as_str()).await?.is_some() {
+        return Err(AppError::Conflict { field: "code".into(), reason: "项目代码已存在".into() });
+    }
+    let id = store::insert(&mut tx, &NewProject {
+        code: code.as_str(),
+        name,
+        hospital_org_id,
+        vendor_org_id,
+        timezone: tz,
+        now,
+    })
+    .await?;
+    record(&mut tx, actor, now, Change {
+        project_id: Some(id),
+        entity: "project",
+        entity_id: id.to_string(),
+        action: "create",
+        summary: json!({ "after": { "code": code.as_str(), "name": name, "timezone": tz } }),
+    })
+    .await?;
+    let row = store::by_code_tx(&mut tx, code.as_str()).await?.ok_or_else(|| not_found(code.as_str()))?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// Changes to a project; `None` keeps the current value.
+#[derive(Debug, Default)]
+pub struct ProjectPatch {
+    pub name: Option<String>,
+    pub timezone: Option<String>,
+    pub active: Option<bool>,
+}
+
+/// Updates a project if it is still at `expected_version` (optimistic concurrency: a stale
+/// version is refused with [`AppError::Stale`] and nothing is written).
+pub async fn update(
+    app: &App,
+    actor: &Actor,
+    code: &str,
+    expected_version: Option<i64>,
+    patch: ProjectPatch,
+) -> Result<ProjectRow, AppError> {
+    let access = authorize(app, actor, code, Permission::ProjectUpdate).await?;
+    let Some(expected) = expected_version else { return Err(AppError::PreconditionRequired) };
+    let cur = access.project;
+    let mut errs = ValidationErrors::default();
+    let name = patch.name.as_deref().map(str::trim).unwrap_or(&cur.name).to_owned();
+    if name.is_empty() || name.chars().count() > 100 {
+        errs.push("name", "项目名称不能为空且不超过 100 个字符");
+    }
+    let tz = patch.timezone.clone().unwrap_or_else(|| cur.timezone.clone());
+    check_timezone(&tz, &mut errs);
+    errs.into_result()?;
+    let active = patch.active.unwrap_or(cur.active);
+    let now = app.now();
+    let mut tx = app.db.begin().await?;
+    let updated = store::update_if_version(&mut tx, cur.id, expected, &ProjectUpdate {
+        name: &name,
+        timezone: &tz,
+        active,
+        now,
+    })
+    .await?;
+    if !updated {
+        let current = store::by_code_tx(&mut tx, code).await?.map(|p| p.version).unwrap_or_default();
+        return Err(AppError::Stale { current });
+    }
+    let before = json!({ "name": cur.name, "timezone": cur.timezone, "active": cur.active });
+    let after = json!({ "name": name, "timezone": tz, "active": active });
+    record(&mut tx, Some(actor), now, Change {
+        project_id: Some(cur.id),
+        entity: "project",
+        entity_id: cur.id.to_string(),
+        action: "update",
+        summary: diff_summary(&before, &after),
+    })
+    .await?;
+    let row = store::by_code_tx(&mut tx, code).await?.ok_or_else(|| not_found(code))?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// Members of a project.
+pub async fn members(app: &App, actor: &Actor, code: &str) -> Result<Vec<ids::MemberRow>, AppError> {
+    let access = authorize(app, actor, code, Permission::MembersRead).await?;
+    Ok(ids::list_members(&app.db, access.project.id).await?)
+}
+
+/// Grants `role` in project `code` to `username`. `actor = None` is the CLI (the system); an
+/// actor needs [`Permission::MembersManage`] in the project.
+pub async fn grant(app: &App, actor: Option<&Actor>, code: &str, username: &str, role: &str) -> Result<bool, AppError> {
+    change_membership(app, actor, code, username, role, true).await
+}
+
+/// Revokes `role` in project `code` from `username`.
+pub async fn revoke(app: &App, actor: Option<&Actor>, code: &str, username: &str, role: &str) -> Result<bool, AppError> {
+    change_membership(app, actor, code, username, role, false).await
+}
+
+async fn change_membership(
+    app: &App,
+    actor: Option<&Actor>,
+    code: &str,
+    username: &str,
+    role: &str,
+    grant: bool,
+) -> Result<bool, AppError> {
+    let role: Role = role.parse()?;
+    let project = match actor {
+        Some(a) => authorize(app, a, code, Permission::MembersManage).await?.project,
+        None => store::by_code(&app.db, code).await?.ok_or_else(|| not_found(code))?,
+    };
+    let now = app.now();
+    let mut tx = app.db.begin().await?;
+    let user = ids::user_by_username_tx(&mut tx, &username.trim().to_ascii_lowercase())
+        .await?
+        .ok_or_else(|| ValidationErrors::single("username", format!("用户 {username} 不存在")))?;
+    let changed = if grant {
+        ids::grant_role(&mut tx, project.id, user.id, role.code(), now).await?
+    } else {
+        ids::revoke_role(&mut tx, project.id, user.id, role.code()).await?
+    };
+    if changed {
+        record(&mut tx, actor, now, Change {
+            project_id: Some(project.id),
+            entity: "membership",
+            entity_id: user.id.to_string(),
+            action: if grant { "grant" } else { "revoke" },
+            summary: json!({ "username": user.username, "role": role.code() }),
+        })
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(changed)
+}

@@ -1,0 +1,349 @@
+//! Identity: usernames, project codes, roles and what each role may do (DESIGN.md "Who uses it";
+//! seed 004 管理制度 for the split between hospital and vendor staff).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::ValidationErrors;
+
+/// A login name: 2–64 characters of ASCII letters, digits, `.`, `_`, `-`; compared case-insensitively
+/// (stored lower-case) so that `ZhangSan` and `zhangsan` cannot be two accounts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Username(String);
+
+impl Username {
+    /// Parses and normalises a username; `field` names the input in the error.
+    pub fn parse(raw: &str, field: &str) -> Result<Self, ValidationErrors> {
+        let s = raw.trim().to_ascii_lowercase();
+        if s.len() < 2 || s.len() > 64 {
+            return Err(ValidationErrors::single(field, "用户名长度须为 2–64 个字符"));
+        }
+        if !s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        {
+            return Err(ValidationErrors::single(
+                field,
+                "用户名只能包含字母、数字、点、下划线和连字符",
+            ));
+        }
+        Ok(Self(s))
+    }
+
+    /// The normalised name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A project's short code, used in URLs and numbers (`demo`, `szrmyy-2026`): 2–32 characters of
+/// lower-case letters, digits and `-`, starting with a letter.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct ProjectCode(String);
+
+impl ProjectCode {
+    /// Parses a project code; `field` names the input in the error.
+    pub fn parse(raw: &str, field: &str) -> Result<Self, ValidationErrors> {
+        let s = raw.trim();
+        let ok_chars = s
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let starts_with_letter = s.chars().next().is_some_and(|c| c.is_ascii_lowercase());
+        if s.len() < 2 || s.len() > 32 || !ok_chars || !starts_with_letter {
+            return Err(ValidationErrors::single(
+                field,
+                "项目代码须为 2–32 个小写字母、数字或连字符，并以字母开头",
+            ));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    /// The code.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ProjectCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A password as typed; checked for length only (hospital staff share terminals, so the
+/// minimum matters more than composition rules).
+pub struct Password(String);
+
+impl Password {
+    /// Minimum length of a new password.
+    pub const MIN_LEN: usize = 8;
+
+    /// Accepts a new password of 8–128 characters.
+    pub fn parse_new(raw: &str, field: &str) -> Result<Self, ValidationErrors> {
+        let n = raw.chars().count();
+        if n < Self::MIN_LEN {
+            return Err(ValidationErrors::single(field, "密码至少 8 个字符"));
+        }
+        if n > 128 {
+            return Err(ValidationErrors::single(field, "密码最多 128 个字符"));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The secret itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+/// Kind of organisation: the hospital (甲方) or the vendor (乙方).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgKind {
+    /// 医院 / 甲方.
+    Hospital,
+    /// 维保商 / 乙方.
+    Vendor,
+}
+
+impl OrgKind {
+    /// Code stored in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Hospital => "hospital",
+            Self::Vendor => "vendor",
+        }
+    }
+
+    /// Chinese name shown in the UI.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Hospital => "医院",
+            Self::Vendor => "维保商",
+        }
+    }
+}
+
+impl FromStr for OrgKind {
+    type Err = ValidationErrors;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "hospital" => Ok(Self::Hospital),
+            "vendor" => Ok(Self::Vendor),
+            _ => Err(ValidationErrors::single(
+                "kind",
+                "机构类型须为 hospital 或 vendor",
+            )),
+        }
+    }
+}
+
+/// A role granted to a user in one project (DESIGN.md "Who uses it").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 临床科室报障人: reports faults, confirms fixes, rates service.
+    Reporter,
+    /// 医院信息科: approves changes and downtime, signs reports, configures the contract.
+    HospitalIt,
+    /// 呼叫受理员 / 热线工程师: takes calls, classifies, assigns.
+    Dispatcher,
+    /// 驻场 / 现场工程师: handles incidents and inspections.
+    Engineer,
+    /// 二线工程师 / DBA / 产品专家: escalated cases, patches, tuning.
+    L2Engineer,
+    /// 项目经理 / 服务交付中心经理 / 总经理: escalation target, reports, complaints.
+    Manager,
+    /// 备件管理专员: spare-part stock.
+    Storekeeper,
+    /// 院方或第三方审计: read-only, audit trail.
+    Auditor,
+    /// 项目管理员: members and settings of the project.
+    Admin,
+}
+
+impl Role {
+    /// Every role, in the order the UI lists them.
+    pub const ALL: [Role; 9] = [
+        Role::Admin,
+        Role::HospitalIt,
+        Role::Reporter,
+        Role::Dispatcher,
+        Role::Engineer,
+        Role::L2Engineer,
+        Role::Manager,
+        Role::Storekeeper,
+        Role::Auditor,
+    ];
+
+    /// Code used in the database, the API and the CLI.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Reporter => "reporter",
+            Role::HospitalIt => "hospital_it",
+            Role::Dispatcher => "dispatcher",
+            Role::Engineer => "engineer",
+            Role::L2Engineer => "l2_engineer",
+            Role::Manager => "manager",
+            Role::Storekeeper => "storekeeper",
+            Role::Auditor => "auditor",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Chinese name shown in the UI.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Reporter => "科室报障人",
+            Role::HospitalIt => "医院信息科",
+            Role::Dispatcher => "呼叫受理员",
+            Role::Engineer => "驻场工程师",
+            Role::L2Engineer => "二线工程师",
+            Role::Manager => "项目经理",
+            Role::Storekeeper => "备件管理员",
+            Role::Auditor => "审计员",
+            Role::Admin => "项目管理员",
+        }
+    }
+
+    /// Whether the role belongs to the hospital side (甲方) rather than the vendor.
+    pub fn is_hospital_side(self) -> bool {
+        matches!(self, Role::Reporter | Role::HospitalIt | Role::Auditor)
+    }
+
+    /// Whether this role may do `p`. The single source of truth for authorisation.
+    pub fn grants(self, p: Permission) -> bool {
+        use Permission as P;
+        use Role as R;
+        match p {
+            P::ProjectRead => true,
+            P::ProjectUpdate => matches!(self, R::Admin | R::HospitalIt),
+            P::MembersRead => matches!(
+                self,
+                R::Admin | R::HospitalIt | R::Manager | R::Dispatcher | R::Auditor
+            ),
+            P::MembersManage => matches!(self, R::Admin),
+            P::AuditRead => matches!(self, R::Admin | R::Auditor | R::HospitalIt | R::Manager),
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl FromStr for Role {
+    type Err = ValidationErrors;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.code() == s)
+            .ok_or_else(|| {
+                ValidationErrors::single(
+                    "role",
+                    format!(
+                        "未知角色“{s}”，可选：{}",
+                        Role::ALL.map(Role::code).join(", ")
+                    ),
+                )
+            })
+    }
+}
+
+/// Something a project member may be allowed to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// See the project and its overview.
+    ProjectRead,
+    /// Change the project's name, hospital, vendor, time zone.
+    ProjectUpdate,
+    /// List the project's members.
+    MembersRead,
+    /// Grant and revoke roles in the project.
+    MembersManage,
+    /// Browse the audit trail.
+    AuditRead,
+}
+
+/// The roles one user holds in one project, and the permissions they add up to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoleSet(pub Vec<Role>);
+
+impl RoleSet {
+    /// True when any held role grants `p`.
+    pub fn grants(&self, p: Permission) -> bool {
+        self.0.iter().any(|r| r.grants(p))
+    }
+
+    /// True when the user holds `role`.
+    pub fn has(&self, role: Role) -> bool {
+        self.0.contains(&role)
+    }
+
+    /// Whether the user holds no role at all (not a member).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn username_is_lowercased_and_checked() {
+        assert_eq!(Username::parse(" ZhangSan ", "u").map(|u| u.0).ok(), Some("zhangsan".into()));
+        let err = Username::parse("张三", "username").err().map(|e| e.0[0].field.clone());
+        assert_eq!(err.as_deref(), Some("username"));
+        assert!(Username::parse("a", "u").is_err());
+    }
+
+    #[test]
+    fn project_code_must_start_with_a_letter() {
+        assert!(ProjectCode::parse("demo", "code").is_ok());
+        assert!(ProjectCode::parse("szrmyy-2026", "code").is_ok());
+        assert!(ProjectCode::parse("2026", "code").is_err());
+        assert!(ProjectCode::parse("Demo", "code").is_err());
+    }
+
+    #[test]
+    fn every_role_round_trips_through_its_code() {
+        for r in Role::ALL {
+            assert_eq!(r.code().parse::<Role>().ok(), Some(r));
+        }
+        assert!("root".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn only_admin_manages_members_and_reporters_cannot_read_audit() {
+        for r in Role::ALL {
+            assert_eq!(r.grants(Permission::MembersManage), r == Role::Admin);
+            assert!(r.grants(Permission::ProjectRead));
+        }
+        assert!(!Role::Reporter.grants(Permission::AuditRead));
+        assert!(Role::Auditor.grants(Permission::AuditRead));
+        assert!(RoleSet(vec![Role::Reporter, Role::Auditor]).grants(Permission::AuditRead));
+    }
+
+    #[test]
+    fn short_password_is_rejected_and_never_printed() {
+        assert!(Password::parse_new("short", "password").is_err());
+        let p = Password::parse_new("long enough", "password").ok();
+        assert_eq!(format!("{:?}", p), "Some(Password(***))");
+    }
+}

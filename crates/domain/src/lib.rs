@@ -1,0 +1,11 @@
+//! Pure domain types and rules of yunwei.
+//!
+//! Nothing here does I/O, is async or knows a database type; everything is unit-testable.
+//! One module per DESIGN.md module.
+
+pub mod audit;
+pub mod error;
+pub mod identity;
+pub mod modules;
+
+pub use error::{FieldError, ValidationErrors};

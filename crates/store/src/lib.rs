@@ -1,0 +1,53 @@
+//! Storage of yunwei: schema, migrations and queries on SQLite and PostgreSQL.
+//!
+//! Functions take a [`Tx`] when they write (the app layer owns the transaction, one per use case)
+//! and a [`Db`] when they only read. Every business query filters on `project_id`.
+
+pub mod audit;
+pub mod db;
+pub mod identity;
+pub mod project;
+
+pub use db::{Backend, Db, DbRow, Tx};
+
+use sea_query::{InsertStatement, Query, SimpleExpr};
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint was violated; the app layer turns this into a 409 naming the field.
+    #[error("unique constraint violated: {0}")]
+    Unique(String),
+    /// Bad storage configuration (URL, data directory).
+    #[error("{0}")]
+    Config(String),
+    /// Any other database error.
+    #[error(transparent)]
+    Database(sqlx::Error),
+    /// A migration failed.
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e
+            && db.is_unique_violation()
+        {
+            return StoreError::Unique(db.message().to_owned());
+        }
+        StoreError::Database(e)
+    }
+}
+
+/// `INSERT INTO table (cols…) VALUES (vals…)` from column/value pairs, so the two lists can never
+/// disagree in length.
+pub(crate) fn insert_into(
+    table: &'static str,
+    pairs: Vec<(&'static str, SimpleExpr)>,
+) -> InsertStatement {
+    let (cols, vals): (Vec<_>, Vec<_>) = pairs.into_iter().unzip();
+    let mut q = Query::insert();
+    q.into_table(table).columns(cols).values_panic(vals);
+    q
+}
