@@ -512,3 +512,14 @@ pub async fn ensure_department(app: &App, actor: Option<&Actor>, organization_id
 pub fn parse_roles(codes: &[String]) -> Vec<Role> {
     codes.iter().filter_map(|c| c.parse().ok()).collect()
 }
+
+/// Changes the caller's own password after checking the current one; ends their other sessions.
+pub async fn change_own_password(app: &App, actor: &Actor, current: &str, new: &str) -> Result<(), AppError> {
+    let user = store::user_by_id(&app.db, actor.user_id)
+        .await?
+        .ok_or_else(|| AppError::Unauthenticated("用户不存在".into()))?;
+    if !verify_password(user.password_hash.clone(), current.to_owned()).await? {
+        return Err(ValidationErrors::single("current_password", "当前密码不正确").into());
+    }
+    set_password(app, Some(actor), &actor.username, new).await
+}

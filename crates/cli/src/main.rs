@@ -1,1 +1,376 @@
-fn main() {}
+//! `yunwei`: the one binary. `serve` runs the web application; the other subcommands administer
+//! an installation from the shell (they act as the system and are recorded on the audit trail).
+
+mod config;
+
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use yunwei_app::{App, AuthSettings, SystemClock};
+use yunwei_store::Db;
+use yunwei_web::{AppState, WebSettings};
+
+use config::{Config, Overrides};
+
+/// 运维服务平台 — hospital IT operations and maintenance service platform.
+#[derive(Parser)]
+#[command(name = "yunwei", version, about)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Global {
+    /// Directory of the embedded SQLite database [env: YUNWEI_DATA_DIR] [default: ./yunwei-data]
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// PostgreSQL URL (postgres://…) instead of SQLite [env: YUNWEI_DATABASE_URL]
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// Configuration file [default: ./yunwei.toml if present]
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web application (migrates the database first).
+    Serve {
+        /// Address to listen on [env: YUNWEI_LISTEN] [default: 127.0.0.1:8080]
+        #[arg(long)]
+        listen: Option<String>,
+        /// Create the demo project and one user per role (password yunwei-demo).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Create the demo project and users without serving.
+    Demo,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Manage projects.
+    #[command(subcommand)]
+    Project(ProjectCmd),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Add a user; the password is read from the terminal, or from stdin with --password-stdin.
+    Add {
+        username: String,
+        /// Name shown in the UI (defaults to the username).
+        #[arg(long)]
+        name: Option<String>,
+        /// Make the user an installation administrator.
+        #[arg(long)]
+        admin: bool,
+        /// Organisation (hospital or vendor) the user belongs to.
+        #[arg(long)]
+        org: Option<String>,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Create without a password (token-only integration user).
+        #[arg(long, conflicts_with = "password_stdin")]
+        no_password: bool,
+    },
+    /// Set a user's password (ends their sessions).
+    Passwd {
+        username: String,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Grant (or with --revoke, revoke) a role in a project.
+    Grant {
+        username: String,
+        /// Project code.
+        #[arg(long)]
+        project: String,
+        /// Role: reporter, hospital_it, dispatcher, engineer, l2_engineer, manager, storekeeper, auditor, admin.
+        #[arg(long)]
+        role: String,
+        /// Revoke instead of grant.
+        #[arg(long)]
+        revoke: bool,
+    },
+    /// Create an API token; prints the token alone on stdout.
+    Token {
+        username: String,
+        /// What the token is for.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+    /// Make a user an installation administrator (or not, with --off).
+    Admin {
+        username: String,
+        #[arg(long)]
+        off: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProjectCmd {
+    /// Create a project.
+    Create {
+        code: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        hospital: Option<String>,
+        #[arg(long)]
+        vendor: Option<String>,
+        #[arg(long, default_value = "Asia/Shanghai")]
+        timezone: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Verify the hash chains; exits non-zero naming the first bad entry.
+    Verify,
+}
+
+fn init_logging(format: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("YUNWEI_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if format == "json" {
+        b.json().init();
+    } else {
+        b.init();
+    }
+}
+
+async fn open(cfg: &Config) -> Result<App> {
+    let db = Db::open(cfg.database_url.as_deref(), &cfg.data_dir)
+        .await
+        .with_context(|| match &cfg.database_url {
+            Some(_) => "cannot connect to the database given by --database-url / YUNWEI_DATABASE_URL".to_owned(),
+            None => format!("cannot open the SQLite database in {}", cfg.data_dir.display()),
+        })?;
+    db.migrate().await.context("database migration failed")?;
+    let auth = AuthSettings {
+        session_idle_minutes: cfg.session_idle_minutes,
+        max_failed_logins: cfg.max_failed_logins,
+        throttle_window_minutes: cfg.throttle_window_minutes,
+        lockout_minutes: cfg.lockout_minutes,
+    };
+    Ok(App::new(db, Arc::new(SystemClock), auth))
+}
+
+fn read_password(from_stdin: bool, prompt: &str) -> Result<String> {
+    if from_stdin || !std::io::stdin().is_terminal() {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s)?;
+        let p = s.lines().next().unwrap_or_default().to_owned();
+        if p.is_empty() {
+            bail!("no password on standard input");
+        }
+        return Ok(p);
+    }
+    let p = rpassword::prompt_password(prompt)?;
+    let again = rpassword::prompt_password("Repeat: ")?;
+    if p != again {
+        bail!("the passwords do not match");
+    }
+    Ok(p)
+}
+
+fn print_demo_users(users: &[(String, yunwei_domain::identity::Role)]) {
+    eprintln!("Demo users (password: {}):", yunwei_app::demo::DEMO_PASSWORD);
+    for (u, r) in users {
+        eprintln!("  {u:<12} {}", r.label());
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let listen = match &cli.command {
+        Command::Serve { listen, .. } => listen.clone(),
+        _ => None,
+    };
+    let cfg = config::load(cli.global.config.as_deref(), Overrides {
+        data_dir: cli.global.data_dir.clone(),
+        database_url: cli.global.database_url.clone(),
+        listen,
+    })
+    .map_err(anyhow::Error::msg)?;
+    init_logging(&cfg.log_format);
+    match cli.command {
+        Command::Serve { demo, .. } => serve(cfg, demo).await,
+        Command::Migrate => {
+            open(&cfg).await?;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Command::Demo => {
+            let app = open(&cfg).await?;
+            let users = yunwei_app::demo::ensure_demo(&app).await.map_err(app_err)?;
+            print_demo_users(&users);
+            Ok(())
+        }
+        Command::User(cmd) => user(cfg, cmd).await,
+        Command::Project(ProjectCmd::Create { code, name, hospital, vendor, timezone }) => {
+            let app = open(&cfg).await?;
+            let p = yunwei_app::project::create(&app, None, yunwei_app::project::NewProjectInput {
+                code: &code,
+                name: &name,
+                hospital: hospital.as_deref(),
+                vendor: vendor.as_deref(),
+                timezone: Some(&timezone),
+            })
+            .await
+            .map_err(app_err)?;
+            eprintln!("project {} created", p.code);
+            Ok(())
+        }
+        Command::Audit(AuditCmd::Verify) => {
+            let app = open(&cfg).await?;
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} verifying audit trail: {pos} entries ({per_sec})")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            let result = yunwei_app::audit::verify_all(&app, |n| bar.set_position(n as u64)).await.map_err(app_err)?;
+            bar.finish_and_clear();
+            match result {
+                Ok(r) => {
+                    println!("audit trail intact: {} entries in {} chains", r.entries, r.chains);
+                    Ok(())
+                }
+                Err(b) => bail!("AUDIT TRAIL BROKEN: {b}"),
+            }
+        }
+    }
+}
+
+fn app_err(e: yunwei_app::AppError) -> anyhow::Error {
+    match e {
+        yunwei_app::AppError::Invalid(v) => anyhow::anyhow!(
+            "invalid input: {}",
+            v.0.iter().map(|f| format!("{}: {}", f.field, f.reason)).collect::<Vec<_>>().join("; ")
+        ),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+async fn user(cfg: Config, cmd: UserCmd) -> Result<()> {
+    use yunwei_app::identity as uc;
+    let app = open(&cfg).await?;
+    match cmd {
+        UserCmd::Add { username, name, admin, org, password_stdin, no_password } => {
+            let password = if no_password { None } else { Some(read_password(password_stdin, "Password: ")?) };
+            let display = name.unwrap_or_else(|| username.clone());
+            uc::add_user(&app, None, uc::NewUserInput {
+                username: &username,
+                display_name: &display,
+                password: password.as_deref(),
+                is_admin: admin,
+                organization: org.as_deref(),
+            })
+            .await
+            .map_err(app_err)?;
+            eprintln!("user {username} added");
+        }
+        UserCmd::Passwd { username, password_stdin } => {
+            let password = read_password(password_stdin, "New password: ")?;
+            uc::set_password(&app, None, &username, &password).await.map_err(app_err)?;
+            eprintln!("password of {username} changed; their sessions are ended");
+        }
+        UserCmd::Grant { username, project, role, revoke } => {
+            let changed = if revoke {
+                yunwei_app::project::revoke(&app, None, &project, &username, &role).await
+            } else {
+                yunwei_app::project::grant(&app, None, &project, &username, &role).await
+            }
+            .map_err(app_err)?;
+            let what = if revoke { "revoked" } else { "granted" };
+            if changed {
+                eprintln!("{role} {what} for {username} in {project}");
+            } else {
+                eprintln!("nothing to do: {username} {} {role} in {project}", if revoke { "does not hold" } else { "already holds" });
+            }
+        }
+        UserCmd::Token { username, name } => {
+            let t = uc::create_token(&app, None, &username, &name).await.map_err(app_err)?;
+            println!("{}", t.token);
+        }
+        UserCmd::Admin { username, off } => {
+            uc::set_admin(&app, &username, !off).await.map_err(app_err)?;
+            eprintln!("{username} is {}an installation administrator", if off { "no longer " } else { "" });
+        }
+    }
+    app.db.close().await;
+    Ok(())
+}
+
+async fn serve(cfg: Config, demo: bool) -> Result<()> {
+    let app = open(&cfg).await?;
+    if demo {
+        let users = yunwei_app::demo::ensure_demo(&app).await.map_err(app_err)?;
+        print_demo_users(&users);
+    }
+    let state = AppState { app: app.clone(), web: WebSettings { cookie_secure: cfg.cookie_secure } };
+    let router = yunwei_web::router(state);
+    let listener = tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    let backend = match app.db.backend() {
+        yunwei_store::Backend::Sqlite => format!("SQLite in {}", cfg.data_dir.display()),
+        yunwei_store::Backend::Postgres => "PostgreSQL".to_owned(),
+    };
+    tracing::info!(listen = %cfg.listen, %backend, "yunwei serving");
+    eprintln!("yunwei listening on http://{} ({backend})", cfg.listen);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server error")?;
+    tracing::info!("shutting down: closing the database");
+    app.db.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

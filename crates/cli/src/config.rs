@@ -1,0 +1,83 @@
+//! Configuration: defaults, then `yunwei.toml` (or `--config FILE`), then `YUNWEI_*` environment
+//! variables, then command-line flags — later sources win.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Everything that can be configured.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Directory of the embedded SQLite database and other local files.
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL instead of SQLite.
+    pub database_url: Option<String>,
+    /// Address `serve` listens on.
+    pub listen: String,
+    /// Mark cookies `Secure` (only when served over HTTPS).
+    pub cookie_secure: bool,
+    /// `text` or `json`.
+    pub log_format: String,
+    /// Session idle timeout in minutes.
+    pub session_idle_minutes: i64,
+    /// Failed logins that lock a username.
+    pub max_failed_logins: i64,
+    /// Window for counting failures, in minutes.
+    pub throttle_window_minutes: i64,
+    /// Lock duration, in minutes.
+    pub lockout_minutes: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let auth = yunwei_app::AuthSettings::default();
+        Self {
+            data_dir: PathBuf::from("./yunwei-data"),
+            database_url: None,
+            listen: "127.0.0.1:8080".into(),
+            cookie_secure: false,
+            log_format: "text".into(),
+            session_idle_minutes: auth.session_idle_minutes,
+            max_failed_logins: auth.max_failed_logins,
+            throttle_window_minutes: auth.throttle_window_minutes,
+            lockout_minutes: auth.lockout_minutes,
+        }
+    }
+}
+
+/// Overrides from command-line flags (only those given).
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+}
+
+/// Environment variables the config reads besides `YUNWEI_<FIELD>` (they belong to tests).
+const IGNORED_ENV: &[&str] = &["test_database_url"];
+
+/// Loads the configuration; errors name the offending key and its source.
+pub fn load(file: Option<&Path>, overrides: Overrides) -> Result<Config, String> {
+    let mut fig = Figment::from(Serialized::defaults(Config::default()));
+    match file {
+        Some(f) if !f.exists() => return Err(format!("config file {} does not exist", f.display())),
+        Some(f) => fig = fig.merge(Toml::file(f)),
+        None => fig = fig.merge(Toml::file("yunwei.toml")),
+    }
+    let env = Env::prefixed("YUNWEI_").filter(|k| !IGNORED_ENV.contains(&k.as_str().to_ascii_lowercase().as_str()));
+    fig = fig.merge(env).merge(Serialized::defaults(overrides));
+    let c: Config = fig.extract().map_err(|e| format!("invalid configuration: {e}"))?;
+    if c.log_format != "text" && c.log_format != "json" {
+        return Err(format!("invalid configuration: log_format must be \"text\" or \"json\", not {:?}", c.log_format));
+    }
+    if c.listen.parse::<std::net::SocketAddr>().is_err() {
+        return Err(format!("invalid configuration: listen must be an address like 127.0.0.1:8080, not {:?}", c.listen));
+    }
+    Ok(c)
+}

@@ -1,0 +1,143 @@
+//! The JSON API under `/api/v1` (conventions in docs/API.md). Every handler is annotated for the
+//! OpenAPI document, which is generated from these annotations and locked by a snapshot test.
+
+pub mod audit;
+pub mod auth;
+pub mod projects;
+pub mod users;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderMap, header};
+use base64::Engine;
+use serde::de::DeserializeOwned;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use yunwei_domain::FieldError;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// The OpenAPI document's fixed parts; paths come from the router.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "yunwei API", description = "医院信息化运维服务平台接口。约定见 docs/API.md。", version = "1"),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "登录、会话与 API 令牌"),
+        (name = "users", description = "用户（系统管理员）"),
+        (name = "projects", description = "服务项目与成员"),
+        (name = "audit", description = "审计日志"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// All API routes with their OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(auth::list_tokens, auth::create_token))
+        .routes(routes!(auth::revoke_token))
+        .routes(routes!(users::list_users, users::create_user))
+        .routes(routes!(projects::list_projects, projects::create_project))
+        .routes(routes!(projects::get_project, projects::update_project))
+        .routes(routes!(projects::list_members, projects::grant_member))
+        .routes(routes!(projects::revoke_member))
+        .routes(routes!(audit::list_audit))
+}
+
+/// A JSON body whose errors name the field: malformed JSON is a 400 with line and column; a
+/// missing or mistyped field is a 422 naming its path.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
+        if !is_json {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "内容类型不支持",
+                "请求体须为 JSON（Content-Type: application/json）",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::bad_request(format!("无法读取请求体：{e}")))?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses JSON into `T`, naming the offending field on failure.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::bad_request(format!("JSON 格式错误（第 {} 行第 {} 列）：{e}", e.line(), e.column()))
+    })?;
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        // serde reports a missing field at the parent path; name the field itself.
+        let field = match (inner.find("missing field `"), path.as_str()) {
+            (Some(i), p) => {
+                let name = inner[i + 15..].split('`').next().unwrap_or_default();
+                if p == "." { name.to_owned() } else { format!("{p}.{name}") }
+            }
+            (None, p) => p.to_owned(),
+        };
+        ApiError::invalid(vec![FieldError::new(field, inner)])
+    })
+}
+
+/// An opaque keyset cursor around an id.
+pub fn encode_cursor(id: i64) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("id:{id}"))
+}
+
+/// Decodes a cursor from [`encode_cursor`]; a bad one is a 422 on `cursor`.
+pub fn decode_cursor(c: &str) -> Result<i64, ApiError> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.strip_prefix("id:").and_then(|n| n.parse().ok()))
+        .ok_or_else(|| ApiError::invalid(vec![FieldError::new("cursor", "游标无效，请使用上一页返回的 next_cursor")]))
+}
+
+/// The version named by `If-Match` (`"3"` or `W/"3"`); `None` when absent.
+pub fn if_match_version(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+    let Some(v) = headers.get(header::IF_MATCH) else { return Ok(None) };
+    let s = v.to_str().unwrap_or_default().trim();
+    let s = s.strip_prefix("W/").unwrap_or(s).trim_matches('"');
+    s.parse()
+        .map(Some)
+        .map_err(|_| ApiError::invalid(vec![FieldError::new("If-Match", "须为 GET 返回的 ETag，例如 \"3\"")]))
+}
+
+/// The ETag of a record at `version`.
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// Formats an instant as RFC 3339 with offset, in UTC.
+pub fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}

@@ -1,0 +1,129 @@
+//! The account page: profile, password change, API tokens.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use yunwei_app::AppError;
+use yunwei_app::identity as uc;
+
+use super::{Shell, app_error_page, csrf_failed, csrf_ok, render};
+use crate::AppState;
+use crate::auth::{Auth, UiAuth};
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    shell: Shell,
+    tokens: Vec<TokenView>,
+    new_token: String,
+    message: String,
+    error: String,
+}
+
+struct TokenView {
+    id: i64,
+    name: String,
+    prefix: String,
+    created_at: String,
+    last_used_at: String,
+    revoked: bool,
+}
+
+async fn show(st: &AppState, auth: &Auth, new_token: String, message: String, error: String, status: StatusCode) -> Response {
+    let fmt = |t: chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M").to_string()
+    };
+    let tokens = match uc::list_tokens(&st.app, &auth.actor).await {
+        Ok(t) => t
+            .into_iter()
+            .map(|t| TokenView {
+                id: t.id,
+                name: t.name,
+                prefix: t.token_prefix,
+                created_at: fmt(t.created_at),
+                last_used_at: t.last_used_at.map(fmt).unwrap_or_else(|| "从未".into()),
+                revoked: t.revoked_at.is_some(),
+            })
+            .collect(),
+        Err(e) => return app_error_page(e),
+    };
+    match Shell::build(st, auth, "我的账户", None, "account").await {
+        Ok(shell) => (status, render(&AccountPage { shell, tokens, new_token, message, error })).into_response(),
+        Err(e) => app_error_page(e),
+    }
+}
+
+/// `GET /account`.
+pub async fn page(State(st): State<AppState>, UiAuth(auth): UiAuth) -> Response {
+    show(&st, &auth, String::new(), String::new(), String::new(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    _csrf: String,
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+}
+
+/// `POST /account/password`.
+pub async fn change_password(State(st): State<AppState>, UiAuth(auth): UiAuth, Form(f): Form<PasswordForm>) -> Response {
+    if !csrf_ok(&auth, &f._csrf) {
+        return csrf_failed();
+    }
+    if f.new_password != f.confirm_password {
+        return show(&st, &auth, String::new(), String::new(), "两次输入的新密码不一致".into(), StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    match uc::change_own_password(&st.app, &auth.actor, &f.current_password, &f.new_password).await {
+        // All sessions end with a password change, this one included: log in again.
+        Ok(()) => Redirect::to("/login").into_response(),
+        Err(AppError::Invalid(v)) => {
+            let msg = v.0.iter().map(|e| e.reason.clone()).collect::<Vec<_>>().join("；");
+            show(&st, &auth, String::new(), String::new(), msg, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => app_error_page(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    _csrf: String,
+    name: String,
+}
+
+/// `POST /account/tokens`: creates a token and shows it once.
+pub async fn create_token(State(st): State<AppState>, UiAuth(auth): UiAuth, Form(f): Form<TokenForm>) -> Response {
+    if !csrf_ok(&auth, &f._csrf) {
+        return csrf_failed();
+    }
+    match uc::create_token(&st.app, Some(&auth.actor), &auth.actor.username, &f.name).await {
+        Ok(t) => show(&st, &auth, t.token, "令牌已创建。请立即复制保存，关闭页面后将无法再次查看。".into(), String::new(), StatusCode::OK).await,
+        Err(AppError::Invalid(v)) => {
+            let msg = v.0.iter().map(|e| e.reason.clone()).collect::<Vec<_>>().join("；");
+            show(&st, &auth, String::new(), String::new(), msg, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => app_error_page(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    _csrf: String,
+}
+
+/// `POST /account/tokens/{id}/revoke`.
+pub async fn revoke_token(State(st): State<AppState>, UiAuth(auth): UiAuth, Path(id): Path<i64>, Form(f): Form<CsrfOnly>) -> Response {
+    if !csrf_ok(&auth, &f._csrf) {
+        return csrf_failed();
+    }
+    match uc::revoke_token(&st.app, &auth.actor, id).await {
+        Ok(()) => Redirect::to("/account").into_response(),
+        Err(e) => app_error_page(e),
+    }
+}

@@ -1,0 +1,188 @@
+//! The server-rendered UI in Simplified Chinese. Pages share one shell (top bar with project
+//! switcher and user menu, module navigation for the caller's roles). Forms carry a CSRF token.
+
+mod account;
+mod audit;
+mod login;
+mod project;
+
+use askama::Template;
+use axum::Router;
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use yunwei_app::AppError;
+use yunwei_app::project::{ProjectAccess, list_mine};
+use yunwei_domain::identity::Permission;
+use yunwei_domain::modules::{ModuleInfo, visible_to};
+
+use crate::AppState;
+use crate::auth::Auth;
+use crate::error::{ApiError, current_request_id};
+
+/// UI routes, for the permission matrix (keep in step with [`router`]; a test checks both).
+pub const ROUTES: &[(Method, &str)] = &[
+    (Method::GET, "/"),
+    (Method::GET, "/login"),
+    (Method::POST, "/login"),
+    (Method::POST, "/logout"),
+    (Method::GET, "/account"),
+    (Method::POST, "/account/password"),
+    (Method::POST, "/account/tokens"),
+    (Method::POST, "/account/tokens/{id}/revoke"),
+    (Method::GET, "/p/{code}"),
+    (Method::GET, "/p/{code}/m/{module}"),
+    (Method::GET, "/p/{code}/audit"),
+    (Method::GET, "/p/{code}/members"),
+    (Method::POST, "/p/{code}/members"),
+    (Method::POST, "/p/{code}/members/revoke"),
+];
+
+/// Routes of the UI.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(project::home))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/account", get(account::page))
+        .route("/account/password", post(account::change_password))
+        .route("/account/tokens", post(account::create_token))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/p/{code}", get(project::overview))
+        .route("/p/{code}/m/{module}", get(project::module_page))
+        .route("/p/{code}/audit", get(audit::page))
+        .route("/p/{code}/members", get(project::members).post(project::grant))
+        .route("/p/{code}/members/revoke", post(project::revoke))
+}
+
+/// A project in the switcher.
+pub struct ProjectLink {
+    pub code: String,
+    pub name: String,
+}
+
+/// The project being viewed, as the navigation needs it.
+pub struct CurrentProject {
+    pub code: String,
+    pub name: String,
+    pub role_labels: String,
+    pub modules: Vec<&'static ModuleInfo>,
+    pub can_audit: bool,
+    pub can_members: bool,
+}
+
+/// What every page's frame shows.
+pub struct Shell {
+    pub title: String,
+    pub display_name: String,
+    pub username: String,
+    pub is_admin: bool,
+    pub csrf: String,
+    pub projects: Vec<ProjectLink>,
+    pub current: Option<CurrentProject>,
+    /// Navigation key of the page (`overview`, a module code, `audit`, `members`, `account`).
+    pub active: String,
+}
+
+impl Shell {
+    /// Builds the shell for `auth`, optionally inside project `access`.
+    pub async fn build(
+        st: &AppState,
+        auth: &Auth,
+        title: impl Into<String>,
+        access: Option<&ProjectAccess>,
+        active: &str,
+    ) -> Result<Shell, AppError> {
+        let projects = list_mine(&st.app, &auth.actor)
+            .await?
+            .into_iter()
+            .map(|a| ProjectLink { code: a.project.code, name: a.project.name })
+            .collect();
+        let current = access.map(|a| CurrentProject {
+            code: a.project.code.clone(),
+            name: a.project.name.clone(),
+            role_labels: a.roles.0.iter().map(|r| r.label()).collect::<Vec<_>>().join("、"),
+            modules: visible_to(&a.roles.0),
+            can_audit: a.roles.grants(Permission::AuditRead),
+            can_members: a.roles.grants(Permission::MembersRead),
+        });
+        Ok(Shell {
+            title: title.into(),
+            display_name: auth.actor.display_name.clone(),
+            username: auth.actor.username.clone(),
+            is_admin: auth.actor.is_admin,
+            csrf: auth.csrf().unwrap_or_default().to_owned(),
+            projects,
+            current,
+            active: active.to_owned(),
+        })
+    }
+
+    /// Whether `code` is the current project (for the switcher's `selected`).
+    pub fn is_current(&self, code: &str) -> bool {
+        self.current.as_ref().is_some_and(|c| c.code == code)
+    }
+}
+
+/// Renders a template as a response.
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(s) => Html(s).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "页面渲染失败").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    status: u16,
+    title: String,
+    detail: String,
+    request_id: String,
+}
+
+/// An error as an HTML page of the right status.
+pub fn error_page(status: StatusCode, title: &str, detail: &str) -> Response {
+    let page = ErrorPage {
+        status: status.as_u16(),
+        title: title.to_owned(),
+        detail: detail.to_owned(),
+        request_id: current_request_id().unwrap_or_default(),
+    };
+    (status, render(&page)).into_response()
+}
+
+/// Maps a use-case error to an HTML page.
+pub fn app_error_page(e: AppError) -> Response {
+    let api: ApiError = e.into();
+    let status = api.status();
+    let (title, detail) = match status {
+        StatusCode::NOT_FOUND => ("页面不存在", "您要找的内容不存在，或您不是该项目的成员。"),
+        StatusCode::FORBIDDEN => ("无权访问", "您当前的角色无权查看此页面。"),
+        StatusCode::UNAUTHORIZED => ("请先登录", "会话已过期，请重新登录。"),
+        _ => ("出错了", "服务器处理请求时出错，请将请求编号告知管理员。"),
+    };
+    error_page(status, title, detail)
+}
+
+/// A failed CSRF check on a form.
+pub fn csrf_failed() -> Response {
+    error_page(StatusCode::FORBIDDEN, "表单已失效", "表单校验失败（可能已在其他窗口退出登录），请返回刷新页面后重试。")
+}
+
+/// Checks a form's `_csrf` field against the session.
+pub fn csrf_ok(auth: &Auth, sent: &str) -> bool {
+    auth.csrf().is_some_and(|c| !sent.is_empty() && c == sent)
+}
+
+/// Fallback for unknown paths: problem+json under `/api`, a page elsewhere.
+pub async fn not_found(uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        ApiError::new(StatusCode::NOT_FOUND, "not-found", "不存在", format!("没有接口 {}", uri.path())).into_response()
+    } else {
+        error_page(StatusCode::NOT_FOUND, "页面不存在", "您要找的页面不存在。")
+    }
+}
