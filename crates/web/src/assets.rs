@@ -14,9 +14,12 @@ use crate::AppState;
 #[folder = "assets/"]
 struct Assets;
 
+/// Route template of the assets.
+pub const PATH: &str = "/assets/{*path}";
+
 /// Routes under `/assets/`.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/assets/{*path}", get(asset))
+    Router::new().route(PATH, get(asset))
 }
 
 async fn asset(Path(path): Path<String>) -> Response {

@@ -50,6 +50,9 @@ pub struct Endpoint {
     pub path: String,
 }
 
+/// Where the OpenAPI document is served.
+pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
+
 /// The OpenAPI document of the API.
 pub fn openapi() -> OpenApi {
     api::router().split_for_parts().1
@@ -72,8 +75,9 @@ pub fn endpoints() -> Vec<Endpoint> {
             }
         }
     }
-    for (m, p) in ui::ROUTES.iter().chain(observe::ROUTES) {
-        out.push(Endpoint { method: m.clone(), path: (*p).to_owned() });
+    let public = [(Method::GET, OPENAPI_PATH), (Method::GET, assets::PATH)];
+    for (m, p) in ui::routes().into_iter().chain(observe::routes()).chain(public) {
+        out.push(Endpoint { method: m, path: p.to_owned() });
     }
     out.sort();
     out
@@ -84,7 +88,7 @@ pub fn router(state: AppState) -> Router {
     let (api, doc) = api::router().split_for_parts();
     let doc_json = std::sync::Arc::new(serde_json::to_vec_pretty(&doc).unwrap_or_default());
     let api = api.route(
-        "/api/v1/openapi.json",
+        OPENAPI_PATH,
         get(move || {
             let body = doc_json.clone();
             async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], body.as_ref().clone()) }

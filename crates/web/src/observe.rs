@@ -9,15 +9,13 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use rand::RngCore;
 
 use crate::AppState;
 use crate::error::REQUEST_ID;
 
-/// Operations routes, for the permission matrix.
-pub const ROUTES: &[(Method, &str)] = &[(Method::GET, "/healthz"), (Method::GET, "/metrics")];
 
 /// Header carrying the request id (taken from the client if it sends one).
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -37,9 +35,18 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
     })
 }
 
+fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![(Method::GET, "/healthz", get(healthz)), (Method::GET, "/metrics", get(metrics_text))]
+}
+
+/// Method and path of the operations routes.
+pub fn routes() -> Vec<(Method, &'static str)> {
+    table().into_iter().map(|(m, p, _)| (m, p)).collect()
+}
+
 /// Routes `/healthz` and `/metrics`.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics_text))
+    table().into_iter().fold(Router::new(), |r, (_, path, mr)| r.route(path, mr))
 }
 
 async fn healthz(State(st): State<AppState>) -> Response {

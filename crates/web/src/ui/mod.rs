@@ -10,7 +10,7 @@ use askama::Template;
 use axum::Router;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use yunwei_app::AppError;
 use yunwei_app::project::{ProjectAccess, list_mine};
 use yunwei_domain::identity::Permission;
@@ -20,39 +20,35 @@ use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, current_request_id};
 
-/// UI routes, for the permission matrix (keep in step with [`router`]; a test checks both).
-pub const ROUTES: &[(Method, &str)] = &[
-    (Method::GET, "/"),
-    (Method::GET, "/login"),
-    (Method::POST, "/login"),
-    (Method::POST, "/logout"),
-    (Method::GET, "/account"),
-    (Method::POST, "/account/password"),
-    (Method::POST, "/account/tokens"),
-    (Method::POST, "/account/tokens/{id}/revoke"),
-    (Method::GET, "/p/{code}"),
-    (Method::GET, "/p/{code}/m/{module}"),
-    (Method::GET, "/p/{code}/audit"),
-    (Method::GET, "/p/{code}/members"),
-    (Method::POST, "/p/{code}/members"),
-    (Method::POST, "/p/{code}/members/revoke"),
-];
+/// The UI's routes: method, path and handler. The router is built from this table and the
+/// permission matrix lists it, so the two cannot drift apart.
+fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![
+        (Method::GET, "/", get(project::home)),
+        (Method::GET, "/login", get(login::form)),
+        (Method::POST, "/login", post(login::submit)),
+        (Method::POST, "/logout", post(login::logout)),
+        (Method::GET, "/account", get(account::page)),
+        (Method::POST, "/account/password", post(account::change_password)),
+        (Method::POST, "/account/tokens", post(account::create_token)),
+        (Method::POST, "/account/tokens/{id}/revoke", post(account::revoke_token)),
+        (Method::GET, "/p/{code}", get(project::overview)),
+        (Method::GET, "/p/{code}/m/{module}", get(project::module_page)),
+        (Method::GET, "/p/{code}/audit", get(audit::page)),
+        (Method::GET, "/p/{code}/members", get(project::members)),
+        (Method::POST, "/p/{code}/members", post(project::grant)),
+        (Method::POST, "/p/{code}/members/revoke", post(project::revoke)),
+    ]
+}
+
+/// Method and path of every UI route.
+pub fn routes() -> Vec<(Method, &'static str)> {
+    table().into_iter().map(|(m, p, _)| (m, p)).collect()
+}
 
 /// Routes of the UI.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(project::home))
-        .route("/login", get(login::form).post(login::submit))
-        .route("/logout", post(login::logout))
-        .route("/account", get(account::page))
-        .route("/account/password", post(account::change_password))
-        .route("/account/tokens", post(account::create_token))
-        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
-        .route("/p/{code}", get(project::overview))
-        .route("/p/{code}/m/{module}", get(project::module_page))
-        .route("/p/{code}/audit", get(audit::page))
-        .route("/p/{code}/members", get(project::members).post(project::grant))
-        .route("/p/{code}/members/revoke", post(project::revoke))
+    table().into_iter().fold(Router::new(), |r, (_, path, mr)| r.route(path, mr))
 }
 
 /// A project in the switcher.

@@ -1,0 +1,9 @@
+//! Integration tests of the web layer, through the router in-process, on SQLite by default and
+//! on PostgreSQL when `YUNWEI_TEST_DATABASE_URL` is set.
+
+mod api;
+mod audit;
+mod auth;
+mod permissions;
+mod support;
+mod ui;

@@ -1,0 +1,89 @@
+//! The UI shell: each role sees its navigation; modules not built say so; assets are local.
+
+use axum::http::{Method, StatusCode};
+use yunwei_domain::identity::Role;
+use yunwei_domain::modules::{MODULES, visible_to};
+
+use crate::support::TestApp;
+
+#[tokio::test]
+async fn each_role_sees_its_own_navigation() {
+    let t = TestApp::new().await;
+    t.project("demo").await;
+    for role in Role::ALL {
+        let uid = t.user(role.code(), false).await;
+        t.grant("demo", role.code(), role.code()).await;
+        let (session, _) = t.session(uid).await;
+        let page = t.page(Method::GET, "/p/demo", Some(&session), None).await;
+        assert_eq!(page.status, StatusCode::OK, "{role}");
+        let visible = visible_to(&[role]);
+        for m in MODULES {
+            let link = format!("data-module=\"{}\"", m.code);
+            assert_eq!(page.body.contains(&link), visible.contains(&m), "{role} / {}", m.code);
+        }
+        assert_eq!(page.body.contains("data-module=\"audit\""), matches!(role, Role::Admin | Role::Auditor | Role::HospitalIt | Role::Manager), "{role} audit link");
+        assert!(page.body.contains(role.label()), "{role} label shown");
+    }
+}
+
+#[tokio::test]
+async fn unbuilt_modules_say_so_plainly() {
+    let t = TestApp::new().await;
+    t.project("demo").await;
+    let uid = t.user("eng", false).await;
+    t.grant("demo", "eng", "engineer").await;
+    let (session, _) = t.session(uid).await;
+    let page = t.page(Method::GET, "/p/demo/m/inspection", Some(&session), None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("该模块尚未上线"));
+    let hidden = t.page(Method::GET, "/p/demo/m/assessment", Some(&session), None).await;
+    assert_eq!(hidden.status, StatusCode::FORBIDDEN);
+    let missing = t.page(Method::GET, "/p/demo/m/nope", Some(&session), None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn pages_load_nothing_from_outside_the_server() {
+    let t = TestApp::new().await;
+    t.project("demo").await;
+    let uid = t.user("it", false).await;
+    t.grant("demo", "it", "hospital_it").await;
+    let (session, _) = t.session(uid).await;
+    for path in ["/login", "/", "/p/demo", "/p/demo/audit", "/p/demo/members", "/account"] {
+        let s = if path == "/login" { None } else { Some(session.as_str()) };
+        let page = t.page(Method::GET, path, s, None).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        for attr in ["src=\"", "href=\""] {
+            for part in page.body.split(attr).skip(1) {
+                let url = part.split('"').next().unwrap_or_default();
+                assert!(url.starts_with('/') || url.starts_with('#') || url.is_empty(), "{path} refers to {url}");
+                if let Some(asset) = url.strip_prefix("/assets/") {
+                    assert!(yunwei_web::assets::exists(asset), "{path}: missing asset {asset}");
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn anonymous_pages_redirect_to_login_with_next() {
+    let t = TestApp::new().await;
+    let r = t.page(Method::GET, "/p/demo/audit", None, None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.header("location"), Some("/login?next=/p/demo/audit"));
+}
+
+#[tokio::test]
+async fn audit_page_filters_by_action() {
+    let t = TestApp::new().await;
+    t.project("demo").await;
+    let uid = t.user("aud", false).await;
+    t.grant("demo", "aud", "auditor").await;
+    let (session, _) = t.session(uid).await;
+    let all = t.page(Method::GET, "/p/demo/audit", Some(&session), None).await;
+    assert!(all.body.contains("<td>create</td>") && all.body.contains("<td>grant</td>"), "{}", all.body);
+    let grants = t.page(Method::GET, "/p/demo/audit?action=grant", Some(&session), None).await;
+    assert!(grants.body.contains("<td>grant</td>") && !grants.body.contains("<td>create</td>"));
+    let bad = t.page(Method::GET, "/p/demo/audit?from=2026-13-45", Some(&session), None).await;
+    assert!(bad.body.contains("日期格式应为 YYYY-MM-DD"));
+}
