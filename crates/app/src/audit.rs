@@ -7,8 +7,8 @@ use yunwei_domain::audit::{
     verify_head,
 };
 use yunwei_domain::identity::Permission;
-use yunwei_store::audit::{self as store, AuditFilter, AuditRow};
 use yunwei_store::Tx;
+use yunwei_store::audit::{self as store, AuditFilter, AuditRow};
 
 use crate::identity::Actor;
 use crate::project::authorize;
@@ -50,7 +50,9 @@ pub async fn record(
         seq,
         at,
         actor_id: actor.map(|a| a.user_id),
-        actor_name: actor.map(|a| a.username.clone()).unwrap_or_else(|| "system".into()),
+        actor_name: actor
+            .map(|a| a.username.clone())
+            .unwrap_or_else(|| "system".into()),
         project_id: change.project_id,
         entity: change.entity.to_owned(),
         entity_id: change.entity_id,
@@ -115,7 +117,10 @@ pub async fn verify_all(
             return Ok(Err(b));
         }
     }
-    Ok(Ok(VerifyReport { chains: chains.len(), entries: total }))
+    Ok(Ok(VerifyReport {
+        chains: chains.len(),
+        entries: total,
+    }))
 }
 
 /// A page of a project's trail for someone allowed to read it.

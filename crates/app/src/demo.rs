@@ -20,28 +20,43 @@ pub async fn ensure_demo(app: &App) -> Result<Vec<(String, Role)>, AppError> {
     for d in ["信息科", "门诊部", "住院部", "检验科", "放射科", "药剂科"] {
         ensure_department(app, None, hospital, d).await?;
     }
-    if yunwei_store::project::by_code(&app.db, DEMO_PROJECT).await?.is_none() {
-        create(app, None, NewProjectInput {
-            code: DEMO_PROJECT,
-            name: "示例医院信息系统运维服务项目",
-            hospital: Some("示例医院"),
-            vendor: Some("示例运维服务商"),
-            timezone: Some("Asia/Shanghai"),
-        })
+    if yunwei_store::project::by_code(&app.db, DEMO_PROJECT)
+        .await?
+        .is_none()
+    {
+        create(
+            app,
+            None,
+            NewProjectInput {
+                code: DEMO_PROJECT,
+                name: "示例医院信息系统运维服务项目",
+                hospital: Some("示例医院"),
+                vendor: Some("示例运维服务商"),
+                timezone: Some("Asia/Shanghai"),
+            },
+        )
         .await?;
     }
     let mut users = Vec::new();
     for role in Role::ALL {
         let username = role.code();
         if ids::user_by_username(&app.db, username).await?.is_none() {
-            let org = if role.is_hospital_side() { "示例医院" } else { "示例运维服务商" };
-            add_user(app, None, NewUserInput {
-                username,
-                display_name: role.label(),
-                password: Some(DEMO_PASSWORD),
-                is_admin: role == Role::Admin,
-                organization: Some(org),
-            })
+            let org = if role.is_hospital_side() {
+                "示例医院"
+            } else {
+                "示例运维服务商"
+            };
+            add_user(
+                app,
+                None,
+                NewUserInput {
+                    username,
+                    display_name: role.label(),
+                    password: Some(DEMO_PASSWORD),
+                    is_admin: role == Role::Admin,
+                    organization: Some(org),
+                },
+            )
             .await?;
         }
         grant(app, None, DEMO_PROJECT, username, role.code()).await?;

@@ -87,7 +87,10 @@ mod tests {
 
     #[test]
     fn unique_field_is_read_from_both_backends() {
-        assert_eq!(unique_field("UNIQUE constraint failed: users.username"), "username");
+        assert_eq!(
+            unique_field("UNIQUE constraint failed: users.username"),
+            "username"
+        );
         assert_eq!(
             unique_field("duplicate key value violates unique constraint \"users_username_key\""),
             "username"

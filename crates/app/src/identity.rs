@@ -5,8 +5,8 @@ use chrono::Duration;
 use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use yunwei_domain::identity::{OrgKind, Password, Role, Username};
 use yunwei_domain::ValidationErrors;
+use yunwei_domain::identity::{OrgKind, Password, Role, Username};
 use yunwei_store::identity::{self as store, NewUser, ThrottleRow, UserRow};
 
 use crate::audit::{Change, record};
@@ -135,25 +135,32 @@ pub async fn login(app: &App, username: &str, password: &str) -> Result<LoginOut
             && let Some(until) = t.locked_until
             && until > now
         {
-            return Err(AppError::Throttled { retry_after_secs: (until - now).num_seconds().max(1) });
+            return Err(AppError::Throttled {
+                retry_after_secs: (until - now).num_seconds().max(1),
+            });
         }
     }
     let user = match Username::parse(username, "username") {
         Ok(u) => store::user_by_username(&app.db, u.as_str()).await?,
         Err(_) => None,
     };
-    let hash = user.as_ref().filter(|u| u.active).and_then(|u| u.password_hash.clone());
+    let hash = user
+        .as_ref()
+        .filter(|u| u.active)
+        .and_then(|u| u.password_hash.clone());
     let ok = verify_password(hash, password.to_owned()).await?;
 
     let mut tx = app.db.begin().await?;
     if !ok {
         let window = Duration::minutes(s.throttle_window_minutes);
-        let mut t = store::throttle_get(&mut tx, &key).await?.unwrap_or(ThrottleRow {
-            key: key.clone(),
-            failures: 0,
-            window_start: now,
-            locked_until: None,
-        });
+        let mut t = store::throttle_get(&mut tx, &key)
+            .await?
+            .unwrap_or(ThrottleRow {
+                key: key.clone(),
+                failures: 0,
+                window_start: now,
+                locked_until: None,
+            });
         if now - t.window_start > window {
             t.failures = 0;
             t.window_start = now;
@@ -178,12 +185,16 @@ pub async fn login(app: &App, username: &str, password: &str) -> Result<LoginOut
                 .await?;
             }
             tx.commit().await?;
-            return Err(AppError::Throttled { retry_after_secs: s.lockout_minutes * 60 });
+            return Err(AppError::Throttled {
+                retry_after_secs: s.lockout_minutes * 60,
+            });
         }
         tx.commit().await?;
         return Err(bad_credentials());
     }
-    let Some(user) = user else { return Err(bad_credentials()) };
+    let Some(user) = user else {
+        return Err(bad_credentials());
+    };
     store::throttle_clear(&mut tx, &key).await?;
     let token = random_token(SESSION_TOKEN_PREFIX);
     let csrf = random_token("");
@@ -196,14 +207,25 @@ pub async fn login(app: &App, username: &str, password: &str) -> Result<LoginOut
         now + Duration::minutes(s.session_idle_minutes),
     )
     .await?;
-    let actor = actor_of(&user, AuthMethod::Session { id, csrf_token: csrf });
-    record(&mut tx, Some(&actor), now, Change {
-        project_id: None,
-        entity: "session",
-        entity_id: id.to_string(),
-        action: "login",
-        summary: json!({}),
-    })
+    let actor = actor_of(
+        &user,
+        AuthMethod::Session {
+            id,
+            csrf_token: csrf,
+        },
+    );
+    record(
+        &mut tx,
+        Some(&actor),
+        now,
+        Change {
+            project_id: None,
+            entity: "session",
+            entity_id: id.to_string(),
+            action: "login",
+            summary: json!({}),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(LoginOutcome { token, actor })
@@ -228,26 +250,45 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Option<Actor>, AppEr
         let Some(sess) = store::session_by_token_hash(&app.db, &hash, now).await? else {
             return Ok(None);
         };
-        let Some(user) = store::user_by_id(&app.db, sess.user_id).await?.filter(|u| u.active) else {
+        let Some(user) = store::user_by_id(&app.db, sess.user_id)
+            .await?
+            .filter(|u| u.active)
+        else {
             return Ok(None);
         };
         // Slide the idle expiry, but write at most once a minute per session.
         if now - sess.last_seen_at > Duration::minutes(1) {
             let mut tx = app.db.begin().await?;
-            store::touch_session(&mut tx, sess.id, now, now + Duration::minutes(app.auth.session_idle_minutes))
-                .await?;
+            store::touch_session(
+                &mut tx,
+                sess.id,
+                now,
+                now + Duration::minutes(app.auth.session_idle_minutes),
+            )
+            .await?;
             tx.commit().await?;
         }
-        return Ok(Some(actor_of(&user, AuthMethod::Session { id: sess.id, csrf_token: sess.csrf_token })));
+        return Ok(Some(actor_of(
+            &user,
+            AuthMethod::Session {
+                id: sess.id,
+                csrf_token: sess.csrf_token,
+            },
+        )));
     }
     if token.starts_with(API_TOKEN_PREFIX) {
         let Some(t) = store::api_token_by_hash(&app.db, &hash).await? else {
             return Ok(None);
         };
-        let Some(user) = store::user_by_id(&app.db, t.user_id).await?.filter(|u| u.active) else {
+        let Some(user) = store::user_by_id(&app.db, t.user_id)
+            .await?
+            .filter(|u| u.active)
+        else {
             return Ok(None);
         };
-        if t.last_used_at.is_none_or(|at| now - at > Duration::minutes(5)) {
+        if t.last_used_at
+            .is_none_or(|at| now - at > Duration::minutes(5))
+        {
             let mut tx = app.db.begin().await?;
             store::touch_api_token(&mut tx, t.id, now).await?;
             tx.commit().await?;
@@ -264,13 +305,18 @@ pub async fn logout(app: &App, actor: &Actor, token: &str) -> Result<(), AppErro
     if store::delete_session(&mut tx, &token_hash(token)).await?
         && let AuthMethod::Session { id, .. } = &actor.method
     {
-        record(&mut tx, Some(actor), now, Change {
-            project_id: None,
-            entity: "session",
-            entity_id: id.to_string(),
-            action: "logout",
-            summary: json!({}),
-        })
+        record(
+            &mut tx,
+            Some(actor),
+            now,
+            Change {
+                project_id: None,
+                entity: "session",
+                entity_id: id.to_string(),
+                action: "logout",
+                summary: json!({}),
+            },
+        )
         .await?;
     }
     tx.commit().await?;
@@ -287,24 +333,34 @@ pub struct NewUserInput<'a> {
 }
 
 /// Adds a user. `actor` is `None` for the CLI, which acts as the system.
-pub async fn add_user(app: &App, actor: Option<&Actor>, input: NewUserInput<'_>) -> Result<i64, AppError> {
+pub async fn add_user(
+    app: &App,
+    actor: Option<&Actor>,
+    input: NewUserInput<'_>,
+) -> Result<i64, AppError> {
     if let Some(a) = actor
         && !a.is_admin
     {
         return Err(AppError::Forbidden("只有系统管理员可以添加用户".into()));
     }
     let mut errs = ValidationErrors::default();
-    let username = Username::parse(input.username, "username").map_err(|e| errs.0.extend(e.0)).ok();
+    let username = Username::parse(input.username, "username")
+        .map_err(|e| errs.0.extend(e.0))
+        .ok();
     let display = input.display_name.trim();
     if display.is_empty() || display.chars().count() > 64 {
         errs.push("display_name", "姓名不能为空且不超过 64 个字符");
     }
     let password = match input.password {
-        Some(p) => Password::parse_new(p, "password").map_err(|e| errs.0.extend(e.0)).ok(),
+        Some(p) => Password::parse_new(p, "password")
+            .map_err(|e| errs.0.extend(e.0))
+            .ok(),
         None => None,
     };
     errs.into_result()?;
-    let Some(username) = username else { return Err(AppError::Internal("unreachable".into())) };
+    let Some(username) = username else {
+        return Err(AppError::Internal("unreachable".into()));
+    };
     let hash = match &password {
         Some(p) => Some(hash_password(p).await?),
         None => None,
@@ -315,23 +371,34 @@ pub async fn add_user(app: &App, actor: Option<&Actor>, input: NewUserInput<'_>)
         Some(name) => Some(
             store::organization_by_name(&mut tx, name)
                 .await?
-                .ok_or_else(|| ValidationErrors::single("organization", format!("没有名为“{name}”的机构")))?
+                .ok_or_else(|| {
+                    ValidationErrors::single("organization", format!("没有名为“{name}”的机构"))
+                })?
                 .id,
         ),
         None => None,
     };
-    if store::user_by_username_tx(&mut tx, username.as_str()).await?.is_some() {
-        return Err(AppError::Conflict { field: "username".into(), reason: "用户名已存在".into() });
+    if store::user_by_username_tx(&mut tx, username.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Conflict {
+            field: "username".into(),
+            reason: "用户名已存在".into(),
+        });
     }
-    let id = store::insert_user(&mut tx, &NewUser {
-        username: username.as_str(),
-        display_name: display,
-        organization_id: org_id,
-        department_id: None,
-        password_hash: hash.as_deref(),
-        is_admin: input.is_admin,
-        now,
-    })
+    let id = store::insert_user(
+        &mut tx,
+        &NewUser {
+            username: username.as_str(),
+            display_name: display,
+            organization_id: org_id,
+            department_id: None,
+            password_hash: hash.as_deref(),
+            is_admin: input.is_admin,
+            now,
+        },
+    )
     .await?;
     record(&mut tx, actor, now, Change {
         project_id: None,
@@ -346,7 +413,12 @@ pub async fn add_user(app: &App, actor: Option<&Actor>, input: NewUserInput<'_>)
 }
 
 /// Sets a user's password and ends all their sessions.
-pub async fn set_password(app: &App, actor: Option<&Actor>, username: &str, password: &str) -> Result<(), AppError> {
+pub async fn set_password(
+    app: &App,
+    actor: Option<&Actor>,
+    username: &str,
+    password: &str,
+) -> Result<(), AppError> {
     if let Some(a) = actor
         && !a.is_admin
         && a.username != username
@@ -362,13 +434,18 @@ pub async fn set_password(app: &App, actor: Option<&Actor>, username: &str, pass
         .ok_or_else(|| AppError::NotFound(format!("用户 {username} 不存在")))?;
     store::set_password_hash(&mut tx, u.id, &hash, now).await?;
     store::delete_user_sessions(&mut tx, u.id).await?;
-    record(&mut tx, actor, now, Change {
-        project_id: None,
-        entity: "user",
-        entity_id: u.id.to_string(),
-        action: "set_password",
-        summary: json!({}),
-    })
+    record(
+        &mut tx,
+        actor,
+        now,
+        Change {
+            project_id: None,
+            entity: "user",
+            entity_id: u.id.to_string(),
+            action: "set_password",
+            summary: json!({}),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(())
@@ -405,7 +482,12 @@ pub struct NewToken {
 
 /// Creates an API token for `username`. The caller must be that user or an administrator;
 /// `actor` is `None` for the CLI.
-pub async fn create_token(app: &App, actor: Option<&Actor>, username: &str, name: &str) -> Result<NewToken, AppError> {
+pub async fn create_token(
+    app: &App,
+    actor: Option<&Actor>,
+    username: &str,
+    name: &str,
+) -> Result<NewToken, AppError> {
     if let Some(a) = actor
         && !a.is_admin
         && a.username != username.to_ascii_lowercase()
@@ -423,14 +505,20 @@ pub async fn create_token(app: &App, actor: Option<&Actor>, username: &str, name
         .ok_or_else(|| AppError::NotFound(format!("用户 {username} 不存在")))?;
     let token = random_token(API_TOKEN_PREFIX);
     let prefix: String = token.chars().take(API_TOKEN_PREFIX.len() + 6).collect();
-    let id = store::insert_api_token(&mut tx, u.id, name, &token_hash(&token), &prefix, now).await?;
-    record(&mut tx, actor, now, Change {
-        project_id: None,
-        entity: "api_token",
-        entity_id: id.to_string(),
-        action: "create",
-        summary: json!({ "after": { "user_id": u.id, "name": name, "prefix": prefix } }),
-    })
+    let id =
+        store::insert_api_token(&mut tx, u.id, name, &token_hash(&token), &prefix, now).await?;
+    record(
+        &mut tx,
+        actor,
+        now,
+        Change {
+            project_id: None,
+            entity: "api_token",
+            entity_id: id.to_string(),
+            action: "create",
+            summary: json!({ "after": { "user_id": u.id, "name": name, "prefix": prefix } }),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(NewToken { id, token })
@@ -443,13 +531,18 @@ pub async fn revoke_token(app: &App, actor: &Actor, token_id: i64) -> Result<(),
     if !store::revoke_api_token(&mut tx, actor.user_id, token_id, now).await? {
         return Err(AppError::NotFound("令牌不存在或已吊销".into()));
     }
-    record(&mut tx, Some(actor), now, Change {
-        project_id: None,
-        entity: "api_token",
-        entity_id: token_id.to_string(),
-        action: "revoke",
-        summary: json!({}),
-    })
+    record(
+        &mut tx,
+        Some(actor),
+        now,
+        Change {
+            project_id: None,
+            entity: "api_token",
+            entity_id: token_id.to_string(),
+            action: "revoke",
+            summary: json!({}),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(())
@@ -469,40 +562,60 @@ pub async fn list_users(app: &App, actor: &Actor) -> Result<Vec<UserRow>, AppErr
 }
 
 /// Creates an organisation if none has that name; returns its id.
-pub async fn ensure_organization(app: &App, actor: Option<&Actor>, kind: OrgKind, name: &str) -> Result<i64, AppError> {
+pub async fn ensure_organization(
+    app: &App,
+    actor: Option<&Actor>,
+    kind: OrgKind,
+    name: &str,
+) -> Result<i64, AppError> {
     let now = app.now();
     let mut tx = app.db.begin().await?;
     if let Some(o) = store::organization_by_name(&mut tx, name).await? {
         return Ok(o.id);
     }
     let id = store::insert_organization(&mut tx, kind.code(), name, now).await?;
-    record(&mut tx, actor, now, Change {
-        project_id: None,
-        entity: "organization",
-        entity_id: id.to_string(),
-        action: "create",
-        summary: json!({ "after": { "kind": kind.code(), "name": name } }),
-    })
+    record(
+        &mut tx,
+        actor,
+        now,
+        Change {
+            project_id: None,
+            entity: "organization",
+            entity_id: id.to_string(),
+            action: "create",
+            summary: json!({ "after": { "kind": kind.code(), "name": name } }),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// Creates a department of an organisation if missing; returns its id.
-pub async fn ensure_department(app: &App, actor: Option<&Actor>, organization_id: i64, name: &str) -> Result<i64, AppError> {
+pub async fn ensure_department(
+    app: &App,
+    actor: Option<&Actor>,
+    organization_id: i64,
+    name: &str,
+) -> Result<i64, AppError> {
     let now = app.now();
     let mut tx = app.db.begin().await?;
     if let Some(d) = store::department_by_name(&mut tx, organization_id, name).await? {
         return Ok(d.id);
     }
     let id = store::insert_department(&mut tx, organization_id, name, now).await?;
-    record(&mut tx, actor, now, Change {
-        project_id: None,
-        entity: "department",
-        entity_id: id.to_string(),
-        action: "create",
-        summary: json!({ "after": { "organization_id": organization_id, "name": name } }),
-    })
+    record(
+        &mut tx,
+        actor,
+        now,
+        Change {
+            project_id: None,
+            entity: "department",
+            entity_id: id.to_string(),
+            action: "create",
+            summary: json!({ "after": { "organization_id": organization_id, "name": name } }),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(id)
@@ -514,7 +627,12 @@ pub fn parse_roles(codes: &[String]) -> Vec<Role> {
 }
 
 /// Changes the caller's own password after checking the current one; ends their other sessions.
-pub async fn change_own_password(app: &App, actor: &Actor, current: &str, new: &str) -> Result<(), AppError> {
+pub async fn change_own_password(
+    app: &App,
+    actor: &Actor,
+    current: &str,
+    new: &str,
+) -> Result<(), AppError> {
     let user = store::user_by_id(&app.db, actor.user_id)
         .await?
         .ok_or_else(|| AppError::Unauthenticated("用户不存在".into()))?;

@@ -145,8 +145,11 @@ enum AuditCmd {
 
 fn init_logging(format: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("YUNWEI_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter =
+        EnvFilter::try_from_env("YUNWEI_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if format == "json" {
         b.json().init();
     } else {
@@ -158,8 +161,14 @@ async fn open(cfg: &Config) -> Result<App> {
     let db = Db::open(cfg.database_url.as_deref(), &cfg.data_dir)
         .await
         .with_context(|| match &cfg.database_url {
-            Some(_) => "cannot connect to the database given by --database-url / YUNWEI_DATABASE_URL".to_owned(),
-            None => format!("cannot open the SQLite database in {}", cfg.data_dir.display()),
+            Some(_) => {
+                "cannot connect to the database given by --database-url / YUNWEI_DATABASE_URL"
+                    .to_owned()
+            }
+            None => format!(
+                "cannot open the SQLite database in {}",
+                cfg.data_dir.display()
+            ),
         })?;
     db.migrate().await.context("database migration failed")?;
     let auth = AuthSettings {
@@ -190,7 +199,10 @@ fn read_password(from_stdin: bool, prompt: &str) -> Result<String> {
 }
 
 fn print_demo_users(users: &[(String, yunwei_domain::identity::Role)]) {
-    eprintln!("Demo users (password: {}):", yunwei_app::demo::DEMO_PASSWORD);
+    eprintln!(
+        "Demo users (password: {}):",
+        yunwei_app::demo::DEMO_PASSWORD
+    );
     for (u, r) in users {
         eprintln!("  {u:<12} {}", r.label());
     }
@@ -201,11 +213,14 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Serve { listen, .. } => listen.clone(),
         _ => None,
     };
-    let cfg = config::load(cli.global.config.as_deref(), Overrides {
-        data_dir: cli.global.data_dir.clone(),
-        database_url: cli.global.database_url.clone(),
-        listen,
-    })
+    let cfg = config::load(
+        cli.global.config.as_deref(),
+        Overrides {
+            data_dir: cli.global.data_dir.clone(),
+            database_url: cli.global.database_url.clone(),
+            listen,
+        },
+    )
     .map_err(anyhow::Error::msg)?;
     init_logging(&cfg.log_format);
     match cli.command {
@@ -222,15 +237,25 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::User(cmd) => user(cfg, cmd).await,
-        Command::Project(ProjectCmd::Create { code, name, hospital, vendor, timezone }) => {
+        Command::Project(ProjectCmd::Create {
+            code,
+            name,
+            hospital,
+            vendor,
+            timezone,
+        }) => {
             let app = open(&cfg).await?;
-            let p = yunwei_app::project::create(&app, None, yunwei_app::project::NewProjectInput {
-                code: &code,
-                name: &name,
-                hospital: hospital.as_deref(),
-                vendor: vendor.as_deref(),
-                timezone: Some(&timezone),
-            })
+            let p = yunwei_app::project::create(
+                &app,
+                None,
+                yunwei_app::project::NewProjectInput {
+                    code: &code,
+                    name: &name,
+                    hospital: hospital.as_deref(),
+                    vendor: vendor.as_deref(),
+                    timezone: Some(&timezone),
+                },
+            )
             .await
             .map_err(app_err)?;
             eprintln!("project {} created", p.code);
@@ -240,14 +265,21 @@ async fn run(cli: Cli) -> Result<()> {
             let app = open(&cfg).await?;
             let bar = indicatif::ProgressBar::new_spinner();
             bar.set_style(
-                indicatif::ProgressStyle::with_template("{spinner} verifying audit trail: {pos} entries ({per_sec})")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} verifying audit trail: {pos} entries ({per_sec})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
             );
-            let result = yunwei_app::audit::verify_all(&app, |n| bar.set_position(n as u64)).await.map_err(app_err)?;
+            let result = yunwei_app::audit::verify_all(&app, |n| bar.set_position(n as u64))
+                .await
+                .map_err(app_err)?;
             bar.finish_and_clear();
             match result {
                 Ok(r) => {
-                    println!("audit trail intact: {} entries in {} chains", r.entries, r.chains);
+                    println!(
+                        "audit trail intact: {} entries in {} chains",
+                        r.entries, r.chains
+                    );
                     Ok(())
                 }
                 Err(b) => bail!("AUDIT TRAIL BROKEN: {b}"),
@@ -260,7 +292,10 @@ fn app_err(e: yunwei_app::AppError) -> anyhow::Error {
     match e {
         yunwei_app::AppError::Invalid(v) => anyhow::anyhow!(
             "invalid input: {}",
-            v.0.iter().map(|f| format!("{}: {}", f.field, f.reason)).collect::<Vec<_>>().join("; ")
+            v.0.iter()
+                .map(|f| format!("{}: {}", f.field, f.reason))
+                .collect::<Vec<_>>()
+                .join("; ")
         ),
         other => anyhow::anyhow!("{other}"),
     }
@@ -270,26 +305,51 @@ async fn user(cfg: Config, cmd: UserCmd) -> Result<()> {
     use yunwei_app::identity as uc;
     let app = open(&cfg).await?;
     match cmd {
-        UserCmd::Add { username, name, admin, org, password_stdin, no_password } => {
-            let password = if no_password { None } else { Some(read_password(password_stdin, "Password: ")?) };
+        UserCmd::Add {
+            username,
+            name,
+            admin,
+            org,
+            password_stdin,
+            no_password,
+        } => {
+            let password = if no_password {
+                None
+            } else {
+                Some(read_password(password_stdin, "Password: ")?)
+            };
             let display = name.unwrap_or_else(|| username.clone());
-            uc::add_user(&app, None, uc::NewUserInput {
-                username: &username,
-                display_name: &display,
-                password: password.as_deref(),
-                is_admin: admin,
-                organization: org.as_deref(),
-            })
+            uc::add_user(
+                &app,
+                None,
+                uc::NewUserInput {
+                    username: &username,
+                    display_name: &display,
+                    password: password.as_deref(),
+                    is_admin: admin,
+                    organization: org.as_deref(),
+                },
+            )
             .await
             .map_err(app_err)?;
             eprintln!("user {username} added");
         }
-        UserCmd::Passwd { username, password_stdin } => {
+        UserCmd::Passwd {
+            username,
+            password_stdin,
+        } => {
             let password = read_password(password_stdin, "New password: ")?;
-            uc::set_password(&app, None, &username, &password).await.map_err(app_err)?;
+            uc::set_password(&app, None, &username, &password)
+                .await
+                .map_err(app_err)?;
             eprintln!("password of {username} changed; their sessions are ended");
         }
-        UserCmd::Grant { username, project, role, revoke } => {
+        UserCmd::Grant {
+            username,
+            project,
+            role,
+            revoke,
+        } => {
             let changed = if revoke {
                 yunwei_app::project::revoke(&app, None, &project, &username, &role).await
             } else {
@@ -300,16 +360,30 @@ async fn user(cfg: Config, cmd: UserCmd) -> Result<()> {
             if changed {
                 eprintln!("{role} {what} for {username} in {project}");
             } else {
-                eprintln!("nothing to do: {username} {} {role} in {project}", if revoke { "does not hold" } else { "already holds" });
+                eprintln!(
+                    "nothing to do: {username} {} {role} in {project}",
+                    if revoke {
+                        "does not hold"
+                    } else {
+                        "already holds"
+                    }
+                );
             }
         }
         UserCmd::Token { username, name } => {
-            let t = uc::create_token(&app, None, &username, &name).await.map_err(app_err)?;
+            let t = uc::create_token(&app, None, &username, &name)
+                .await
+                .map_err(app_err)?;
             println!("{}", t.token);
         }
         UserCmd::Admin { username, off } => {
-            uc::set_admin(&app, &username, !off).await.map_err(app_err)?;
-            eprintln!("{username} is {}an installation administrator", if off { "no longer " } else { "" });
+            uc::set_admin(&app, &username, !off)
+                .await
+                .map_err(app_err)?;
+            eprintln!(
+                "{username} is {}an installation administrator",
+                if off { "no longer " } else { "" }
+            );
         }
     }
     app.db.close().await;
@@ -322,7 +396,12 @@ async fn serve(cfg: Config, demo: bool) -> Result<()> {
         let users = yunwei_app::demo::ensure_demo(&app).await.map_err(app_err)?;
         print_demo_users(&users);
     }
-    let state = AppState { app: app.clone(), web: WebSettings { cookie_secure: cfg.cookie_secure } };
+    let state = AppState {
+        app: app.clone(),
+        web: WebSettings {
+            cookie_secure: cfg.cookie_secure,
+        },
+    };
     let router = yunwei_web::router(state);
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await

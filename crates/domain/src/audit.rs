@@ -106,7 +106,11 @@ pub struct ChainCursor {
 
 impl Default for ChainCursor {
     fn default() -> Self {
-        Self { next_seq: 1, prev_hash: GENESIS_HASH.to_owned(), last_id: 0 }
+        Self {
+            next_seq: 1,
+            prev_hash: GENESIS_HASH.to_owned(),
+            last_id: 0,
+        }
     }
 }
 
@@ -135,14 +139,22 @@ pub fn verify_entries(
         if e.compute_hash() != e.hash {
             return Err(brk("content does not match its hash (entry edited)".into()));
         }
-        cursor = ChainCursor { next_seq: e.seq + 1, prev_hash: e.hash.clone(), last_id: e.id };
+        cursor = ChainCursor {
+            next_seq: e.seq + 1,
+            prev_hash: e.hash.clone(),
+            last_id: e.id,
+        };
     }
     Ok(cursor)
 }
 
 /// Checks that the separately recorded chain head (last seq and hash) matches where
 /// verification ended; this catches a deleted tail.
-pub fn verify_head(chain: &str, end: &ChainCursor, head: Option<(i64, &str)>) -> Result<(), ChainBreak> {
+pub fn verify_head(
+    chain: &str,
+    end: &ChainCursor,
+    head: Option<(i64, &str)>,
+) -> Result<(), ChainBreak> {
     let last_seq = end.next_seq - 1;
     let (head_seq, head_hash) = head.unwrap_or((0, GENESIS_HASH));
     if head_seq != last_seq || head_hash != end.prev_hash {
@@ -206,7 +218,10 @@ mod tests {
                     id: i * 10,
                     chain: "p:1".into(),
                     seq: i,
-                    at: Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).single().unwrap_or_default(),
+                    at: Utc
+                        .with_ymd_and_hms(2026, 3, 1, 8, 0, 0)
+                        .single()
+                        .unwrap_or_default(),
                     actor_id: Some(7),
                     actor_name: "engineer".into(),
                     project_id: Some(1),

@@ -17,7 +17,10 @@ impl Username {
     pub fn parse(raw: &str, field: &str) -> Result<Self, ValidationErrors> {
         let s = raw.trim().to_ascii_lowercase();
         if s.len() < 2 || s.len() > 64 {
-            return Err(ValidationErrors::single(field, "用户名长度须为 2–64 个字符"));
+            return Err(ValidationErrors::single(
+                field,
+                "用户名长度须为 2–64 个字符",
+            ));
         }
         if !s
             .chars()
@@ -307,8 +310,13 @@ mod tests {
 
     #[test]
     fn username_is_lowercased_and_checked() {
-        assert_eq!(Username::parse(" ZhangSan ", "u").map(|u| u.0).ok(), Some("zhangsan".into()));
-        let err = Username::parse("张三", "username").err().map(|e| e.0[0].field.clone());
+        assert_eq!(
+            Username::parse(" ZhangSan ", "u").map(|u| u.0).ok(),
+            Some("zhangsan".into())
+        );
+        let err = Username::parse("张三", "username")
+            .err()
+            .map(|e| e.0[0].field.clone());
         assert_eq!(err.as_deref(), Some("username"));
         assert!(Username::parse("a", "u").is_err());
     }

@@ -82,7 +82,11 @@ pub async fn lock_head(tx: &mut Tx, chain: &str) -> Result<Option<HeadRow>, Stor
                 ("last_hash", yunwei_domain::audit::GENESIS_HASH.into()),
             ],
         );
-        ins.on_conflict(sea_query::OnConflict::column("chain").do_nothing().to_owned());
+        ins.on_conflict(
+            sea_query::OnConflict::column("chain")
+                .do_nothing()
+                .to_owned(),
+        );
         tx.execute(&ins).await?;
     }
     let q = Query::select()

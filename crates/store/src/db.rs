@@ -29,8 +29,14 @@ pub enum Backend {
 }
 
 /// A row type that decodes from both backends.
-pub trait DbRow: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
-impl<T> DbRow for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+pub trait DbRow:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+impl<T> DbRow for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
 
 /// Connection pools of either backend. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -128,7 +134,9 @@ impl Db {
                 Self::open_postgres(url).await
             }
             Some(url) if url.starts_with("sqlite:") => {
-                let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+                let path = url
+                    .trim_start_matches("sqlite://")
+                    .trim_start_matches("sqlite:");
                 Self::open_sqlite(Path::new(path)).await
             }
             Some(url) => Err(StoreError::Config(format!(
@@ -151,8 +159,14 @@ impl Db {
     /// instances starting together migrate once).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Db::Sqlite { write, .. } => sqlx::migrate!("../../migrations/sqlite").run(write).await?,
-            Db::Postgres(pool) => sqlx::migrate!("../../migrations/postgres").run(pool).await?,
+            Db::Sqlite { write, .. } => {
+                sqlx::migrate!("../../migrations/sqlite").run(write).await?
+            }
+            Db::Postgres(pool) => {
+                sqlx::migrate!("../../migrations/postgres")
+                    .run(pool)
+                    .await?
+            }
         }
         Ok(())
     }
@@ -217,7 +231,12 @@ impl Db {
 }
 
 impl Tx {
-    fn parts(&mut self) -> (Option<&mut sqlx::SqliteConnection>, Option<&mut sqlx::PgConnection>) {
+    fn parts(
+        &mut self,
+    ) -> (
+        Option<&mut sqlx::SqliteConnection>,
+        Option<&mut sqlx::PgConnection>,
+    ) {
         match self {
             Tx::Sqlite(t) => (Some(&mut **t), None),
             Tx::Postgres(t) => (None, Some(&mut **t)),
@@ -241,7 +260,10 @@ impl Tx {
     }
 
     /// Runs a query and decodes every row.
-    pub async fn fetch_all<T: DbRow, S: SqlxBinder>(&mut self, stmt: &S) -> Result<Vec<T>, StoreError> {
+    pub async fn fetch_all<T: DbRow, S: SqlxBinder>(
+        &mut self,
+        stmt: &S,
+    ) -> Result<Vec<T>, StoreError> {
         let (sq, pg) = self.parts();
         dispatch!(stmt, sqlite => sq, postgres => pg, |sql, vals, c| {
             Ok(sqlx::query_as_with(sql, vals).fetch_all(c).await?)

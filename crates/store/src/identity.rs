@@ -69,7 +69,10 @@ pub async fn insert_user(tx: &mut Tx, u: &NewUser<'_>) -> Result<i64, StoreError
 }
 
 /// Finds a user by (normalised) username, inside a transaction.
-pub async fn user_by_username_tx(tx: &mut Tx, username: &str) -> Result<Option<UserRow>, StoreError> {
+pub async fn user_by_username_tx(
+    tx: &mut Tx,
+    username: &str,
+) -> Result<Option<UserRow>, StoreError> {
     let q = Query::select()
         .columns(USER_COLS)
         .from("users")
@@ -126,7 +129,12 @@ pub async fn set_password_hash(
 }
 
 /// Sets the installation-administrator flag.
-pub async fn set_admin(tx: &mut Tx, user_id: i64, is_admin: bool, now: DateTime<Utc>) -> Result<u64, StoreError> {
+pub async fn set_admin(
+    tx: &mut Tx,
+    user_id: i64,
+    is_admin: bool,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
     let q = Query::update()
         .table("users")
         .value("is_admin", is_admin)
@@ -147,7 +155,10 @@ pub struct OrganizationRow {
 }
 
 /// Finds an organisation by name.
-pub async fn organization_by_name(tx: &mut Tx, name: &str) -> Result<Option<OrganizationRow>, StoreError> {
+pub async fn organization_by_name(
+    tx: &mut Tx,
+    name: &str,
+) -> Result<Option<OrganizationRow>, StoreError> {
     let q = Query::select()
         .columns(["id", "kind", "name", "created_at"])
         .from("organizations")
@@ -175,7 +186,11 @@ pub async fn insert_organization(
 ) -> Result<i64, StoreError> {
     let mut q = insert_into(
         "organizations",
-        vec![("kind", kind.into()), ("name", name.into()), ("created_at", now.into())],
+        vec![
+            ("kind", kind.into()),
+            ("name", name.into()),
+            ("created_at", now.into()),
+        ],
     );
     q.returning_col("id");
     let (id,): (i64,) = tx.fetch_one(&q).await?;
@@ -192,7 +207,10 @@ pub struct DepartmentRow {
 }
 
 /// Departments of one organisation, by name.
-pub async fn list_departments(db: &Db, organization_id: i64) -> Result<Vec<DepartmentRow>, StoreError> {
+pub async fn list_departments(
+    db: &Db,
+    organization_id: i64,
+) -> Result<Vec<DepartmentRow>, StoreError> {
     let q = Query::select()
         .columns(["id", "organization_id", "name", "created_at"])
         .from("departments")
@@ -246,7 +264,11 @@ pub struct MembershipRow {
 }
 
 /// The roles `user_id` holds in `project_id`.
-pub async fn roles_in_project(db: &Db, project_id: i64, user_id: i64) -> Result<Vec<String>, StoreError> {
+pub async fn roles_in_project(
+    db: &Db,
+    project_id: i64,
+    user_id: i64,
+) -> Result<Vec<String>, StoreError> {
     let q = Query::select()
         .column("role")
         .from("project_members")
@@ -320,7 +342,12 @@ pub async fn grant_role(
 }
 
 /// Revokes a role; returns false when it was not held.
-pub async fn revoke_role(tx: &mut Tx, project_id: i64, user_id: i64, role: &str) -> Result<bool, StoreError> {
+pub async fn revoke_role(
+    tx: &mut Tx,
+    project_id: i64,
+    user_id: i64,
+    role: &str,
+) -> Result<bool, StoreError> {
     let q = Query::delete()
         .from_table("project_members")
         .and_where(Expr::col("project_id").eq(project_id))
@@ -462,7 +489,10 @@ pub async fn insert_api_token(
 }
 
 /// The unrevoked token with this hash.
-pub async fn api_token_by_hash(db: &Db, token_hash: &str) -> Result<Option<ApiTokenRow>, StoreError> {
+pub async fn api_token_by_hash(
+    db: &Db,
+    token_hash: &str,
+) -> Result<Option<ApiTokenRow>, StoreError> {
     let q = Query::select()
         .columns(TOKEN_COLS)
         .from("api_tokens")

@@ -52,9 +52,12 @@ pub struct Problem {
     pub current_version: Option<i64>,
 }
 
-/// An error answered as problem+json.
+/// An error answered as problem+json (boxed: errors travel in every `Result` of the layer).
 #[derive(Debug)]
-pub struct ApiError {
+pub struct ApiError(Box<Inner>);
+
+#[derive(Debug)]
+struct Inner {
     status: StatusCode,
     problem: Problem,
     retry_after: Option<i64>,
@@ -63,7 +66,7 @@ pub struct ApiError {
 impl ApiError {
     /// A problem of `status` with a type slug, title and detail.
     pub fn new(status: StatusCode, slug: &str, title: &str, detail: impl Into<String>) -> Self {
-        Self {
+        Self(Box::new(Inner {
             status,
             problem: Problem {
                 type_: format!("/problems/{slug}"),
@@ -75,7 +78,7 @@ impl ApiError {
                 current_version: None,
             },
             retry_after: None,
-        }
+        }))
     }
 
     /// A validation problem naming each field.
@@ -85,35 +88,58 @@ impl ApiError {
             .map(|e| format!("{}: {}", e.field, e.reason))
             .collect::<Vec<_>>()
             .join("；");
-        let mut e = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "输入无效", detail);
-        e.problem.errors = errors
+        let mut e = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            "输入无效",
+            detail,
+        );
+        e.0.problem.errors = errors
             .into_iter()
-            .map(|f| ProblemField { field: f.field, reason: f.reason })
+            .map(|f| ProblemField {
+                field: f.field,
+                reason: f.reason,
+            })
             .collect();
         e
     }
 
     /// 400 for a body that is not even well-formed.
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad-request", "请求格式错误", detail)
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "请求格式错误",
+            detail,
+        )
     }
 
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
 }
 
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
-            AppError::Unauthenticated(m) => Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "未登录或凭据无效", m),
+            AppError::Unauthenticated(m) => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "未登录或凭据无效",
+                m,
+            ),
             AppError::Forbidden(m) => Self::new(StatusCode::FORBIDDEN, "forbidden", "无权操作", m),
             AppError::NotFound(m) => Self::new(StatusCode::NOT_FOUND, "not-found", "不存在", m),
             AppError::Invalid(v) => Self::invalid(v.0),
             AppError::Conflict { field, reason } => {
-                let mut e = Self::new(StatusCode::CONFLICT, "conflict", "与现有数据冲突", format!("{field}: {reason}"));
-                e.problem.errors = vec![ProblemField { field, reason }];
+                let mut e = Self::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    "与现有数据冲突",
+                    format!("{field}: {reason}"),
+                );
+                e.0.problem.errors = vec![ProblemField { field, reason }];
                 e
             }
             AppError::Stale { current } => {
@@ -123,7 +149,7 @@ impl From<AppError> for ApiError {
                     "数据已被他人修改",
                     format!("记录已更新到版本 {current}，请刷新后重试"),
                 );
-                e.problem.current_version = Some(current);
+                e.0.problem.current_version = Some(current);
                 e
             }
             AppError::PreconditionRequired => Self::new(
@@ -140,12 +166,17 @@ impl From<AppError> for ApiError {
                     "尝试次数过多",
                     format!("登录失败次数过多，请 {mins} 分钟后再试"),
                 );
-                e.retry_after = Some(retry_after_secs);
+                e.0.retry_after = Some(retry_after_secs);
                 e
             }
             AppError::Internal(cause) => {
                 tracing::error!(request_id = current_request_id().as_deref().unwrap_or("-"), %cause, "internal error");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误", "服务器内部错误，请将请求编号告知管理员")
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "服务器内部错误",
+                    "服务器内部错误，请将请求编号告知管理员",
+                )
             }
         }
     }
@@ -153,10 +184,14 @@ impl From<AppError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::to_vec(&self.problem).unwrap_or_default();
-        let mut res = (self.status, body).into_response();
-        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-        if let Some(s) = self.retry_after
+        let Inner { status, problem, retry_after } = *self.0;
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut res = (status, body).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if let Some(s) = retry_after
             && let Ok(v) = HeaderValue::from_str(&s.to_string())
         {
             res.headers_mut().insert(header::RETRY_AFTER, v);

@@ -16,7 +16,6 @@ use rand::RngCore;
 use crate::AppState;
 use crate::error::REQUEST_ID;
 
-
 /// Header carrying the request id (taken from the client if it sends one).
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -25,7 +24,9 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
         let recorder = PrometheusBuilder::new()
-            .set_buckets(&[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0])
+            .set_buckets(&[
+                0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ])
             .map(|b| b.build_recorder())
             .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder());
         let handle = recorder.handle();
@@ -36,7 +37,10 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
 }
 
 fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
-    vec![(Method::GET, "/healthz", get(healthz)), (Method::GET, "/metrics", get(metrics_text))]
+    vec![
+        (Method::GET, "/healthz", get(healthz)),
+        (Method::GET, "/metrics", get(metrics_text)),
+    ]
 }
 
 /// Method and path of the operations routes.
@@ -46,7 +50,9 @@ pub fn routes() -> Vec<(Method, &'static str)> {
 
 /// Routes `/healthz` and `/metrics`.
 pub fn router() -> Router<AppState> {
-    table().into_iter().fold(Router::new(), |r, (_, path, mr)| r.route(path, mr))
+    table()
+        .into_iter()
+        .fold(Router::new(), |r, (_, path, mr)| r.route(path, mr))
 }
 
 async fn healthz(State(st): State<AppState>) -> Response {
@@ -61,7 +67,14 @@ async fn healthz(State(st): State<AppState>) -> Response {
 
 async fn metrics_text() -> Response {
     let body = metrics_handle().render();
-    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        body,
+    )
+        .into_response()
 }
 
 fn new_request_id() -> String {
@@ -79,7 +92,11 @@ pub async fn track(req: Request, next: Next) -> Response {
         .headers()
         .get(REQUEST_ID_HEADER)
         .and_then(|v| v.to_str().ok())
-        .filter(|s| !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .filter(|s| {
+            !s.is_empty()
+                && s.len() <= 64
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
         .map(str::to_owned)
         .unwrap_or_else(new_request_id);
     let method = req.method().to_string();

@@ -39,7 +39,10 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
     }
 }
 
@@ -90,7 +93,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 /// Parses JSON into `T`, naming the offending field on failure.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::bad_request(format!("JSON 格式错误（第 {} 行第 {} 列）：{e}", e.line(), e.column()))
+        ApiError::bad_request(format!(
+            "JSON 格式错误（第 {} 行第 {} 列）：{e}",
+            e.line(),
+            e.column()
+        ))
     })?;
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
@@ -99,7 +106,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let field = match (inner.find("missing field `"), path.as_str()) {
             (Some(i), p) => {
                 let name = inner[i + 15..].split('`').next().unwrap_or_default();
-                if p == "." { name.to_owned() } else { format!("{p}.{name}") }
+                if p == "." {
+                    name.to_owned()
+                } else {
+                    format!("{p}.{name}")
+                }
             }
             (None, p) => p.to_owned(),
         };
@@ -119,17 +130,27 @@ pub fn decode_cursor(c: &str) -> Result<i64, ApiError> {
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.strip_prefix("id:").and_then(|n| n.parse().ok()))
-        .ok_or_else(|| ApiError::invalid(vec![FieldError::new("cursor", "游标无效，请使用上一页返回的 next_cursor")]))
+        .ok_or_else(|| {
+            ApiError::invalid(vec![FieldError::new(
+                "cursor",
+                "游标无效，请使用上一页返回的 next_cursor",
+            )])
+        })
 }
 
 /// The version named by `If-Match` (`"3"` or `W/"3"`); `None` when absent.
 pub fn if_match_version(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
-    let Some(v) = headers.get(header::IF_MATCH) else { return Ok(None) };
+    let Some(v) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
     let s = v.to_str().unwrap_or_default().trim();
     let s = s.strip_prefix("W/").unwrap_or(s).trim_matches('"');
-    s.parse()
-        .map(Some)
-        .map_err(|_| ApiError::invalid(vec![FieldError::new("If-Match", "须为 GET 返回的 ETag，例如 \"3\"")]))
+    s.parse().map(Some).map_err(|_| {
+        ApiError::invalid(vec![FieldError::new(
+            "If-Match",
+            "须为 GET 返回的 ETag，例如 \"3\"",
+        )])
+    })
 }
 
 /// The ETag of a record at `version`.

@@ -68,7 +68,10 @@ fn with_etag(version: i64, body: ProjectInfo) -> Response {
 /// The projects the caller is a member of.
 #[utoipa::path(get, path = "/api/v1/projects", tag = "projects", security(("bearer" = [])),
     responses((status = 200, body = Vec<ProjectInfo>), (status = 401, body = Problem, content_type = "application/problem+json")))]
-pub async fn list_projects(State(st): State<AppState>, auth: Auth) -> Result<Json<Vec<ProjectInfo>>, ApiError> {
+pub async fn list_projects(
+    State(st): State<AppState>,
+    auth: Auth,
+) -> Result<Json<Vec<ProjectInfo>>, ApiError> {
     let list = uc::list_mine(&st.app, &auth.actor).await?;
     Ok(Json(
         list.into_iter()
@@ -108,13 +111,17 @@ pub async fn create_project(
     auth: Auth,
     ApiJson(req): ApiJson<CreateProjectRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let p = uc::create(&st.app, Some(&auth.actor), uc::NewProjectInput {
-        code: &req.code,
-        name: &req.name,
-        hospital: req.hospital.as_deref(),
-        vendor: req.vendor.as_deref(),
-        timezone: req.timezone.as_deref(),
-    })
+    let p = uc::create(
+        &st.app,
+        Some(&auth.actor),
+        uc::NewProjectInput {
+            code: &req.code,
+            name: &req.name,
+            hospital: req.hospital.as_deref(),
+            vendor: req.vendor.as_deref(),
+            timezone: req.timezone.as_deref(),
+        },
+    )
     .await?;
     Ok((StatusCode::CREATED, Json(Created { id: p.id })))
 }
@@ -123,7 +130,11 @@ pub async fn create_project(
 #[utoipa::path(get, path = "/api/v1/projects/{code}", tag = "projects", security(("bearer" = [])),
     params(("code" = String, Path, description = "项目代码")),
     responses((status = 200, body = ProjectInfo, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn get_project(State(st): State<AppState>, auth: Auth, Path(code): Path<String>) -> Result<Response, ApiError> {
+pub async fn get_project(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+) -> Result<Response, ApiError> {
     let a = uc::authorize(&st.app, &auth.actor, &code, Permission::ProjectRead).await?;
     let roles = role_codes(&a);
     let v = a.project.version;
@@ -163,11 +174,17 @@ pub async fn update_project(
     ApiJson(req): ApiJson<UpdateProjectRequest>,
 ) -> Result<Response, ApiError> {
     let expected = if_match_version(&headers)?;
-    let p = uc::update(&st.app, &auth.actor, &code, expected, uc::ProjectPatch {
-        name: req.name,
-        timezone: req.timezone,
-        active: req.active,
-    })
+    let p = uc::update(
+        &st.app,
+        &auth.actor,
+        &code,
+        expected,
+        uc::ProjectPatch {
+            name: req.name,
+            timezone: req.timezone,
+            active: req.active,
+        },
+    )
     .await?;
     let a = uc::authorize(&st.app, &auth.actor, &code, Permission::ProjectRead).await?;
     let roles = role_codes(&a);
@@ -192,11 +209,20 @@ pub struct MemberInfo {
 #[utoipa::path(get, path = "/api/v1/projects/{code}/members", tag = "projects", security(("bearer" = [])),
     params(("code" = String, Path, description = "项目代码")),
     responses((status = 200, body = Vec<MemberInfo>), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn list_members(State(st): State<AppState>, auth: Auth, Path(code): Path<String>) -> Result<Json<Vec<MemberInfo>>, ApiError> {
+pub async fn list_members(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+) -> Result<Json<Vec<MemberInfo>>, ApiError> {
     let rows = uc::members(&st.app, &auth.actor, &code).await?;
     Ok(Json(
         rows.into_iter()
-            .map(|m| MemberInfo { user_id: m.user_id, username: m.username, display_name: m.display_name, role: m.role })
+            .map(|m| MemberInfo {
+                user_id: m.user_id,
+                username: m.username,
+                display_name: m.display_name,
+                role: m.role,
+            })
             .collect(),
     ))
 }
@@ -228,7 +254,11 @@ pub async fn grant_member(
     ApiJson(req): ApiJson<GrantRequest>,
 ) -> Result<StatusCode, ApiError> {
     let changed = uc::grant(&st.app, Some(&auth.actor), &code, &req.username, &req.role).await?;
-    Ok(if changed { StatusCode::CREATED } else { StatusCode::OK })
+    Ok(if changed {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    })
 }
 
 /// Revokes a role in the project (project administrators).
@@ -247,6 +277,11 @@ pub async fn revoke_member(
     if uc::revoke(&st.app, Some(&auth.actor), &code, &username, &role).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(ApiError::new(StatusCode::NOT_FOUND, "not-found", "不存在", format!("{username} 在本项目中没有角色 {role}")))
+        Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "不存在",
+            format!("{username} 在本项目中没有角色 {role}"),
+        ))
     }
 }

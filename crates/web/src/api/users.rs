@@ -33,7 +33,10 @@ pub struct UserInfo {
 /// All users.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
     responses((status = 200, body = Vec<UserInfo>), (status = 403, body = Problem, content_type = "application/problem+json")))]
-pub async fn list_users(State(st): State<AppState>, auth: Auth) -> Result<Json<Vec<UserInfo>>, ApiError> {
+pub async fn list_users(
+    State(st): State<AppState>,
+    auth: Auth,
+) -> Result<Json<Vec<UserInfo>>, ApiError> {
     let rows = uc::list_users(&st.app, &auth.actor).await?;
     Ok(Json(
         rows.into_iter()
@@ -85,13 +88,17 @@ pub async fn create_user(
     auth: Auth,
     ApiJson(req): ApiJson<CreateUserRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id = uc::add_user(&st.app, Some(&auth.actor), uc::NewUserInput {
-        username: &req.username,
-        display_name: &req.display_name,
-        password: req.password.as_deref(),
-        is_admin: req.is_admin,
-        organization: req.organization.as_deref(),
-    })
+    let id = uc::add_user(
+        &st.app,
+        Some(&auth.actor),
+        uc::NewUserInput {
+            username: &req.username,
+            display_name: &req.display_name,
+            password: req.password.as_deref(),
+            is_admin: req.is_admin,
+            organization: req.organization.as_deref(),
+        },
+    )
     .await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }

@@ -32,9 +32,18 @@ struct TokenView {
     revoked: bool,
 }
 
-async fn show(st: &AppState, auth: &Auth, new_token: String, message: String, error: String, status: StatusCode) -> Response {
+async fn show(
+    st: &AppState,
+    auth: &Auth,
+    new_token: String,
+    message: String,
+    error: String,
+    status: StatusCode,
+) -> Response {
     let fmt = |t: chrono::DateTime<chrono::Utc>| {
-        t.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M").to_string()
+        t.with_timezone(&chrono_tz::Asia::Shanghai)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
     };
     let tokens = match uc::list_tokens(&st.app, &auth.actor).await {
         Ok(t) => t
@@ -51,14 +60,32 @@ async fn show(st: &AppState, auth: &Auth, new_token: String, message: String, er
         Err(e) => return app_error_page(e),
     };
     match Shell::build(st, auth, "我的账户", None, "account").await {
-        Ok(shell) => (status, render(&AccountPage { shell, tokens, new_token, message, error })).into_response(),
+        Ok(shell) => (
+            status,
+            render(&AccountPage {
+                shell,
+                tokens,
+                new_token,
+                message,
+                error,
+            }),
+        )
+            .into_response(),
         Err(e) => app_error_page(e),
     }
 }
 
 /// `GET /account`.
 pub async fn page(State(st): State<AppState>, UiAuth(auth): UiAuth) -> Response {
-    show(&st, &auth, String::new(), String::new(), String::new(), StatusCode::OK).await
+    show(
+        &st,
+        &auth,
+        String::new(),
+        String::new(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -71,19 +98,44 @@ pub struct PasswordForm {
 }
 
 /// `POST /account/password`.
-pub async fn change_password(State(st): State<AppState>, UiAuth(auth): UiAuth, Form(f): Form<PasswordForm>) -> Response {
+pub async fn change_password(
+    State(st): State<AppState>,
+    UiAuth(auth): UiAuth,
+    Form(f): Form<PasswordForm>,
+) -> Response {
     if !csrf_ok(&auth, &f._csrf) {
         return csrf_failed();
     }
     if f.new_password != f.confirm_password {
-        return show(&st, &auth, String::new(), String::new(), "两次输入的新密码不一致".into(), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return show(
+            &st,
+            &auth,
+            String::new(),
+            String::new(),
+            "两次输入的新密码不一致".into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
-    match uc::change_own_password(&st.app, &auth.actor, &f.current_password, &f.new_password).await {
+    match uc::change_own_password(&st.app, &auth.actor, &f.current_password, &f.new_password).await
+    {
         // All sessions end with a password change, this one included: log in again.
         Ok(()) => Redirect::to("/login").into_response(),
         Err(AppError::Invalid(v)) => {
-            let msg = v.0.iter().map(|e| e.reason.clone()).collect::<Vec<_>>().join("；");
-            show(&st, &auth, String::new(), String::new(), msg, StatusCode::UNPROCESSABLE_ENTITY).await
+            let msg =
+                v.0.iter()
+                    .map(|e| e.reason.clone())
+                    .collect::<Vec<_>>()
+                    .join("；");
+            show(
+                &st,
+                &auth,
+                String::new(),
+                String::new(),
+                msg,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => app_error_page(e),
     }
@@ -97,15 +149,41 @@ pub struct TokenForm {
 }
 
 /// `POST /account/tokens`: creates a token and shows it once.
-pub async fn create_token(State(st): State<AppState>, UiAuth(auth): UiAuth, Form(f): Form<TokenForm>) -> Response {
+pub async fn create_token(
+    State(st): State<AppState>,
+    UiAuth(auth): UiAuth,
+    Form(f): Form<TokenForm>,
+) -> Response {
     if !csrf_ok(&auth, &f._csrf) {
         return csrf_failed();
     }
     match uc::create_token(&st.app, Some(&auth.actor), &auth.actor.username, &f.name).await {
-        Ok(t) => show(&st, &auth, t.token, "令牌已创建。请立即复制保存，关闭页面后将无法再次查看。".into(), String::new(), StatusCode::OK).await,
+        Ok(t) => {
+            show(
+                &st,
+                &auth,
+                t.token,
+                "令牌已创建。请立即复制保存，关闭页面后将无法再次查看。".into(),
+                String::new(),
+                StatusCode::OK,
+            )
+            .await
+        }
         Err(AppError::Invalid(v)) => {
-            let msg = v.0.iter().map(|e| e.reason.clone()).collect::<Vec<_>>().join("；");
-            show(&st, &auth, String::new(), String::new(), msg, StatusCode::UNPROCESSABLE_ENTITY).await
+            let msg =
+                v.0.iter()
+                    .map(|e| e.reason.clone())
+                    .collect::<Vec<_>>()
+                    .join("；");
+            show(
+                &st,
+                &auth,
+                String::new(),
+                String::new(),
+                msg,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => app_error_page(e),
     }
@@ -118,7 +196,12 @@ pub struct CsrfOnly {
 }
 
 /// `POST /account/tokens/{id}/revoke`.
-pub async fn revoke_token(State(st): State<AppState>, UiAuth(auth): UiAuth, Path(id): Path<i64>, Form(f): Form<CsrfOnly>) -> Response {
+pub async fn revoke_token(
+    State(st): State<AppState>,
+    UiAuth(auth): UiAuth,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfOnly>,
+) -> Response {
     if !csrf_ok(&auth, &f._csrf) {
         return csrf_failed();
     }

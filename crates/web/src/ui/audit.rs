@@ -53,8 +53,11 @@ pub struct AuditForm {
 }
 
 fn day_start(tz: Tz, s: &str, plus_days: i64) -> Option<String> {
-    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()? + chrono::Duration::days(plus_days);
-    let t = tz.from_local_datetime(&d.and_hms_opt(0, 0, 0)?).earliest()?;
+    let d =
+        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()? + chrono::Duration::days(plus_days);
+    let t = tz
+        .from_local_datetime(&d.and_hms_opt(0, 0, 0)?)
+        .earliest()?;
     Some(t.to_rfc3339())
 }
 
@@ -72,15 +75,32 @@ fn query_string(f: &AuditForm, cursor: &str) -> String {
 }
 
 /// `GET /p/{code}/audit`.
-pub async fn page(State(st): State<AppState>, UiAuth(auth): UiAuth, Path(code): Path<String>, Query(f): Query<AuditForm>) -> Response {
+pub async fn page(
+    State(st): State<AppState>,
+    UiAuth(auth): UiAuth,
+    Path(code): Path<String>,
+    Query(f): Query<AuditForm>,
+) -> Response {
     let access = match authorize(&st.app, &auth.actor, &code, Permission::AuditRead).await {
         Ok(a) => a,
         Err(e) => return app_error_page(e),
     };
-    let tz: Tz = access.project.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+    let tz: Tz = access
+        .project
+        .timezone
+        .parse()
+        .unwrap_or(chrono_tz::Asia::Shanghai);
     let mut error = String::new();
-    let from = if f.from.trim().is_empty() { None } else { day_start(tz, &f.from, 0) };
-    let to = if f.to.trim().is_empty() { None } else { day_start(tz, &f.to, 1) };
+    let from = if f.from.trim().is_empty() {
+        None
+    } else {
+        day_start(tz, &f.from, 0)
+    };
+    let to = if f.to.trim().is_empty() {
+        None
+    } else {
+        day_start(tz, &f.to, 1)
+    };
     if (!f.from.trim().is_empty() && from.is_none()) || (!f.to.trim().is_empty() && to.is_none()) {
         error = "日期格式应为 YYYY-MM-DD".into();
     }
@@ -117,9 +137,17 @@ pub async fn page(State(st): State<AppState>, UiAuth(auth): UiAuth, Path(code): 
             (Vec::new(), None)
         }
     };
-    let next_url = next.map(|c| format!("/p/{code}/audit?{}", query_string(&f, &c))).unwrap_or_default();
+    let next_url = next
+        .map(|c| format!("/p/{code}/audit?{}", query_string(&f, &c)))
+        .unwrap_or_default();
     match Shell::build(&st, &auth, "审计日志", Some(&access), "audit").await {
-        Ok(shell) => render(&AuditPageView { shell, f, rows, next_url, error }),
+        Ok(shell) => render(&AuditPageView {
+            shell,
+            f,
+            rows,
+            next_url,
+            error,
+        }),
         Err(e) => app_error_page(e),
     }
 }

@@ -38,7 +38,13 @@ pub async fn home(State(st): State<AppState>, UiAuth(auth): UiAuth) -> Response 
     let cards = list
         .into_iter()
         .map(|a| ProjectCard {
-            roles: a.roles.0.iter().map(|r| r.label()).collect::<Vec<_>>().join("、"),
+            roles: a
+                .roles
+                .0
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join("、"),
             code: a.project.code,
             name: a.project.name,
             active: a.project.active,
@@ -60,7 +66,11 @@ struct OverviewPage {
 }
 
 /// `GET /p/{code}`: overview with the modules of the caller's roles.
-pub async fn overview(State(st): State<AppState>, UiAuth(auth): UiAuth, Path(code): Path<String>) -> Response {
+pub async fn overview(
+    State(st): State<AppState>,
+    UiAuth(auth): UiAuth,
+    Path(code): Path<String>,
+) -> Response {
     let access = match authorize(&st.app, &auth.actor, &code, Permission::ProjectRead).await {
         Ok(a) => a,
         Err(e) => return app_error_page(e),
@@ -85,7 +95,11 @@ struct ModulePage {
 }
 
 /// `GET /p/{code}/m/{module}`: a module's page; modules not built yet say so plainly.
-pub async fn module_page(State(st): State<AppState>, UiAuth(auth): UiAuth, Path((code, m)): Path<(String, String)>) -> Response {
+pub async fn module_page(
+    State(st): State<AppState>,
+    UiAuth(auth): UiAuth,
+    Path((code, m)): Path<(String, String)>,
+) -> Response {
     let access = match authorize(&st.app, &auth.actor, &code, Permission::ProjectRead).await {
         Ok(a) => a,
         Err(e) => return app_error_page(e),
@@ -94,10 +108,17 @@ pub async fn module_page(State(st): State<AppState>, UiAuth(auth): UiAuth, Path(
         return error_page(StatusCode::NOT_FOUND, "页面不存在", "没有这个模块。");
     };
     if !info.roles.iter().any(|r| access.roles.has(*r)) {
-        return error_page(StatusCode::FORBIDDEN, "无权访问", "您当前的角色无权查看此模块。");
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "无权访问",
+            "您当前的角色无权查看此模块。",
+        );
     }
     match Shell::build(&st, &auth, info.label, Some(&access), info.code).await {
-        Ok(shell) => render(&ModulePage { shell, module: info }),
+        Ok(shell) => render(&ModulePage {
+            shell,
+            module: info,
+        }),
         Err(e) => app_error_page(e),
     }
 }
@@ -120,11 +141,26 @@ struct MemberView {
 }
 
 fn member_view(m: MemberRow) -> MemberView {
-    let role_label = m.role.parse::<Role>().map(|r| r.label().to_owned()).unwrap_or_else(|_| m.role.clone());
-    MemberView { username: m.username, display_name: m.display_name, role: m.role, role_label }
+    let role_label = m
+        .role
+        .parse::<Role>()
+        .map(|r| r.label().to_owned())
+        .unwrap_or_else(|_| m.role.clone());
+    MemberView {
+        username: m.username,
+        display_name: m.display_name,
+        role: m.role,
+        role_label,
+    }
 }
 
-async fn members_page(st: &AppState, auth: &crate::auth::Auth, code: &str, message: String, status: StatusCode) -> Response {
+async fn members_page(
+    st: &AppState,
+    auth: &crate::auth::Auth,
+    code: &str,
+    message: String,
+    status: StatusCode,
+) -> Response {
     let access = match authorize(&st.app, &auth.actor, code, Permission::MembersRead).await {
         Ok(a) => a,
         Err(e) => return app_error_page(e),
@@ -151,7 +187,11 @@ async fn members_page(st: &AppState, auth: &crate::auth::Auth, code: &str, messa
 }
 
 /// `GET /p/{code}/members`.
-pub async fn members(State(st): State<AppState>, UiAuth(auth): UiAuth, Path(code): Path<String>) -> Response {
+pub async fn members(
+    State(st): State<AppState>,
+    UiAuth(auth): UiAuth,
+    Path(code): Path<String>,
+) -> Response {
     members_page(&st, &auth, &code, String::new(), StatusCode::OK).await
 }
 
@@ -164,16 +204,32 @@ pub struct MemberForm {
 }
 
 /// `POST /p/{code}/members`: grant a role.
-pub async fn grant(State(st): State<AppState>, UiAuth(auth): UiAuth, Path(code): Path<String>, Form(f): Form<MemberForm>) -> Response {
+pub async fn grant(
+    State(st): State<AppState>,
+    UiAuth(auth): UiAuth,
+    Path(code): Path<String>,
+    Form(f): Form<MemberForm>,
+) -> Response {
     change(st, auth, code, f, true).await
 }
 
 /// `POST /p/{code}/members/revoke`: revoke a role.
-pub async fn revoke(State(st): State<AppState>, UiAuth(auth): UiAuth, Path(code): Path<String>, Form(f): Form<MemberForm>) -> Response {
+pub async fn revoke(
+    State(st): State<AppState>,
+    UiAuth(auth): UiAuth,
+    Path(code): Path<String>,
+    Form(f): Form<MemberForm>,
+) -> Response {
     change(st, auth, code, f, false).await
 }
 
-async fn change(st: AppState, auth: crate::auth::Auth, code: String, f: MemberForm, grant: bool) -> Response {
+async fn change(
+    st: AppState,
+    auth: crate::auth::Auth,
+    code: String,
+    f: MemberForm,
+    grant: bool,
+) -> Response {
     if !csrf_ok(&auth, &f._csrf) {
         return csrf_failed();
     }
@@ -185,7 +241,11 @@ async fn change(st: AppState, auth: crate::auth::Auth, code: String, f: MemberFo
     match r {
         Ok(_) => Redirect::to(&format!("/p/{code}/members")).into_response(),
         Err(yunwei_app::AppError::Invalid(v)) => {
-            let msg = v.0.iter().map(|e| e.reason.clone()).collect::<Vec<_>>().join("；");
+            let msg =
+                v.0.iter()
+                    .map(|e| e.reason.clone())
+                    .collect::<Vec<_>>()
+                    .join("；");
             members_page(&st, &auth, &code, msg, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => app_error_page(e),

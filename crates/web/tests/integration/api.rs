@@ -16,21 +16,42 @@ async fn admin_of(t: &TestApp, code: &str) -> String {
 async fn stale_update_gets_412_and_overwrites_nothing() {
     let t = TestApp::new().await;
     let token = admin_of(&t, "demo").await;
-    let first = t.api(Method::GET, "/api/v1/projects/demo", Some(&token), None).await;
+    let first = t
+        .api(Method::GET, "/api/v1/projects/demo", Some(&token), None)
+        .await;
     assert_eq!(first.status, StatusCode::OK);
     let etag = first.header("etag").expect("etag").to_owned();
     assert_eq!(etag, "\"1\"");
 
     // Two people edit version 1; the first wins.
-    let a = t.api_with(Method::PATCH, "/api/v1/projects/demo", Some(&token), Some(json!({"name": "甲：第一人民医院运维"})), &[("if-match", &etag)]).await;
+    let a = t
+        .api_with(
+            Method::PATCH,
+            "/api/v1/projects/demo",
+            Some(&token),
+            Some(json!({"name": "甲：第一人民医院运维"})),
+            &[("if-match", &etag)],
+        )
+        .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     assert_eq!(a.header("etag"), Some("\"2\""));
-    let b = t.api_with(Method::PATCH, "/api/v1/projects/demo", Some(&token), Some(json!({"name": "乙：覆盖"})), &[("if-match", &etag)]).await;
+    let b = t
+        .api_with(
+            Method::PATCH,
+            "/api/v1/projects/demo",
+            Some(&token),
+            Some(json!({"name": "乙：覆盖"})),
+            &[("if-match", &etag)],
+        )
+        .await;
     assert_eq!(b.status, StatusCode::PRECONDITION_FAILED, "{}", b.body);
     assert_eq!(b.header("content-type"), Some("application/problem+json"));
     assert_eq!(b.json()["current_version"], 2);
 
-    let now = t.api(Method::GET, "/api/v1/projects/demo", Some(&token), None).await.json();
+    let now = t
+        .api(Method::GET, "/api/v1/projects/demo", Some(&token), None)
+        .await
+        .json();
     assert_eq!(now["name"], "甲：第一人民医院运维");
     assert_eq!(now["version"], 2);
 }
@@ -39,9 +60,19 @@ async fn stale_update_gets_412_and_overwrites_nothing() {
 async fn update_without_if_match_is_refused_with_428() {
     let t = TestApp::new().await;
     let token = admin_of(&t, "demo").await;
-    let r = t.api(Method::PATCH, "/api/v1/projects/demo", Some(&token), Some(json!({"name": "x"}))).await;
+    let r = t
+        .api(
+            Method::PATCH,
+            "/api/v1/projects/demo",
+            Some(&token),
+            Some(json!({"name": "x"})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::PRECONDITION_REQUIRED);
-    let v = yunwei_store::project::by_code(&t.app.db, "demo").await.expect("db").expect("demo");
+    let v = yunwei_store::project::by_code(&t.app.db, "demo")
+        .await
+        .expect("db")
+        .expect("demo");
     assert_eq!(v.version, 1);
 }
 
@@ -49,11 +80,27 @@ async fn update_without_if_match_is_refused_with_428() {
 async fn invalid_update_names_the_field_and_writes_nothing() {
     let t = TestApp::new().await;
     let token = admin_of(&t, "demo").await;
-    let r = t.api_with(Method::PATCH, "/api/v1/projects/demo", Some(&token), Some(json!({"name": "  ", "timezone": "Mars/Base"})), &[("if-match", "\"1\"")]).await;
+    let r = t
+        .api_with(
+            Method::PATCH,
+            "/api/v1/projects/demo",
+            Some(&token),
+            Some(json!({"name": "  ", "timezone": "Mars/Base"})),
+            &[("if-match", "\"1\"")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    let fields: Vec<String> = r.json()["errors"].as_array().expect("errors").iter().map(|e| e["field"].as_str().unwrap_or_default().to_owned()).collect();
+    let fields: Vec<String> = r.json()["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
+        .collect();
     assert!(fields.contains(&"name".to_owned()), "{fields:?}");
-    let v = yunwei_store::project::by_code(&t.app.db, "demo").await.expect("db").expect("demo");
+    let v = yunwei_store::project::by_code(&t.app.db, "demo")
+        .await
+        .expect("db")
+        .expect("demo");
     assert_eq!(v.version, 1);
 }
 
@@ -61,10 +108,25 @@ async fn invalid_update_names_the_field_and_writes_nothing() {
 async fn unknown_field_and_wrong_type_are_named() {
     let t = TestApp::new().await;
     let token = admin_of(&t, "demo").await;
-    let r = t.api_with(Method::PATCH, "/api/v1/projects/demo", Some(&token), Some(json!({"active": "yes"})), &[("if-match", "\"1\"")]).await;
+    let r = t
+        .api_with(
+            Method::PATCH,
+            "/api/v1/projects/demo",
+            Some(&token),
+            Some(json!({"active": "yes"})),
+            &[("if-match", "\"1\"")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(r.json()["errors"][0]["field"], "active");
-    let r = t.api(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "x"}))).await;
+    let r = t
+        .api(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "x"})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["errors"][0]["field"], "password");
 }
@@ -76,11 +138,20 @@ async fn malformed_json_reports_line_and_column() {
         .method(Method::POST)
         .uri("/api/v1/auth/login")
         .header("content-type", "application/json")
-        .body(axum::body::Body::from("{\n  \"username\": \"a\",\n  oops\n}"))
+        .body(axum::body::Body::from(
+            "{\n  \"username\": \"a\",\n  oops\n}",
+        ))
         .expect("request");
     let r = t.send(req).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(r.json()["detail"].as_str().unwrap_or_default().contains("第 3 行"), "{}", r.body);
+    assert!(
+        r.json()["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("第 3 行"),
+        "{}",
+        r.body
+    );
 }
 
 #[tokio::test]
@@ -89,13 +160,24 @@ async fn duplicate_project_code_is_a_409_naming_code() {
     t.user("root", true).await;
     let token = t.token("root").await;
     let body = json!({"code": "szrmyy", "name": "市人民医院"});
-    let a = t.api(Method::POST, "/api/v1/projects", Some(&token), Some(body.clone())).await;
+    let a = t
+        .api(
+            Method::POST,
+            "/api/v1/projects",
+            Some(&token),
+            Some(body.clone()),
+        )
+        .await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
-    let b = t.api(Method::POST, "/api/v1/projects", Some(&token), Some(body)).await;
+    let b = t
+        .api(Method::POST, "/api/v1/projects", Some(&token), Some(body))
+        .await;
     assert_eq!(b.status, StatusCode::CONFLICT);
     assert_eq!(b.json()["errors"][0]["field"], "code");
     // The creator is not a member of the new project: it is invisible to them until granted.
-    let g = t.api(Method::GET, "/api/v1/projects/szrmyy", Some(&token), None).await;
+    let g = t
+        .api(Method::GET, "/api/v1/projects/szrmyy", Some(&token), None)
+        .await;
     assert_eq!(g.status, StatusCode::NOT_FOUND);
 }
 
@@ -107,11 +189,24 @@ async fn projects_list_shows_only_the_callers_projects() {
     t.user("eng", false).await;
     t.grant("beta", "eng", "engineer").await;
     let token = t.token("eng").await;
-    let r = t.api(Method::GET, "/api/v1/projects", Some(&token), None).await.json();
-    let codes: Vec<&str> = r.as_array().expect("list").iter().filter_map(|p| p["code"].as_str()).collect();
+    let r = t
+        .api(Method::GET, "/api/v1/projects", Some(&token), None)
+        .await
+        .json();
+    let codes: Vec<&str> = r
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|p| p["code"].as_str())
+        .collect();
     assert_eq!(codes, vec!["beta"]);
     assert_eq!(r[0]["roles"], json!(["engineer"]));
-    assert!(r[0]["created_at"].as_str().unwrap_or_default().ends_with('Z'));
+    assert!(
+        r[0]["created_at"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with('Z')
+    );
 }
 
 #[tokio::test]
@@ -129,7 +224,12 @@ async fn openapi_document_is_locked_by_snapshot() {
     let r = t.api(Method::GET, "/api/v1/openapi.json", None, None).await;
     assert_eq!(r.status, StatusCode::OK);
     let doc = r.json();
-    assert!(doc["openapi"].as_str().unwrap_or_default().starts_with("3."));
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("3.")
+    );
     insta::assert_json_snapshot!("openapi", doc);
 }
 

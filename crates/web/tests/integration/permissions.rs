@@ -38,7 +38,13 @@ struct Row {
 }
 
 fn rows() -> Vec<Row> {
-    let r = |method: Method, path, who, ok, ui| Row { method, path, who, ok, ui };
+    let r = |method: Method, path, who, ok, ui| Row {
+        method,
+        path,
+        who,
+        ok,
+        ui,
+    };
     vec![
         // operations and public
         r(Method::GET, "/healthz", Who::Public, 200, false),
@@ -47,23 +53,77 @@ fn rows() -> Vec<Row> {
         r(Method::GET, "/assets/{*path}", Who::Public, 200, false),
         // auth
         r(Method::POST, "/api/v1/auth/login", Who::Public, 200, false),
-        r(Method::POST, "/api/v1/auth/logout", Who::AnyUser, 204, false),
+        r(
+            Method::POST,
+            "/api/v1/auth/logout",
+            Who::AnyUser,
+            204,
+            false,
+        ),
         r(Method::GET, "/api/v1/auth/me", Who::AnyUser, 200, false),
         r(Method::GET, "/api/v1/auth/tokens", Who::AnyUser, 200, false),
-        r(Method::POST, "/api/v1/auth/tokens", Who::AnyUser, 201, false),
-        r(Method::DELETE, "/api/v1/auth/tokens/{id}", Who::AnyUser, 204, false),
+        r(
+            Method::POST,
+            "/api/v1/auth/tokens",
+            Who::AnyUser,
+            201,
+            false,
+        ),
+        r(
+            Method::DELETE,
+            "/api/v1/auth/tokens/{id}",
+            Who::AnyUser,
+            204,
+            false,
+        ),
         // users
         r(Method::GET, "/api/v1/users", Who::SysAdmin, 200, false),
         r(Method::POST, "/api/v1/users", Who::SysAdmin, 201, false),
         // projects
         r(Method::GET, "/api/v1/projects", Who::AnyUser, 200, false),
         r(Method::POST, "/api/v1/projects", Who::SysAdmin, 201, false),
-        r(Method::GET, "/api/v1/projects/{code}", Who::Project(ALL), 200, false),
-        r(Method::PATCH, "/api/v1/projects/{code}", Who::Project(&[Admin, HospitalIt]), 200, false),
-        r(Method::GET, "/api/v1/projects/{code}/members", Who::Project(&[Admin, HospitalIt, Manager, Dispatcher, Auditor]), 200, false),
-        r(Method::POST, "/api/v1/projects/{code}/members", Who::Project(&[Admin]), 201, false),
-        r(Method::DELETE, "/api/v1/projects/{code}/members/{username}/{role}", Who::Project(&[Admin]), 204, false),
-        r(Method::GET, "/api/v1/projects/{code}/audit", Who::Project(&[Admin, Auditor, HospitalIt, Manager]), 200, false),
+        r(
+            Method::GET,
+            "/api/v1/projects/{code}",
+            Who::Project(ALL),
+            200,
+            false,
+        ),
+        r(
+            Method::PATCH,
+            "/api/v1/projects/{code}",
+            Who::Project(&[Admin, HospitalIt]),
+            200,
+            false,
+        ),
+        r(
+            Method::GET,
+            "/api/v1/projects/{code}/members",
+            Who::Project(&[Admin, HospitalIt, Manager, Dispatcher, Auditor]),
+            200,
+            false,
+        ),
+        r(
+            Method::POST,
+            "/api/v1/projects/{code}/members",
+            Who::Project(&[Admin]),
+            201,
+            false,
+        ),
+        r(
+            Method::DELETE,
+            "/api/v1/projects/{code}/members/{username}/{role}",
+            Who::Project(&[Admin]),
+            204,
+            false,
+        ),
+        r(
+            Method::GET,
+            "/api/v1/projects/{code}/audit",
+            Who::Project(&[Admin, Auditor, HospitalIt, Manager]),
+            200,
+            false,
+        ),
         // UI
         r(Method::GET, "/", Who::AnyUser, 200, true),
         r(Method::GET, "/login", Who::PublicRedirectsUsers, 200, true),
@@ -73,13 +133,49 @@ fn rows() -> Vec<Row> {
         // a wrong current password: allowed to try, refused on the merits
         r(Method::POST, "/account/password", Who::AnyUser, 422, true),
         r(Method::POST, "/account/tokens", Who::AnyUser, 200, true),
-        r(Method::POST, "/account/tokens/{id}/revoke", Who::AnyUser, 303, true),
+        r(
+            Method::POST,
+            "/account/tokens/{id}/revoke",
+            Who::AnyUser,
+            303,
+            true,
+        ),
         r(Method::GET, "/p/{code}", Who::Project(ALL), 200, true),
-        r(Method::GET, "/p/{code}/m/{module}", Who::Project(ALL), 200, true),
-        r(Method::GET, "/p/{code}/audit", Who::Project(&[Admin, Auditor, HospitalIt, Manager]), 200, true),
-        r(Method::GET, "/p/{code}/members", Who::Project(&[Admin, HospitalIt, Manager, Dispatcher, Auditor]), 200, true),
-        r(Method::POST, "/p/{code}/members", Who::Project(&[Admin]), 303, true),
-        r(Method::POST, "/p/{code}/members/revoke", Who::Project(&[Admin]), 303, true),
+        r(
+            Method::GET,
+            "/p/{code}/m/{module}",
+            Who::Project(ALL),
+            200,
+            true,
+        ),
+        r(
+            Method::GET,
+            "/p/{code}/audit",
+            Who::Project(&[Admin, Auditor, HospitalIt, Manager]),
+            200,
+            true,
+        ),
+        r(
+            Method::GET,
+            "/p/{code}/members",
+            Who::Project(&[Admin, HospitalIt, Manager, Dispatcher, Auditor]),
+            200,
+            true,
+        ),
+        r(
+            Method::POST,
+            "/p/{code}/members",
+            Who::Project(&[Admin]),
+            303,
+            true,
+        ),
+        r(
+            Method::POST,
+            "/p/{code}/members/revoke",
+            Who::Project(&[Admin]),
+            303,
+            true,
+        ),
     ]
 }
 
@@ -125,7 +221,11 @@ async fn fixture() -> Fixture {
             let token = t.token(&username).await;
             let (session, csrf) = t.session(user_id).await;
             callers.push(Caller {
-                label: format!("{}{}", role.code(), if member { "" } else { " (non-member)" }),
+                label: format!(
+                    "{}{}",
+                    role.code(),
+                    if member { "" } else { " (non-member)" }
+                ),
                 role: Some(role),
                 member,
                 username,
@@ -136,7 +236,11 @@ async fn fixture() -> Fixture {
             });
         }
     }
-    Fixture { t, callers, counter: Default::default() }
+    Fixture {
+        t,
+        callers,
+        counter: Default::default(),
+    }
 }
 
 fn expected(row: &Row, c: &Caller) -> u16 {
@@ -150,7 +254,13 @@ fn expected(row: &Row, c: &Caller) -> u16 {
     match row.who {
         Who::Public | Who::AnyUser => row.ok,
         Who::PublicRedirectsUsers => 303,
-        Who::SysAdmin => if role == Admin { row.ok } else { 403 },
+        Who::SysAdmin => {
+            if role == Admin {
+                row.ok
+            } else {
+                403
+            }
+        }
         Who::Project(roles) => {
             if !c.member {
                 404
@@ -165,55 +275,128 @@ fn expected(row: &Row, c: &Caller) -> u16 {
 
 async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
     let t = &fx.t;
-    let n = fx.counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let n = fx
+        .counter
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let token = (!c.token.is_empty()).then_some(c.token.as_str());
     let session = (!c.session.is_empty()).then_some(c.session.as_str());
     let csrf = c.csrf.as_str();
     match (row.method.as_str(), row.path) {
         ("GET", "/assets/{*path}") => t.api(Method::GET, "/assets/app.css", token, None).await,
         ("POST", "/api/v1/auth/login") => {
-            t.api(Method::POST, row.path, token, Some(json!({"username": "victim", "password": crate::support::PASSWORD}))).await
+            t.api(
+                Method::POST,
+                row.path,
+                token,
+                Some(json!({"username": "victim", "password": crate::support::PASSWORD})),
+            )
+            .await
         }
-        ("POST", "/api/v1/auth/tokens") => t.api(Method::POST, row.path, token, Some(json!({"name": "matrix"}))).await,
+        ("POST", "/api/v1/auth/tokens") => {
+            t.api(
+                Method::POST,
+                row.path,
+                token,
+                Some(json!({"name": "matrix"})),
+            )
+            .await
+        }
         ("DELETE", "/api/v1/auth/tokens/{id}") => {
             let id = if c.role.is_some() {
-                yunwei_app::identity::create_token(&t.app, None, &c.username, "to revoke").await.expect("token").id
+                yunwei_app::identity::create_token(&t.app, None, &c.username, "to revoke")
+                    .await
+                    .expect("token")
+                    .id
             } else {
                 1
             };
-            t.api(Method::DELETE, &format!("/api/v1/auth/tokens/{id}"), token, None).await
+            t.api(
+                Method::DELETE,
+                &format!("/api/v1/auth/tokens/{id}"),
+                token,
+                None,
+            )
+            .await
         }
         ("POST", "/api/v1/users") => {
-            t.api(Method::POST, row.path, token, Some(json!({"username": format!("new{n}"), "display_name": "新用户"}))).await
+            t.api(
+                Method::POST,
+                row.path,
+                token,
+                Some(json!({"username": format!("new{n}"), "display_name": "新用户"})),
+            )
+            .await
         }
         ("POST", "/api/v1/projects") => {
-            t.api(Method::POST, row.path, token, Some(json!({"code": format!("new{n}"), "name": "新项目"}))).await
+            t.api(
+                Method::POST,
+                row.path,
+                token,
+                Some(json!({"code": format!("new{n}"), "name": "新项目"})),
+            )
+            .await
         }
-        ("GET", "/api/v1/projects/{code}") => t.api(Method::GET, "/api/v1/projects/alpha", token, None).await,
-        ("PATCH", "/api/v1/projects/{code}") => {
-            let v = yunwei_store::project::by_code(&t.app.db, "alpha").await.expect("db").expect("alpha").version;
-            let etag = format!("\"{v}\"");
-            t.api_with(Method::PATCH, "/api/v1/projects/alpha", token, Some(json!({"name": format!("甲医院 {n}")})), &[("if-match", &etag)])
+        ("GET", "/api/v1/projects/{code}") => {
+            t.api(Method::GET, "/api/v1/projects/alpha", token, None)
                 .await
         }
-        ("GET", "/api/v1/projects/{code}/members") => t.api(Method::GET, "/api/v1/projects/alpha/members", token, None).await,
+        ("PATCH", "/api/v1/projects/{code}") => {
+            let v = yunwei_store::project::by_code(&t.app.db, "alpha")
+                .await
+                .expect("db")
+                .expect("alpha")
+                .version;
+            let etag = format!("\"{v}\"");
+            t.api_with(
+                Method::PATCH,
+                "/api/v1/projects/alpha",
+                token,
+                Some(json!({"name": format!("甲医院 {n}")})),
+                &[("if-match", &etag)],
+            )
+            .await
+        }
+        ("GET", "/api/v1/projects/{code}/members") => {
+            t.api(Method::GET, "/api/v1/projects/alpha/members", token, None)
+                .await
+        }
         ("POST", "/api/v1/projects/{code}/members") => {
             let _ = yunwei_app::project::revoke(&t.app, None, "alpha", "victim", "auditor").await;
-            t.api(Method::POST, "/api/v1/projects/alpha/members", token, Some(json!({"username": "victim", "role": "auditor"}))).await
+            t.api(
+                Method::POST,
+                "/api/v1/projects/alpha/members",
+                token,
+                Some(json!({"username": "victim", "role": "auditor"})),
+            )
+            .await
         }
         ("DELETE", "/api/v1/projects/{code}/members/{username}/{role}") => {
             t.grant("alpha", "victim", "auditor").await;
-            t.api(Method::DELETE, "/api/v1/projects/alpha/members/victim/auditor", token, None).await
+            t.api(
+                Method::DELETE,
+                "/api/v1/projects/alpha/members/victim/auditor",
+                token,
+                None,
+            )
+            .await
         }
-        ("GET", "/api/v1/projects/{code}/audit") => t.api(Method::GET, "/api/v1/projects/alpha/audit", token, None).await,
+        ("GET", "/api/v1/projects/{code}/audit") => {
+            t.api(Method::GET, "/api/v1/projects/alpha/audit", token, None)
+                .await
+        }
         ("POST", "/login") => {
             // The login form's double-submit CSRF cookie comes from GET /login.
             let form = t.page(Method::GET, "/login", None, None).await;
-            let cookie = form.cookie(yunwei_web::auth::LOGIN_CSRF_COOKIE).expect("login csrf cookie");
+            let cookie = form
+                .cookie(yunwei_web::auth::LOGIN_CSRF_COOKIE)
+                .expect("login csrf cookie");
             let req = axum::http::Request::builder()
                 .method(Method::POST)
                 .uri("/login")
-                .header("cookie", format!("{}={cookie}", yunwei_web::auth::LOGIN_CSRF_COOKIE))
+                .header(
+                    "cookie",
+                    format!("{}={cookie}", yunwei_web::auth::LOGIN_CSRF_COOKIE),
+                )
                 .header("content-type", "application/x-www-form-urlencoded")
                 .body(axum::body::Body::from(format!(
                     "username=victim&password={}&_csrf={cookie}&next=%2F",
@@ -224,33 +407,88 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         }
         ("POST", "/logout") => {
             // Log out a session of its own, so the caller's main session survives.
-            let (s, csrf) = if c.role.is_some() { t.session(c.user_id).await } else { Default::default() };
+            let (s, csrf) = if c.role.is_some() {
+                t.session(c.user_id).await
+            } else {
+                Default::default()
+            };
             let s = (!s.is_empty()).then_some(s);
-            t.page(Method::POST, "/logout", s.as_deref(), Some(&[("_csrf", &csrf)])).await
+            t.page(
+                Method::POST,
+                "/logout",
+                s.as_deref(),
+                Some(&[("_csrf", &csrf)]),
+            )
+            .await
         }
         ("POST", "/account/password") => {
-            t.page(Method::POST, row.path, session, Some(&[("_csrf", csrf), ("current_password", "wrong password"), ("new_password", "new password 1"), ("confirm_password", "new password 1")])).await
+            t.page(
+                Method::POST,
+                row.path,
+                session,
+                Some(&[
+                    ("_csrf", csrf),
+                    ("current_password", "wrong password"),
+                    ("new_password", "new password 1"),
+                    ("confirm_password", "new password 1"),
+                ]),
+            )
+            .await
         }
-        ("POST", "/account/tokens") => t.page(Method::POST, row.path, session, Some(&[("_csrf", csrf), ("name", "界面令牌")])).await,
+        ("POST", "/account/tokens") => {
+            t.page(
+                Method::POST,
+                row.path,
+                session,
+                Some(&[("_csrf", csrf), ("name", "界面令牌")]),
+            )
+            .await
+        }
         ("POST", "/account/tokens/{id}/revoke") => {
             let id = if c.role.is_some() {
-                yunwei_app::identity::create_token(&t.app, None, &c.username, "to revoke").await.expect("token").id
+                yunwei_app::identity::create_token(&t.app, None, &c.username, "to revoke")
+                    .await
+                    .expect("token")
+                    .id
             } else {
                 1
             };
-            t.page(Method::POST, &format!("/account/tokens/{id}/revoke"), session, Some(&[("_csrf", csrf)])).await
+            t.page(
+                Method::POST,
+                &format!("/account/tokens/{id}/revoke"),
+                session,
+                Some(&[("_csrf", csrf)]),
+            )
+            .await
         }
         ("GET", "/p/{code}") => t.page(Method::GET, "/p/alpha", session, None).await,
-        ("GET", "/p/{code}/m/{module}") => t.page(Method::GET, "/p/alpha/m/servicedesk", session, None).await,
+        ("GET", "/p/{code}/m/{module}") => {
+            t.page(Method::GET, "/p/alpha/m/servicedesk", session, None)
+                .await
+        }
         ("GET", "/p/{code}/audit") => t.page(Method::GET, "/p/alpha/audit", session, None).await,
-        ("GET", "/p/{code}/members") => t.page(Method::GET, "/p/alpha/members", session, None).await,
+        ("GET", "/p/{code}/members") => {
+            t.page(Method::GET, "/p/alpha/members", session, None).await
+        }
         ("POST", "/p/{code}/members") => {
             let _ = yunwei_app::project::revoke(&t.app, None, "alpha", "victim", "auditor").await;
-            t.page(Method::POST, "/p/alpha/members", session, Some(&[("_csrf", csrf), ("username", "victim"), ("role", "auditor")])).await
+            t.page(
+                Method::POST,
+                "/p/alpha/members",
+                session,
+                Some(&[("_csrf", csrf), ("username", "victim"), ("role", "auditor")]),
+            )
+            .await
         }
         ("POST", "/p/{code}/members/revoke") => {
             t.grant("alpha", "victim", "auditor").await;
-            t.page(Method::POST, "/p/alpha/members/revoke", session, Some(&[("_csrf", csrf), ("username", "victim"), ("role", "auditor")])).await
+            t.page(
+                Method::POST,
+                "/p/alpha/members/revoke",
+                session,
+                Some(&[("_csrf", csrf), ("username", "victim"), ("role", "auditor")]),
+            )
+            .await
         }
         (_, path) if row.ui => t.page(row.method.clone(), path, session, None).await,
         (_, path) => t.api(row.method.clone(), path, token, None).await,
@@ -259,14 +497,24 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
 
 #[tokio::test]
 async fn every_endpoint_has_a_row_in_the_matrix() {
-    let listed: BTreeSet<(String, String)> =
-        rows().iter().map(|r| (r.method.to_string(), r.path.to_owned())).collect();
-    let served: BTreeSet<(String, String)> =
-        yunwei_web::endpoints().into_iter().map(|e| (e.method.to_string(), e.path)).collect();
+    let listed: BTreeSet<(String, String)> = rows()
+        .iter()
+        .map(|r| (r.method.to_string(), r.path.to_owned()))
+        .collect();
+    let served: BTreeSet<(String, String)> = yunwei_web::endpoints()
+        .into_iter()
+        .map(|e| (e.method.to_string(), e.path))
+        .collect();
     let missing: Vec<_> = served.difference(&listed).collect();
     let stale: Vec<_> = listed.difference(&served).collect();
-    assert!(missing.is_empty(), "endpoints without a row in the permission matrix: {missing:?}");
-    assert!(stale.is_empty(), "matrix rows for endpoints that do not exist: {stale:?}");
+    assert!(
+        missing.is_empty(),
+        "endpoints without a row in the permission matrix: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "matrix rows for endpoints that do not exist: {stale:?}"
+    );
 }
 
 #[tokio::test]
@@ -280,15 +528,32 @@ async fn permission_matrix_holds_for_every_role_and_membership() {
             let res = call(&fx, &row, c).await;
             checked += 1;
             let got = res.status.as_u16();
-            let login_redirect = res.header("location").is_some_and(|l| l.starts_with("/login"));
+            let login_redirect = res
+                .header("location")
+                .is_some_and(|l| l.starts_with("/login"));
             // An anonymous UI caller must be sent to the login page specifically.
-            let wrong_redirect = want == 303 && c.role.is_none() && row.ui && !matches!(row.who, Who::Public | Who::PublicRedirectsUsers) && !login_redirect;
+            let wrong_redirect = want == 303
+                && c.role.is_none()
+                && row.ui
+                && !matches!(row.who, Who::Public | Who::PublicRedirectsUsers)
+                && !login_redirect;
             if got != want || wrong_redirect {
-                failures.push(format!("{} {} as {}: expected {want}, got {got} {}", row.method, row.path, c.label, res.body.chars().take(160).collect::<String>()));
+                failures.push(format!(
+                    "{} {} as {}: expected {want}, got {got} {}",
+                    row.method,
+                    row.path,
+                    c.label,
+                    res.body.chars().take(160).collect::<String>()
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {checked} checks failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} checks failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     // Every row ran for the anonymous caller and both callers of each of the nine roles.
     assert_eq!(checked, rows().len() * (1 + 2 * Role::ALL.len()));
 }

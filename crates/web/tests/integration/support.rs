@@ -34,12 +34,18 @@ fn random_suffix() -> String {
 
 impl TestDb {
     pub async fn new() -> TestDb {
-        match std::env::var("YUNWEI_TEST_DATABASE_URL").ok().filter(|s| !s.is_empty()) {
+        match std::env::var("YUNWEI_TEST_DATABASE_URL")
+            .ok()
+            .filter(|s| !s.is_empty())
+        {
             Some(url) => {
                 let schema = format!("t_{}", random_suffix());
-                let admin = Db::open_postgres_with(PgConnectOptions::from_str(&url).expect("test database url"), 1)
-                    .await
-                    .expect("connect to the PostgreSQL test server");
+                let admin = Db::open_postgres_with(
+                    PgConnectOptions::from_str(&url).expect("test database url"),
+                    1,
+                )
+                .await
+                .expect("connect to the PostgreSQL test server");
                 if let Db::Postgres(pool) = &admin {
                     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
                         .execute(pool)
@@ -47,18 +53,29 @@ impl TestDb {
                         .expect("create schema");
                 }
                 admin.close().await;
+                // The application name lets Drop find this test's connections: a pool dropped
+                // with its runtime can leave one idle in a transaction, holding locks.
                 let opts = PgConnectOptions::from_str(&url)
                     .expect("url")
+                    .application_name(&schema)
                     .options([("search_path", schema.as_str())]);
                 let db = Db::open_postgres_with(opts, 8).await.expect("connect");
                 db.migrate().await.expect("migrate");
-                TestDb { db, _dir: None, pg_schema: Some((url, schema)) }
+                TestDb {
+                    db,
+                    _dir: None,
+                    pg_schema: Some((url, schema)),
+                }
             }
             None => {
                 let dir = tempfile::tempdir().expect("tempdir");
                 let db = Db::open_sqlite(dir.path()).await.expect("open sqlite");
                 db.migrate().await.expect("migrate");
-                TestDb { db, _dir: Some(dir), pg_schema: None }
+                TestDb {
+                    db,
+                    _dir: Some(dir),
+                    pg_schema: None,
+                }
             }
         }
     }
@@ -67,10 +84,16 @@ impl TestDb {
     pub async fn raw(&self, sql: &str) {
         match &self.db {
             Db::Sqlite { write, .. } => {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(write).await.expect("raw sql");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .execute(write)
+                    .await
+                    .expect("raw sql");
             }
             Db::Postgres(pool) => {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(pool).await.expect("raw sql");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .execute(pool)
+                    .await
+                    .expect("raw sql");
             }
         }
     }
@@ -97,6 +120,12 @@ impl Drop for TestDb {
                     if let Ok(Db::Postgres(pool)) =
                         Db::open_postgres_with(PgConnectOptions::from_str(&url).expect("url"), 1).await
                     {
+                        let _ = sqlx::query(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+                        )
+                        .bind(&schema)
+                        .execute(&pool)
+                        .await;
                         let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
                             .execute(&pool)
                             .await;
@@ -119,7 +148,9 @@ pub struct TestApp {
 
 /// 2026-03-02 09:00 in Beijing, a Monday.
 pub fn start_time() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).single().expect("valid time")
+    Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0)
+        .single()
+        .expect("valid time")
 }
 
 impl TestApp {
@@ -127,8 +158,18 @@ impl TestApp {
         let tdb = TestDb::new().await;
         let clock = Arc::new(ManualClock::new(start_time()));
         let app = App::new(tdb.db.clone(), clock.clone(), AuthSettings::default());
-        let router = yunwei_web::router(AppState { app: app.clone(), web: WebSettings { cookie_secure: false } });
-        TestApp { tdb, app, clock, router }
+        let router = yunwei_web::router(AppState {
+            app: app.clone(),
+            web: WebSettings {
+                cookie_secure: false,
+            },
+        });
+        TestApp {
+            tdb,
+            app,
+            clock,
+            router,
+        }
     }
 
     /// Sends a request through the router in-process.
@@ -137,11 +178,21 @@ impl TestApp {
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.expect("body").to_bytes();
-        Resp { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     /// A JSON API call with an optional bearer token.
-    pub async fn api(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
+    pub async fn api(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
         self.api_with(method, path, token, body, &[]).await
     }
 
@@ -172,7 +223,13 @@ impl TestApp {
     }
 
     /// A browser request: session cookie, optional urlencoded form.
-    pub async fn page(&self, method: Method, path: &str, session: Option<&str>, form: Option<&[(&str, &str)]>) -> Resp {
+    pub async fn page(
+        &self,
+        method: Method,
+        path: &str,
+        session: Option<&str>,
+        form: Option<&[(&str, &str)]>,
+    ) -> Resp {
         let mut b = Request::builder().method(method).uri(path);
         if let Some(s) = session {
             b = b.header(header::COOKIE, format!("yunwei_session={s}"));
@@ -196,15 +253,18 @@ impl TestApp {
     /// Creates a user directly (no audit entry, pre-computed password hash: fast fixtures).
     pub async fn user(&self, username: &str, is_admin: bool) -> i64 {
         let mut tx = self.app.db.begin().await.expect("tx");
-        let id = yunwei_store::identity::insert_user(&mut tx, &NewUser {
-            username,
-            display_name: username,
-            organization_id: None,
-            department_id: None,
-            password_hash: Some(password_hash()),
-            is_admin,
-            now: self.app.now(),
-        })
+        let id = yunwei_store::identity::insert_user(
+            &mut tx,
+            &NewUser {
+                username,
+                display_name: username,
+                organization_id: None,
+                department_id: None,
+                password_hash: Some(password_hash()),
+                is_admin,
+                now: self.app.now(),
+            },
+        )
         .await
         .expect("insert user");
         tx.commit().await.expect("commit");
@@ -213,24 +273,33 @@ impl TestApp {
 
     /// Creates a project through the use case (as the system).
     pub async fn project(&self, code: &str) {
-        yunwei_app::project::create(&self.app, None, yunwei_app::project::NewProjectInput {
-            code,
-            name: &format!("{code} 医院运维项目"),
-            hospital: None,
-            vendor: None,
-            timezone: None,
-        })
+        yunwei_app::project::create(
+            &self.app,
+            None,
+            yunwei_app::project::NewProjectInput {
+                code,
+                name: &format!("{code} 医院运维项目"),
+                hospital: None,
+                vendor: None,
+                timezone: None,
+            },
+        )
         .await
         .expect("create project");
     }
 
     pub async fn grant(&self, code: &str, username: &str, role: &str) {
-        yunwei_app::project::grant(&self.app, None, code, username, role).await.expect("grant");
+        yunwei_app::project::grant(&self.app, None, code, username, role)
+            .await
+            .expect("grant");
     }
 
     /// An API token for `username`.
     pub async fn token(&self, username: &str) -> String {
-        yunwei_app::identity::create_token(&self.app, None, username, "test").await.expect("token").token
+        yunwei_app::identity::create_token(&self.app, None, username, "test")
+            .await
+            .expect("token")
+            .token
     }
 
     /// A session for `user_id` without going through the password: returns (token, csrf).
@@ -239,9 +308,16 @@ impl TestApp {
         let csrf = format!("csrf{}", random_suffix());
         let now = self.app.now();
         let mut tx = self.app.db.begin().await.expect("tx");
-        insert_session(&mut tx, &token_hash(&token), user_id, &csrf, now, now + chrono::Duration::hours(8))
-            .await
-            .expect("session");
+        insert_session(
+            &mut tx,
+            &token_hash(&token),
+            user_id,
+            &csrf,
+            now,
+            now + chrono::Duration::hours(8),
+        )
+        .await
+        .expect("session");
         tx.commit().await.expect("commit");
         (token, csrf)
     }
@@ -255,14 +331,19 @@ pub fn password_hash() -> &'static str {
     static H: OnceLock<String> = OnceLock::new();
     H.get_or_init(|| {
         use argon2::password_hash::PasswordHasher;
-        argon2::Argon2::default().hash_password(PASSWORD.as_bytes()).expect("hash").to_string()
+        argon2::Argon2::default()
+            .hash_password(PASSWORD.as_bytes())
+            .expect("hash")
+            .to_string()
     })
 }
 
 fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -286,10 +367,14 @@ impl Resp {
 
     /// The value of a `Set-Cookie` for `name`.
     pub fn cookie(&self, name: &str) -> Option<String> {
-        self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
-            let (kv, _) = c.split_once(';').unwrap_or((c, ""));
-            let (k, v) = kv.split_once('=')?;
-            (k == name).then(|| v.to_owned())
-        })
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| {
+                let (kv, _) = c.split_once(';').unwrap_or((c, ""));
+                let (k, v) = kv.split_once('=')?;
+                (k == name).then(|| v.to_owned())
+            })
     }
 }

@@ -19,9 +19,21 @@ async fn each_role_sees_its_own_navigation() {
         let visible = visible_to(&[role]);
         for m in MODULES {
             let link = format!("data-module=\"{}\"", m.code);
-            assert_eq!(page.body.contains(&link), visible.contains(&m), "{role} / {}", m.code);
+            assert_eq!(
+                page.body.contains(&link),
+                visible.contains(&m),
+                "{role} / {}",
+                m.code
+            );
         }
-        assert_eq!(page.body.contains("data-module=\"audit\""), matches!(role, Role::Admin | Role::Auditor | Role::HospitalIt | Role::Manager), "{role} audit link");
+        assert_eq!(
+            page.body.contains("data-module=\"audit\""),
+            matches!(
+                role,
+                Role::Admin | Role::Auditor | Role::HospitalIt | Role::Manager
+            ),
+            "{role} audit link"
+        );
         assert!(page.body.contains(role.label()), "{role} label shown");
     }
 }
@@ -33,12 +45,18 @@ async fn unbuilt_modules_say_so_plainly() {
     let uid = t.user("eng", false).await;
     t.grant("demo", "eng", "engineer").await;
     let (session, _) = t.session(uid).await;
-    let page = t.page(Method::GET, "/p/demo/m/inspection", Some(&session), None).await;
+    let page = t
+        .page(Method::GET, "/p/demo/m/inspection", Some(&session), None)
+        .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("该模块尚未上线"));
-    let hidden = t.page(Method::GET, "/p/demo/m/assessment", Some(&session), None).await;
+    let hidden = t
+        .page(Method::GET, "/p/demo/m/assessment", Some(&session), None)
+        .await;
     assert_eq!(hidden.status, StatusCode::FORBIDDEN);
-    let missing = t.page(Method::GET, "/p/demo/m/nope", Some(&session), None).await;
+    let missing = t
+        .page(Method::GET, "/p/demo/m/nope", Some(&session), None)
+        .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
 
@@ -49,16 +67,33 @@ async fn pages_load_nothing_from_outside_the_server() {
     let uid = t.user("it", false).await;
     t.grant("demo", "it", "hospital_it").await;
     let (session, _) = t.session(uid).await;
-    for path in ["/login", "/", "/p/demo", "/p/demo/audit", "/p/demo/members", "/account"] {
-        let s = if path == "/login" { None } else { Some(session.as_str()) };
+    for path in [
+        "/login",
+        "/",
+        "/p/demo",
+        "/p/demo/audit",
+        "/p/demo/members",
+        "/account",
+    ] {
+        let s = if path == "/login" {
+            None
+        } else {
+            Some(session.as_str())
+        };
         let page = t.page(Method::GET, path, s, None).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
         for attr in ["src=\"", "href=\""] {
             for part in page.body.split(attr).skip(1) {
                 let url = part.split('"').next().unwrap_or_default();
-                assert!(url.starts_with('/') || url.starts_with('#') || url.is_empty(), "{path} refers to {url}");
+                assert!(
+                    url.starts_with('/') || url.starts_with('#') || url.is_empty(),
+                    "{path} refers to {url}"
+                );
                 if let Some(asset) = url.strip_prefix("/assets/") {
-                    assert!(yunwei_web::assets::exists(asset), "{path}: missing asset {asset}");
+                    assert!(
+                        yunwei_web::assets::exists(asset),
+                        "{path}: missing asset {asset}"
+                    );
                 }
             }
         }
@@ -80,10 +115,30 @@ async fn audit_page_filters_by_action() {
     let uid = t.user("aud", false).await;
     t.grant("demo", "aud", "auditor").await;
     let (session, _) = t.session(uid).await;
-    let all = t.page(Method::GET, "/p/demo/audit", Some(&session), None).await;
-    assert!(all.body.contains("<td>create</td>") && all.body.contains("<td>grant</td>"), "{}", all.body);
-    let grants = t.page(Method::GET, "/p/demo/audit?action=grant", Some(&session), None).await;
+    let all = t
+        .page(Method::GET, "/p/demo/audit", Some(&session), None)
+        .await;
+    assert!(
+        all.body.contains("<td>create</td>") && all.body.contains("<td>grant</td>"),
+        "{}",
+        all.body
+    );
+    let grants = t
+        .page(
+            Method::GET,
+            "/p/demo/audit?action=grant",
+            Some(&session),
+            None,
+        )
+        .await;
     assert!(grants.body.contains("<td>grant</td>") && !grants.body.contains("<td>create</td>"));
-    let bad = t.page(Method::GET, "/p/demo/audit?from=2026-13-45", Some(&session), None).await;
+    let bad = t
+        .page(
+            Method::GET,
+            "/p/demo/audit?from=2026-13-45",
+            Some(&session),
+            None,
+        )
+        .await;
     assert!(bad.body.contains("日期格式应为 YYYY-MM-DD"));
 }
