@@ -55,6 +55,7 @@ pub async fn ensure_demo(app: &App) -> Result<Vec<(String, Role)>, AppError> {
                     password: Some(DEMO_PASSWORD),
                     is_admin: role == Role::Admin,
                     organization: Some(org),
+                    department: (role == Role::Reporter).then_some("门诊部"),
                 },
             )
             .await?;

@@ -330,6 +330,8 @@ pub struct NewUserInput<'a> {
     pub password: Option<&'a str>,
     pub is_admin: bool,
     pub organization: Option<&'a str>,
+    /// Department within `organization`.
+    pub department: Option<&'a str>,
 }
 
 /// Adds a user. `actor` is `None` for the CLI, which acts as the system.
@@ -378,6 +380,20 @@ pub async fn add_user(
         ),
         None => None,
     };
+    let dept_id = match (input.department, org_id) {
+        (Some(d), Some(o)) => Some(
+            store::department_by_name(&mut tx, o, d)
+                .await?
+                .ok_or_else(|| {
+                    ValidationErrors::single("department", format!("该机构没有名为“{d}”的科室"))
+                })?
+                .id,
+        ),
+        (Some(_), None) => {
+            return Err(ValidationErrors::single("department", "指定科室时须同时指定机构").into());
+        }
+        (None, _) => None,
+    };
     if store::user_by_username_tx(&mut tx, username.as_str())
         .await?
         .is_some()
@@ -393,7 +409,7 @@ pub async fn add_user(
             username: username.as_str(),
             display_name: display,
             organization_id: org_id,
-            department_id: None,
+            department_id: dept_id,
             password_hash: hash.as_deref(),
             is_admin: input.is_admin,
             now,
@@ -405,7 +421,7 @@ pub async fn add_user(
         entity: "user",
         entity_id: id.to_string(),
         action: "create",
-        summary: json!({ "after": { "username": username.as_str(), "display_name": display, "is_admin": input.is_admin, "organization_id": org_id } }),
+        summary: json!({ "after": { "username": username.as_str(), "display_name": display, "is_admin": input.is_admin, "organization_id": org_id, "department_id": dept_id } }),
     })
     .await?;
     tx.commit().await?;
@@ -559,6 +575,118 @@ pub async fn list_users(app: &App, actor: &Actor) -> Result<Vec<UserRow>, AppErr
         return Err(AppError::Forbidden("只有系统管理员可以查看用户列表".into()));
     }
     Ok(store::list_users(&app.db).await?)
+}
+
+/// All organisations with their departments (any logged-in user: reporters pick their
+/// department when reporting a fault).
+pub async fn list_organizations(
+    app: &App,
+) -> Result<Vec<(store::OrganizationRow, Vec<store::DepartmentRow>)>, AppError> {
+    let orgs = store::list_organizations(&app.db).await?;
+    let mut out = Vec::with_capacity(orgs.len());
+    for o in orgs {
+        let d = store::list_departments(&app.db, o.id).await?;
+        out.push((o, d));
+    }
+    Ok(out)
+}
+
+/// Creates an organisation (installation administrators); a duplicate name is a conflict.
+pub async fn create_organization(
+    app: &App,
+    actor: &Actor,
+    kind: &str,
+    name: &str,
+) -> Result<i64, AppError> {
+    if !actor.is_admin {
+        return Err(AppError::Forbidden("只有系统管理员可以添加机构".into()));
+    }
+    let mut errs = ValidationErrors::default();
+    let kind: Option<OrgKind> = kind
+        .parse()
+        .map_err(|e: ValidationErrors| errs.0.extend(e.0))
+        .ok();
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        errs.push("name", "机构名称不能为空且不超过 100 个字符");
+    }
+    errs.into_result()?;
+    let Some(kind) = kind else {
+        return Err(AppError::Internal("unreachable".into()));
+    };
+    let now = app.now();
+    let mut tx = app.db.begin().await?;
+    if store::organization_by_name(&mut tx, name).await?.is_some() {
+        return Err(AppError::Conflict {
+            field: "name".into(),
+            reason: "已有同名机构".into(),
+        });
+    }
+    let id = store::insert_organization(&mut tx, kind.code(), name, now).await?;
+    record(
+        &mut tx,
+        Some(actor),
+        now,
+        Change {
+            project_id: None,
+            entity: "organization",
+            entity_id: id.to_string(),
+            action: "create",
+            summary: json!({ "after": { "kind": kind.code(), "name": name } }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Adds a department to an organisation (installation administrators).
+pub async fn create_department(
+    app: &App,
+    actor: &Actor,
+    organization_id: i64,
+    name: &str,
+) -> Result<i64, AppError> {
+    if !actor.is_admin {
+        return Err(AppError::Forbidden("只有系统管理员可以添加科室".into()));
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ValidationErrors::single("name", "科室名称不能为空且不超过 100 个字符").into());
+    }
+    if store::organization_by_id(&app.db, organization_id)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::NotFound(format!("机构 {organization_id} 不存在")));
+    }
+    let now = app.now();
+    let mut tx = app.db.begin().await?;
+    if store::department_by_name(&mut tx, organization_id, name)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Conflict {
+            field: "name".into(),
+            reason: "该机构已有同名科室".into(),
+        });
+    }
+    let id = store::insert_department(&mut tx, organization_id, name, now).await?;
+    record(
+        &mut tx,
+        Some(actor),
+        now,
+        Change {
+            project_id: None,
+            entity: "department",
+            entity_id: id.to_string(),
+            action: "create",
+            summary: json!({ "after": { "organization_id": organization_id, "name": name } }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// Creates an organisation if none has that name; returns its id.

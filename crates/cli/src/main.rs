@@ -79,6 +79,9 @@ enum UserCmd {
         /// Organisation (hospital or vendor) the user belongs to.
         #[arg(long)]
         org: Option<String>,
+        /// Department within the organisation.
+        #[arg(long, requires = "org")]
+        department: Option<String>,
         /// Read the password from standard input.
         #[arg(long)]
         password_stdin: bool,
@@ -310,6 +313,7 @@ async fn user(cfg: Config, cmd: UserCmd) -> Result<()> {
             name,
             admin,
             org,
+            department,
             password_stdin,
             no_password,
         } => {
@@ -328,6 +332,7 @@ async fn user(cfg: Config, cmd: UserCmd) -> Result<()> {
                     password: password.as_deref(),
                     is_admin: admin,
                     organization: org.as_deref(),
+                    department: department.as_deref(),
                 },
             )
             .await

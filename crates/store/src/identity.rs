@@ -167,6 +167,16 @@ pub async fn organization_by_name(
     tx.fetch_optional(&q).await
 }
 
+/// Finds an organisation by id.
+pub async fn organization_by_id(db: &Db, id: i64) -> Result<Option<OrganizationRow>, StoreError> {
+    let q = Query::select()
+        .columns(["id", "kind", "name", "created_at"])
+        .from("organizations")
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    db.fetch_optional(&q).await
+}
+
 /// All organisations, by name.
 pub async fn list_organizations(db: &Db) -> Result<Vec<OrganizationRow>, StoreError> {
     let q = Query::select()

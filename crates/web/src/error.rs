@@ -184,7 +184,11 @@ impl From<AppError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let Inner { status, problem, retry_after } = *self.0;
+        let Inner {
+            status,
+            problem,
+            retry_after,
+        } = *self.0;
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut res = (status, body).into_response();
         res.headers_mut().insert(

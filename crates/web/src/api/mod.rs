@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod organizations;
 pub mod projects;
 pub mod users;
 
@@ -27,7 +28,7 @@ use crate::error::ApiError;
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "登录、会话与 API 令牌"),
-        (name = "users", description = "用户（系统管理员）"),
+        (name = "users", description = "用户、机构与科室"),
         (name = "projects", description = "服务项目与成员"),
         (name = "audit", description = "审计日志"),
     )
@@ -55,6 +56,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::list_tokens, auth::create_token))
         .routes(routes!(auth::revoke_token))
         .routes(routes!(users::list_users, users::create_user))
+        .routes(routes!(
+            organizations::list_organizations,
+            organizations::create_organization
+        ))
+        .routes(routes!(organizations::create_department))
         .routes(routes!(projects::list_projects, projects::create_project))
         .routes(routes!(projects::get_project, projects::update_project))
         .routes(routes!(projects::list_members, projects::grant_member))

@@ -66,6 +66,8 @@ pub struct CreateUserRequest {
     pub is_admin: bool,
     /// Name of the user's organisation.
     pub organization: Option<String>,
+    /// Name of the user's department within the organisation.
+    pub department: Option<String>,
 }
 
 /// The created user's id.
@@ -97,6 +99,7 @@ pub async fn create_user(
             password: req.password.as_deref(),
             is_admin: req.is_admin,
             organization: req.organization.as_deref(),
+            department: req.department.as_deref(),
         },
     )
     .await?;

@@ -2,6 +2,7 @@
 //! switcher and user menu, module navigation for the caller's roles). Forms carry a CSRF token.
 
 mod account;
+mod admin;
 mod audit;
 mod login;
 mod project;
@@ -39,6 +40,14 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             Method::POST,
             "/account/tokens/{id}/revoke",
             post(account::revoke_token),
+        ),
+        (Method::GET, "/admin", get(admin::page)),
+        (Method::POST, "/admin/users", post(admin::create_user)),
+        (Method::POST, "/admin/projects", post(admin::create_project)),
+        (
+            Method::POST,
+            "/admin/organizations",
+            post(admin::create_organization),
         ),
         (Method::GET, "/p/{code}", get(project::overview)),
         (

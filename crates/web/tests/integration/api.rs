@@ -245,3 +245,82 @@ async fn healthz_and_metrics_answer() {
     assert!(m.body.contains("route=\"/api/v1/auth/me\""), "{}", m.body);
     assert!(m.body.contains("http_request_duration_seconds_bucket"));
 }
+
+#[tokio::test]
+async fn organizations_and_departments_are_managed_by_administrators() {
+    let t = TestApp::new().await;
+    t.user("root", true).await;
+    t.user("clerk", false).await;
+    let root = t.token("root").await;
+    let clerk = t.token("clerk").await;
+    let r = t
+        .api(
+            Method::POST,
+            "/api/v1/organizations",
+            Some(&root),
+            Some(json!({"kind": "clinic", "name": ""})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.json();
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    assert_eq!(fields, vec!["kind", "name"]);
+    let h = t
+        .api(
+            Method::POST,
+            "/api/v1/organizations",
+            Some(&root),
+            Some(json!({"kind": "hospital", "name": "市第一人民医院"})),
+        )
+        .await;
+    assert_eq!(h.status, StatusCode::CREATED);
+    let id = h.json()["id"].as_i64().expect("id");
+    for d in ["检验科", "放射科"] {
+        let r = t
+            .api(
+                Method::POST,
+                &format!("/api/v1/organizations/{id}/departments"),
+                Some(&root),
+                Some(json!({"name": d})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+    }
+    let dup = t
+        .api(
+            Method::POST,
+            &format!("/api/v1/organizations/{id}/departments"),
+            Some(&root),
+            Some(json!({"name": "检验科"})),
+        )
+        .await;
+    assert_eq!(dup.status, StatusCode::CONFLICT);
+    let missing = t
+        .api(
+            Method::POST,
+            "/api/v1/organizations/999/departments",
+            Some(&root),
+            Some(json!({"name": "x"})),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+    let list = t
+        .api(Method::GET, "/api/v1/organizations", Some(&clerk), None)
+        .await
+        .json();
+    assert_eq!(list[0]["name"], "市第一人民医院");
+    assert_eq!(list[0]["departments"].as_array().map(Vec::len), Some(2));
+
+    // A user in a department of that hospital.
+    let u = t.api(Method::POST, "/api/v1/users", Some(&root), Some(json!({"username": "chen", "display_name": "陈医生", "password": "long enough", "organization": "市第一人民医院", "department": "检验科"}))).await;
+    assert_eq!(u.status, StatusCode::CREATED, "{}", u.body);
+    let bad = t.api(Method::POST, "/api/v1/users", Some(&root), Some(json!({"username": "li", "display_name": "李", "organization": "市第一人民医院", "department": "不存在科"}))).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.json()["errors"][0]["field"], "department");
+}

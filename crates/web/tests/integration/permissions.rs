@@ -79,6 +79,27 @@ fn rows() -> Vec<Row> {
         // users
         r(Method::GET, "/api/v1/users", Who::SysAdmin, 200, false),
         r(Method::POST, "/api/v1/users", Who::SysAdmin, 201, false),
+        r(
+            Method::GET,
+            "/api/v1/organizations",
+            Who::AnyUser,
+            200,
+            false,
+        ),
+        r(
+            Method::POST,
+            "/api/v1/organizations",
+            Who::SysAdmin,
+            201,
+            false,
+        ),
+        r(
+            Method::POST,
+            "/api/v1/organizations/{id}/departments",
+            Who::SysAdmin,
+            201,
+            false,
+        ),
         // projects
         r(Method::GET, "/api/v1/projects", Who::AnyUser, 200, false),
         r(Method::POST, "/api/v1/projects", Who::SysAdmin, 201, false),
@@ -138,6 +159,16 @@ fn rows() -> Vec<Row> {
             "/account/tokens/{id}/revoke",
             Who::AnyUser,
             303,
+            true,
+        ),
+        r(Method::GET, "/admin", Who::SysAdmin, 200, true),
+        r(Method::POST, "/admin/users", Who::SysAdmin, 200, true),
+        r(Method::POST, "/admin/projects", Who::SysAdmin, 200, true),
+        r(
+            Method::POST,
+            "/admin/organizations",
+            Who::SysAdmin,
+            200,
             true,
         ),
         r(Method::GET, "/p/{code}", Who::Project(ALL), 200, true),
@@ -201,6 +232,14 @@ async fn fixture() -> Fixture {
     let t = TestApp::new().await;
     t.project("alpha").await;
     t.project("beta").await;
+    yunwei_app::identity::ensure_organization(
+        &t.app,
+        None,
+        yunwei_domain::identity::OrgKind::Hospital,
+        "甲医院",
+    )
+    .await
+    .expect("organization");
     t.user("victim", false).await;
     t.grant("alpha", "victim", "reporter").await;
     let mut callers = vec![Caller {
@@ -333,6 +372,64 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
                 row.path,
                 token,
                 Some(json!({"code": format!("new{n}"), "name": "新项目"})),
+            )
+            .await
+        }
+        ("POST", "/api/v1/organizations") => {
+            t.api(
+                Method::POST,
+                row.path,
+                token,
+                Some(json!({"kind": "vendor", "name": format!("乙公司{n}")})),
+            )
+            .await
+        }
+        ("POST", "/api/v1/organizations/{id}/departments") => {
+            t.api(
+                Method::POST,
+                "/api/v1/organizations/1/departments",
+                token,
+                Some(json!({"name": format!("科室{n}")})),
+            )
+            .await
+        }
+        ("POST", "/admin/users") => {
+            let name = format!("ui{n}");
+            t.page(
+                Method::POST,
+                row.path,
+                session,
+                Some(&[
+                    ("_csrf", csrf),
+                    ("username", &name),
+                    ("display_name", "新人"),
+                    ("password", "long enough pw"),
+                ]),
+            )
+            .await
+        }
+        ("POST", "/admin/projects") => {
+            let code = format!("ui{n}");
+            t.page(
+                Method::POST,
+                row.path,
+                session,
+                Some(&[("_csrf", csrf), ("code", &code), ("name", "界面项目")]),
+            )
+            .await
+        }
+        ("POST", "/admin/organizations") => {
+            let name = format!("丙公司{n}");
+            t.page(
+                Method::POST,
+                row.path,
+                session,
+                Some(&[
+                    ("_csrf", csrf),
+                    ("kind", "vendor"),
+                    ("name", &name),
+                    ("departments", "一部、二部"),
+                ]),
             )
             .await
         }

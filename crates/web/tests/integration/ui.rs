@@ -142,3 +142,58 @@ async fn audit_page_filters_by_action() {
         .await;
     assert!(bad.body.contains("日期格式应为 YYYY-MM-DD"));
 }
+
+#[tokio::test]
+async fn administrator_creates_a_project_and_joins_it_from_the_admin_page() {
+    let t = TestApp::new().await;
+    let uid = t.user("root", true).await;
+    let (session, csrf) = t.session(uid).await;
+    let page = t.page(Method::GET, "/admin", Some(&session), None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("新建服务项目"));
+    let r = t
+        .page(
+            Method::POST,
+            "/admin/projects",
+            Some(&session),
+            Some(&[
+                ("_csrf", &csrf),
+                ("code", "rmyy"),
+                ("name", "人民医院运维"),
+                ("hospital", "人民医院"),
+                ("join", "1"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.header("location"), Some("/p/rmyy/members"));
+    let home = t.page(Method::GET, "/", Some(&session), None).await;
+    assert!(home.body.contains("人民医院运维"));
+    let bad = t
+        .page(
+            Method::POST,
+            "/admin/projects",
+            Some(&session),
+            Some(&[("_csrf", &csrf), ("code", "RMYY!"), ("name", "")]),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("项目代码须为"), "{}", bad.body);
+}
+
+#[tokio::test]
+async fn non_administrators_see_no_admin_link() {
+    let t = TestApp::new().await;
+    let uid = t.user("plain", false).await;
+    let (session, _) = t.session(uid).await;
+    let page = t.page(Method::GET, "/", Some(&session), None).await;
+    assert!(!page.body.contains("href=\"/admin\""));
+    let root = t.user("root", true).await;
+    let (s2, _) = t.session(root).await;
+    assert!(
+        t.page(Method::GET, "/", Some(&s2), None)
+            .await
+            .body
+            .contains("href=\"/admin\"")
+    );
+}
