@@ -71,14 +71,11 @@ pub struct NewProjectInput<'a> {
 }
 
 fn check_timezone(tz: &str, errs: &mut ValidationErrors) {
-    // Full IANA validation arrives with the calendar engine; reject the obviously wrong here.
-    let ok = !tz.is_empty()
-        && tz.len() <= 64
-        && tz
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+'));
-    if !ok {
-        errs.push("timezone", "时区须为 IANA 名称，例如 Asia/Shanghai");
+    if tz.parse::<chrono_tz::Tz>().is_err() {
+        errs.push(
+            "timezone",
+            format!("未知时区“{tz}”，须为 IANA 名称，例如 Asia/Shanghai"),
+        );
     }
 }
 

@@ -1,7 +1,7 @@
 //! `/api/v1/projects/{code}/audit`: the project's audit trail.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -9,7 +9,7 @@ use yunwei_app::audit as uc;
 use yunwei_domain::FieldError;
 use yunwei_store::audit::AuditFilter;
 
-use super::{decode_cursor, encode_cursor, rfc3339};
+use super::{ApiPath, ApiQuery, decode_cursor, encode_cursor, rfc3339};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
@@ -151,8 +151,8 @@ pub async fn page(
 pub async fn list_audit(
     State(st): State<AppState>,
     auth: Auth,
-    Path(code): Path<String>,
-    Query(q): Query<AuditQuery>,
+    ApiPath(code): ApiPath<String>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
     Ok(Json(page(&st, &auth, &code, &q).await?))
 }

@@ -1,7 +1,7 @@
 //! `/api/v1/auth`: login, logout, the caller, API tokens.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum_extra::extract::CookieJar;
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use yunwei_app::identity as uc;
 
-use super::{ApiJson, rfc3339};
+use super::{ApiJson, ApiPath, rfc3339};
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::{AppState, session_cookie};
@@ -182,7 +182,7 @@ pub async fn create_token(
 pub async fn revoke_token(
     State(st): State<AppState>,
     auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     uc::revoke_token(&st.app, &auth.actor, id).await?;
     Ok(StatusCode::NO_CONTENT)

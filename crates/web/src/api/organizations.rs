@@ -1,7 +1,7 @@
 //! `/api/v1/organizations`: hospitals and vendors, and their departments.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use yunwei_app::identity as uc;
 
 use super::users::Created;
-use super::{ApiJson, rfc3339};
+use super::{ApiJson, ApiPath, rfc3339};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
@@ -110,7 +110,7 @@ pub struct CreateDepartmentRequest {
 pub async fn create_department(
     State(st): State<AppState>,
     auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<CreateDepartmentRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     let id = uc::create_department(&st.app, &auth.actor, id, &req.name).await?;

@@ -1,7 +1,7 @@
 //! `/api/v1/projects`: the caller's projects, one project, its members.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -11,7 +11,7 @@ use yunwei_domain::identity::Permission;
 use yunwei_store::project::ProjectRow;
 
 use super::users::Created;
-use super::{ApiJson, etag, if_match_version, rfc3339};
+use super::{ApiJson, ApiPath, etag, if_match_version, rfc3339};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
@@ -133,7 +133,7 @@ pub async fn create_project(
 pub async fn get_project(
     State(st): State<AppState>,
     auth: Auth,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let a = uc::authorize(&st.app, &auth.actor, &code, Permission::ProjectRead).await?;
     let roles = role_codes(&a);
@@ -169,7 +169,7 @@ pub struct UpdateProjectRequest {
 pub async fn update_project(
     State(st): State<AppState>,
     auth: Auth,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     headers: HeaderMap,
     ApiJson(req): ApiJson<UpdateProjectRequest>,
 ) -> Result<Response, ApiError> {
@@ -212,7 +212,7 @@ pub struct MemberInfo {
 pub async fn list_members(
     State(st): State<AppState>,
     auth: Auth,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Vec<MemberInfo>>, ApiError> {
     let rows = uc::members(&st.app, &auth.actor, &code).await?;
     Ok(Json(
@@ -250,7 +250,7 @@ pub struct GrantRequest {
 pub async fn grant_member(
     State(st): State<AppState>,
     auth: Auth,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(req): ApiJson<GrantRequest>,
 ) -> Result<StatusCode, ApiError> {
     let changed = uc::grant(&st.app, Some(&auth.actor), &code, &req.username, &req.role).await?;
@@ -272,7 +272,7 @@ pub async fn grant_member(
 pub async fn revoke_member(
     State(st): State<AppState>,
     auth: Auth,
-    Path((code, username, role)): Path<(String, String, String)>,
+    ApiPath((code, username, role)): ApiPath<(String, String, String)>,
 ) -> Result<StatusCode, ApiError> {
     if uc::revoke(&st.app, Some(&auth.actor), &code, &username, &role).await? {
         Ok(StatusCode::NO_CONTENT)

@@ -324,3 +324,52 @@ async fn organizations_and_departments_are_managed_by_administrators() {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.json()["errors"][0]["field"], "department");
 }
+
+#[tokio::test]
+async fn bad_path_and_query_parameters_are_problem_json() {
+    let t = TestApp::new().await;
+    let token = admin_of(&t, "demo").await;
+    t.grant("demo", "it_head", "auditor").await;
+    let r = t
+        .api(
+            Method::DELETE,
+            "/api/v1/auth/tokens/abc",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.header("content-type"), Some("application/problem+json"));
+    assert_eq!(r.json()["errors"][0]["field"], "path");
+    let q = t
+        .api(
+            Method::GET,
+            "/api/v1/projects/demo/audit?limit=lots",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(q.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(q.json()["errors"][0]["field"], "limit");
+    let tz = t
+        .api_with(
+            Method::PATCH,
+            "/api/v1/projects/demo",
+            Some(&token),
+            Some(json!({"timezone": "Asia/Shangai"})),
+            &[("if-match", "\"1\"")],
+        )
+        .await;
+    assert_eq!(tz.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(tz.json()["errors"][0]["field"], "timezone");
+    let ok = t
+        .api_with(
+            Method::PATCH,
+            "/api/v1/projects/demo",
+            Some(&token),
+            Some(json!({"timezone": "Asia/Urumqi"})),
+            &[("if-match", "\"1\"")],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+}
