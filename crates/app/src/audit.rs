@@ -3,8 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use yunwei_domain::audit::{
-    AuditEntry, ChainBreak, ChainCursor, GENESIS_HASH, GLOBAL_CHAIN, project_chain, verify_entries,
-    verify_head,
+    AuditEntry, ChainBreak, ChainCursor, GENESIS_HASH, GLOBAL_CHAIN, project_chain, verify_entries, verify_head,
 };
 use yunwei_domain::identity::Permission;
 use yunwei_store::Tx;
@@ -35,10 +34,7 @@ pub async fn record(
     at: DateTime<Utc>,
     change: Change<'_>,
 ) -> Result<i64, AppError> {
-    let chain = change
-        .project_id
-        .map(project_chain)
-        .unwrap_or_else(|| GLOBAL_CHAIN.to_owned());
+    let chain = change.project_id.map(project_chain).unwrap_or_else(|| GLOBAL_CHAIN.to_owned());
     let head = store::lock_head(tx, &chain).await?;
     let (seq, prev_hash) = match head {
         Some(h) => (h.last_seq + 1, h.last_hash),
@@ -50,9 +46,7 @@ pub async fn record(
         seq,
         at,
         actor_id: actor.map(|a| a.user_id),
-        actor_name: actor
-            .map(|a| a.username.clone())
-            .unwrap_or_else(|| "system".into()),
+        actor_name: actor.map(|a| a.username.clone()).unwrap_or_else(|| "system".into()),
         project_id: change.project_id,
         entity: change.entity.to_owned(),
         entity_id: change.entity_id,
@@ -92,12 +86,11 @@ pub async fn verify_all(
     for chain in &chains {
         let mut cursor = ChainCursor::default();
         loop {
-            let page: Vec<AuditEntry> =
-                store::chain_page(&app.db, chain, cursor.next_seq - 1, PAGE)
-                    .await?
-                    .into_iter()
-                    .map(AuditEntry::from)
-                    .collect();
+            let page: Vec<AuditEntry> = store::chain_page(&app.db, chain, cursor.next_seq - 1, PAGE)
+                .await?
+                .into_iter()
+                .map(AuditEntry::from)
+                .collect();
             // A deleted entry leaves a gap; fetch by seq > last verified seq so the gap is seen.
             cursor = match verify_entries(chain, &page, cursor) {
                 Ok(c) => c,
@@ -109,18 +102,12 @@ pub async fn verify_all(
                 break;
             }
         }
-        let head = heads
-            .iter()
-            .find(|h| &h.chain == chain)
-            .map(|h| (h.last_seq, h.last_hash.as_str()));
+        let head = heads.iter().find(|h| &h.chain == chain).map(|h| (h.last_seq, h.last_hash.as_str()));
         if let Err(b) = verify_head(chain, &cursor, head) {
             return Ok(Err(b));
         }
     }
-    Ok(Ok(VerifyReport {
-        chains: chains.len(),
-        entries: total,
-    }))
+    Ok(Ok(VerifyReport { chains: chains.len(), entries: total }))
 }
 
 /// A page of a project's trail for someone allowed to read it.

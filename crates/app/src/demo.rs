@@ -20,10 +20,7 @@ pub async fn ensure_demo(app: &App) -> Result<Vec<(String, Role)>, AppError> {
     for d in ["信息科", "门诊部", "住院部", "检验科", "放射科", "药剂科"] {
         ensure_department(app, None, hospital, d).await?;
     }
-    if yunwei_store::project::by_code(&app.db, DEMO_PROJECT)
-        .await?
-        .is_none()
-    {
+    if yunwei_store::project::by_code(&app.db, DEMO_PROJECT).await?.is_none() {
         create(
             app,
             None,
@@ -41,11 +38,7 @@ pub async fn ensure_demo(app: &App) -> Result<Vec<(String, Role)>, AppError> {
     for role in Role::ALL {
         let username = role.code();
         if ids::user_by_username(&app.db, username).await?.is_none() {
-            let org = if role.is_hospital_side() {
-                "示例医院"
-            } else {
-                "示例运维服务商"
-            };
+            let org = if role.is_hospital_side() { "示例医院" } else { "示例运维服务商" };
             add_user(
                 app,
                 None,

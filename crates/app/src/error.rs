@@ -50,10 +50,9 @@ pub enum AppError {
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Unique(msg) => AppError::Conflict {
-                field: unique_field(&msg),
-                reason: "已存在相同的值".into(),
-            },
+            StoreError::Unique(msg) => {
+                AppError::Conflict { field: unique_field(&msg), reason: "已存在相同的值".into() }
+            }
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -63,11 +62,7 @@ impl From<StoreError> for AppError {
 /// (`UNIQUE constraint failed: users.username` / `duplicate key … "users_username_key"`).
 fn unique_field(msg: &str) -> String {
     if let Some(rest) = msg.strip_prefix("UNIQUE constraint failed: ") {
-        return rest
-            .split(", ")
-            .filter_map(|c| c.split('.').nth(1))
-            .collect::<Vec<_>>()
-            .join(",");
+        return rest.split(", ").filter_map(|c| c.split('.').nth(1)).collect::<Vec<_>>().join(",");
     }
     if let Some(start) = msg.find('"') {
         let name = msg[start + 1..].trim_end_matches('"');
@@ -87,17 +82,8 @@ mod tests {
 
     #[test]
     fn unique_field_is_read_from_both_backends() {
-        assert_eq!(
-            unique_field("UNIQUE constraint failed: users.username"),
-            "username"
-        );
-        assert_eq!(
-            unique_field("duplicate key value violates unique constraint \"users_username_key\""),
-            "username"
-        );
-        assert_eq!(
-            unique_field("duplicate key value violates unique constraint \"projects_code_key\""),
-            "code"
-        );
+        assert_eq!(unique_field("UNIQUE constraint failed: users.username"), "username");
+        assert_eq!(unique_field("duplicate key value violates unique constraint \"users_username_key\""), "username");
+        assert_eq!(unique_field("duplicate key value violates unique constraint \"projects_code_key\""), "code");
     }
 }

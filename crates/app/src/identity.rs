@@ -52,10 +52,7 @@ pub struct Actor {
 fn random_token(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    format!(
-        "{prefix}{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-    )
+    format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
 /// SHA-256 of a token; only this is stored. Tokens are 256-bit random, so a fast hash suffices.
@@ -83,10 +80,7 @@ fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DUMMY.get_or_init(|| {
         use argon2::password_hash::PasswordHasher;
-        argon2::Argon2::default()
-            .hash_password(random_token("").as_bytes())
-            .map(|h| h.to_string())
-            .unwrap_or_default()
+        argon2::Argon2::default().hash_password(random_token("").as_bytes()).map(|h| h.to_string()).unwrap_or_default()
     })
 }
 
@@ -100,9 +94,7 @@ async fn verify_password(hash: Option<String>, password: String) -> Result<bool,
         let Ok(parsed) = argon2::password_hash::phc::PasswordHash::new(&hash) else {
             return false;
         };
-        let ok = argon2::Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok();
+        let ok = argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
         ok && real
     })
     .await
@@ -135,32 +127,25 @@ pub async fn login(app: &App, username: &str, password: &str) -> Result<LoginOut
             && let Some(until) = t.locked_until
             && until > now
         {
-            return Err(AppError::Throttled {
-                retry_after_secs: (until - now).num_seconds().max(1),
-            });
+            return Err(AppError::Throttled { retry_after_secs: (until - now).num_seconds().max(1) });
         }
     }
     let user = match Username::parse(username, "username") {
         Ok(u) => store::user_by_username(&app.db, u.as_str()).await?,
         Err(_) => None,
     };
-    let hash = user
-        .as_ref()
-        .filter(|u| u.active)
-        .and_then(|u| u.password_hash.clone());
+    let hash = user.as_ref().filter(|u| u.active).and_then(|u| u.password_hash.clone());
     let ok = verify_password(hash, password.to_owned()).await?;
 
     let mut tx = app.db.begin().await?;
     if !ok {
         let window = Duration::minutes(s.throttle_window_minutes);
-        let mut t = store::throttle_get(&mut tx, &key)
-            .await?
-            .unwrap_or(ThrottleRow {
-                key: key.clone(),
-                failures: 0,
-                window_start: now,
-                locked_until: None,
-            });
+        let mut t = store::throttle_get(&mut tx, &key).await?.unwrap_or(ThrottleRow {
+            key: key.clone(),
+            failures: 0,
+            window_start: now,
+            locked_until: None,
+        });
         if now - t.window_start > window {
             t.failures = 0;
             t.window_start = now;
@@ -175,19 +160,22 @@ pub async fn login(app: &App, username: &str, password: &str) -> Result<LoginOut
         if locked {
             // Only a lock of a real account is worth a trail entry; never log the password.
             if let Some(u) = &user {
-                record(&mut tx, None, now, Change {
-                    project_id: None,
-                    entity: "user",
-                    entity_id: u.id.to_string(),
-                    action: "login_locked",
-                    summary: json!({ "failures": t.failures, "locked_minutes": s.lockout_minutes }),
-                })
+                record(
+                    &mut tx,
+                    None,
+                    now,
+                    Change {
+                        project_id: None,
+                        entity: "user",
+                        entity_id: u.id.to_string(),
+                        action: "login_locked",
+                        summary: json!({ "failures": t.failures, "locked_minutes": s.lockout_minutes }),
+                    },
+                )
                 .await?;
             }
             tx.commit().await?;
-            return Err(AppError::Throttled {
-                retry_after_secs: s.lockout_minutes * 60,
-            });
+            return Err(AppError::Throttled { retry_after_secs: s.lockout_minutes * 60 });
         }
         tx.commit().await?;
         return Err(bad_credentials());
@@ -207,24 +195,12 @@ pub async fn login(app: &App, username: &str, password: &str) -> Result<LoginOut
         now + Duration::minutes(s.session_idle_minutes),
     )
     .await?;
-    let actor = actor_of(
-        &user,
-        AuthMethod::Session {
-            id,
-            csrf_token: csrf,
-        },
-    );
+    let actor = actor_of(&user, AuthMethod::Session { id, csrf_token: csrf });
     record(
         &mut tx,
         Some(&actor),
         now,
-        Change {
-            project_id: None,
-            entity: "session",
-            entity_id: id.to_string(),
-            action: "login",
-            summary: json!({}),
-        },
+        Change { project_id: None, entity: "session", entity_id: id.to_string(), action: "login", summary: json!({}) },
     )
     .await?;
     tx.commit().await?;
@@ -250,45 +226,25 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Option<Actor>, AppEr
         let Some(sess) = store::session_by_token_hash(&app.db, &hash, now).await? else {
             return Ok(None);
         };
-        let Some(user) = store::user_by_id(&app.db, sess.user_id)
-            .await?
-            .filter(|u| u.active)
-        else {
+        let Some(user) = store::user_by_id(&app.db, sess.user_id).await?.filter(|u| u.active) else {
             return Ok(None);
         };
         // Slide the idle expiry, but write at most once a minute per session.
         if now - sess.last_seen_at > Duration::minutes(1) {
             let mut tx = app.db.begin().await?;
-            store::touch_session(
-                &mut tx,
-                sess.id,
-                now,
-                now + Duration::minutes(app.auth.session_idle_minutes),
-            )
-            .await?;
+            store::touch_session(&mut tx, sess.id, now, now + Duration::minutes(app.auth.session_idle_minutes)).await?;
             tx.commit().await?;
         }
-        return Ok(Some(actor_of(
-            &user,
-            AuthMethod::Session {
-                id: sess.id,
-                csrf_token: sess.csrf_token,
-            },
-        )));
+        return Ok(Some(actor_of(&user, AuthMethod::Session { id: sess.id, csrf_token: sess.csrf_token })));
     }
     if token.starts_with(API_TOKEN_PREFIX) {
         let Some(t) = store::api_token_by_hash(&app.db, &hash).await? else {
             return Ok(None);
         };
-        let Some(user) = store::user_by_id(&app.db, t.user_id)
-            .await?
-            .filter(|u| u.active)
-        else {
+        let Some(user) = store::user_by_id(&app.db, t.user_id).await?.filter(|u| u.active) else {
             return Ok(None);
         };
-        if t.last_used_at
-            .is_none_or(|at| now - at > Duration::minutes(5))
-        {
+        if t.last_used_at.is_none_or(|at| now - at > Duration::minutes(5)) {
             let mut tx = app.db.begin().await?;
             store::touch_api_token(&mut tx, t.id, now).await?;
             tx.commit().await?;
@@ -335,28 +291,20 @@ pub struct NewUserInput<'a> {
 }
 
 /// Adds a user. `actor` is `None` for the CLI, which acts as the system.
-pub async fn add_user(
-    app: &App,
-    actor: Option<&Actor>,
-    input: NewUserInput<'_>,
-) -> Result<i64, AppError> {
+pub async fn add_user(app: &App, actor: Option<&Actor>, input: NewUserInput<'_>) -> Result<i64, AppError> {
     if let Some(a) = actor
         && !a.is_admin
     {
         return Err(AppError::Forbidden("只有系统管理员可以添加用户".into()));
     }
     let mut errs = ValidationErrors::default();
-    let username = Username::parse(input.username, "username")
-        .map_err(|e| errs.0.extend(e.0))
-        .ok();
+    let username = Username::parse(input.username, "username").map_err(|e| errs.0.extend(e.0)).ok();
     let display = input.display_name.trim();
     if display.is_empty() || display.chars().count() > 64 {
         errs.push("display_name", "姓名不能为空且不超过 64 个字符");
     }
     let password = match input.password {
-        Some(p) => Password::parse_new(p, "password")
-            .map_err(|e| errs.0.extend(e.0))
-            .ok(),
+        Some(p) => Password::parse_new(p, "password").map_err(|e| errs.0.extend(e.0)).ok(),
         None => None,
     };
     errs.into_result()?;
@@ -373,9 +321,7 @@ pub async fn add_user(
         Some(name) => Some(
             store::organization_by_name(&mut tx, name)
                 .await?
-                .ok_or_else(|| {
-                    ValidationErrors::single("organization", format!("没有名为“{name}”的机构"))
-                })?
+                .ok_or_else(|| ValidationErrors::single("organization", format!("没有名为“{name}”的机构")))?
                 .id,
         ),
         None => None,
@@ -384,9 +330,7 @@ pub async fn add_user(
         (Some(d), Some(o)) => Some(
             store::department_by_name(&mut tx, o, d)
                 .await?
-                .ok_or_else(|| {
-                    ValidationErrors::single("department", format!("该机构没有名为“{d}”的科室"))
-                })?
+                .ok_or_else(|| ValidationErrors::single("department", format!("该机构没有名为“{d}”的科室")))?
                 .id,
         ),
         (Some(_), None) => {
@@ -394,14 +338,8 @@ pub async fn add_user(
         }
         (None, _) => None,
     };
-    if store::user_by_username_tx(&mut tx, username.as_str())
-        .await?
-        .is_some()
-    {
-        return Err(AppError::Conflict {
-            field: "username".into(),
-            reason: "用户名已存在".into(),
-        });
+    if store::user_by_username_tx(&mut tx, username.as_str()).await?.is_some() {
+        return Err(AppError::Conflict { field: "username".into(), reason: "用户名已存在".into() });
     }
     let id = store::insert_user(
         &mut tx,
@@ -429,12 +367,7 @@ pub async fn add_user(
 }
 
 /// Sets a user's password and ends all their sessions.
-pub async fn set_password(
-    app: &App,
-    actor: Option<&Actor>,
-    username: &str,
-    password: &str,
-) -> Result<(), AppError> {
+pub async fn set_password(app: &App, actor: Option<&Actor>, username: &str, password: &str) -> Result<(), AppError> {
     if let Some(a) = actor
         && !a.is_admin
         && a.username != username
@@ -475,13 +408,18 @@ pub async fn set_admin(app: &App, username: &str, is_admin: bool) -> Result<(), 
         .await?
         .ok_or_else(|| AppError::NotFound(format!("用户 {username} 不存在")))?;
     store::set_admin(&mut tx, u.id, is_admin, now).await?;
-    record(&mut tx, None, now, Change {
-        project_id: None,
-        entity: "user",
-        entity_id: u.id.to_string(),
-        action: "set_admin",
-        summary: json!({ "before": { "is_admin": u.is_admin }, "after": { "is_admin": is_admin } }),
-    })
+    record(
+        &mut tx,
+        None,
+        now,
+        Change {
+            project_id: None,
+            entity: "user",
+            entity_id: u.id.to_string(),
+            action: "set_admin",
+            summary: json!({ "before": { "is_admin": u.is_admin }, "after": { "is_admin": is_admin } }),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(())
@@ -498,12 +436,7 @@ pub struct NewToken {
 
 /// Creates an API token for `username`. The caller must be that user or an administrator;
 /// `actor` is `None` for the CLI.
-pub async fn create_token(
-    app: &App,
-    actor: Option<&Actor>,
-    username: &str,
-    name: &str,
-) -> Result<NewToken, AppError> {
+pub async fn create_token(app: &App, actor: Option<&Actor>, username: &str, name: &str) -> Result<NewToken, AppError> {
     if let Some(a) = actor
         && !a.is_admin
         && a.username != username.to_ascii_lowercase()
@@ -521,8 +454,7 @@ pub async fn create_token(
         .ok_or_else(|| AppError::NotFound(format!("用户 {username} 不存在")))?;
     let token = random_token(API_TOKEN_PREFIX);
     let prefix: String = token.chars().take(API_TOKEN_PREFIX.len() + 6).collect();
-    let id =
-        store::insert_api_token(&mut tx, u.id, name, &token_hash(&token), &prefix, now).await?;
+    let id = store::insert_api_token(&mut tx, u.id, name, &token_hash(&token), &prefix, now).await?;
     record(
         &mut tx,
         actor,
@@ -592,20 +524,12 @@ pub async fn list_organizations(
 }
 
 /// Creates an organisation (installation administrators); a duplicate name is a conflict.
-pub async fn create_organization(
-    app: &App,
-    actor: &Actor,
-    kind: &str,
-    name: &str,
-) -> Result<i64, AppError> {
+pub async fn create_organization(app: &App, actor: &Actor, kind: &str, name: &str) -> Result<i64, AppError> {
     if !actor.is_admin {
         return Err(AppError::Forbidden("只有系统管理员可以添加机构".into()));
     }
     let mut errs = ValidationErrors::default();
-    let kind: Option<OrgKind> = kind
-        .parse()
-        .map_err(|e: ValidationErrors| errs.0.extend(e.0))
-        .ok();
+    let kind: Option<OrgKind> = kind.parse().map_err(|e: ValidationErrors| errs.0.extend(e.0)).ok();
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         errs.push("name", "机构名称不能为空且不超过 100 个字符");
@@ -617,10 +541,7 @@ pub async fn create_organization(
     let now = app.now();
     let mut tx = app.db.begin().await?;
     if store::organization_by_name(&mut tx, name).await?.is_some() {
-        return Err(AppError::Conflict {
-            field: "name".into(),
-            reason: "已有同名机构".into(),
-        });
+        return Err(AppError::Conflict { field: "name".into(), reason: "已有同名机构".into() });
     }
     let id = store::insert_organization(&mut tx, kind.code(), name, now).await?;
     record(
@@ -641,12 +562,7 @@ pub async fn create_organization(
 }
 
 /// Adds a department to an organisation (installation administrators).
-pub async fn create_department(
-    app: &App,
-    actor: &Actor,
-    organization_id: i64,
-    name: &str,
-) -> Result<i64, AppError> {
+pub async fn create_department(app: &App, actor: &Actor, organization_id: i64, name: &str) -> Result<i64, AppError> {
     if !actor.is_admin {
         return Err(AppError::Forbidden("只有系统管理员可以添加科室".into()));
     }
@@ -654,22 +570,13 @@ pub async fn create_department(
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ValidationErrors::single("name", "科室名称不能为空且不超过 100 个字符").into());
     }
-    if store::organization_by_id(&app.db, organization_id)
-        .await?
-        .is_none()
-    {
+    if store::organization_by_id(&app.db, organization_id).await?.is_none() {
         return Err(AppError::NotFound(format!("机构 {organization_id} 不存在")));
     }
     let now = app.now();
     let mut tx = app.db.begin().await?;
-    if store::department_by_name(&mut tx, organization_id, name)
-        .await?
-        .is_some()
-    {
-        return Err(AppError::Conflict {
-            field: "name".into(),
-            reason: "该机构已有同名科室".into(),
-        });
+    if store::department_by_name(&mut tx, organization_id, name).await?.is_some() {
+        return Err(AppError::Conflict { field: "name".into(), reason: "该机构已有同名科室".into() });
     }
     let id = store::insert_department(&mut tx, organization_id, name, now).await?;
     record(
@@ -690,12 +597,7 @@ pub async fn create_department(
 }
 
 /// Creates an organisation if none has that name; returns its id.
-pub async fn ensure_organization(
-    app: &App,
-    actor: Option<&Actor>,
-    kind: OrgKind,
-    name: &str,
-) -> Result<i64, AppError> {
+pub async fn ensure_organization(app: &App, actor: Option<&Actor>, kind: OrgKind, name: &str) -> Result<i64, AppError> {
     let now = app.now();
     let mut tx = app.db.begin().await?;
     if let Some(o) = store::organization_by_name(&mut tx, name).await? {
@@ -755,12 +657,7 @@ pub fn parse_roles(codes: &[String]) -> Vec<Role> {
 }
 
 /// Changes the caller's own password after checking the current one; ends their other sessions.
-pub async fn change_own_password(
-    app: &App,
-    actor: &Actor,
-    current: &str,
-    new: &str,
-) -> Result<(), AppError> {
+pub async fn change_own_password(app: &App, actor: &Actor, current: &str, new: &str) -> Result<(), AppError> {
     let user = store::user_by_id(&app.db, actor.user_id)
         .await?
         .ok_or_else(|| AppError::Unauthenticated("用户不存在".into()))?;

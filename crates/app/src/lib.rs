@@ -31,12 +31,7 @@ pub struct AuthSettings {
 
 impl Default for AuthSettings {
     fn default() -> Self {
-        Self {
-            session_idle_minutes: 12 * 60,
-            max_failed_logins: 5,
-            throttle_window_minutes: 15,
-            lockout_minutes: 15,
-        }
+        Self { session_idle_minutes: 12 * 60, max_failed_logins: 5, throttle_window_minutes: 15, lockout_minutes: 15 }
     }
 }
 

@@ -33,12 +33,8 @@ pub async fn authorize(
     code: &str,
     permission: Permission,
 ) -> Result<ProjectAccess, AppError> {
-    let p = store::by_code(&app.db, code)
-        .await?
-        .ok_or_else(|| not_found(code))?;
-    let roles = RoleSet(parse_roles(
-        &ids::roles_in_project(&app.db, p.id, actor.user_id).await?,
-    ));
+    let p = store::by_code(&app.db, code).await?.ok_or_else(|| not_found(code))?;
+    let roles = RoleSet(parse_roles(&ids::roles_in_project(&app.db, p.id, actor.user_id).await?));
     if roles.is_empty() {
         return Err(not_found(code));
     }
@@ -53,9 +49,7 @@ pub async fn list_mine(app: &App, actor: &Actor) -> Result<Vec<ProjectAccess>, A
     let rows = store::list_for_user(&app.db, actor.user_id).await?;
     let mut out = Vec::with_capacity(rows.len());
     for p in rows {
-        let roles = RoleSet(parse_roles(
-            &ids::roles_in_project(&app.db, p.id, actor.user_id).await?,
-        ));
+        let roles = RoleSet(parse_roles(&ids::roles_in_project(&app.db, p.id, actor.user_id).await?));
         out.push(ProjectAccess { project: p, roles });
     }
     Ok(out)
@@ -72,28 +66,19 @@ pub struct NewProjectInput<'a> {
 
 fn check_timezone(tz: &str, errs: &mut ValidationErrors) {
     if tz.parse::<chrono_tz::Tz>().is_err() {
-        errs.push(
-            "timezone",
-            format!("未知时区“{tz}”，须为 IANA 名称，例如 Asia/Shanghai"),
-        );
+        errs.push("timezone", format!("未知时区“{tz}”，须为 IANA 名称，例如 Asia/Shanghai"));
     }
 }
 
 /// Creates a project (installation administrators, or the CLI with `actor = None`).
-pub async fn create(
-    app: &App,
-    actor: Option<&Actor>,
-    input: NewProjectInput<'_>,
-) -> Result<ProjectRow, AppError> {
+pub async fn create(app: &App, actor: Option<&Actor>, input: NewProjectInput<'_>) -> Result<ProjectRow, AppError> {
     if let Some(a) = actor
         && !a.is_admin
     {
         return Err(AppError::Forbidden("只有系统管理员可以创建项目".into()));
     }
     let mut errs = ValidationErrors::default();
-    let code = ProjectCode::parse(input.code, "code")
-        .map_err(|e| errs.0.extend(e.0))
-        .ok();
+    let code = ProjectCode::parse(input.code, "code").map_err(|e| errs.0.extend(e.0)).ok();
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         errs.push("name", "项目名称不能为空且不超过 100 个字符");
@@ -115,21 +100,11 @@ pub async fn create(
     let now = app.now();
     let mut tx = app.db.begin().await?;
     if store::by_code_tx(&mut tx, code.as_str()).await?.is_some() {
-        return Err(AppError::Conflict {
-            field: "code".into(),
-            reason: "项目代码已存在".into(),
-        });
+        return Err(AppError::Conflict { field: "code".into(), reason: "项目代码已存在".into() });
     }
     let id = store::insert(
         &mut tx,
-        &NewProject {
-            code: code.as_str(),
-            name,
-            hospital_org_id,
-            vendor_org_id,
-            timezone: tz,
-            now,
-        },
+        &NewProject { code: code.as_str(), name, hospital_org_id, vendor_org_id, timezone: tz, now },
     )
     .await?;
     record(
@@ -145,9 +120,7 @@ pub async fn create(
         },
     )
     .await?;
-    let row = store::by_code_tx(&mut tx, code.as_str())
-        .await?
-        .ok_or_else(|| not_found(code.as_str()))?;
+    let row = store::by_code_tx(&mut tx, code.as_str()).await?.ok_or_else(|| not_found(code.as_str()))?;
     tx.commit().await?;
     Ok(row)
 }
@@ -175,41 +148,21 @@ pub async fn update(
     };
     let cur = access.project;
     let mut errs = ValidationErrors::default();
-    let name = patch
-        .name
-        .as_deref()
-        .map(str::trim)
-        .unwrap_or(&cur.name)
-        .to_owned();
+    let name = patch.name.as_deref().map(str::trim).unwrap_or(&cur.name).to_owned();
     if name.is_empty() || name.chars().count() > 100 {
         errs.push("name", "项目名称不能为空且不超过 100 个字符");
     }
-    let tz = patch
-        .timezone
-        .clone()
-        .unwrap_or_else(|| cur.timezone.clone());
+    let tz = patch.timezone.clone().unwrap_or_else(|| cur.timezone.clone());
     check_timezone(&tz, &mut errs);
     errs.into_result()?;
     let active = patch.active.unwrap_or(cur.active);
     let now = app.now();
     let mut tx = app.db.begin().await?;
-    let updated = store::update_if_version(
-        &mut tx,
-        cur.id,
-        expected,
-        &ProjectUpdate {
-            name: &name,
-            timezone: &tz,
-            active,
-            now,
-        },
-    )
-    .await?;
+    let updated =
+        store::update_if_version(&mut tx, cur.id, expected, &ProjectUpdate { name: &name, timezone: &tz, active, now })
+            .await?;
     if !updated {
-        let current = store::by_code_tx(&mut tx, code)
-            .await?
-            .map(|p| p.version)
-            .unwrap_or_default();
+        let current = store::by_code_tx(&mut tx, code).await?.map(|p| p.version).unwrap_or_default();
         return Err(AppError::Stale { current });
     }
     let before = json!({ "name": cur.name, "timezone": cur.timezone, "active": cur.active });
@@ -227,32 +180,20 @@ pub async fn update(
         },
     )
     .await?;
-    let row = store::by_code_tx(&mut tx, code)
-        .await?
-        .ok_or_else(|| not_found(code))?;
+    let row = store::by_code_tx(&mut tx, code).await?.ok_or_else(|| not_found(code))?;
     tx.commit().await?;
     Ok(row)
 }
 
 /// Members of a project.
-pub async fn members(
-    app: &App,
-    actor: &Actor,
-    code: &str,
-) -> Result<Vec<ids::MemberRow>, AppError> {
+pub async fn members(app: &App, actor: &Actor, code: &str) -> Result<Vec<ids::MemberRow>, AppError> {
     let access = authorize(app, actor, code, Permission::MembersRead).await?;
     Ok(ids::list_members(&app.db, access.project.id).await?)
 }
 
 /// Grants `role` in project `code` to `username`. `actor = None` is the CLI (the system); an
 /// actor needs [`Permission::MembersManage`] in the project.
-pub async fn grant(
-    app: &App,
-    actor: Option<&Actor>,
-    code: &str,
-    username: &str,
-    role: &str,
-) -> Result<bool, AppError> {
+pub async fn grant(app: &App, actor: Option<&Actor>, code: &str, username: &str, role: &str) -> Result<bool, AppError> {
     change_membership(app, actor, code, username, role, true).await
 }
 
@@ -277,14 +218,8 @@ async fn change_membership(
 ) -> Result<bool, AppError> {
     let role: Role = role.parse()?;
     let project = match actor {
-        Some(a) => {
-            authorize(app, a, code, Permission::MembersManage)
-                .await?
-                .project
-        }
-        None => store::by_code(&app.db, code)
-            .await?
-            .ok_or_else(|| not_found(code))?,
+        Some(a) => authorize(app, a, code, Permission::MembersManage).await?.project,
+        None => store::by_code(&app.db, code).await?.ok_or_else(|| not_found(code))?,
     };
     let now = app.now();
     let mut tx = app.db.begin().await?;

@@ -72,17 +72,11 @@ pub fn load(file: Option<&Path>, overrides: Overrides) -> Result<Config, String>
         Some(f) => fig = fig.merge(Toml::file(f)),
         None => fig = fig.merge(Toml::file("yunwei.toml")),
     }
-    let env = Env::prefixed("YUNWEI_")
-        .filter(|k| !IGNORED_ENV.contains(&k.as_str().to_ascii_lowercase().as_str()));
+    let env = Env::prefixed("YUNWEI_").filter(|k| !IGNORED_ENV.contains(&k.as_str().to_ascii_lowercase().as_str()));
     fig = fig.merge(env).merge(Serialized::defaults(overrides));
-    let c: Config = fig
-        .extract()
-        .map_err(|e| format!("invalid configuration: {e}"))?;
+    let c: Config = fig.extract().map_err(|e| format!("invalid configuration: {e}"))?;
     if c.log_format != "text" && c.log_format != "json" {
-        return Err(format!(
-            "invalid configuration: log_format must be \"text\" or \"json\", not {:?}",
-            c.log_format
-        ));
+        return Err(format!("invalid configuration: log_format must be \"text\" or \"json\", not {:?}", c.log_format));
     }
     if c.listen.parse::<std::net::SocketAddr>().is_err() {
         return Err(format!(

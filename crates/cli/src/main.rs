@@ -148,11 +148,8 @@ enum AuditCmd {
 
 fn init_logging(format: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_env("YUNWEI_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let b = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let filter = EnvFilter::try_from_env("YUNWEI_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if format == "json" {
         b.json().init();
     } else {
@@ -161,18 +158,10 @@ fn init_logging(format: &str) {
 }
 
 async fn open(cfg: &Config) -> Result<App> {
-    let db = Db::open(cfg.database_url.as_deref(), &cfg.data_dir)
-        .await
-        .with_context(|| match &cfg.database_url {
-            Some(_) => {
-                "cannot connect to the database given by --database-url / YUNWEI_DATABASE_URL"
-                    .to_owned()
-            }
-            None => format!(
-                "cannot open the SQLite database in {}",
-                cfg.data_dir.display()
-            ),
-        })?;
+    let db = Db::open(cfg.database_url.as_deref(), &cfg.data_dir).await.with_context(|| match &cfg.database_url {
+        Some(_) => "cannot connect to the database given by --database-url / YUNWEI_DATABASE_URL".to_owned(),
+        None => format!("cannot open the SQLite database in {}", cfg.data_dir.display()),
+    })?;
     db.migrate().await.context("database migration failed")?;
     let auth = AuthSettings {
         session_idle_minutes: cfg.session_idle_minutes,
@@ -202,10 +191,7 @@ fn read_password(from_stdin: bool, prompt: &str) -> Result<String> {
 }
 
 fn print_demo_users(users: &[(String, yunwei_domain::identity::Role)]) {
-    eprintln!(
-        "Demo users (password: {}):",
-        yunwei_app::demo::DEMO_PASSWORD
-    );
+    eprintln!("Demo users (password: {}):", yunwei_app::demo::DEMO_PASSWORD);
     for (u, r) in users {
         eprintln!("  {u:<12} {}", r.label());
     }
@@ -218,11 +204,7 @@ async fn run(cli: Cli) -> Result<()> {
     };
     let cfg = config::load(
         cli.global.config.as_deref(),
-        Overrides {
-            data_dir: cli.global.data_dir.clone(),
-            database_url: cli.global.database_url.clone(),
-            listen,
-        },
+        Overrides { data_dir: cli.global.data_dir.clone(), database_url: cli.global.database_url.clone(), listen },
     )
     .map_err(anyhow::Error::msg)?;
     init_logging(&cfg.log_format);
@@ -240,13 +222,7 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::User(cmd) => user(cfg, cmd).await,
-        Command::Project(ProjectCmd::Create {
-            code,
-            name,
-            hospital,
-            vendor,
-            timezone,
-        }) => {
+        Command::Project(ProjectCmd::Create { code, name, hospital, vendor, timezone }) => {
             let app = open(&cfg).await?;
             let p = yunwei_app::project::create(
                 &app,
@@ -268,21 +244,14 @@ async fn run(cli: Cli) -> Result<()> {
             let app = open(&cfg).await?;
             let bar = indicatif::ProgressBar::new_spinner();
             bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{spinner} verifying audit trail: {pos} entries ({per_sec})",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                indicatif::ProgressStyle::with_template("{spinner} verifying audit trail: {pos} entries ({per_sec})")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
             );
-            let result = yunwei_app::audit::verify_all(&app, |n| bar.set_position(n as u64))
-                .await
-                .map_err(app_err)?;
+            let result = yunwei_app::audit::verify_all(&app, |n| bar.set_position(n as u64)).await.map_err(app_err)?;
             bar.finish_and_clear();
             match result {
                 Ok(r) => {
-                    println!(
-                        "audit trail intact: {} entries in {} chains",
-                        r.entries, r.chains
-                    );
+                    println!("audit trail intact: {} entries in {} chains", r.entries, r.chains);
                     Ok(())
                 }
                 Err(b) => bail!("AUDIT TRAIL BROKEN: {b}"),
@@ -295,10 +264,7 @@ fn app_err(e: yunwei_app::AppError) -> anyhow::Error {
     match e {
         yunwei_app::AppError::Invalid(v) => anyhow::anyhow!(
             "invalid input: {}",
-            v.0.iter()
-                .map(|f| format!("{}: {}", f.field, f.reason))
-                .collect::<Vec<_>>()
-                .join("; ")
+            v.0.iter().map(|f| format!("{}: {}", f.field, f.reason)).collect::<Vec<_>>().join("; ")
         ),
         other => anyhow::anyhow!("{other}"),
     }
@@ -308,20 +274,8 @@ async fn user(cfg: Config, cmd: UserCmd) -> Result<()> {
     use yunwei_app::identity as uc;
     let app = open(&cfg).await?;
     match cmd {
-        UserCmd::Add {
-            username,
-            name,
-            admin,
-            org,
-            department,
-            password_stdin,
-            no_password,
-        } => {
-            let password = if no_password {
-                None
-            } else {
-                Some(read_password(password_stdin, "Password: ")?)
-            };
+        UserCmd::Add { username, name, admin, org, department, password_stdin, no_password } => {
+            let password = if no_password { None } else { Some(read_password(password_stdin, "Password: ")?) };
             let display = name.unwrap_or_else(|| username.clone());
             uc::add_user(
                 &app,
@@ -339,22 +293,12 @@ async fn user(cfg: Config, cmd: UserCmd) -> Result<()> {
             .map_err(app_err)?;
             eprintln!("user {username} added");
         }
-        UserCmd::Passwd {
-            username,
-            password_stdin,
-        } => {
+        UserCmd::Passwd { username, password_stdin } => {
             let password = read_password(password_stdin, "New password: ")?;
-            uc::set_password(&app, None, &username, &password)
-                .await
-                .map_err(app_err)?;
+            uc::set_password(&app, None, &username, &password).await.map_err(app_err)?;
             eprintln!("password of {username} changed; their sessions are ended");
         }
-        UserCmd::Grant {
-            username,
-            project,
-            role,
-            revoke,
-        } => {
+        UserCmd::Grant { username, project, role, revoke } => {
             let changed = if revoke {
                 yunwei_app::project::revoke(&app, None, &project, &username, &role).await
             } else {
@@ -367,28 +311,17 @@ async fn user(cfg: Config, cmd: UserCmd) -> Result<()> {
             } else {
                 eprintln!(
                     "nothing to do: {username} {} {role} in {project}",
-                    if revoke {
-                        "does not hold"
-                    } else {
-                        "already holds"
-                    }
+                    if revoke { "does not hold" } else { "already holds" }
                 );
             }
         }
         UserCmd::Token { username, name } => {
-            let t = uc::create_token(&app, None, &username, &name)
-                .await
-                .map_err(app_err)?;
+            let t = uc::create_token(&app, None, &username, &name).await.map_err(app_err)?;
             println!("{}", t.token);
         }
         UserCmd::Admin { username, off } => {
-            uc::set_admin(&app, &username, !off)
-                .await
-                .map_err(app_err)?;
-            eprintln!(
-                "{username} is {}an installation administrator",
-                if off { "no longer " } else { "" }
-            );
+            uc::set_admin(&app, &username, !off).await.map_err(app_err)?;
+            eprintln!("{username} is {}an installation administrator", if off { "no longer " } else { "" });
         }
     }
     app.db.close().await;
@@ -401,26 +334,17 @@ async fn serve(cfg: Config, demo: bool) -> Result<()> {
         let users = yunwei_app::demo::ensure_demo(&app).await.map_err(app_err)?;
         print_demo_users(&users);
     }
-    let state = AppState {
-        app: app.clone(),
-        web: WebSettings {
-            cookie_secure: cfg.cookie_secure,
-        },
-    };
+    let state = AppState { app: app.clone(), web: WebSettings { cookie_secure: cfg.cookie_secure } };
     let router = yunwei_web::router(state);
-    let listener = tokio::net::TcpListener::bind(&cfg.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    let listener =
+        tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;
     let backend = match app.db.backend() {
         yunwei_store::Backend::Sqlite => format!("SQLite in {}", cfg.data_dir.display()),
         yunwei_store::Backend::Postgres => "PostgreSQL".to_owned(),
     };
     tracing::info!(listen = %cfg.listen, %backend, "yunwei serving");
     eprintln!("yunwei listening on http://{} ({backend})", cfg.listen);
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server error")?;
+    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.context("server error")?;
     tracing::info!("shutting down: closing the database");
     app.db.close().await;
     Ok(())

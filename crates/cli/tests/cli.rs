@@ -16,10 +16,7 @@ fn admin_url(url: &str) -> String {
 
 async fn target() -> Target {
     let dir = tempfile::tempdir().expect("tempdir");
-    match std::env::var("YUNWEI_TEST_DATABASE_URL")
-        .ok()
-        .filter(|s| !s.is_empty())
-    {
+    match std::env::var("YUNWEI_TEST_DATABASE_URL").ok().filter(|s| !s.is_empty()) {
         Some(url) => {
             let name = format!("yunwei_cli_{}_{}", std::process::id(), rand_suffix());
             let pool = sqlx::PgPool::connect(&admin_url(&url)).await.expect("pg");
@@ -30,28 +27,17 @@ async fn target() -> Target {
             pool.close().await;
             let (base, _) = url.rsplit_once('/').expect("url with a database");
             let db_url = format!("{base}/{name}");
-            Target {
-                _dir: dir,
-                args: vec!["--database-url".into(), db_url],
-                pg: Some((url, name)),
-            }
+            Target { _dir: dir, args: vec!["--database-url".into(), db_url], pg: Some((url, name)) }
         }
         None => {
             let d = dir.path().to_string_lossy().into_owned();
-            Target {
-                _dir: dir,
-                args: vec!["--data-dir".into(), d],
-                pg: None,
-            }
+            Target { _dir: dir, args: vec!["--data-dir".into(), d], pg: None }
         }
     }
 }
 
 fn rand_suffix() -> u32 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or_default()
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or_default()
 }
 
 impl Target {
@@ -69,27 +55,17 @@ impl Target {
         match &self.pg {
             Some((url, name)) => {
                 let (base, _) = url.rsplit_once('/').expect("url");
-                let pool = sqlx::PgPool::connect(&format!("{base}/{name}"))
-                    .await
-                    .expect("pg");
+                let pool = sqlx::PgPool::connect(&format!("{base}/{name}")).await.expect("pg");
                 for s in statements {
-                    sqlx::raw_sql(sqlx::AssertSqlSafe(s.to_string()))
-                        .execute(&pool)
-                        .await
-                        .expect("sql");
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(s.to_string())).execute(&pool).await.expect("sql");
                 }
                 pool.close().await;
             }
             None => {
                 let path = self._dir.path().join("yunwei.db");
-                let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
-                    .await
-                    .expect("sqlite");
+                let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display())).await.expect("sqlite");
                 for s in statements {
-                    sqlx::raw_sql(sqlx::AssertSqlSafe(s.to_string()))
-                        .execute(&pool)
-                        .await
-                        .expect("sql");
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(s.to_string())).execute(&pool).await.expect("sql");
                 }
                 pool.close().await;
             }
@@ -105,17 +81,13 @@ impl Drop for Target {
     fn drop(&mut self) {
         if let Some((url, name)) = self.pg.take() {
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("rt");
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
                 rt.block_on(async {
                     if let Ok(pool) = sqlx::PgPool::connect(&url).await {
-                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                        )))
-                        .execute(&pool)
-                        .await;
+                        let _ =
+                            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                                .execute(&pool)
+                                .await;
                         pool.close().await;
                     }
                 });
@@ -144,25 +116,9 @@ async fn demo_token_grant_and_audit_verify_end_to_end() {
     assert_eq!(out.lines().count(), 1, "the token alone on stdout: {out:?}");
     assert!(out.trim().starts_with("ywt_"));
 
-    let grant = t.run(&[
-        "user",
-        "grant",
-        "engineer",
-        "--project",
-        "demo",
-        "--role",
-        "l2_engineer",
-    ]);
+    let grant = t.run(&["user", "grant", "engineer", "--project", "demo", "--role", "l2_engineer"]);
     assert!(grant.status.success(), "{}", text(&grant.stderr));
-    let bad = t.run(&[
-        "user",
-        "grant",
-        "engineer",
-        "--project",
-        "demo",
-        "--role",
-        "boss",
-    ]);
+    let bad = t.run(&["user", "grant", "engineer", "--project", "demo", "--role", "boss"]);
     assert!(!bad.status.success());
     assert!(text(&bad.stderr).contains("role"), "{}", text(&bad.stderr));
 
@@ -178,11 +134,7 @@ async fn demo_token_grant_and_audit_verify_end_to_end() {
         ])
         .await;
     } else {
-        t.sql(&[
-            "DROP TRIGGER audit_log_no_update",
-            "UPDATE audit_log SET actor_name = 'nobody' WHERE id = 5",
-        ])
-        .await;
+        t.sql(&["DROP TRIGGER audit_log_no_update", "UPDATE audit_log SET actor_name = 'nobody' WHERE id = 5"]).await;
     }
     let broken = t.run(&["audit", "verify"]);
     assert!(!broken.status.success());
@@ -195,34 +147,18 @@ async fn passwd_reads_stdin_and_user_add_refuses_duplicates() {
     use std::io::Write;
     let t = target().await;
     let mut child = Command::new(env!("CARGO_BIN_EXE_yunwei"))
-        .args([
-            "user",
-            "add",
-            "liuqiang",
-            "--name",
-            "刘强",
-            "--password-stdin",
-        ])
+        .args(["user", "add", "liuqiang", "--name", "刘强", "--password-stdin"])
         .args(&t.args)
         .stdin(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"a long password\n")
-        .expect("write");
+    child.stdin.take().expect("stdin").write_all(b"a long password\n").expect("write");
     let out = child.wait_with_output().expect("wait");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let again = t.run(&["user", "add", "liuqiang", "--no-password"]);
     assert!(!again.status.success());
-    assert!(
-        text(&again.stderr).contains("username"),
-        "{}",
-        text(&again.stderr)
-    );
+    assert!(text(&again.stderr).contains("username"), "{}", text(&again.stderr));
 }
 
 #[test]
@@ -232,25 +168,13 @@ fn bad_database_url_is_a_clear_startup_error() {
         .output()
         .expect("run");
     assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("unsupported database URL"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert!(text(&out.stderr).contains("unsupported database URL"), "{}", text(&out.stderr));
     let out = Command::new(env!("CARGO_BIN_EXE_yunwei"))
-        .args([
-            "migrate",
-            "--database-url",
-            "postgres://nobody@127.0.0.1:1/none",
-        ])
+        .args(["migrate", "--database-url", "postgres://nobody@127.0.0.1:1/none"])
         .output()
         .expect("run");
     assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("cannot connect to the database"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert!(text(&out.stderr).contains("cannot connect to the database"), "{}", text(&out.stderr));
 }
 
 #[test]
@@ -258,15 +182,7 @@ fn bad_config_file_names_the_key() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cfg = dir.path().join("yunwei.toml");
     std::fs::write(&cfg, "listen = 8080\n").expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_yunwei"))
-        .args(["migrate", "--config"])
-        .arg(&cfg)
-        .output()
-        .expect("run");
+    let out = Command::new(env!("CARGO_BIN_EXE_yunwei")).args(["migrate", "--config"]).arg(&cfg).output().expect("run");
     assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("listen"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert!(text(&out.stderr).contains("listen"), "{}", text(&out.stderr));
 }

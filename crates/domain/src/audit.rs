@@ -106,32 +106,16 @@ pub struct ChainCursor {
 
 impl Default for ChainCursor {
     fn default() -> Self {
-        Self {
-            next_seq: 1,
-            prev_hash: GENESIS_HASH.to_owned(),
-            last_id: 0,
-        }
+        Self { next_seq: 1, prev_hash: GENESIS_HASH.to_owned(), last_id: 0 }
     }
 }
 
 /// Checks `entries` (in `seq` order) continuing from `cursor`; returns the cursor after them.
-pub fn verify_entries(
-    chain: &str,
-    entries: &[AuditEntry],
-    mut cursor: ChainCursor,
-) -> Result<ChainCursor, ChainBreak> {
+pub fn verify_entries(chain: &str, entries: &[AuditEntry], mut cursor: ChainCursor) -> Result<ChainCursor, ChainBreak> {
     for e in entries {
-        let brk = |reason: String| ChainBreak {
-            chain: chain.to_owned(),
-            entry_id: e.id,
-            seq: e.seq,
-            reason,
-        };
+        let brk = |reason: String| ChainBreak { chain: chain.to_owned(), entry_id: e.id, seq: e.seq, reason };
         if e.seq != cursor.next_seq {
-            return Err(brk(format!(
-                "expected seq {}, found {} (entries deleted)",
-                cursor.next_seq, e.seq
-            )));
+            return Err(brk(format!("expected seq {}, found {} (entries deleted)", cursor.next_seq, e.seq)));
         }
         if e.prev_hash != cursor.prev_hash {
             return Err(brk("prev_hash does not match the previous entry".into()));
@@ -139,22 +123,14 @@ pub fn verify_entries(
         if e.compute_hash() != e.hash {
             return Err(brk("content does not match its hash (entry edited)".into()));
         }
-        cursor = ChainCursor {
-            next_seq: e.seq + 1,
-            prev_hash: e.hash.clone(),
-            last_id: e.id,
-        };
+        cursor = ChainCursor { next_seq: e.seq + 1, prev_hash: e.hash.clone(), last_id: e.id };
     }
     Ok(cursor)
 }
 
 /// Checks that the separately recorded chain head (last seq and hash) matches where
 /// verification ended; this catches a deleted tail.
-pub fn verify_head(
-    chain: &str,
-    end: &ChainCursor,
-    head: Option<(i64, &str)>,
-) -> Result<(), ChainBreak> {
+pub fn verify_head(chain: &str, end: &ChainCursor, head: Option<(i64, &str)>) -> Result<(), ChainBreak> {
     let last_seq = end.next_seq - 1;
     let (head_seq, head_hash) = head.unwrap_or((0, GENESIS_HASH));
     if head_seq != last_seq || head_hash != end.prev_hash {
@@ -171,11 +147,7 @@ pub fn verify_head(
 }
 
 /// Checks a whole chain held in memory: entries, then the head. Returns the number of entries.
-pub fn verify_chain(
-    chain: &str,
-    entries: &[AuditEntry],
-    head: Option<(i64, &str)>,
-) -> Result<usize, ChainBreak> {
+pub fn verify_chain(chain: &str, entries: &[AuditEntry], head: Option<(i64, &str)>) -> Result<usize, ChainBreak> {
     let end = verify_entries(chain, entries, ChainCursor::default())?;
     verify_head(chain, &end, head)?;
     Ok(entries.len())
@@ -218,10 +190,7 @@ mod tests {
                     id: i * 10,
                     chain: "p:1".into(),
                     seq: i,
-                    at: Utc
-                        .with_ymd_and_hms(2026, 3, 1, 8, 0, 0)
-                        .single()
-                        .unwrap_or_default(),
+                    at: Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).single().unwrap_or_default(),
                     actor_id: Some(7),
                     actor_name: "engineer".into(),
                     project_id: Some(1),
@@ -287,9 +256,6 @@ mod tests {
     fn diff_summary_keeps_only_changed_keys() {
         let b = serde_json::json!({"name": "A", "tz": "Asia/Shanghai"});
         let a = serde_json::json!({"name": "B", "tz": "Asia/Shanghai"});
-        assert_eq!(
-            diff_summary(&b, &a),
-            serde_json::json!({"before": {"name": "A"}, "after": {"name": "B"}})
-        );
+        assert_eq!(diff_summary(&b, &a), serde_json::json!({"before": {"name": "A"}, "after": {"name": "B"}}));
     }
 }

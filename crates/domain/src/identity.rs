@@ -17,19 +17,10 @@ impl Username {
     pub fn parse(raw: &str, field: &str) -> Result<Self, ValidationErrors> {
         let s = raw.trim().to_ascii_lowercase();
         if s.len() < 2 || s.len() > 64 {
-            return Err(ValidationErrors::single(
-                field,
-                "用户名长度须为 2–64 个字符",
-            ));
+            return Err(ValidationErrors::single(field, "用户名长度须为 2–64 个字符"));
         }
-        if !s
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-        {
-            return Err(ValidationErrors::single(
-                field,
-                "用户名只能包含字母、数字、点、下划线和连字符",
-            ));
+        if !s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+            return Err(ValidationErrors::single(field, "用户名只能包含字母、数字、点、下划线和连字符"));
         }
         Ok(Self(s))
     }
@@ -55,15 +46,10 @@ impl ProjectCode {
     /// Parses a project code; `field` names the input in the error.
     pub fn parse(raw: &str, field: &str) -> Result<Self, ValidationErrors> {
         let s = raw.trim();
-        let ok_chars = s
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let ok_chars = s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         let starts_with_letter = s.chars().next().is_some_and(|c| c.is_ascii_lowercase());
         if s.len() < 2 || s.len() > 32 || !ok_chars || !starts_with_letter {
-            return Err(ValidationErrors::single(
-                field,
-                "项目代码须为 2–32 个小写字母、数字或连字符，并以字母开头",
-            ));
+            return Err(ValidationErrors::single(field, "项目代码须为 2–32 个小写字母、数字或连字符，并以字母开头"));
         }
         Ok(Self(s.to_owned()))
     }
@@ -146,10 +132,7 @@ impl FromStr for OrgKind {
         match s {
             "hospital" => Ok(Self::Hospital),
             "vendor" => Ok(Self::Vendor),
-            _ => Err(ValidationErrors::single(
-                "kind",
-                "机构类型须为 hospital 或 vendor",
-            )),
+            _ => Err(ValidationErrors::single("kind", "机构类型须为 hospital 或 vendor")),
         }
     }
 }
@@ -234,10 +217,7 @@ impl Role {
         match p {
             P::ProjectRead => true,
             P::ProjectUpdate => matches!(self, R::Admin | R::HospitalIt),
-            P::MembersRead => matches!(
-                self,
-                R::Admin | R::HospitalIt | R::Manager | R::Dispatcher | R::Auditor
-            ),
+            P::MembersRead => matches!(self, R::Admin | R::HospitalIt | R::Manager | R::Dispatcher | R::Auditor),
             P::MembersManage => matches!(self, R::Admin),
             P::AuditRead => matches!(self, R::Admin | R::Auditor | R::HospitalIt | R::Manager),
         }
@@ -253,18 +233,9 @@ impl fmt::Display for Role {
 impl FromStr for Role {
     type Err = ValidationErrors;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.code() == s)
-            .ok_or_else(|| {
-                ValidationErrors::single(
-                    "role",
-                    format!(
-                        "未知角色“{s}”，可选：{}",
-                        Role::ALL.map(Role::code).join(", ")
-                    ),
-                )
-            })
+        Role::ALL.into_iter().find(|r| r.code() == s).ok_or_else(|| {
+            ValidationErrors::single("role", format!("未知角色“{s}”，可选：{}", Role::ALL.map(Role::code).join(", ")))
+        })
     }
 }
 
@@ -310,13 +281,8 @@ mod tests {
 
     #[test]
     fn username_is_lowercased_and_checked() {
-        assert_eq!(
-            Username::parse(" ZhangSan ", "u").map(|u| u.0).ok(),
-            Some("zhangsan".into())
-        );
-        let err = Username::parse("张三", "username")
-            .err()
-            .map(|e| e.0[0].field.clone());
+        assert_eq!(Username::parse(" ZhangSan ", "u").map(|u| u.0).ok(), Some("zhangsan".into()));
+        let err = Username::parse("张三", "username").err().map(|e| e.0[0].field.clone());
         assert_eq!(err.as_deref(), Some("username"));
         assert!(Username::parse("a", "u").is_err());
     }

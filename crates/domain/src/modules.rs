@@ -23,9 +23,7 @@ pub struct ModuleInfo {
 use Role::*;
 
 const ALL: &[Role] = &Role::ALL;
-const VENDOR_WORK: &[Role] = &[
-    Admin, HospitalIt, Dispatcher, Engineer, L2Engineer, Manager, Auditor,
-];
+const VENDOR_WORK: &[Role] = &[Admin, HospitalIt, Dispatcher, Engineer, L2Engineer, Manager, Auditor];
 const OVERSIGHT: &[Role] = &[Admin, HospitalIt, Manager, Auditor];
 
 /// The business modules, in navigation order.
@@ -52,9 +50,7 @@ pub const MODULES: &[ModuleInfo] = &[
         summary: "知识文章、应急策略与故障案例库",
         seeds: "000 §6.3；003 故障案例库",
         built: false,
-        roles: &[
-            Admin, HospitalIt, Dispatcher, Engineer, L2Engineer, Manager, Auditor, Reporter,
-        ],
+        roles: &[Admin, HospitalIt, Dispatcher, Engineer, L2Engineer, Manager, Auditor, Reporter],
     },
     ModuleInfo {
         code: "cmdb",
@@ -62,16 +58,7 @@ pub const MODULES: &[ModuleInfo] = &[
         summary: "信息资产、配置项、IP 地址与拓扑",
         seeds: "000 §2.1；003 配置档案",
         built: false,
-        roles: &[
-            Admin,
-            HospitalIt,
-            Dispatcher,
-            Engineer,
-            L2Engineer,
-            Manager,
-            Storekeeper,
-            Auditor,
-        ],
+        roles: &[Admin, HospitalIt, Dispatcher, Engineer, L2Engineer, Manager, Storekeeper, Auditor],
     },
     ModuleInfo {
         code: "inspection",
@@ -103,16 +90,7 @@ pub const MODULES: &[ModuleInfo] = &[
         summary: "备件库、备件覆盖率、补库与返修",
         seeds: "003 1.1.5.1.3–1.1.5.2.7；000 §2.6/2.10",
         built: false,
-        roles: &[
-            Admin,
-            HospitalIt,
-            Dispatcher,
-            Engineer,
-            L2Engineer,
-            Manager,
-            Storekeeper,
-            Auditor,
-        ],
+        roles: &[Admin, HospitalIt, Dispatcher, Engineer, L2Engineer, Manager, Storekeeper, Auditor],
     },
     ModuleInfo {
         code: "complaint",
@@ -187,10 +165,7 @@ pub fn module(code: &str) -> Option<&'static ModuleInfo> {
 
 /// The modules a user holding `roles` sees, in order.
 pub fn visible_to(roles: &[Role]) -> Vec<&'static ModuleInfo> {
-    MODULES
-        .iter()
-        .filter(|m| m.roles.iter().any(|r| roles.contains(r)))
-        .collect()
+    MODULES.iter().filter(|m| m.roles.iter().any(|r| roles.contains(r))).collect()
 }
 
 #[cfg(test)]
@@ -200,27 +175,17 @@ mod tests {
     #[test]
     fn module_codes_are_unique() {
         for (i, m) in MODULES.iter().enumerate() {
-            assert!(
-                MODULES[i + 1..].iter().all(|o| o.code != m.code),
-                "{}",
-                m.code
-            );
+            assert!(MODULES[i + 1..].iter().all(|o| o.code != m.code), "{}", m.code);
         }
     }
 
     #[test]
     fn reporter_sees_the_service_desk_but_not_assessment() {
-        let v: Vec<_> = visible_to(&[Role::Reporter])
-            .iter()
-            .map(|m| m.code)
-            .collect();
+        let v: Vec<_> = visible_to(&[Role::Reporter]).iter().map(|m| m.code).collect();
         assert!(v.contains(&"servicedesk"));
         assert!(!v.contains(&"assessment"));
         assert!(!v.contains(&"spares"));
-        let s: Vec<_> = visible_to(&[Role::Storekeeper])
-            .iter()
-            .map(|m| m.code)
-            .collect();
+        let s: Vec<_> = visible_to(&[Role::Storekeeper]).iter().map(|m| m.code).collect();
         assert!(s.contains(&"spares"));
     }
 }

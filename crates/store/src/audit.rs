@@ -82,11 +82,7 @@ pub async fn lock_head(tx: &mut Tx, chain: &str) -> Result<Option<HeadRow>, Stor
                 ("last_hash", yunwei_domain::audit::GENESIS_HASH.into()),
             ],
         );
-        ins.on_conflict(
-            sea_query::OnConflict::column("chain")
-                .do_nothing()
-                .to_owned(),
-        );
+        ins.on_conflict(sea_query::OnConflict::column("chain").do_nothing().to_owned());
         tx.execute(&ins).await?;
     }
     let q = Query::select()
@@ -131,11 +127,7 @@ pub async fn append(tx: &mut Tx, e: &AuditEntry) -> Result<i64, StoreError> {
     if tx.execute(&upd).await? == 0 {
         let head = insert_into(
             "audit_heads",
-            vec![
-                ("chain", e.chain.as_str().into()),
-                ("last_seq", e.seq.into()),
-                ("last_hash", e.hash.as_str().into()),
-            ],
+            vec![("chain", e.chain.as_str().into()), ("last_seq", e.seq.into()), ("last_hash", e.hash.as_str().into())],
         );
         tx.execute(&head).await?;
     }
@@ -155,23 +147,13 @@ pub async fn heads(db: &Db) -> Result<Vec<HeadRow>, StoreError> {
 
 /// Names of every chain that has entries or a head.
 pub async fn chains(db: &Db) -> Result<Vec<String>, StoreError> {
-    let q = Query::select()
-        .distinct()
-        .column("chain")
-        .from("audit_log")
-        .order_by("chain", Order::Asc)
-        .to_owned();
+    let q = Query::select().distinct().column("chain").from("audit_log").order_by("chain", Order::Asc).to_owned();
     let rows: Vec<(String,)> = db.fetch_all(&q).await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
 /// Entries of one chain with `seq > after_seq`, in order, at most `limit`.
-pub async fn chain_page(
-    db: &Db,
-    chain: &str,
-    after_seq: i64,
-    limit: u64,
-) -> Result<Vec<AuditRow>, StoreError> {
+pub async fn chain_page(db: &Db, chain: &str, after_seq: i64, limit: u64) -> Result<Vec<AuditRow>, StoreError> {
     let q = Query::select()
         .columns(COLS)
         .from("audit_log")

@@ -12,8 +12,7 @@ use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
 use sea_query_sqlx::SqlxBinder;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{AssertSqlSafe, FromRow, Postgres, Sqlite, Transaction};
 
@@ -29,14 +28,8 @@ pub enum Backend {
 }
 
 /// A row type that decodes from both backends.
-pub trait DbRow:
-    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
-{
-}
-impl<T> DbRow for T where
-    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
-{
-}
+pub trait DbRow: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> DbRow for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
 
 /// Connection pools of either backend. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -81,12 +74,8 @@ macro_rules! dispatch {
 impl Db {
     /// Opens (creating if needed) the SQLite database `yunwei.db` in `data_dir`.
     pub async fn open_sqlite(data_dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
-            StoreError::Config(format!(
-                "cannot create data directory {}: {e}",
-                data_dir.display()
-            ))
-        })?;
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| StoreError::Config(format!("cannot create data directory {}: {e}", data_dir.display())))?;
         let opts = SqliteConnectOptions::new()
             .filename(data_dir.join("yunwei.db"))
             .create_if_missing(true)
@@ -95,29 +84,20 @@ impl Db {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(opts.clone())
-            .await?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(opts.read_only(true))
-            .await?;
+        let write = SqlitePoolOptions::new().max_connections(1).connect_with(opts.clone()).await?;
+        let read = SqlitePoolOptions::new().max_connections(8).connect_with(opts.read_only(true)).await?;
         Ok(Db::Sqlite { read, write })
     }
 
     /// Connects to PostgreSQL at `url`.
     pub async fn open_postgres(url: &str) -> Result<Self, StoreError> {
-        let opts = PgConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Config(format!("invalid database URL: {e}")))?;
+        let opts =
+            PgConnectOptions::from_str(url).map_err(|e| StoreError::Config(format!("invalid database URL: {e}")))?;
         Self::open_postgres_with(opts, 16).await
     }
 
     /// Connects to PostgreSQL with prepared options (tests set `search_path`).
-    pub async fn open_postgres_with(
-        opts: PgConnectOptions,
-        max_connections: u32,
-    ) -> Result<Self, StoreError> {
+    pub async fn open_postgres_with(opts: PgConnectOptions, max_connections: u32) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
@@ -134,9 +114,7 @@ impl Db {
                 Self::open_postgres(url).await
             }
             Some(url) if url.starts_with("sqlite:") => {
-                let path = url
-                    .trim_start_matches("sqlite://")
-                    .trim_start_matches("sqlite:");
+                let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
                 Self::open_sqlite(Path::new(path)).await
             }
             Some(url) => Err(StoreError::Config(format!(
@@ -159,14 +137,8 @@ impl Db {
     /// instances starting together migrate once).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Db::Sqlite { write, .. } => {
-                sqlx::migrate!("../../migrations/sqlite").run(write).await?
-            }
-            Db::Postgres(pool) => {
-                sqlx::migrate!("../../migrations/postgres")
-                    .run(pool)
-                    .await?
-            }
+            Db::Sqlite { write, .. } => sqlx::migrate!("../../migrations/sqlite").run(write).await?,
+            Db::Postgres(pool) => sqlx::migrate!("../../migrations/postgres").run(pool).await?,
         }
         Ok(())
     }
@@ -219,10 +191,7 @@ impl Db {
     }
 
     /// Runs a read query and decodes the first row, if any.
-    pub async fn fetch_optional<T: DbRow, S: SqlxBinder>(
-        &self,
-        stmt: &S,
-    ) -> Result<Option<T>, StoreError> {
+    pub async fn fetch_optional<T: DbRow, S: SqlxBinder>(&self, stmt: &S) -> Result<Option<T>, StoreError> {
         let (sq, pg) = self.parts();
         dispatch!(stmt, sqlite => sq, postgres => pg, |sql, vals, c| {
             Ok(sqlx::query_as_with(sql, vals).fetch_optional(c).await?)
@@ -231,12 +200,7 @@ impl Db {
 }
 
 impl Tx {
-    fn parts(
-        &mut self,
-    ) -> (
-        Option<&mut sqlx::SqliteConnection>,
-        Option<&mut sqlx::PgConnection>,
-    ) {
+    fn parts(&mut self) -> (Option<&mut sqlx::SqliteConnection>, Option<&mut sqlx::PgConnection>) {
         match self {
             Tx::Sqlite(t) => (Some(&mut **t), None),
             Tx::Postgres(t) => (None, Some(&mut **t)),
@@ -260,10 +224,7 @@ impl Tx {
     }
 
     /// Runs a query and decodes every row.
-    pub async fn fetch_all<T: DbRow, S: SqlxBinder>(
-        &mut self,
-        stmt: &S,
-    ) -> Result<Vec<T>, StoreError> {
+    pub async fn fetch_all<T: DbRow, S: SqlxBinder>(&mut self, stmt: &S) -> Result<Vec<T>, StoreError> {
         let (sq, pg) = self.parts();
         dispatch!(stmt, sqlite => sq, postgres => pg, |sql, vals, c| {
             Ok(sqlx::query_as_with(sql, vals).fetch_all(c).await?)
@@ -271,10 +232,7 @@ impl Tx {
     }
 
     /// Runs a query and decodes the first row, if any.
-    pub async fn fetch_optional<T: DbRow, S: SqlxBinder>(
-        &mut self,
-        stmt: &S,
-    ) -> Result<Option<T>, StoreError> {
+    pub async fn fetch_optional<T: DbRow, S: SqlxBinder>(&mut self, stmt: &S) -> Result<Option<T>, StoreError> {
         let (sq, pg) = self.parts();
         dispatch!(stmt, sqlite => sq, postgres => pg, |sql, vals, c| {
             Ok(sqlx::query_as_with(sql, vals).fetch_optional(c).await?)

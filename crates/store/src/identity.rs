@@ -69,55 +69,31 @@ pub async fn insert_user(tx: &mut Tx, u: &NewUser<'_>) -> Result<i64, StoreError
 }
 
 /// Finds a user by (normalised) username, inside a transaction.
-pub async fn user_by_username_tx(
-    tx: &mut Tx,
-    username: &str,
-) -> Result<Option<UserRow>, StoreError> {
-    let q = Query::select()
-        .columns(USER_COLS)
-        .from("users")
-        .and_where(Expr::col("username").eq(username))
-        .to_owned();
+pub async fn user_by_username_tx(tx: &mut Tx, username: &str) -> Result<Option<UserRow>, StoreError> {
+    let q = Query::select().columns(USER_COLS).from("users").and_where(Expr::col("username").eq(username)).to_owned();
     tx.fetch_optional(&q).await
 }
 
 /// Finds a user by (normalised) username.
 pub async fn user_by_username(db: &Db, username: &str) -> Result<Option<UserRow>, StoreError> {
-    let q = Query::select()
-        .columns(USER_COLS)
-        .from("users")
-        .and_where(Expr::col("username").eq(username))
-        .to_owned();
+    let q = Query::select().columns(USER_COLS).from("users").and_where(Expr::col("username").eq(username)).to_owned();
     db.fetch_optional(&q).await
 }
 
 /// Finds a user by id.
 pub async fn user_by_id(db: &Db, id: i64) -> Result<Option<UserRow>, StoreError> {
-    let q = Query::select()
-        .columns(USER_COLS)
-        .from("users")
-        .and_where(Expr::col("id").eq(id))
-        .to_owned();
+    let q = Query::select().columns(USER_COLS).from("users").and_where(Expr::col("id").eq(id)).to_owned();
     db.fetch_optional(&q).await
 }
 
 /// All users, by username.
 pub async fn list_users(db: &Db) -> Result<Vec<UserRow>, StoreError> {
-    let q = Query::select()
-        .columns(USER_COLS)
-        .from("users")
-        .order_by("username", Order::Asc)
-        .to_owned();
+    let q = Query::select().columns(USER_COLS).from("users").order_by("username", Order::Asc).to_owned();
     db.fetch_all(&q).await
 }
 
 /// Replaces a user's password hash and bumps its version.
-pub async fn set_password_hash(
-    tx: &mut Tx,
-    user_id: i64,
-    hash: &str,
-    now: DateTime<Utc>,
-) -> Result<u64, StoreError> {
+pub async fn set_password_hash(tx: &mut Tx, user_id: i64, hash: &str, now: DateTime<Utc>) -> Result<u64, StoreError> {
     let q = Query::update()
         .table("users")
         .value("password_hash", hash)
@@ -129,12 +105,7 @@ pub async fn set_password_hash(
 }
 
 /// Sets the installation-administrator flag.
-pub async fn set_admin(
-    tx: &mut Tx,
-    user_id: i64,
-    is_admin: bool,
-    now: DateTime<Utc>,
-) -> Result<u64, StoreError> {
+pub async fn set_admin(tx: &mut Tx, user_id: i64, is_admin: bool, now: DateTime<Utc>) -> Result<u64, StoreError> {
     let q = Query::update()
         .table("users")
         .value("is_admin", is_admin)
@@ -155,10 +126,7 @@ pub struct OrganizationRow {
 }
 
 /// Finds an organisation by name.
-pub async fn organization_by_name(
-    tx: &mut Tx,
-    name: &str,
-) -> Result<Option<OrganizationRow>, StoreError> {
+pub async fn organization_by_name(tx: &mut Tx, name: &str) -> Result<Option<OrganizationRow>, StoreError> {
     let q = Query::select()
         .columns(["id", "kind", "name", "created_at"])
         .from("organizations")
@@ -188,20 +156,9 @@ pub async fn list_organizations(db: &Db) -> Result<Vec<OrganizationRow>, StoreEr
 }
 
 /// Inserts an organisation; returns its id.
-pub async fn insert_organization(
-    tx: &mut Tx,
-    kind: &str,
-    name: &str,
-    now: DateTime<Utc>,
-) -> Result<i64, StoreError> {
-    let mut q = insert_into(
-        "organizations",
-        vec![
-            ("kind", kind.into()),
-            ("name", name.into()),
-            ("created_at", now.into()),
-        ],
-    );
+pub async fn insert_organization(tx: &mut Tx, kind: &str, name: &str, now: DateTime<Utc>) -> Result<i64, StoreError> {
+    let mut q =
+        insert_into("organizations", vec![("kind", kind.into()), ("name", name.into()), ("created_at", now.into())]);
     q.returning_col("id");
     let (id,): (i64,) = tx.fetch_one(&q).await?;
     Ok(id)
@@ -217,10 +174,7 @@ pub struct DepartmentRow {
 }
 
 /// Departments of one organisation, by name.
-pub async fn list_departments(
-    db: &Db,
-    organization_id: i64,
-) -> Result<Vec<DepartmentRow>, StoreError> {
+pub async fn list_departments(db: &Db, organization_id: i64) -> Result<Vec<DepartmentRow>, StoreError> {
     let q = Query::select()
         .columns(["id", "organization_id", "name", "created_at"])
         .from("departments")
@@ -254,11 +208,7 @@ pub async fn insert_department(
 ) -> Result<i64, StoreError> {
     let mut q = insert_into(
         "departments",
-        vec![
-            ("organization_id", organization_id.into()),
-            ("name", name.into()),
-            ("created_at", now.into()),
-        ],
+        vec![("organization_id", organization_id.into()), ("name", name.into()), ("created_at", now.into())],
     );
     q.returning_col("id");
     let (id,): (i64,) = tx.fetch_one(&q).await?;
@@ -274,11 +224,7 @@ pub struct MembershipRow {
 }
 
 /// The roles `user_id` holds in `project_id`.
-pub async fn roles_in_project(
-    db: &Db,
-    project_id: i64,
-    user_id: i64,
-) -> Result<Vec<String>, StoreError> {
+pub async fn roles_in_project(db: &Db, project_id: i64, user_id: i64) -> Result<Vec<String>, StoreError> {
     let q = Query::select()
         .column("role")
         .from("project_members")
@@ -307,12 +253,7 @@ pub async fn list_members(db: &Db, project_id: i64) -> Result<Vec<MemberRow>, St
         .column(("u", "display_name"))
         .column(("m", "role"))
         .from_as("project_members", "m")
-        .join_as(
-            sea_query::JoinType::InnerJoin,
-            "users",
-            "u",
-            Expr::col(("u", "id")).equals(("m", "user_id")),
-        )
+        .join_as(sea_query::JoinType::InnerJoin, "users", "u", Expr::col(("u", "id")).equals(("m", "user_id")))
         .and_where(Expr::col(("m", "project_id")).eq(project_id))
         .order_by(("u", "username"), Order::Asc)
         .order_by(("m", "role"), Order::Asc)
@@ -352,12 +293,7 @@ pub async fn grant_role(
 }
 
 /// Revokes a role; returns false when it was not held.
-pub async fn revoke_role(
-    tx: &mut Tx,
-    project_id: i64,
-    user_id: i64,
-    role: &str,
-) -> Result<bool, StoreError> {
+pub async fn revoke_role(tx: &mut Tx, project_id: i64, user_id: i64, role: &str) -> Result<bool, StoreError> {
     let q = Query::delete()
         .from_table("project_members")
         .and_where(Expr::col("project_id").eq(project_id))
@@ -436,19 +372,13 @@ pub async fn touch_session(
 
 /// Deletes a session (logout); returns whether one existed.
 pub async fn delete_session(tx: &mut Tx, token_hash: &str) -> Result<bool, StoreError> {
-    let q = Query::delete()
-        .from_table("sessions")
-        .and_where(Expr::col("token_hash").eq(token_hash))
-        .to_owned();
+    let q = Query::delete().from_table("sessions").and_where(Expr::col("token_hash").eq(token_hash)).to_owned();
     Ok(tx.execute(&q).await? > 0)
 }
 
 /// Deletes every session of a user (password change).
 pub async fn delete_user_sessions(tx: &mut Tx, user_id: i64) -> Result<u64, StoreError> {
-    let q = Query::delete()
-        .from_table("sessions")
-        .and_where(Expr::col("user_id").eq(user_id))
-        .to_owned();
+    let q = Query::delete().from_table("sessions").and_where(Expr::col("user_id").eq(user_id)).to_owned();
     tx.execute(&q).await
 }
 
@@ -464,15 +394,7 @@ pub struct ApiTokenRow {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-const TOKEN_COLS: [&str; 7] = [
-    "id",
-    "user_id",
-    "name",
-    "token_prefix",
-    "created_at",
-    "last_used_at",
-    "revoked_at",
-];
+const TOKEN_COLS: [&str; 7] = ["id", "user_id", "name", "token_prefix", "created_at", "last_used_at", "revoked_at"];
 
 /// Stores a new API token's hash.
 pub async fn insert_api_token(
@@ -499,10 +421,7 @@ pub async fn insert_api_token(
 }
 
 /// The unrevoked token with this hash.
-pub async fn api_token_by_hash(
-    db: &Db,
-    token_hash: &str,
-) -> Result<Option<ApiTokenRow>, StoreError> {
+pub async fn api_token_by_hash(db: &Db, token_hash: &str) -> Result<Option<ApiTokenRow>, StoreError> {
     let q = Query::select()
         .columns(TOKEN_COLS)
         .from("api_tokens")
@@ -542,11 +461,7 @@ pub async fn revoke_api_token(
 
 /// Records that a token was used (at most the caller decides how often).
 pub async fn touch_api_token(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
-    let q = Query::update()
-        .table("api_tokens")
-        .value("last_used_at", now)
-        .and_where(Expr::col("id").eq(id))
-        .to_owned();
+    let q = Query::update().table("api_tokens").value("last_used_at", now).and_where(Expr::col("id").eq(id)).to_owned();
     tx.execute(&q).await?;
     Ok(())
 }
@@ -572,10 +487,7 @@ pub async fn throttle_get(tx: &mut Tx, key: &str) -> Result<Option<ThrottleRow>,
 
 /// Writes the throttle state of `key`.
 pub async fn throttle_put(tx: &mut Tx, row: &ThrottleRow) -> Result<(), StoreError> {
-    let del = Query::delete()
-        .from_table("login_throttle")
-        .and_where(Expr::col("key").eq(row.key.as_str()))
-        .to_owned();
+    let del = Query::delete().from_table("login_throttle").and_where(Expr::col("key").eq(row.key.as_str())).to_owned();
     tx.execute(&del).await?;
     let q = insert_into(
         "login_throttle",
@@ -592,10 +504,7 @@ pub async fn throttle_put(tx: &mut Tx, row: &ThrottleRow) -> Result<(), StoreErr
 
 /// Forgets the failures of `key` (after a successful login).
 pub async fn throttle_clear(tx: &mut Tx, key: &str) -> Result<(), StoreError> {
-    let del = Query::delete()
-        .from_table("login_throttle")
-        .and_where(Expr::col("key").eq(key))
-        .to_owned();
+    let del = Query::delete().from_table("login_throttle").and_where(Expr::col("key").eq(key)).to_owned();
     tx.execute(&del).await?;
     Ok(())
 }

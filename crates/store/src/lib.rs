@@ -42,10 +42,7 @@ impl From<sqlx::Error> for StoreError {
 
 /// `INSERT INTO table (cols…) VALUES (vals…)` from column/value pairs, so the two lists can never
 /// disagree in length.
-pub(crate) fn insert_into(
-    table: &'static str,
-    pairs: Vec<(&'static str, SimpleExpr)>,
-) -> InsertStatement {
+pub(crate) fn insert_into(table: &'static str, pairs: Vec<(&'static str, SimpleExpr)>) -> InsertStatement {
     let (cols, vals): (Vec<_>, Vec<_>) = pairs.into_iter().unzip();
     let mut q = Query::insert();
     q.into_table(table).columns(cols).values_panic(vals);

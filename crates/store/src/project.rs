@@ -35,21 +35,13 @@ const COLS: [&str; 10] = [
 
 /// Finds a project by code.
 pub async fn by_code(db: &Db, code: &str) -> Result<Option<ProjectRow>, StoreError> {
-    let q = Query::select()
-        .columns(COLS)
-        .from("projects")
-        .and_where(Expr::col("code").eq(code))
-        .to_owned();
+    let q = Query::select().columns(COLS).from("projects").and_where(Expr::col("code").eq(code)).to_owned();
     db.fetch_optional(&q).await
 }
 
 /// Finds a project by code inside a transaction.
 pub async fn by_code_tx(tx: &mut Tx, code: &str) -> Result<Option<ProjectRow>, StoreError> {
-    let q = Query::select()
-        .columns(COLS)
-        .from("projects")
-        .and_where(Expr::col("code").eq(code))
-        .to_owned();
+    let q = Query::select().columns(COLS).from("projects").and_where(Expr::col("code").eq(code)).to_owned();
     tx.fetch_optional(&q).await
 }
 

@@ -21,9 +21,7 @@ fn family(t: &str) -> String {
 }
 
 async fn sqlite_schema(db: &Db) -> Schema {
-    let Db::Sqlite { read, .. } = db else {
-        unreachable!()
-    };
+    let Db::Sqlite { read, .. } = db else { unreachable!() };
     let tables: Vec<(String,)> = sqlx::query_as(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'",
     )
@@ -46,9 +44,7 @@ async fn sqlite_schema(db: &Db) -> Schema {
 }
 
 async fn pg_schema(db: &Db, schema: &str) -> Schema {
-    let Db::Postgres(pool) = db else {
-        unreachable!()
-    };
+    let Db::Postgres(pool) = db else { unreachable!() };
     let cols: Vec<(String, String, String, String)> = sqlx::query_as(
         "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text FROM information_schema.columns \
          WHERE table_schema = $1 AND table_name <> '_sqlx_migrations'",
@@ -59,9 +55,7 @@ async fn pg_schema(db: &Db, schema: &str) -> Schema {
     .expect("columns");
     let mut out = Schema::new();
     for (t, c, ty, nullable) in cols {
-        out.entry(t)
-            .or_default()
-            .insert(c, (family(&ty), nullable == "NO"));
+        out.entry(t).or_default().insert(c, (family(&ty), nullable == "NO"));
     }
     out
 }
@@ -69,34 +63,23 @@ async fn pg_schema(db: &Db, schema: &str) -> Schema {
 #[test]
 fn both_backends_have_the_same_migration_versions() {
     let names = |dir: &str| {
-        let mut v: Vec<String> = std::fs::read_dir(format!(
-            "{}/../../migrations/{dir}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .expect("migrations dir")
-        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
-        .filter(|n| n.ends_with(".sql"))
-        .collect();
+        let mut v: Vec<String> = std::fs::read_dir(format!("{}/../../migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
+            .expect("migrations dir")
+            .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
         v.sort();
         v
     };
     let (s, p) = (names("sqlite"), names("postgres"));
     assert!(!s.is_empty());
-    assert_eq!(
-        s, p,
-        "every migration needs a file of the same name for both backends"
-    );
+    assert_eq!(s, p, "every migration needs a file of the same name for both backends");
 }
 
 #[tokio::test]
 async fn sqlite_and_postgres_end_with_the_same_tables_and_columns() {
-    let Some(url) = std::env::var("YUNWEI_TEST_DATABASE_URL")
-        .ok()
-        .filter(|s| !s.is_empty())
-    else {
-        eprintln!(
-            "YUNWEI_TEST_DATABASE_URL not set: the PostgreSQL half of the parity test runs in CI"
-        );
+    let Some(url) = std::env::var("YUNWEI_TEST_DATABASE_URL").ok().filter(|s| !s.is_empty()) else {
+        eprintln!("YUNWEI_TEST_DATABASE_URL not set: the PostgreSQL half of the parity test runs in CI");
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");
@@ -105,23 +88,14 @@ async fn sqlite_and_postgres_end_with_the_same_tables_and_columns() {
 
     let schema = format!("parity_{}", std::process::id());
     let admin = Db::open_postgres(&url).await.expect("pg");
-    let Db::Postgres(pool) = &admin else {
-        unreachable!()
-    };
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP SCHEMA IF EXISTS {schema} CASCADE; "
-    )))
-    .execute(pool)
-    .await
-    .expect("drop");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+    let Db::Postgres(pool) = &admin else { unreachable!() };
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE; ")))
         .execute(pool)
         .await
-        .expect("create");
+        .expect("drop");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(pool).await.expect("create");
     let pg = Db::open_postgres_with(
-        PgConnectOptions::from_str(&url)
-            .expect("url")
-            .options([("search_path", schema.as_str())]),
+        PgConnectOptions::from_str(&url).expect("url").options([("search_path", schema.as_str())]),
         2,
     )
     .await
@@ -130,13 +104,7 @@ async fn sqlite_and_postgres_end_with_the_same_tables_and_columns() {
 
     let (a, b) = (sqlite_schema(&lite).await, pg_schema(&pg, &schema).await);
     pg.close().await;
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-        .execute(pool)
-        .await
-        .expect("drop");
-    assert!(
-        a.contains_key("audit_log") && a.contains_key("users"),
-        "{a:?}"
-    );
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(pool).await.expect("drop");
+    assert!(a.contains_key("audit_log") && a.contains_key("users"), "{a:?}");
     assert_eq!(a, b);
 }

@@ -55,27 +55,17 @@ impl Auth {
 fn bearer(parts: &Parts) -> Option<String> {
     let v = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_owned())
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
 }
 
 async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Auth>, AppError> {
     if let Some(token) = bearer(parts) {
-        return Ok(authenticate(&state.app, &token).await?.map(|actor| Auth {
-            actor,
-            token,
-            via: Via::Bearer,
-        }));
+        return Ok(authenticate(&state.app, &token).await?.map(|actor| Auth { actor, token, via: Via::Bearer }));
     }
     let jar = CookieJar::from_headers(&parts.headers);
     if let Some(c) = jar.get(SESSION_COOKIE) {
         let token = c.value().to_owned();
-        return Ok(authenticate(&state.app, &token).await?.map(|actor| Auth {
-            actor,
-            token,
-            via: Via::Cookie,
-        }));
+        return Ok(authenticate(&state.app, &token).await?.map(|actor| Auth { actor, token, via: Via::Cookie }));
     }
     Ok(None)
 }
@@ -87,14 +77,9 @@ fn is_safe(m: &Method) -> bool {
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let auth = resolve(parts, state).await?.ok_or_else(|| {
-            ApiError::from(AppError::Unauthenticated(
-                "请先登录，或在 Authorization 头中提供令牌".into(),
-            ))
+            ApiError::from(AppError::Unauthenticated("请先登录，或在 Authorization 头中提供令牌".into()))
         })?;
         if auth.via == Via::Cookie && !is_safe(&parts.method) {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
@@ -139,9 +124,7 @@ impl IntoResponse for UiReject {
 pub fn url_escape(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -150,10 +133,7 @@ pub fn url_escape(s: &str) -> String {
 impl FromRequestParts<AppState> for UiAuth {
     type Rejection = UiReject;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match resolve(parts, state).await {
             Ok(Some(a)) => Ok(UiAuth(a)),
             Ok(None) => Err(UiReject::Login(parts.uri.path().to_owned())),
@@ -165,10 +145,7 @@ impl FromRequestParts<AppState> for UiAuth {
 impl axum::extract::OptionalFromRequestParts<AppState> for UiAuth {
     type Rejection = UiReject;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Option<Self>, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
         match resolve(parts, state).await {
             Ok(a) => Ok(a.map(UiAuth)),
             Err(e) => Err(UiReject::Error(e.into())),

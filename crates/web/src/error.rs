@@ -83,35 +83,15 @@ impl ApiError {
 
     /// A validation problem naming each field.
     pub fn invalid(errors: Vec<FieldError>) -> Self {
-        let detail = errors
-            .iter()
-            .map(|e| format!("{}: {}", e.field, e.reason))
-            .collect::<Vec<_>>()
-            .join("；");
-        let mut e = Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation",
-            "输入无效",
-            detail,
-        );
-        e.0.problem.errors = errors
-            .into_iter()
-            .map(|f| ProblemField {
-                field: f.field,
-                reason: f.reason,
-            })
-            .collect();
+        let detail = errors.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("；");
+        let mut e = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "输入无效", detail);
+        e.0.problem.errors = errors.into_iter().map(|f| ProblemField { field: f.field, reason: f.reason }).collect();
         e
     }
 
     /// 400 for a body that is not even well-formed.
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "bad-request",
-            "请求格式错误",
-            detail,
-        )
+        Self::new(StatusCode::BAD_REQUEST, "bad-request", "请求格式错误", detail)
     }
 
     /// The HTTP status.
@@ -123,22 +103,14 @@ impl ApiError {
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
-            AppError::Unauthenticated(m) => Self::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "未登录或凭据无效",
-                m,
-            ),
+            AppError::Unauthenticated(m) => {
+                Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "未登录或凭据无效", m)
+            }
             AppError::Forbidden(m) => Self::new(StatusCode::FORBIDDEN, "forbidden", "无权操作", m),
             AppError::NotFound(m) => Self::new(StatusCode::NOT_FOUND, "not-found", "不存在", m),
             AppError::Invalid(v) => Self::invalid(v.0),
             AppError::Conflict { field, reason } => {
-                let mut e = Self::new(
-                    StatusCode::CONFLICT,
-                    "conflict",
-                    "与现有数据冲突",
-                    format!("{field}: {reason}"),
-                );
+                let mut e = Self::new(StatusCode::CONFLICT, "conflict", "与现有数据冲突", format!("{field}: {reason}"));
                 e.0.problem.errors = vec![ProblemField { field, reason }];
                 e
             }
@@ -184,17 +156,10 @@ impl From<AppError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let Inner {
-            status,
-            problem,
-            retry_after,
-        } = *self.0;
+        let Inner { status, problem, retry_after } = *self.0;
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut res = (status, body).into_response();
-        res.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if let Some(s) = retry_after
             && let Ok(v) = HeaderValue::from_str(&s.to_string())
         {

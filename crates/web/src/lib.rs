@@ -71,23 +71,13 @@ pub fn endpoints() -> Vec<Endpoint> {
         ];
         for (m, present) in ops {
             if present {
-                out.push(Endpoint {
-                    method: m,
-                    path: path.clone(),
-                });
+                out.push(Endpoint { method: m, path: path.clone() });
             }
         }
     }
     let public = [(Method::GET, OPENAPI_PATH), (Method::GET, assets::PATH)];
-    for (m, p) in ui::routes()
-        .into_iter()
-        .chain(observe::routes())
-        .chain(public)
-    {
-        out.push(Endpoint {
-            method: m,
-            path: p.to_owned(),
-        });
+    for (m, p) in ui::routes().into_iter().chain(observe::routes()).chain(public) {
+        out.push(Endpoint { method: m, path: p.to_owned() });
     }
     out.sort();
     out
@@ -101,12 +91,7 @@ pub fn router(state: AppState) -> Router {
         OPENAPI_PATH,
         get(move || {
             let body = doc_json.clone();
-            async move {
-                (
-                    [(axum::http::header::CONTENT_TYPE, "application/json")],
-                    body.as_ref().clone(),
-                )
-            }
+            async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], body.as_ref().clone()) }
         }),
     );
     Router::new()

@@ -24,9 +24,7 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
         let recorder = PrometheusBuilder::new()
-            .set_buckets(&[
-                0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-            ])
+            .set_buckets(&[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0])
             .map(|b| b.build_recorder())
             .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder());
         let handle = recorder.handle();
@@ -37,10 +35,7 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
 }
 
 fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
-    vec![
-        (Method::GET, "/healthz", get(healthz)),
-        (Method::GET, "/metrics", get(metrics_text)),
-    ]
+    vec![(Method::GET, "/healthz", get(healthz)), (Method::GET, "/metrics", get(metrics_text))]
 }
 
 /// Method and path of the operations routes.
@@ -50,9 +45,7 @@ pub fn routes() -> Vec<(Method, &'static str)> {
 
 /// Routes `/healthz` and `/metrics`.
 pub fn router() -> Router<AppState> {
-    table()
-        .into_iter()
-        .fold(Router::new(), |r, (_, path, mr)| r.route(path, mr))
+    table().into_iter().fold(Router::new(), |r, (_, path, mr)| r.route(path, mr))
 }
 
 async fn healthz(State(st): State<AppState>) -> Response {
@@ -67,14 +60,7 @@ async fn healthz(State(st): State<AppState>) -> Response {
 
 async fn metrics_text() -> Response {
     let body = metrics_handle().render();
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4",
-        )],
-        body,
-    )
-        .into_response()
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
 fn new_request_id() -> String {
@@ -92,24 +78,18 @@ pub async fn track(req: Request, next: Next) -> Response {
         .headers()
         .get(REQUEST_ID_HEADER)
         .and_then(|v| v.to_str().ok())
-        .filter(|s| {
-            !s.is_empty()
-                && s.len() <= 64
-                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        })
+        .filter(|s| !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
         .map(str::to_owned)
         .unwrap_or_else(new_request_id);
     let method = req.method().to_string();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".into());
+    let route =
+        req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
     let mut res = REQUEST_ID.scope(id.clone(), next.run(req)).await;
     let status = res.status().as_u16().to_string();
     let secs = start.elapsed().as_secs_f64();
     metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status.clone()).increment(1);
-    metrics::histogram!("http_request_duration_seconds", "method" => method.clone(), "route" => route.clone()).record(secs);
+    metrics::histogram!("http_request_duration_seconds", "method" => method.clone(), "route" => route.clone())
+        .record(secs);
     tracing::info!(request_id = %id, %method, %route, %status, ms = (secs * 1000.0).round() as u64, "request");
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID_HEADER, v);

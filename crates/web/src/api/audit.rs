@@ -69,48 +69,31 @@ pub struct AuditPage {
 fn parse_time(field: &str, v: &Option<String>) -> Result<Option<DateTime<Utc>>, ApiError> {
     v.as_deref()
         .map(|s| {
-            DateTime::parse_from_rfc3339(s)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| {
-                    ApiError::invalid(vec![FieldError::new(
-                        field,
-                        "须为带时区的 RFC 3339 时间，例如 2026-03-01T08:00:00+08:00",
-                    )])
-                })
+            DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).map_err(|_| {
+                ApiError::invalid(vec![FieldError::new(
+                    field,
+                    "须为带时区的 RFC 3339 时间，例如 2026-03-01T08:00:00+08:00",
+                )])
+            })
         })
         .transpose()
 }
 
 /// Builds the store filter from query parameters (shared with the audit page of the UI).
 pub fn filter_of(q: &AuditQuery) -> Result<AuditFilter, ApiError> {
-    let nonempty = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
+    let nonempty = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     Ok(AuditFilter {
         entity: nonempty(&q.entity),
         action: nonempty(&q.action),
         actor: nonempty(&q.actor),
         from: parse_time("from", &q.from)?,
         to: parse_time("to", &q.to)?,
-        before_id: q
-            .cursor
-            .as_deref()
-            .filter(|c| !c.is_empty())
-            .map(decode_cursor)
-            .transpose()?,
+        before_id: q.cursor.as_deref().filter(|c| !c.is_empty()).map(decode_cursor).transpose()?,
     })
 }
 
 /// Reads one page of a project's trail; the UI shares this.
-pub async fn page(
-    st: &AppState,
-    auth: &Auth,
-    code: &str,
-    q: &AuditQuery,
-) -> Result<AuditPage, ApiError> {
+pub async fn page(st: &AppState, auth: &Auth, code: &str, q: &AuditQuery) -> Result<AuditPage, ApiError> {
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
     let filter = filter_of(q)?;
     let rows = uc::list(&st.app, &auth.actor, code, &filter, limit + 1).await?;
@@ -125,17 +108,12 @@ pub async fn page(
             entity: r.entity,
             entity_id: r.entity_id,
             action: r.action,
-            summary: serde_json::from_str(&r.summary)
-                .unwrap_or(serde_json::Value::String(r.summary)),
+            summary: serde_json::from_str(&r.summary).unwrap_or(serde_json::Value::String(r.summary)),
             seq: r.seq,
             hash: r.hash,
         })
         .collect();
-    let next_cursor = if more {
-        items.last().map(|i| encode_cursor(i.id))
-    } else {
-        None
-    };
+    let next_cursor = if more { items.last().map(|i| encode_cursor(i.id)) } else { None };
     Ok(AuditPage { items, next_cursor })
 }
 

@@ -48,12 +48,7 @@ pub struct Me {
 
 impl From<&yunwei_app::Actor> for Me {
     fn from(a: &yunwei_app::Actor) -> Self {
-        Me {
-            id: a.user_id,
-            username: a.username.clone(),
-            display_name: a.display_name.clone(),
-            is_admin: a.is_admin,
-        }
+        Me { id: a.user_id, username: a.username.clone(), display_name: a.display_name.clone(), is_admin: a.is_admin }
     }
 }
 
@@ -71,28 +66,15 @@ pub async fn login(
 ) -> Result<impl IntoResponse, ApiError> {
     let out = uc::login(&st.app, &req.username, &req.password).await?;
     let jar = jar.add(session_cookie(&st, out.token.clone()));
-    Ok((
-        jar,
-        Json(LoginResponse {
-            user: Me::from(&out.actor),
-            token: out.token,
-        }),
-    ))
+    Ok((jar, Json(LoginResponse { user: Me::from(&out.actor), token: out.token })))
 }
 
 /// Ends the current session (cookie or session-bound token). API tokens are revoked instead.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = Problem, content_type = "application/problem+json")))]
-pub async fn logout(
-    State(st): State<AppState>,
-    jar: CookieJar,
-    auth: Auth,
-) -> Result<impl IntoResponse, ApiError> {
+pub async fn logout(State(st): State<AppState>, jar: CookieJar, auth: Auth) -> Result<impl IntoResponse, ApiError> {
     uc::logout(&st.app, &auth.actor, &auth.token).await?;
-    Ok((
-        jar.remove(session_cookie(&st, String::new())),
-        StatusCode::NO_CONTENT,
-    ))
+    Ok((jar.remove(session_cookie(&st, String::new())), StatusCode::NO_CONTENT))
 }
 
 /// The caller.
@@ -122,10 +104,7 @@ pub struct TokenInfo {
 /// The caller's API tokens, newest first.
 #[utoipa::path(get, path = "/api/v1/auth/tokens", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = Vec<TokenInfo>), (status = 401, body = Problem, content_type = "application/problem+json")))]
-pub async fn list_tokens(
-    State(st): State<AppState>,
-    auth: Auth,
-) -> Result<Json<Vec<TokenInfo>>, ApiError> {
+pub async fn list_tokens(State(st): State<AppState>, auth: Auth) -> Result<Json<Vec<TokenInfo>>, ApiError> {
     let rows = uc::list_tokens(&st.app, &auth.actor).await?;
     Ok(Json(
         rows.into_iter()
@@ -166,13 +145,7 @@ pub async fn create_token(
     ApiJson(req): ApiJson<CreateTokenRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     let t = uc::create_token(&st.app, Some(&auth.actor), &auth.actor.username, &req.name).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedToken {
-            id: t.id,
-            token: t.token,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(CreatedToken { id: t.id, token: t.token })))
 }
 
 /// Revokes one of the caller's API tokens.

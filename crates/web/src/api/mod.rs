@@ -40,10 +40,7 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-        );
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     }
 }
 
@@ -56,10 +53,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::list_tokens, auth::create_token))
         .routes(routes!(auth::revoke_token))
         .routes(routes!(users::list_users, users::create_user))
-        .routes(routes!(
-            organizations::list_organizations,
-            organizations::create_organization
-        ))
+        .routes(routes!(organizations::list_organizations, organizations::create_organization))
         .routes(routes!(organizations::create_department))
         .routes(routes!(projects::list_projects, projects::create_project))
         .routes(routes!(projects::get_project, projects::update_project))
@@ -89,22 +83,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 "请求体须为 JSON（Content-Type: application/json）",
             ));
         }
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::bad_request(format!("无法读取请求体：{e}")))?;
+        let bytes =
+            Bytes::from_request(req, state).await.map_err(|e| ApiError::bad_request(format!("无法读取请求体：{e}")))?;
         parse_json(&bytes).map(ApiJson)
     }
 }
 
 /// Parses JSON into `T`, naming the offending field on failure.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::bad_request(format!(
-            "JSON 格式错误（第 {} 行第 {} 列）：{e}",
-            e.line(),
-            e.column()
-        ))
-    })?;
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::bad_request(format!("JSON 格式错误（第 {} 行第 {} 列）：{e}", e.line(), e.column())))?;
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
@@ -112,11 +100,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let field = match (inner.find("missing field `"), path.as_str()) {
             (Some(i), p) => {
                 let name = inner[i + 15..].split('`').next().unwrap_or_default();
-                if p == "." {
-                    name.to_owned()
-                } else {
-                    format!("{p}.{name}")
-                }
+                if p == "." { name.to_owned() } else { format!("{p}.{name}") }
             }
             (None, p) => p.to_owned(),
         };
@@ -136,12 +120,7 @@ pub fn decode_cursor(c: &str) -> Result<i64, ApiError> {
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.strip_prefix("id:").and_then(|n| n.parse().ok()))
-        .ok_or_else(|| {
-            ApiError::invalid(vec![FieldError::new(
-                "cursor",
-                "游标无效，请使用上一页返回的 next_cursor",
-            )])
-        })
+        .ok_or_else(|| ApiError::invalid(vec![FieldError::new("cursor", "游标无效，请使用上一页返回的 next_cursor")]))
 }
 
 /// The version named by `If-Match` (`"3"` or `W/"3"`); `None` when absent.
@@ -151,12 +130,9 @@ pub fn if_match_version(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
     };
     let s = v.to_str().unwrap_or_default().trim();
     let s = s.strip_prefix("W/").unwrap_or(s).trim_matches('"');
-    s.parse().map(Some).map_err(|_| {
-        ApiError::invalid(vec![FieldError::new(
-            "If-Match",
-            "须为 GET 返回的 ETag，例如 \"3\"",
-        )])
-    })
+    s.parse()
+        .map(Some)
+        .map_err(|_| ApiError::invalid(vec![FieldError::new("If-Match", "须为 GET 返回的 ETag，例如 \"3\"")]))
 }
 
 /// The ETag of a record at `version`.
@@ -175,10 +151,7 @@ pub struct ApiPath<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned + Send> axum::extract::FromRequestParts<S> for ApiPath<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| ApiPath(p.0))
@@ -192,18 +165,13 @@ pub struct ApiQuery<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _state: &S,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or_default();
         let de = serde_urlencoded_deserializer(q);
-        serde_path_to_error::deserialize(de)
-            .map(ApiQuery)
-            .map_err(|e| {
-                let field = e.path().to_string();
-                ApiError::invalid(vec![FieldError::new(field, e.into_inner().to_string())])
-            })
+        serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
+            let field = e.path().to_string();
+            ApiError::invalid(vec![FieldError::new(field, e.into_inner().to_string())])
+        })
     }
 }
 

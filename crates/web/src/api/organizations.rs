@@ -53,13 +53,7 @@ pub async fn list_organizations(
                 kind: o.kind,
                 name: o.name,
                 created_at: rfc3339(o.created_at),
-                departments: d
-                    .into_iter()
-                    .map(|d| DepartmentInfo {
-                        id: d.id,
-                        name: d.name,
-                    })
-                    .collect(),
+                departments: d.into_iter().map(|d| DepartmentInfo { id: d.id, name: d.name }).collect(),
             })
             .collect(),
     ))

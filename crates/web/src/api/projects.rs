@@ -68,10 +68,7 @@ fn with_etag(version: i64, body: ProjectInfo) -> Response {
 /// The projects the caller is a member of.
 #[utoipa::path(get, path = "/api/v1/projects", tag = "projects", security(("bearer" = [])),
     responses((status = 200, body = Vec<ProjectInfo>), (status = 401, body = Problem, content_type = "application/problem+json")))]
-pub async fn list_projects(
-    State(st): State<AppState>,
-    auth: Auth,
-) -> Result<Json<Vec<ProjectInfo>>, ApiError> {
+pub async fn list_projects(State(st): State<AppState>, auth: Auth) -> Result<Json<Vec<ProjectInfo>>, ApiError> {
     let list = uc::list_mine(&st.app, &auth.actor).await?;
     Ok(Json(
         list.into_iter()
@@ -179,11 +176,7 @@ pub async fn update_project(
         &auth.actor,
         &code,
         expected,
-        uc::ProjectPatch {
-            name: req.name,
-            timezone: req.timezone,
-            active: req.active,
-        },
+        uc::ProjectPatch { name: req.name, timezone: req.timezone, active: req.active },
     )
     .await?;
     let a = uc::authorize(&st.app, &auth.actor, &code, Permission::ProjectRead).await?;
@@ -254,11 +247,7 @@ pub async fn grant_member(
     ApiJson(req): ApiJson<GrantRequest>,
 ) -> Result<StatusCode, ApiError> {
     let changed = uc::grant(&st.app, Some(&auth.actor), &code, &req.username, &req.role).await?;
-    Ok(if changed {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    })
+    Ok(if changed { StatusCode::CREATED } else { StatusCode::OK })
 }
 
 /// Revokes a role in the project (project administrators).

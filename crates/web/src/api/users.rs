@@ -33,10 +33,7 @@ pub struct UserInfo {
 /// All users.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
     responses((status = 200, body = Vec<UserInfo>), (status = 403, body = Problem, content_type = "application/problem+json")))]
-pub async fn list_users(
-    State(st): State<AppState>,
-    auth: Auth,
-) -> Result<Json<Vec<UserInfo>>, ApiError> {
+pub async fn list_users(State(st): State<AppState>, auth: Auth) -> Result<Json<Vec<UserInfo>>, ApiError> {
     let rows = uc::list_users(&st.app, &auth.actor).await?;
     Ok(Json(
         rows.into_iter()

@@ -41,9 +41,7 @@ async fn show(
     status: StatusCode,
 ) -> Response {
     let fmt = |t: chrono::DateTime<chrono::Utc>| {
-        t.with_timezone(&chrono_tz::Asia::Shanghai)
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
+        t.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M").to_string()
     };
     let tokens = match uc::list_tokens(&st.app, &auth.actor).await {
         Ok(t) => t
@@ -60,32 +58,14 @@ async fn show(
         Err(e) => return app_error_page(e),
     };
     match Shell::build(st, auth, "我的账户", None, "account").await {
-        Ok(shell) => (
-            status,
-            render(&AccountPage {
-                shell,
-                tokens,
-                new_token,
-                message,
-                error,
-            }),
-        )
-            .into_response(),
+        Ok(shell) => (status, render(&AccountPage { shell, tokens, new_token, message, error })).into_response(),
         Err(e) => app_error_page(e),
     }
 }
 
 /// `GET /account`.
 pub async fn page(State(st): State<AppState>, UiAuth(auth): UiAuth) -> Response {
-    show(
-        &st,
-        &auth,
-        String::new(),
-        String::new(),
-        String::new(),
-        StatusCode::OK,
-    )
-    .await
+    show(&st, &auth, String::new(), String::new(), String::new(), StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -117,25 +97,12 @@ pub async fn change_password(
         )
         .await;
     }
-    match uc::change_own_password(&st.app, &auth.actor, &f.current_password, &f.new_password).await
-    {
+    match uc::change_own_password(&st.app, &auth.actor, &f.current_password, &f.new_password).await {
         // All sessions end with a password change, this one included: log in again.
         Ok(()) => Redirect::to("/login").into_response(),
         Err(AppError::Invalid(v)) => {
-            let msg =
-                v.0.iter()
-                    .map(|e| e.reason.clone())
-                    .collect::<Vec<_>>()
-                    .join("；");
-            show(
-                &st,
-                &auth,
-                String::new(),
-                String::new(),
-                msg,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let msg = v.0.iter().map(|e| e.reason.clone()).collect::<Vec<_>>().join("；");
+            show(&st, &auth, String::new(), String::new(), msg, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => app_error_page(e),
     }
@@ -149,11 +116,7 @@ pub struct TokenForm {
 }
 
 /// `POST /account/tokens`: creates a token and shows it once.
-pub async fn create_token(
-    State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
-    Form(f): Form<TokenForm>,
-) -> Response {
+pub async fn create_token(State(st): State<AppState>, UiAuth(auth): UiAuth, Form(f): Form<TokenForm>) -> Response {
     if !csrf_ok(&auth, &f._csrf) {
         return csrf_failed();
     }
@@ -170,20 +133,8 @@ pub async fn create_token(
             .await
         }
         Err(AppError::Invalid(v)) => {
-            let msg =
-                v.0.iter()
-                    .map(|e| e.reason.clone())
-                    .collect::<Vec<_>>()
-                    .join("；");
-            show(
-                &st,
-                &auth,
-                String::new(),
-                String::new(),
-                msg,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let msg = v.0.iter().map(|e| e.reason.clone()).collect::<Vec<_>>().join("；");
+            show(&st, &auth, String::new(), String::new(), msg, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => app_error_page(e),
     }

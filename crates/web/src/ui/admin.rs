@@ -37,20 +37,10 @@ struct OrgView {
 }
 
 fn forbidden() -> Response {
-    error_page(
-        StatusCode::FORBIDDEN,
-        "无权访问",
-        "只有系统管理员可以进入系统管理。",
-    )
+    error_page(StatusCode::FORBIDDEN, "无权访问", "只有系统管理员可以进入系统管理。")
 }
 
-async fn show(
-    st: &AppState,
-    auth: &Auth,
-    message: String,
-    error: String,
-    status: StatusCode,
-) -> Response {
+async fn show(st: &AppState, auth: &Auth, message: String, error: String, status: StatusCode) -> Response {
     let users = match uc::list_users(&st.app, &auth.actor).await {
         Ok(u) => u,
         Err(AppError::Forbidden(_)) => return forbidden(),
@@ -78,11 +68,7 @@ async fn show(
         orgs: orgs
             .into_iter()
             .map(|(o, d)| OrgView {
-                kind_label: o
-                    .kind
-                    .parse::<yunwei_domain::identity::OrgKind>()
-                    .map(|k| k.label())
-                    .unwrap_or("机构"),
+                kind_label: o.kind.parse::<yunwei_domain::identity::OrgKind>().map(|k| k.label()).unwrap_or("机构"),
                 name: o.name,
                 departments: d.into_iter().map(|d| d.name).collect::<Vec<_>>().join("、"),
             })
@@ -95,12 +81,9 @@ async fn show(
 
 fn reasons(e: AppError) -> Result<String, AppError> {
     match e {
-        AppError::Invalid(v) => Ok(v
-            .0
-            .iter()
-            .map(|e| format!("{}：{}", e.field, e.reason))
-            .collect::<Vec<_>>()
-            .join("；")),
+        AppError::Invalid(v) => {
+            Ok(v.0.iter().map(|e| format!("{}：{}", e.field, e.reason)).collect::<Vec<_>>().join("；"))
+        }
         AppError::Conflict { reason, .. } => Ok(reason),
         other => Err(other),
     }
@@ -111,16 +94,7 @@ async fn outcome(st: &AppState, auth: &Auth, r: Result<String, AppError>) -> Res
         Ok(msg) => show(st, auth, msg, String::new(), StatusCode::OK).await,
         Err(AppError::Forbidden(_)) => forbidden(),
         Err(e) => match reasons(e) {
-            Ok(msg) => {
-                show(
-                    st,
-                    auth,
-                    String::new(),
-                    msg,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
+            Ok(msg) => show(st, auth, String::new(), msg, StatusCode::UNPROCESSABLE_ENTITY).await,
             Err(e) => app_error_page(e),
         },
     }
@@ -151,11 +125,7 @@ fn opt(s: &str) -> Option<&str> {
 }
 
 /// `POST /admin/users`.
-pub async fn create_user(
-    State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
-    Form(f): Form<UserForm>,
-) -> Response {
+pub async fn create_user(State(st): State<AppState>, UiAuth(auth): UiAuth, Form(f): Form<UserForm>) -> Response {
     if !csrf_ok(&auth, &f._csrf) {
         return csrf_failed();
     }
@@ -194,11 +164,7 @@ pub struct ProjectForm {
 }
 
 /// `POST /admin/projects`.
-pub async fn create_project(
-    State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
-    Form(f): Form<ProjectForm>,
-) -> Response {
+pub async fn create_project(State(st): State<AppState>, UiAuth(auth): UiAuth, Form(f): Form<ProjectForm>) -> Response {
     if !csrf_ok(&auth, &f._csrf) {
         return csrf_failed();
     }
@@ -237,22 +203,13 @@ pub struct OrgForm {
 }
 
 /// `POST /admin/organizations`: an organisation with departments (one per line or separated by 、).
-pub async fn create_organization(
-    State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
-    Form(f): Form<OrgForm>,
-) -> Response {
+pub async fn create_organization(State(st): State<AppState>, UiAuth(auth): UiAuth, Form(f): Form<OrgForm>) -> Response {
     if !csrf_ok(&auth, &f._csrf) {
         return csrf_failed();
     }
     let r = async {
         let id = uc::create_organization(&st.app, &auth.actor, &f.kind, &f.name).await?;
-        for d in f
-            .departments
-            .split(['\n', '、', ',', '，'])
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
-        {
+        for d in f.departments.split(['\n', '、', ',', '，']).map(str::trim).filter(|d| !d.is_empty()) {
             uc::create_department(&st.app, &auth.actor, id, d).await?;
         }
         Ok(format!("已添加机构 {}", f.name.trim()))

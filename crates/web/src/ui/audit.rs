@@ -53,11 +53,8 @@ pub struct AuditForm {
 }
 
 fn day_start(tz: Tz, s: &str, plus_days: i64) -> Option<String> {
-    let d =
-        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()? + chrono::Duration::days(plus_days);
-    let t = tz
-        .from_local_datetime(&d.and_hms_opt(0, 0, 0)?)
-        .earliest()?;
+    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()? + chrono::Duration::days(plus_days);
+    let t = tz.from_local_datetime(&d.and_hms_opt(0, 0, 0)?).earliest()?;
     Some(t.to_rfc3339())
 }
 
@@ -85,22 +82,10 @@ pub async fn page(
         Ok(a) => a,
         Err(e) => return app_error_page(e),
     };
-    let tz: Tz = access
-        .project
-        .timezone
-        .parse()
-        .unwrap_or(chrono_tz::Asia::Shanghai);
+    let tz: Tz = access.project.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
     let mut error = String::new();
-    let from = if f.from.trim().is_empty() {
-        None
-    } else {
-        day_start(tz, &f.from, 0)
-    };
-    let to = if f.to.trim().is_empty() {
-        None
-    } else {
-        day_start(tz, &f.to, 1)
-    };
+    let from = if f.from.trim().is_empty() { None } else { day_start(tz, &f.from, 0) };
+    let to = if f.to.trim().is_empty() { None } else { day_start(tz, &f.to, 1) };
     if (!f.from.trim().is_empty() && from.is_none()) || (!f.to.trim().is_empty() && to.is_none()) {
         error = "日期格式应为 YYYY-MM-DD".into();
     }
@@ -137,17 +122,9 @@ pub async fn page(
             (Vec::new(), None)
         }
     };
-    let next_url = next
-        .map(|c| format!("/p/{code}/audit?{}", query_string(&f, &c)))
-        .unwrap_or_default();
+    let next_url = next.map(|c| format!("/p/{code}/audit?{}", query_string(&f, &c))).unwrap_or_default();
     match Shell::build(&st, &auth, "审计日志", Some(&access), "audit").await {
-        Ok(shell) => render(&AuditPageView {
-            shell,
-            f,
-            rows,
-            next_url,
-            error,
-        }),
+        Ok(shell) => render(&AuditPageView { shell, f, rows, next_url, error }),
         Err(e) => app_error_page(e),
     }
 }

@@ -67,12 +67,7 @@ pub async fn form(
     }
     let csrf = new_csrf();
     let jar = jar.add(login_csrf_cookie(&st, csrf.clone()));
-    let page = LoginPage {
-        csrf,
-        next,
-        username: String::new(),
-        error: String::new(),
-    };
+    let page = LoginPage { csrf, next, username: String::new(), error: String::new() };
     (jar, render(&page)).into_response()
 }
 
@@ -86,49 +81,28 @@ pub struct LoginForm {
 }
 
 /// `POST /login`.
-pub async fn submit(
-    State(st): State<AppState>,
-    jar: CookieJar,
-    Form(f): Form<LoginForm>,
-) -> Response {
+pub async fn submit(State(st): State<AppState>, jar: CookieJar, Form(f): Form<LoginForm>) -> Response {
     let next = safe_next(f.next.as_deref());
-    let cookie_csrf = jar
-        .get(LOGIN_CSRF_COOKIE)
-        .map(|c| c.value().to_owned())
-        .unwrap_or_default();
+    let cookie_csrf = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
     let retry = |jar: CookieJar, status: StatusCode, error: String| {
         let csrf = new_csrf();
         let jar = jar.add(login_csrf_cookie(&st, csrf.clone()));
-        let page = LoginPage {
-            csrf,
-            next: next.clone(),
-            username: f.username.clone(),
-            error,
-        };
+        let page = LoginPage { csrf, next: next.clone(), username: f.username.clone(), error };
         (status, jar, render(&page)).into_response()
     };
     if cookie_csrf.is_empty() || cookie_csrf != f._csrf {
-        return retry(
-            jar,
-            StatusCode::FORBIDDEN,
-            "登录表单已过期，请重新输入".into(),
-        );
+        return retry(jar, StatusCode::FORBIDDEN, "登录表单已过期，请重新输入".into());
     }
     match uc::login(&st.app, &f.username, &f.password).await {
         Ok(out) => {
-            let jar = jar
-                .remove(login_csrf_cookie(&st, String::new()))
-                .add(session_cookie(&st, out.token));
+            let jar = jar.remove(login_csrf_cookie(&st, String::new())).add(session_cookie(&st, out.token));
             (jar, Redirect::to(&next)).into_response()
         }
         Err(AppError::Unauthenticated(msg)) => retry(jar, StatusCode::UNAUTHORIZED, msg),
         Err(AppError::Throttled { retry_after_secs }) => retry(
             jar,
             StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "登录失败次数过多，请 {} 分钟后再试",
-                (retry_after_secs + 59) / 60
-            ),
+            format!("登录失败次数过多，请 {} 分钟后再试", (retry_after_secs + 59) / 60),
         ),
         Err(e) => app_error_page(e),
     }
@@ -153,11 +127,7 @@ pub async fn logout(
     if let Err(e) = uc::logout(&st.app, &auth.actor, &auth.token).await {
         return app_error_page(e);
     }
-    (
-        jar.remove(session_cookie(&st, String::new())),
-        Redirect::to("/login"),
-    )
-        .into_response()
+    (jar.remove(session_cookie(&st, String::new())), Redirect::to("/login")).into_response()
 }
 
 #[cfg(test)]

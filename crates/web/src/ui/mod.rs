@@ -30,39 +30,20 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/login", post(login::submit)),
         (Method::POST, "/logout", post(login::logout)),
         (Method::GET, "/account", get(account::page)),
-        (
-            Method::POST,
-            "/account/password",
-            post(account::change_password),
-        ),
+        (Method::POST, "/account/password", post(account::change_password)),
         (Method::POST, "/account/tokens", post(account::create_token)),
-        (
-            Method::POST,
-            "/account/tokens/{id}/revoke",
-            post(account::revoke_token),
-        ),
+        (Method::POST, "/account/tokens/{id}/revoke", post(account::revoke_token)),
         (Method::GET, "/admin", get(admin::page)),
         (Method::POST, "/admin/users", post(admin::create_user)),
         (Method::POST, "/admin/projects", post(admin::create_project)),
-        (
-            Method::POST,
-            "/admin/organizations",
-            post(admin::create_organization),
-        ),
+        (Method::POST, "/admin/organizations", post(admin::create_organization)),
         (Method::GET, "/p/{code}", get(project::overview)),
-        (
-            Method::GET,
-            "/p/{code}/m/{module}",
-            get(project::module_page),
-        ),
+        (Method::POST, "/p/{code}/settings", post(project::update_settings)),
+        (Method::GET, "/p/{code}/m/{module}", get(project::module_page)),
         (Method::GET, "/p/{code}/audit", get(audit::page)),
         (Method::GET, "/p/{code}/members", get(project::members)),
         (Method::POST, "/p/{code}/members", post(project::grant)),
-        (
-            Method::POST,
-            "/p/{code}/members/revoke",
-            post(project::revoke),
-        ),
+        (Method::POST, "/p/{code}/members/revoke", post(project::revoke)),
     ]
 }
 
@@ -73,9 +54,7 @@ pub fn routes() -> Vec<(Method, &'static str)> {
 
 /// Routes of the UI.
 pub fn router() -> Router<AppState> {
-    table()
-        .into_iter()
-        .fold(Router::new(), |r, (_, path, mr)| r.route(path, mr))
+    table().into_iter().fold(Router::new(), |r, (_, path, mr)| r.route(path, mr))
 }
 
 /// A project in the switcher.
@@ -119,21 +98,12 @@ impl Shell {
         let projects = list_mine(&st.app, &auth.actor)
             .await?
             .into_iter()
-            .map(|a| ProjectLink {
-                code: a.project.code,
-                name: a.project.name,
-            })
+            .map(|a| ProjectLink { code: a.project.code, name: a.project.name })
             .collect();
         let current = access.map(|a| CurrentProject {
             code: a.project.code.clone(),
             name: a.project.name.clone(),
-            role_labels: a
-                .roles
-                .0
-                .iter()
-                .map(|r| r.label())
-                .collect::<Vec<_>>()
-                .join("、"),
+            role_labels: a.roles.0.iter().map(|r| r.label()).collect::<Vec<_>>().join("、"),
             modules: visible_to(&a.roles.0),
             can_audit: a.roles.grants(Permission::AuditRead),
             can_members: a.roles.grants(Permission::MembersRead),
@@ -202,11 +172,7 @@ pub fn app_error_page(e: AppError) -> Response {
 
 /// A failed CSRF check on a form.
 pub fn csrf_failed() -> Response {
-    error_page(
-        StatusCode::FORBIDDEN,
-        "表单已失效",
-        "表单校验失败（可能已在其他窗口退出登录），请返回刷新页面后重试。",
-    )
+    error_page(StatusCode::FORBIDDEN, "表单已失效", "表单校验失败（可能已在其他窗口退出登录），请返回刷新页面后重试。")
 }
 
 /// Checks a form's `_csrf` field against the session.
@@ -217,13 +183,7 @@ pub fn csrf_ok(auth: &Auth, sent: &str) -> bool {
 /// Fallback for unknown paths: problem+json under `/api`, a page elsewhere.
 pub async fn not_found(uri: Uri) -> Response {
     if uri.path().starts_with("/api/") {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not-found",
-            "不存在",
-            format!("没有接口 {}", uri.path()),
-        )
-        .into_response()
+        ApiError::new(StatusCode::NOT_FOUND, "not-found", "不存在", format!("没有接口 {}", uri.path())).into_response()
     } else {
         error_page(StatusCode::NOT_FOUND, "页面不存在", "您要找的页面不存在。")
     }

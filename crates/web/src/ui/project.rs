@@ -38,13 +38,7 @@ pub async fn home(State(st): State<AppState>, UiAuth(auth): UiAuth) -> Response 
     let cards = list
         .into_iter()
         .map(|a| ProjectCard {
-            roles: a
-                .roles
-                .0
-                .iter()
-                .map(|r| r.label())
-                .collect::<Vec<_>>()
-                .join("、"),
+            roles: a.roles.0.iter().map(|r| r.label()).collect::<Vec<_>>().join("、"),
             code: a.project.code,
             name: a.project.name,
             active: a.project.active,
@@ -63,28 +57,83 @@ struct OverviewPage {
     timezone: String,
     version: i64,
     active: bool,
+    can_edit: bool,
+    message: String,
+    error: String,
 }
 
-/// `GET /p/{code}`: overview with the modules of the caller's roles.
-pub async fn overview(
-    State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
-    Path(code): Path<String>,
+async fn overview_page(
+    st: &AppState,
+    auth: &crate::auth::Auth,
+    code: &str,
+    message: String,
+    error: String,
+    status: StatusCode,
 ) -> Response {
-    let access = match authorize(&st.app, &auth.actor, &code, Permission::ProjectRead).await {
+    let access = match authorize(&st.app, &auth.actor, code, Permission::ProjectRead).await {
         Ok(a) => a,
         Err(e) => return app_error_page(e),
     };
     let title = access.project.name.clone();
-    match Shell::build(&st, &auth, title, Some(&access), "overview").await {
-        Ok(shell) => render(&OverviewPage {
-            shell,
-            timezone: access.project.timezone.clone(),
-            version: access.project.version,
-            active: access.project.active,
-        }),
+    let can_edit = access.roles.grants(Permission::ProjectUpdate);
+    match Shell::build(st, auth, title, Some(&access), "overview").await {
+        Ok(shell) => (
+            status,
+            render(&OverviewPage {
+                shell,
+                timezone: access.project.timezone.clone(),
+                version: access.project.version,
+                active: access.project.active,
+                can_edit,
+                message,
+                error,
+            }),
+        )
+            .into_response(),
         Err(e) => app_error_page(e),
     }
+}
+
+#[derive(Deserialize)]
+pub struct SettingsForm {
+    #[serde(default)]
+    _csrf: String,
+    name: String,
+    timezone: String,
+    #[serde(default)]
+    active: Option<String>,
+    version: i64,
+}
+
+/// `POST /p/{code}/settings`: edit the project; a stale form (someone saved in between) is
+/// refused and says so, rather than overwriting their change.
+pub async fn update_settings(
+    State(st): State<AppState>,
+    UiAuth(auth): UiAuth,
+    Path(code): Path<String>,
+    Form(f): Form<SettingsForm>,
+) -> Response {
+    if !csrf_ok(&auth, &f._csrf) {
+        return csrf_failed();
+    }
+    let patch = uc::ProjectPatch { name: Some(f.name), timezone: Some(f.timezone), active: Some(f.active.is_some()) };
+    match uc::update(&st.app, &auth.actor, &code, Some(f.version), patch).await {
+        Ok(_) => overview_page(&st, &auth, &code, "已保存".into(), String::new(), StatusCode::OK).await,
+        Err(yunwei_app::AppError::Stale { .. }) => {
+            let msg = "保存失败：其他人刚刚修改了项目信息，下面显示的是最新内容，请核对后重新修改。".to_owned();
+            overview_page(&st, &auth, &code, String::new(), msg, StatusCode::PRECONDITION_FAILED).await
+        }
+        Err(yunwei_app::AppError::Invalid(v)) => {
+            let msg = v.0.iter().map(|e| e.reason.clone()).collect::<Vec<_>>().join("；");
+            overview_page(&st, &auth, &code, String::new(), msg, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => app_error_page(e),
+    }
+}
+
+/// `GET /p/{code}`: overview with the modules of the caller's roles.
+pub async fn overview(State(st): State<AppState>, UiAuth(auth): UiAuth, Path(code): Path<String>) -> Response {
+    overview_page(&st, &auth, &code, String::new(), String::new(), StatusCode::OK).await
 }
 
 #[derive(Template)]
@@ -108,17 +157,10 @@ pub async fn module_page(
         return error_page(StatusCode::NOT_FOUND, "页面不存在", "没有这个模块。");
     };
     if !info.roles.iter().any(|r| access.roles.has(*r)) {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            "无权访问",
-            "您当前的角色无权查看此模块。",
-        );
+        return error_page(StatusCode::FORBIDDEN, "无权访问", "您当前的角色无权查看此模块。");
     }
     match Shell::build(&st, &auth, info.label, Some(&access), info.code).await {
-        Ok(shell) => render(&ModulePage {
-            shell,
-            module: info,
-        }),
+        Ok(shell) => render(&ModulePage { shell, module: info }),
         Err(e) => app_error_page(e),
     }
 }
@@ -141,17 +183,8 @@ struct MemberView {
 }
 
 fn member_view(m: MemberRow) -> MemberView {
-    let role_label = m
-        .role
-        .parse::<Role>()
-        .map(|r| r.label().to_owned())
-        .unwrap_or_else(|_| m.role.clone());
-    MemberView {
-        username: m.username,
-        display_name: m.display_name,
-        role: m.role,
-        role_label,
-    }
+    let role_label = m.role.parse::<Role>().map(|r| r.label().to_owned()).unwrap_or_else(|_| m.role.clone());
+    MemberView { username: m.username, display_name: m.display_name, role: m.role, role_label }
 }
 
 async fn members_page(
@@ -187,11 +220,7 @@ async fn members_page(
 }
 
 /// `GET /p/{code}/members`.
-pub async fn members(
-    State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
-    Path(code): Path<String>,
-) -> Response {
+pub async fn members(State(st): State<AppState>, UiAuth(auth): UiAuth, Path(code): Path<String>) -> Response {
     members_page(&st, &auth, &code, String::new(), StatusCode::OK).await
 }
 
@@ -223,13 +252,7 @@ pub async fn revoke(
     change(st, auth, code, f, false).await
 }
 
-async fn change(
-    st: AppState,
-    auth: crate::auth::Auth,
-    code: String,
-    f: MemberForm,
-    grant: bool,
-) -> Response {
+async fn change(st: AppState, auth: crate::auth::Auth, code: String, f: MemberForm, grant: bool) -> Response {
     if !csrf_ok(&auth, &f._csrf) {
         return csrf_failed();
     }
@@ -241,11 +264,7 @@ async fn change(
     match r {
         Ok(_) => Redirect::to(&format!("/p/{code}/members")).into_response(),
         Err(yunwei_app::AppError::Invalid(v)) => {
-            let msg =
-                v.0.iter()
-                    .map(|e| e.reason.clone())
-                    .collect::<Vec<_>>()
-                    .join("；");
+            let msg = v.0.iter().map(|e| e.reason.clone()).collect::<Vec<_>>().join("；");
             members_page(&st, &auth, &code, msg, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => app_error_page(e),

@@ -7,10 +7,7 @@ use yunwei_app::audit::verify_all;
 use crate::support::{TestApp, TestDb};
 
 async fn verify(t: &TestApp) -> Result<usize, yunwei_domain::audit::ChainBreak> {
-    verify_all(&t.app, |_| {})
-        .await
-        .expect("verify runs")
-        .map(|r| r.entries)
+    verify_all(&t.app, |_| {}).await.expect("verify runs").map(|r| r.entries)
 }
 
 async fn with_changes() -> (TestApp, String) {
@@ -39,72 +36,31 @@ async fn with_changes() -> (TestApp, String) {
 #[tokio::test]
 async fn changes_are_on_the_trail_with_before_and_after() {
     let (t, token) = with_changes().await;
-    let r = t
-        .api(
-            Method::GET,
-            "/api/v1/projects/demo/audit?entity=project&action=update",
-            Some(&token),
-            None,
-        )
-        .await;
+    let r = t.api(Method::GET, "/api/v1/projects/demo/audit?entity=project&action=update", Some(&token), None).await;
     assert_eq!(r.status, StatusCode::OK);
     let items = r.json()["items"].as_array().expect("items").clone();
     assert_eq!(items.len(), 3);
     assert_eq!(items[0]["actor"], "it");
-    assert_eq!(
-        items[0]["summary"],
-        json!({"before": {"name": "项目二"}, "after": {"name": "项目三"}})
-    );
+    assert_eq!(items[0]["summary"], json!({"before": {"name": "项目二"}, "after": {"name": "项目三"}}));
     assert!(verify(&t).await.is_ok());
 }
 
 #[tokio::test]
 async fn audit_list_pages_with_a_cursor() {
     let (t, token) = with_changes().await;
-    let first = t
-        .api(
-            Method::GET,
-            "/api/v1/projects/demo/audit?limit=2",
-            Some(&token),
-            None,
-        )
-        .await
-        .json();
+    let first = t.api(Method::GET, "/api/v1/projects/demo/audit?limit=2", Some(&token), None).await.json();
     assert_eq!(first["items"].as_array().map(Vec::len), Some(2));
-    let cursor = first["next_cursor"]
-        .as_str()
-        .expect("more pages")
-        .to_owned();
+    let cursor = first["next_cursor"].as_str().expect("more pages").to_owned();
     let second = t
-        .api(
-            Method::GET,
-            &format!("/api/v1/projects/demo/audit?limit=2&cursor={cursor}"),
-            Some(&token),
-            None,
-        )
+        .api(Method::GET, &format!("/api/v1/projects/demo/audit?limit=2&cursor={cursor}"), Some(&token), None)
         .await
         .json();
     let ids = |v: &serde_json::Value| {
-        v["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .map(|i| i["id"].as_i64().unwrap_or_default())
-            .collect::<Vec<_>>()
+        v["items"].as_array().expect("items").iter().map(|i| i["id"].as_i64().unwrap_or_default()).collect::<Vec<_>>()
     };
     let (a, b) = (ids(&first), ids(&second));
-    assert!(
-        a.iter().all(|x| b.iter().all(|y| y < x)),
-        "{a:?} then {b:?}"
-    );
-    let bad = t
-        .api(
-            Method::GET,
-            "/api/v1/projects/demo/audit?cursor=zzz",
-            Some(&token),
-            None,
-        )
-        .await;
+    assert!(a.iter().all(|x| b.iter().all(|y| y < x)), "{a:?} then {b:?}");
+    let bad = t.api(Method::GET, "/api/v1/projects/demo/audit?cursor=zzz", Some(&token), None).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.json()["errors"][0]["field"], "cursor");
 }
@@ -130,16 +86,9 @@ async fn a_failed_use_case_leaves_no_audit_entry() {
 async fn edited_entry_is_detected_and_named() {
     let (t, _) = with_changes().await;
     assert!(verify(&t).await.is_ok());
-    let victim = t
-        .tdb
-        .scalar("SELECT MIN(id) FROM audit_log WHERE action = 'update'")
-        .await;
+    let victim = t.tdb.scalar("SELECT MIN(id) FROM audit_log WHERE action = 'update'").await;
     drop_triggers(&t.tdb).await;
-    t.tdb
-        .raw(&format!(
-            "UPDATE audit_log SET summary = '{{}}' WHERE id = {victim}"
-        ))
-        .await;
+    t.tdb.raw(&format!("UPDATE audit_log SET summary = '{{}}' WHERE id = {victim}")).await;
     let err = verify(&t).await.expect_err("tampering must be detected");
     assert_eq!(err.entry_id, victim);
     assert!(err.reason.contains("edited"), "{err}");
@@ -158,12 +107,8 @@ async fn deleted_entry_is_detected() {
 async fn deleted_last_entry_is_detected_by_the_chain_head() {
     let (t, _) = with_changes().await;
     drop_triggers(&t.tdb).await;
-    t.tdb
-        .raw("DELETE FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log)")
-        .await;
-    let err = verify(&t)
-        .await
-        .expect_err("a removed tail must be detected");
+    t.tdb.raw("DELETE FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log)").await;
+    let err = verify(&t).await.expect_err("a removed tail must be detected");
     assert!(err.reason.contains("head"), "{err}");
 }
 
@@ -172,15 +117,11 @@ async fn the_database_refuses_to_edit_the_trail() {
     let (t, _) = with_changes().await;
     let r = match &t.tdb.db {
         yunwei_store::Db::Sqlite { write, .. } => {
-            sqlx::raw_sql("UPDATE audit_log SET summary = 'x'")
-                .execute(write)
-                .await
-                .map(|_| ())
+            sqlx::raw_sql("UPDATE audit_log SET summary = 'x'").execute(write).await.map(|_| ())
         }
-        yunwei_store::Db::Postgres(pool) => sqlx::raw_sql("UPDATE audit_log SET summary = 'x'")
-            .execute(pool)
-            .await
-            .map(|_| ()),
+        yunwei_store::Db::Postgres(pool) => {
+            sqlx::raw_sql("UPDATE audit_log SET summary = 'x'").execute(pool).await.map(|_| ())
+        }
     };
     assert!(r.is_err(), "append-only trigger must refuse updates");
     assert!(verify(&t).await.is_ok());
@@ -191,7 +132,9 @@ async fn drop_triggers(db: &TestDb) {
         yunwei_store::Backend::Postgres => {
             db.raw("DROP TRIGGER audit_log_no_update ON audit_log; DROP TRIGGER audit_log_no_delete ON audit_log").await
         }
-        yunwei_store::Backend::Sqlite => db.raw("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete").await,
+        yunwei_store::Backend::Sqlite => {
+            db.raw("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete").await
+        }
     }
 }
 
@@ -214,10 +157,5 @@ async fn concurrent_changes_keep_one_unbroken_chain() {
     }
     // project create + 12 grants, all in one chain without gaps or forks.
     assert_eq!(verify(&t).await.expect("intact chain"), 13);
-    assert_eq!(
-        t.tdb
-            .scalar("SELECT MAX(seq) FROM audit_log WHERE chain = 'p:1'")
-            .await,
-        13
-    );
+    assert_eq!(t.tdb.scalar("SELECT MAX(seq) FROM audit_log WHERE chain = 'p:1'").await, 13);
 }

@@ -7,13 +7,7 @@ use serde_json::json;
 use crate::support::{PASSWORD, TestApp};
 
 async fn login(t: &TestApp, user: &str, pw: &str) -> crate::support::Resp {
-    t.api(
-        Method::POST,
-        "/api/v1/auth/login",
-        None,
-        Some(json!({"username": user, "password": pw})),
-    )
-    .await
+    t.api(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": user, "password": pw}))).await
 }
 
 #[tokio::test]
@@ -32,31 +26,13 @@ async fn login_returns_a_session_bound_token_and_cookie() {
         .find(|c| c.starts_with("yunwei_session="))
         .expect("cookie")
         .to_owned();
-    assert!(
-        set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"),
-        "{set_cookie}"
-    );
-    assert!(
-        !set_cookie.contains("Secure"),
-        "Secure is off by default (plain-HTTP intranets)"
-    );
-    assert_eq!(
-        t.api(Method::GET, "/api/v1/auth/me", Some(&token), None)
-            .await
-            .json()["username"],
-        "zhangsan"
-    );
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    assert!(!set_cookie.contains("Secure"), "Secure is off by default (plain-HTTP intranets)");
+    assert_eq!(t.api(Method::GET, "/api/v1/auth/me", Some(&token), None).await.json()["username"], "zhangsan");
 
-    let out = t
-        .api(Method::POST, "/api/v1/auth/logout", Some(&token), None)
-        .await;
+    let out = t.api(Method::POST, "/api/v1/auth/logout", Some(&token), None).await;
     assert_eq!(out.status, StatusCode::NO_CONTENT);
-    assert_eq!(
-        t.api(Method::GET, "/api/v1/auth/me", Some(&token), None)
-            .await
-            .status,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(t.api(Method::GET, "/api/v1/auth/me", Some(&token), None).await.status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
@@ -77,25 +53,12 @@ async fn repeated_failures_lock_the_name_for_a_while_known_or_not() {
     for name in ["wangwu", "ghost"] {
         for i in 1..=5 {
             let r = login(&t, name, "bad").await;
-            let want = if i < 5 {
-                StatusCode::UNAUTHORIZED
-            } else {
-                StatusCode::TOO_MANY_REQUESTS
-            };
+            let want = if i < 5 { StatusCode::UNAUTHORIZED } else { StatusCode::TOO_MANY_REQUESTS };
             assert_eq!(r.status, want, "{name} attempt {i}");
         }
         let locked = login(&t, name, PASSWORD).await;
-        assert_eq!(
-            locked.status,
-            StatusCode::TOO_MANY_REQUESTS,
-            "even the right password waits"
-        );
-        assert!(
-            locked.json()["detail"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("分钟后再试")
-        );
+        assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+        assert!(locked.json()["detail"].as_str().unwrap_or_default().contains("分钟后再试"));
         assert!(locked.header("retry-after").is_some());
     }
     t.clock.advance(Duration::minutes(16));
@@ -106,60 +69,27 @@ async fn repeated_failures_lock_the_name_for_a_while_known_or_not() {
 async fn sessions_expire_when_idle() {
     let t = TestApp::new().await;
     t.user("idle", false).await;
-    let token = login(&t, "idle", PASSWORD).await.json()["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let token = login(&t, "idle", PASSWORD).await.json()["token"].as_str().expect("token").to_owned();
     t.clock.advance(Duration::hours(11));
-    assert_eq!(
-        t.api(Method::GET, "/api/v1/auth/me", Some(&token), None)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(t.api(Method::GET, "/api/v1/auth/me", Some(&token), None).await.status, StatusCode::OK);
     // Activity slid the expiry forward; twelve idle hours end it.
     t.clock.advance(Duration::hours(11));
-    assert_eq!(
-        t.api(Method::GET, "/api/v1/auth/me", Some(&token), None)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(t.api(Method::GET, "/api/v1/auth/me", Some(&token), None).await.status, StatusCode::OK);
     t.clock.advance(Duration::hours(13));
-    assert_eq!(
-        t.api(Method::GET, "/api/v1/auth/me", Some(&token), None)
-            .await
-            .status,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(t.api(Method::GET, "/api/v1/auth/me", Some(&token), None).await.status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
 async fn api_tokens_work_until_revoked_and_are_stored_hashed() {
     let t = TestApp::new().await;
     t.user("zabbix", false).await;
-    let session = login(&t, "zabbix", PASSWORD).await.json()["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
-    let created = t
-        .api(
-            Method::POST,
-            "/api/v1/auth/tokens",
-            Some(&session),
-            Some(json!({"name": "Zabbix"})),
-        )
-        .await;
+    let session = login(&t, "zabbix", PASSWORD).await.json()["token"].as_str().expect("token").to_owned();
+    let created = t.api(Method::POST, "/api/v1/auth/tokens", Some(&session), Some(json!({"name": "Zabbix"}))).await;
     assert_eq!(created.status, StatusCode::CREATED);
     let body = created.json();
     let token = body["token"].as_str().expect("token").to_owned();
     assert!(token.starts_with("ywt_"));
-    assert_eq!(
-        t.api(Method::GET, "/api/v1/auth/me", Some(&token), None)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(t.api(Method::GET, "/api/v1/auth/me", Some(&token), None).await.status, StatusCode::OK);
     // Only a hash is stored.
     let stored = t
         .tdb
@@ -169,29 +99,17 @@ async fn api_tokens_work_until_revoked_and_are_stored_hashed() {
         ))
         .await;
     assert_eq!(stored, 1);
-    let plain = t.tdb.scalar(&format!("SELECT COUNT(*) FROM api_tokens WHERE token_hash = '{token}' OR token_prefix = '{token}'")).await;
+    let plain = t
+        .tdb
+        .scalar(&format!("SELECT COUNT(*) FROM api_tokens WHERE token_hash = '{token}' OR token_prefix = '{token}'"))
+        .await;
     assert_eq!(plain, 0);
 
     let id = body["id"].as_i64().expect("id");
-    let r = t
-        .api(
-            Method::DELETE,
-            &format!("/api/v1/auth/tokens/{id}"),
-            Some(&session),
-            None,
-        )
-        .await;
+    let r = t.api(Method::DELETE, &format!("/api/v1/auth/tokens/{id}"), Some(&session), None).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
-    assert_eq!(
-        t.api(Method::GET, "/api/v1/auth/me", Some(&token), None)
-            .await
-            .status,
-        StatusCode::UNAUTHORIZED
-    );
-    let list = t
-        .api(Method::GET, "/api/v1/auth/tokens", Some(&session), None)
-        .await
-        .json();
+    assert_eq!(t.api(Method::GET, "/api/v1/auth/me", Some(&token), None).await.status, StatusCode::UNAUTHORIZED);
+    let list = t.api(Method::GET, "/api/v1/auth/tokens", Some(&session), None).await.json();
     assert!(list[0]["revoked_at"].is_string());
 }
 
@@ -201,24 +119,10 @@ async fn someone_elses_token_cannot_be_revoked() {
     t.user("a", false).await;
     t.user("b", false).await;
     let ta = t.token("a").await;
-    let tb = yunwei_app::identity::create_token(&t.app, None, "b", "b's")
-        .await
-        .expect("token");
-    let r = t
-        .api(
-            Method::DELETE,
-            &format!("/api/v1/auth/tokens/{}", tb.id),
-            Some(&ta),
-            None,
-        )
-        .await;
+    let tb = yunwei_app::identity::create_token(&t.app, None, "b", "b's").await.expect("token");
+    let r = t.api(Method::DELETE, &format!("/api/v1/auth/tokens/{}", tb.id), Some(&ta), None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert_eq!(
-        t.api(Method::GET, "/api/v1/auth/me", Some(&tb.token), None)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(t.api(Method::GET, "/api/v1/auth/me", Some(&tb.token), None).await.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -235,20 +139,11 @@ async fn cookie_authenticated_api_writes_need_the_csrf_header() {
         for (k, v) in hdrs {
             b = b.header(k, v);
         }
-        b.body(axum::body::Body::from(json!({"name": "x"}).to_string()))
-            .expect("request")
+        b.body(axum::body::Body::from(json!({"name": "x"}).to_string())).expect("request")
     };
     assert_eq!(t.send(call(vec![])).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(
-        t.send(call(vec![("x-csrf-token", "wrong".into())]))
-            .await
-            .status,
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        t.send(call(vec![("x-csrf-token", csrf)])).await.status,
-        StatusCode::CREATED
-    );
+    assert_eq!(t.send(call(vec![("x-csrf-token", "wrong".into())])).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.send(call(vec![("x-csrf-token", csrf)])).await.status, StatusCode::CREATED);
 }
 
 #[tokio::test]
@@ -260,68 +155,43 @@ async fn html_forms_without_the_csrf_field_are_refused() {
     t.user("newbie", false).await;
     let (session, csrf) = t.session(uid).await;
     let no = t
-        .page(
-            Method::POST,
-            "/p/demo/members",
-            Some(&session),
-            Some(&[("username", "newbie"), ("role", "engineer")]),
-        )
+        .page(Method::POST, "/p/demo/members", Some(&session), Some(&[("username", "newbie"), ("role", "engineer")]))
         .await;
     assert_eq!(no.status, StatusCode::FORBIDDEN);
-    let roles = yunwei_store::identity::roles_in_project(&t.app.db, 1, 2)
-        .await
-        .expect("db");
+    let roles = yunwei_store::identity::roles_in_project(&t.app.db, 1, 2).await.expect("db");
     assert!(roles.is_empty());
     let yes = t
         .page(
             Method::POST,
             "/p/demo/members",
             Some(&session),
-            Some(&[
-                ("_csrf", &csrf),
-                ("username", "newbie"),
-                ("role", "engineer"),
-            ]),
+            Some(&[("_csrf", &csrf), ("username", "newbie"), ("role", "engineer")]),
         )
         .await;
     assert_eq!(yes.status, StatusCode::SEE_OTHER);
     let members = yunwei_app::project::members(
         &t.app,
-        &yunwei_app::identity::authenticate(&t.app, &session)
-            .await
-            .expect("auth")
-            .expect("actor"),
+        &yunwei_app::identity::authenticate(&t.app, &session).await.expect("auth").expect("actor"),
         "demo",
     )
     .await
     .expect("members");
-    assert!(
-        members
-            .iter()
-            .any(|m| m.username == "newbie" && m.role == "engineer")
-    );
+    assert!(members.iter().any(|m| m.username == "newbie" && m.role == "engineer"));
 }
 
 #[tokio::test]
 async fn the_login_page_logs_in_and_returns_to_next() {
     let t = TestApp::new().await;
     t.user("nurse", false).await;
-    let form = t
-        .page(Method::GET, "/login?next=/account", None, None)
-        .await;
+    let form = t.page(Method::GET, "/login?next=/account", None, None).await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(form.body.contains("运维服务平台"));
-    let csrf = form
-        .cookie(yunwei_web::auth::LOGIN_CSRF_COOKIE)
-        .expect("csrf cookie");
+    let csrf = form.cookie(yunwei_web::auth::LOGIN_CSRF_COOKIE).expect("csrf cookie");
     let submit = |pw: &str, csrf_field: &str| {
         axum::http::Request::builder()
             .method(Method::POST)
             .uri("/login")
-            .header(
-                "cookie",
-                format!("{}={csrf}", yunwei_web::auth::LOGIN_CSRF_COOKIE),
-            )
+            .header("cookie", format!("{}={csrf}", yunwei_web::auth::LOGIN_CSRF_COOKIE))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(axum::body::Body::from(format!(
                 "username=nurse&password={}&_csrf={csrf_field}&next=%2Faccount",
@@ -337,8 +207,5 @@ async fn the_login_page_logs_in_and_returns_to_next() {
     let ok = t.send(submit(PASSWORD, &csrf)).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     assert_eq!(ok.header("location"), Some("/account"));
-    assert!(
-        ok.cookie("yunwei_session")
-            .is_some_and(|s| s.starts_with("yws_"))
-    );
+    assert!(ok.cookie("yunwei_session").is_some_and(|s| s.starts_with("yws_")));
 }

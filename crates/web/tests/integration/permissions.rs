@@ -38,13 +38,7 @@ struct Row {
 }
 
 fn rows() -> Vec<Row> {
-    let r = |method: Method, path, who, ok, ui| Row {
-        method,
-        path,
-        who,
-        ok,
-        ui,
-    };
+    let r = |method: Method, path, who, ok, ui| Row { method, path, who, ok, ui };
     vec![
         // operations and public
         r(Method::GET, "/healthz", Who::Public, 200, false),
@@ -53,70 +47,22 @@ fn rows() -> Vec<Row> {
         r(Method::GET, "/assets/{*path}", Who::Public, 200, false),
         // auth
         r(Method::POST, "/api/v1/auth/login", Who::Public, 200, false),
-        r(
-            Method::POST,
-            "/api/v1/auth/logout",
-            Who::AnyUser,
-            204,
-            false,
-        ),
+        r(Method::POST, "/api/v1/auth/logout", Who::AnyUser, 204, false),
         r(Method::GET, "/api/v1/auth/me", Who::AnyUser, 200, false),
         r(Method::GET, "/api/v1/auth/tokens", Who::AnyUser, 200, false),
-        r(
-            Method::POST,
-            "/api/v1/auth/tokens",
-            Who::AnyUser,
-            201,
-            false,
-        ),
-        r(
-            Method::DELETE,
-            "/api/v1/auth/tokens/{id}",
-            Who::AnyUser,
-            204,
-            false,
-        ),
+        r(Method::POST, "/api/v1/auth/tokens", Who::AnyUser, 201, false),
+        r(Method::DELETE, "/api/v1/auth/tokens/{id}", Who::AnyUser, 204, false),
         // users
         r(Method::GET, "/api/v1/users", Who::SysAdmin, 200, false),
         r(Method::POST, "/api/v1/users", Who::SysAdmin, 201, false),
-        r(
-            Method::GET,
-            "/api/v1/organizations",
-            Who::AnyUser,
-            200,
-            false,
-        ),
-        r(
-            Method::POST,
-            "/api/v1/organizations",
-            Who::SysAdmin,
-            201,
-            false,
-        ),
-        r(
-            Method::POST,
-            "/api/v1/organizations/{id}/departments",
-            Who::SysAdmin,
-            201,
-            false,
-        ),
+        r(Method::GET, "/api/v1/organizations", Who::AnyUser, 200, false),
+        r(Method::POST, "/api/v1/organizations", Who::SysAdmin, 201, false),
+        r(Method::POST, "/api/v1/organizations/{id}/departments", Who::SysAdmin, 201, false),
         // projects
         r(Method::GET, "/api/v1/projects", Who::AnyUser, 200, false),
         r(Method::POST, "/api/v1/projects", Who::SysAdmin, 201, false),
-        r(
-            Method::GET,
-            "/api/v1/projects/{code}",
-            Who::Project(ALL),
-            200,
-            false,
-        ),
-        r(
-            Method::PATCH,
-            "/api/v1/projects/{code}",
-            Who::Project(&[Admin, HospitalIt]),
-            200,
-            false,
-        ),
+        r(Method::GET, "/api/v1/projects/{code}", Who::Project(ALL), 200, false),
+        r(Method::PATCH, "/api/v1/projects/{code}", Who::Project(&[Admin, HospitalIt]), 200, false),
         r(
             Method::GET,
             "/api/v1/projects/{code}/members",
@@ -124,20 +70,8 @@ fn rows() -> Vec<Row> {
             200,
             false,
         ),
-        r(
-            Method::POST,
-            "/api/v1/projects/{code}/members",
-            Who::Project(&[Admin]),
-            201,
-            false,
-        ),
-        r(
-            Method::DELETE,
-            "/api/v1/projects/{code}/members/{username}/{role}",
-            Who::Project(&[Admin]),
-            204,
-            false,
-        ),
+        r(Method::POST, "/api/v1/projects/{code}/members", Who::Project(&[Admin]), 201, false),
+        r(Method::DELETE, "/api/v1/projects/{code}/members/{username}/{role}", Who::Project(&[Admin]), 204, false),
         r(
             Method::GET,
             "/api/v1/projects/{code}/audit",
@@ -154,38 +88,16 @@ fn rows() -> Vec<Row> {
         // a wrong current password: allowed to try, refused on the merits
         r(Method::POST, "/account/password", Who::AnyUser, 422, true),
         r(Method::POST, "/account/tokens", Who::AnyUser, 200, true),
-        r(
-            Method::POST,
-            "/account/tokens/{id}/revoke",
-            Who::AnyUser,
-            303,
-            true,
-        ),
+        r(Method::POST, "/account/tokens/{id}/revoke", Who::AnyUser, 303, true),
         r(Method::GET, "/admin", Who::SysAdmin, 200, true),
         r(Method::POST, "/admin/users", Who::SysAdmin, 200, true),
         r(Method::POST, "/admin/projects", Who::SysAdmin, 200, true),
-        r(
-            Method::POST,
-            "/admin/organizations",
-            Who::SysAdmin,
-            200,
-            true,
-        ),
+        r(Method::POST, "/admin/organizations", Who::SysAdmin, 200, true),
         r(Method::GET, "/p/{code}", Who::Project(ALL), 200, true),
-        r(
-            Method::GET,
-            "/p/{code}/m/{module}",
-            Who::Project(ALL),
-            200,
-            true,
-        ),
-        r(
-            Method::GET,
-            "/p/{code}/audit",
-            Who::Project(&[Admin, Auditor, HospitalIt, Manager]),
-            200,
-            true,
-        ),
+        // a form from version 1, long since changed by the matrix: allowed, but refused as stale
+        r(Method::POST, "/p/{code}/settings", Who::Project(&[Admin, HospitalIt]), 412, true),
+        r(Method::GET, "/p/{code}/m/{module}", Who::Project(ALL), 200, true),
+        r(Method::GET, "/p/{code}/audit", Who::Project(&[Admin, Auditor, HospitalIt, Manager]), 200, true),
         r(
             Method::GET,
             "/p/{code}/members",
@@ -193,20 +105,8 @@ fn rows() -> Vec<Row> {
             200,
             true,
         ),
-        r(
-            Method::POST,
-            "/p/{code}/members",
-            Who::Project(&[Admin]),
-            303,
-            true,
-        ),
-        r(
-            Method::POST,
-            "/p/{code}/members/revoke",
-            Who::Project(&[Admin]),
-            303,
-            true,
-        ),
+        r(Method::POST, "/p/{code}/members", Who::Project(&[Admin]), 303, true),
+        r(Method::POST, "/p/{code}/members/revoke", Who::Project(&[Admin]), 303, true),
     ]
 }
 
@@ -232,14 +132,9 @@ async fn fixture() -> Fixture {
     let t = TestApp::new().await;
     t.project("alpha").await;
     t.project("beta").await;
-    yunwei_app::identity::ensure_organization(
-        &t.app,
-        None,
-        yunwei_domain::identity::OrgKind::Hospital,
-        "甲医院",
-    )
-    .await
-    .expect("organization");
+    yunwei_app::identity::ensure_organization(&t.app, None, yunwei_domain::identity::OrgKind::Hospital, "甲医院")
+        .await
+        .expect("organization");
     t.user("victim", false).await;
     t.grant("alpha", "victim", "reporter").await;
     let mut callers = vec![Caller {
@@ -260,11 +155,7 @@ async fn fixture() -> Fixture {
             let token = t.token(&username).await;
             let (session, csrf) = t.session(user_id).await;
             callers.push(Caller {
-                label: format!(
-                    "{}{}",
-                    role.code(),
-                    if member { "" } else { " (non-member)" }
-                ),
+                label: format!("{}{}", role.code(), if member { "" } else { " (non-member)" }),
                 role: Some(role),
                 member,
                 username,
@@ -275,11 +166,7 @@ async fn fixture() -> Fixture {
             });
         }
     }
-    Fixture {
-        t,
-        callers,
-        counter: Default::default(),
-    }
+    Fixture { t, callers, counter: Default::default() }
 }
 
 fn expected(row: &Row, c: &Caller) -> u16 {
@@ -314,9 +201,7 @@ fn expected(row: &Row, c: &Caller) -> u16 {
 
 async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
     let t = &fx.t;
-    let n = fx
-        .counter
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let n = fx.counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let token = (!c.token.is_empty()).then_some(c.token.as_str());
     let session = (!c.session.is_empty()).then_some(c.session.as_str());
     let csrf = c.csrf.as_str();
@@ -331,67 +216,28 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
             )
             .await
         }
-        ("POST", "/api/v1/auth/tokens") => {
-            t.api(
-                Method::POST,
-                row.path,
-                token,
-                Some(json!({"name": "matrix"})),
-            )
-            .await
-        }
+        ("POST", "/api/v1/auth/tokens") => t.api(Method::POST, row.path, token, Some(json!({"name": "matrix"}))).await,
         ("DELETE", "/api/v1/auth/tokens/{id}") => {
             let id = if c.role.is_some() {
-                yunwei_app::identity::create_token(&t.app, None, &c.username, "to revoke")
-                    .await
-                    .expect("token")
-                    .id
+                yunwei_app::identity::create_token(&t.app, None, &c.username, "to revoke").await.expect("token").id
             } else {
                 1
             };
-            t.api(
-                Method::DELETE,
-                &format!("/api/v1/auth/tokens/{id}"),
-                token,
-                None,
-            )
-            .await
+            t.api(Method::DELETE, &format!("/api/v1/auth/tokens/{id}"), token, None).await
         }
         ("POST", "/api/v1/users") => {
-            t.api(
-                Method::POST,
-                row.path,
-                token,
-                Some(json!({"username": format!("new{n}"), "display_name": "新用户"})),
-            )
-            .await
+            t.api(Method::POST, row.path, token, Some(json!({"username": format!("new{n}"), "display_name": "新用户"})))
+                .await
         }
         ("POST", "/api/v1/projects") => {
-            t.api(
-                Method::POST,
-                row.path,
-                token,
-                Some(json!({"code": format!("new{n}"), "name": "新项目"})),
-            )
-            .await
+            t.api(Method::POST, row.path, token, Some(json!({"code": format!("new{n}"), "name": "新项目"}))).await
         }
         ("POST", "/api/v1/organizations") => {
-            t.api(
-                Method::POST,
-                row.path,
-                token,
-                Some(json!({"kind": "vendor", "name": format!("乙公司{n}")})),
-            )
-            .await
+            t.api(Method::POST, row.path, token, Some(json!({"kind": "vendor", "name": format!("乙公司{n}")}))).await
         }
         ("POST", "/api/v1/organizations/{id}/departments") => {
-            t.api(
-                Method::POST,
-                "/api/v1/organizations/1/departments",
-                token,
-                Some(json!({"name": format!("科室{n}")})),
-            )
-            .await
+            t.api(Method::POST, "/api/v1/organizations/1/departments", token, Some(json!({"name": format!("科室{n}")})))
+                .await
         }
         ("POST", "/admin/users") => {
             let name = format!("ui{n}");
@@ -399,24 +245,14 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
                 Method::POST,
                 row.path,
                 session,
-                Some(&[
-                    ("_csrf", csrf),
-                    ("username", &name),
-                    ("display_name", "新人"),
-                    ("password", "long enough pw"),
-                ]),
+                Some(&[("_csrf", csrf), ("username", &name), ("display_name", "新人"), ("password", "long enough pw")]),
             )
             .await
         }
         ("POST", "/admin/projects") => {
             let code = format!("ui{n}");
-            t.page(
-                Method::POST,
-                row.path,
-                session,
-                Some(&[("_csrf", csrf), ("code", &code), ("name", "界面项目")]),
-            )
-            .await
+            t.page(Method::POST, row.path, session, Some(&[("_csrf", csrf), ("code", &code), ("name", "界面项目")]))
+                .await
         }
         ("POST", "/admin/organizations") => {
             let name = format!("丙公司{n}");
@@ -424,25 +260,13 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
                 Method::POST,
                 row.path,
                 session,
-                Some(&[
-                    ("_csrf", csrf),
-                    ("kind", "vendor"),
-                    ("name", &name),
-                    ("departments", "一部、二部"),
-                ]),
+                Some(&[("_csrf", csrf), ("kind", "vendor"), ("name", &name), ("departments", "一部、二部")]),
             )
             .await
         }
-        ("GET", "/api/v1/projects/{code}") => {
-            t.api(Method::GET, "/api/v1/projects/alpha", token, None)
-                .await
-        }
+        ("GET", "/api/v1/projects/{code}") => t.api(Method::GET, "/api/v1/projects/alpha", token, None).await,
         ("PATCH", "/api/v1/projects/{code}") => {
-            let v = yunwei_store::project::by_code(&t.app.db, "alpha")
-                .await
-                .expect("db")
-                .expect("alpha")
-                .version;
+            let v = yunwei_store::project::by_code(&t.app.db, "alpha").await.expect("db").expect("alpha").version;
             let etag = format!("\"{v}\"");
             t.api_with(
                 Method::PATCH,
@@ -454,8 +278,7 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
             .await
         }
         ("GET", "/api/v1/projects/{code}/members") => {
-            t.api(Method::GET, "/api/v1/projects/alpha/members", token, None)
-                .await
+            t.api(Method::GET, "/api/v1/projects/alpha/members", token, None).await
         }
         ("POST", "/api/v1/projects/{code}/members") => {
             let _ = yunwei_app::project::revoke(&t.app, None, "alpha", "victim", "auditor").await;
@@ -469,31 +292,19 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         }
         ("DELETE", "/api/v1/projects/{code}/members/{username}/{role}") => {
             t.grant("alpha", "victim", "auditor").await;
-            t.api(
-                Method::DELETE,
-                "/api/v1/projects/alpha/members/victim/auditor",
-                token,
-                None,
-            )
-            .await
+            t.api(Method::DELETE, "/api/v1/projects/alpha/members/victim/auditor", token, None).await
         }
         ("GET", "/api/v1/projects/{code}/audit") => {
-            t.api(Method::GET, "/api/v1/projects/alpha/audit", token, None)
-                .await
+            t.api(Method::GET, "/api/v1/projects/alpha/audit", token, None).await
         }
         ("POST", "/login") => {
             // The login form's double-submit CSRF cookie comes from GET /login.
             let form = t.page(Method::GET, "/login", None, None).await;
-            let cookie = form
-                .cookie(yunwei_web::auth::LOGIN_CSRF_COOKIE)
-                .expect("login csrf cookie");
+            let cookie = form.cookie(yunwei_web::auth::LOGIN_CSRF_COOKIE).expect("login csrf cookie");
             let req = axum::http::Request::builder()
                 .method(Method::POST)
                 .uri("/login")
-                .header(
-                    "cookie",
-                    format!("{}={cookie}", yunwei_web::auth::LOGIN_CSRF_COOKIE),
-                )
+                .header("cookie", format!("{}={cookie}", yunwei_web::auth::LOGIN_CSRF_COOKIE))
                 .header("content-type", "application/x-www-form-urlencoded")
                 .body(axum::body::Body::from(format!(
                     "username=victim&password={}&_csrf={cookie}&next=%2F",
@@ -504,19 +315,9 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         }
         ("POST", "/logout") => {
             // Log out a session of its own, so the caller's main session survives.
-            let (s, csrf) = if c.role.is_some() {
-                t.session(c.user_id).await
-            } else {
-                Default::default()
-            };
+            let (s, csrf) = if c.role.is_some() { t.session(c.user_id).await } else { Default::default() };
             let s = (!s.is_empty()).then_some(s);
-            t.page(
-                Method::POST,
-                "/logout",
-                s.as_deref(),
-                Some(&[("_csrf", &csrf)]),
-            )
-            .await
+            t.page(Method::POST, "/logout", s.as_deref(), Some(&[("_csrf", &csrf)])).await
         }
         ("POST", "/account/password") => {
             t.page(
@@ -533,40 +334,24 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
             .await
         }
         ("POST", "/account/tokens") => {
-            t.page(
-                Method::POST,
-                row.path,
-                session,
-                Some(&[("_csrf", csrf), ("name", "界面令牌")]),
-            )
-            .await
+            t.page(Method::POST, row.path, session, Some(&[("_csrf", csrf), ("name", "界面令牌")])).await
         }
         ("POST", "/account/tokens/{id}/revoke") => {
             let id = if c.role.is_some() {
-                yunwei_app::identity::create_token(&t.app, None, &c.username, "to revoke")
-                    .await
-                    .expect("token")
-                    .id
+                yunwei_app::identity::create_token(&t.app, None, &c.username, "to revoke").await.expect("token").id
             } else {
                 1
             };
-            t.page(
-                Method::POST,
-                &format!("/account/tokens/{id}/revoke"),
-                session,
-                Some(&[("_csrf", csrf)]),
-            )
-            .await
+            t.page(Method::POST, &format!("/account/tokens/{id}/revoke"), session, Some(&[("_csrf", csrf)])).await
         }
         ("GET", "/p/{code}") => t.page(Method::GET, "/p/alpha", session, None).await,
-        ("GET", "/p/{code}/m/{module}") => {
-            t.page(Method::GET, "/p/alpha/m/servicedesk", session, None)
-                .await
+        ("POST", "/p/{code}/settings") => {
+            let form = [("_csrf", csrf), ("name", "甲"), ("timezone", "Asia/Shanghai"), ("version", "1")];
+            t.page(Method::POST, "/p/alpha/settings", session, Some(&form)).await
         }
+        ("GET", "/p/{code}/m/{module}") => t.page(Method::GET, "/p/alpha/m/servicedesk", session, None).await,
         ("GET", "/p/{code}/audit") => t.page(Method::GET, "/p/alpha/audit", session, None).await,
-        ("GET", "/p/{code}/members") => {
-            t.page(Method::GET, "/p/alpha/members", session, None).await
-        }
+        ("GET", "/p/{code}/members") => t.page(Method::GET, "/p/alpha/members", session, None).await,
         ("POST", "/p/{code}/members") => {
             let _ = yunwei_app::project::revoke(&t.app, None, "alpha", "victim", "auditor").await;
             t.page(
@@ -594,24 +379,13 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
 
 #[tokio::test]
 async fn every_endpoint_has_a_row_in_the_matrix() {
-    let listed: BTreeSet<(String, String)> = rows()
-        .iter()
-        .map(|r| (r.method.to_string(), r.path.to_owned()))
-        .collect();
-    let served: BTreeSet<(String, String)> = yunwei_web::endpoints()
-        .into_iter()
-        .map(|e| (e.method.to_string(), e.path))
-        .collect();
+    let listed: BTreeSet<(String, String)> = rows().iter().map(|r| (r.method.to_string(), r.path.to_owned())).collect();
+    let served: BTreeSet<(String, String)> =
+        yunwei_web::endpoints().into_iter().map(|e| (e.method.to_string(), e.path)).collect();
     let missing: Vec<_> = served.difference(&listed).collect();
     let stale: Vec<_> = listed.difference(&served).collect();
-    assert!(
-        missing.is_empty(),
-        "endpoints without a row in the permission matrix: {missing:?}"
-    );
-    assert!(
-        stale.is_empty(),
-        "matrix rows for endpoints that do not exist: {stale:?}"
-    );
+    assert!(missing.is_empty(), "endpoints without a row in the permission matrix: {missing:?}");
+    assert!(stale.is_empty(), "matrix rows for endpoints that do not exist: {stale:?}");
 }
 
 #[tokio::test]
@@ -625,9 +399,7 @@ async fn permission_matrix_holds_for_every_role_and_membership() {
             let res = call(&fx, &row, c).await;
             checked += 1;
             let got = res.status.as_u16();
-            let login_redirect = res
-                .header("location")
-                .is_some_and(|l| l.starts_with("/login"));
+            let login_redirect = res.header("location").is_some_and(|l| l.starts_with("/login"));
             // An anonymous UI caller must be sent to the login page specifically.
             let wrong_redirect = want == 303
                 && c.role.is_none()
@@ -645,12 +417,7 @@ async fn permission_matrix_holds_for_every_role_and_membership() {
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {checked} checks failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {checked} checks failed:\n{}", failures.len(), failures.join("\n"));
     // Every row ran for the anonymous caller and both callers of each of the nine roles.
     assert_eq!(checked, rows().len() * (1 + 2 * Role::ALL.len()));
 }

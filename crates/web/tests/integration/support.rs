@@ -34,18 +34,12 @@ fn random_suffix() -> String {
 
 impl TestDb {
     pub async fn new() -> TestDb {
-        match std::env::var("YUNWEI_TEST_DATABASE_URL")
-            .ok()
-            .filter(|s| !s.is_empty())
-        {
+        match std::env::var("YUNWEI_TEST_DATABASE_URL").ok().filter(|s| !s.is_empty()) {
             Some(url) => {
                 let schema = format!("t_{}", random_suffix());
-                let admin = Db::open_postgres_with(
-                    PgConnectOptions::from_str(&url).expect("test database url"),
-                    1,
-                )
-                .await
-                .expect("connect to the PostgreSQL test server");
+                let admin = Db::open_postgres_with(PgConnectOptions::from_str(&url).expect("test database url"), 1)
+                    .await
+                    .expect("connect to the PostgreSQL test server");
                 if let Db::Postgres(pool) = &admin {
                     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
                         .execute(pool)
@@ -61,21 +55,13 @@ impl TestDb {
                     .options([("search_path", schema.as_str())]);
                 let db = Db::open_postgres_with(opts, 8).await.expect("connect");
                 db.migrate().await.expect("migrate");
-                TestDb {
-                    db,
-                    _dir: None,
-                    pg_schema: Some((url, schema)),
-                }
+                TestDb { db, _dir: None, pg_schema: Some((url, schema)) }
             }
             None => {
                 let dir = tempfile::tempdir().expect("tempdir");
                 let db = Db::open_sqlite(dir.path()).await.expect("open sqlite");
                 db.migrate().await.expect("migrate");
-                TestDb {
-                    db,
-                    _dir: Some(dir),
-                    pg_schema: None,
-                }
+                TestDb { db, _dir: Some(dir), pg_schema: None }
             }
         }
     }
@@ -84,16 +70,10 @@ impl TestDb {
     pub async fn raw(&self, sql: &str) {
         match &self.db {
             Db::Sqlite { write, .. } => {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-                    .execute(write)
-                    .await
-                    .expect("raw sql");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(write).await.expect("raw sql");
             }
             Db::Postgres(pool) => {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-                    .execute(pool)
-                    .await
-                    .expect("raw sql");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(pool).await.expect("raw sql");
             }
         }
     }
@@ -148,9 +128,7 @@ pub struct TestApp {
 
 /// 2026-03-02 09:00 in Beijing, a Monday.
 pub fn start_time() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0)
-        .single()
-        .expect("valid time")
+    Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).single().expect("valid time")
 }
 
 impl TestApp {
@@ -158,18 +136,8 @@ impl TestApp {
         let tdb = TestDb::new().await;
         let clock = Arc::new(ManualClock::new(start_time()));
         let app = App::new(tdb.db.clone(), clock.clone(), AuthSettings::default());
-        let router = yunwei_web::router(AppState {
-            app: app.clone(),
-            web: WebSettings {
-                cookie_secure: false,
-            },
-        });
-        TestApp {
-            tdb,
-            app,
-            clock,
-            router,
-        }
+        let router = yunwei_web::router(AppState { app: app.clone(), web: WebSettings { cookie_secure: false } });
+        TestApp { tdb, app, clock, router }
     }
 
     /// Sends a request through the router in-process.
@@ -178,21 +146,11 @@ impl TestApp {
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.expect("body").to_bytes();
-        Resp {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        Resp { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
     }
 
     /// A JSON API call with an optional bearer token.
-    pub async fn api(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Resp {
+    pub async fn api(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
         self.api_with(method, path, token, body, &[]).await
     }
 
@@ -213,34 +171,23 @@ impl TestApp {
             b = b.header(*k, *v);
         }
         let req = match body {
-            Some(v) => b
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(v.to_string()))
-                .expect("request"),
+            Some(v) => {
+                b.header(header::CONTENT_TYPE, "application/json").body(Body::from(v.to_string())).expect("request")
+            }
             None => b.body(Body::empty()).expect("request"),
         };
         self.send(req).await
     }
 
     /// A browser request: session cookie, optional urlencoded form.
-    pub async fn page(
-        &self,
-        method: Method,
-        path: &str,
-        session: Option<&str>,
-        form: Option<&[(&str, &str)]>,
-    ) -> Resp {
+    pub async fn page(&self, method: Method, path: &str, session: Option<&str>, form: Option<&[(&str, &str)]>) -> Resp {
         let mut b = Request::builder().method(method).uri(path);
         if let Some(s) = session {
             b = b.header(header::COOKIE, format!("yunwei_session={s}"));
         }
         let req = match form {
             Some(fields) => {
-                let body = fields
-                    .iter()
-                    .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-                    .collect::<Vec<_>>()
-                    .join("&");
+                let body = fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&");
                 b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                     .body(Body::from(body))
                     .expect("request")
@@ -289,17 +236,12 @@ impl TestApp {
     }
 
     pub async fn grant(&self, code: &str, username: &str, role: &str) {
-        yunwei_app::project::grant(&self.app, None, code, username, role)
-            .await
-            .expect("grant");
+        yunwei_app::project::grant(&self.app, None, code, username, role).await.expect("grant");
     }
 
     /// An API token for `username`.
     pub async fn token(&self, username: &str) -> String {
-        yunwei_app::identity::create_token(&self.app, None, username, "test")
-            .await
-            .expect("token")
-            .token
+        yunwei_app::identity::create_token(&self.app, None, username, "test").await.expect("token").token
     }
 
     /// A session for `user_id` without going through the password: returns (token, csrf).
@@ -308,16 +250,9 @@ impl TestApp {
         let csrf = format!("csrf{}", random_suffix());
         let now = self.app.now();
         let mut tx = self.app.db.begin().await.expect("tx");
-        insert_session(
-            &mut tx,
-            &token_hash(&token),
-            user_id,
-            &csrf,
-            now,
-            now + chrono::Duration::hours(8),
-        )
-        .await
-        .expect("session");
+        insert_session(&mut tx, &token_hash(&token), user_id, &csrf, now, now + chrono::Duration::hours(8))
+            .await
+            .expect("session");
         tx.commit().await.expect("commit");
         (token, csrf)
     }
@@ -331,19 +266,14 @@ pub fn password_hash() -> &'static str {
     static H: OnceLock<String> = OnceLock::new();
     H.get_or_init(|| {
         use argon2::password_hash::PasswordHasher;
-        argon2::Argon2::default()
-            .hash_password(PASSWORD.as_bytes())
-            .expect("hash")
-            .to_string()
+        argon2::Argon2::default().hash_password(PASSWORD.as_bytes()).expect("hash").to_string()
     })
 }
 
 fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -367,14 +297,10 @@ impl Resp {
 
     /// The value of a `Set-Cookie` for `name`.
     pub fn cookie(&self, name: &str) -> Option<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|c| {
-                let (kv, _) = c.split_once(';').unwrap_or((c, ""));
-                let (k, v) = kv.split_once('=')?;
-                (k == name).then(|| v.to_owned())
-            })
+        self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
+            let (kv, _) = c.split_once(';').unwrap_or((c, ""));
+            let (k, v) = kv.split_once('=')?;
+            (k == name).then(|| v.to_owned())
+        })
     }
 }

@@ -19,19 +19,11 @@ async fn each_role_sees_its_own_navigation() {
         let visible = visible_to(&[role]);
         for m in MODULES {
             let link = format!("data-module=\"{}\"", m.code);
-            assert_eq!(
-                page.body.contains(&link),
-                visible.contains(&m),
-                "{role} / {}",
-                m.code
-            );
+            assert_eq!(page.body.contains(&link), visible.contains(&m), "{role} / {}", m.code);
         }
         assert_eq!(
             page.body.contains("data-module=\"audit\""),
-            matches!(
-                role,
-                Role::Admin | Role::Auditor | Role::HospitalIt | Role::Manager
-            ),
+            matches!(role, Role::Admin | Role::Auditor | Role::HospitalIt | Role::Manager),
             "{role} audit link"
         );
         assert!(page.body.contains(role.label()), "{role} label shown");
@@ -45,18 +37,12 @@ async fn unbuilt_modules_say_so_plainly() {
     let uid = t.user("eng", false).await;
     t.grant("demo", "eng", "engineer").await;
     let (session, _) = t.session(uid).await;
-    let page = t
-        .page(Method::GET, "/p/demo/m/inspection", Some(&session), None)
-        .await;
+    let page = t.page(Method::GET, "/p/demo/m/inspection", Some(&session), None).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("该模块尚未上线"));
-    let hidden = t
-        .page(Method::GET, "/p/demo/m/assessment", Some(&session), None)
-        .await;
+    let hidden = t.page(Method::GET, "/p/demo/m/assessment", Some(&session), None).await;
     assert_eq!(hidden.status, StatusCode::FORBIDDEN);
-    let missing = t
-        .page(Method::GET, "/p/demo/m/nope", Some(&session), None)
-        .await;
+    let missing = t.page(Method::GET, "/p/demo/m/nope", Some(&session), None).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
 
@@ -67,33 +53,16 @@ async fn pages_load_nothing_from_outside_the_server() {
     let uid = t.user("it", false).await;
     t.grant("demo", "it", "hospital_it").await;
     let (session, _) = t.session(uid).await;
-    for path in [
-        "/login",
-        "/",
-        "/p/demo",
-        "/p/demo/audit",
-        "/p/demo/members",
-        "/account",
-    ] {
-        let s = if path == "/login" {
-            None
-        } else {
-            Some(session.as_str())
-        };
+    for path in ["/login", "/", "/p/demo", "/p/demo/audit", "/p/demo/members", "/account"] {
+        let s = if path == "/login" { None } else { Some(session.as_str()) };
         let page = t.page(Method::GET, path, s, None).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
         for attr in ["src=\"", "href=\""] {
             for part in page.body.split(attr).skip(1) {
                 let url = part.split('"').next().unwrap_or_default();
-                assert!(
-                    url.starts_with('/') || url.starts_with('#') || url.is_empty(),
-                    "{path} refers to {url}"
-                );
+                assert!(url.starts_with('/') || url.starts_with('#') || url.is_empty(), "{path} refers to {url}");
                 if let Some(asset) = url.strip_prefix("/assets/") {
-                    assert!(
-                        yunwei_web::assets::exists(asset),
-                        "{path}: missing asset {asset}"
-                    );
+                    assert!(yunwei_web::assets::exists(asset), "{path}: missing asset {asset}");
                 }
             }
         }
@@ -115,31 +84,11 @@ async fn audit_page_filters_by_action() {
     let uid = t.user("aud", false).await;
     t.grant("demo", "aud", "auditor").await;
     let (session, _) = t.session(uid).await;
-    let all = t
-        .page(Method::GET, "/p/demo/audit", Some(&session), None)
-        .await;
-    assert!(
-        all.body.contains("<td>create</td>") && all.body.contains("<td>grant</td>"),
-        "{}",
-        all.body
-    );
-    let grants = t
-        .page(
-            Method::GET,
-            "/p/demo/audit?action=grant",
-            Some(&session),
-            None,
-        )
-        .await;
+    let all = t.page(Method::GET, "/p/demo/audit", Some(&session), None).await;
+    assert!(all.body.contains("<td>create</td>") && all.body.contains("<td>grant</td>"), "{}", all.body);
+    let grants = t.page(Method::GET, "/p/demo/audit?action=grant", Some(&session), None).await;
     assert!(grants.body.contains("<td>grant</td>") && !grants.body.contains("<td>create</td>"));
-    let bad = t
-        .page(
-            Method::GET,
-            "/p/demo/audit?from=2026-13-45",
-            Some(&session),
-            None,
-        )
-        .await;
+    let bad = t.page(Method::GET, "/p/demo/audit?from=2026-13-45", Some(&session), None).await;
     assert!(bad.body.contains("日期格式应为 YYYY-MM-DD"));
 }
 
@@ -190,10 +139,39 @@ async fn non_administrators_see_no_admin_link() {
     assert!(!page.body.contains("href=\"/admin\""));
     let root = t.user("root", true).await;
     let (s2, _) = t.session(root).await;
-    assert!(
-        t.page(Method::GET, "/", Some(&s2), None)
-            .await
-            .body
-            .contains("href=\"/admin\"")
-    );
+    assert!(t.page(Method::GET, "/", Some(&s2), None).await.body.contains("href=\"/admin\""));
+}
+
+#[tokio::test]
+async fn a_stale_settings_form_does_not_overwrite_a_newer_change() {
+    let t = TestApp::new().await;
+    t.project("demo").await;
+    let a = t.user("it_a", false).await;
+    let b = t.user("it_b", false).await;
+    t.grant("demo", "it_a", "hospital_it").await;
+    t.grant("demo", "it_b", "hospital_it").await;
+    let (sa, ca) = t.session(a).await;
+    let (sb, cb) = t.session(b).await;
+    let form = |csrf: &str, name: &str| {
+        vec![
+            ("_csrf".to_owned(), csrf.to_owned()),
+            ("name".to_owned(), name.to_owned()),
+            ("timezone".to_owned(), "Asia/Shanghai".to_owned()),
+            ("active".to_owned(), "1".to_owned()),
+            ("version".to_owned(), "1".to_owned()),
+        ]
+    };
+    let fa = form(&ca, "甲改的名称");
+    let fa: Vec<(&str, &str)> = fa.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let first = t.page(Method::POST, "/p/demo/settings", Some(&sa), Some(&fa)).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert!(first.body.contains("已保存"));
+    let fb = form(&cb, "乙改的名称");
+    let fb: Vec<(&str, &str)> = fb.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let second = t.page(Method::POST, "/p/demo/settings", Some(&sb), Some(&fb)).await;
+    assert_eq!(second.status, StatusCode::PRECONDITION_FAILED);
+    assert!(second.body.contains("其他人刚刚修改了项目信息"));
+    assert!(second.body.contains("甲改的名称"), "shows the newer content");
+    let p = yunwei_store::project::by_code(&t.app.db, "demo").await.expect("db").expect("demo");
+    assert_eq!(p.name, "甲改的名称");
 }
