@@ -153,6 +153,36 @@ pub fn verify_chain(chain: &str, entries: &[AuditEntry], head: Option<(i64, &str
     Ok(entries.len())
 }
 
+/// Chinese name of an audited entity kind, for the audit page (the code itself when unknown).
+pub fn entity_label(entity: &str) -> &str {
+    match entity {
+        "project" => "服务项目",
+        "membership" => "项目成员",
+        "user" => "用户",
+        "session" => "会话",
+        "api_token" => "API 令牌",
+        "organization" => "机构",
+        "department" => "科室",
+        other => other,
+    }
+}
+
+/// Chinese name of an audited action, for the audit page (the code itself when unknown).
+pub fn action_label(action: &str) -> &str {
+    match action {
+        "create" => "新建",
+        "update" => "修改",
+        "grant" => "授予角色",
+        "revoke" => "撤销",
+        "login" => "登录",
+        "logout" => "退出登录",
+        "login_locked" => "登录锁定",
+        "set_password" => "设置密码",
+        "set_admin" => "设置系统管理员",
+        other => other,
+    }
+}
+
 /// Before/after summary of an update: only the keys whose values differ, so the trail shows what
 /// changed rather than two full copies.
 pub fn diff_summary(before: &Value, after: &Value) -> Value {

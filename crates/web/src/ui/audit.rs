@@ -7,6 +7,7 @@ use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
 use serde::Deserialize;
 use yunwei_app::project::authorize;
+use yunwei_domain::audit::{action_label, entity_label};
 use yunwei_domain::identity::Permission;
 
 use super::{Shell, app_error_page, render};
@@ -28,8 +29,10 @@ struct Row {
     at: String,
     actor: String,
     entity: String,
+    entity_label: String,
     entity_id: String,
     action: String,
+    action_label: String,
     summary: String,
     seq: i64,
     hash_short: String,
@@ -107,8 +110,10 @@ pub async fn page(
                         .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string())
                         .unwrap_or(i.at),
                     actor: i.actor,
+                    entity_label: entity_label(&i.entity).to_owned(),
                     entity: i.entity,
                     entity_id: i.entity_id,
+                    action_label: action_label(&i.action).to_owned(),
                     action: i.action,
                     summary: i.summary.to_string(),
                     seq: i.seq,

@@ -77,6 +77,8 @@ pub struct CurrentProject {
 pub struct Shell {
     pub title: String,
     pub display_name: String,
+    /// First character of the display name, for the avatar.
+    pub initial: String,
     pub username: String,
     pub is_admin: bool,
     pub csrf: String,
@@ -111,6 +113,7 @@ impl Shell {
         Ok(Shell {
             title: title.into(),
             display_name: auth.actor.display_name.clone(),
+            initial: auth.actor.display_name.chars().next().map(String::from).unwrap_or_default(),
             username: auth.actor.username.clone(),
             is_admin: auth.actor.is_admin,
             csrf: auth.csrf().unwrap_or_default().to_owned(),

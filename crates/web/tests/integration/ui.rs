@@ -85,9 +85,13 @@ async fn audit_page_filters_by_action() {
     t.grant("demo", "aud", "auditor").await;
     let (session, _) = t.session(uid).await;
     let all = t.page(Method::GET, "/p/demo/audit", Some(&session), None).await;
-    assert!(all.body.contains("<td>create</td>") && all.body.contains("<td>grant</td>"), "{}", all.body);
+    assert!(
+        all.body.contains("data-action=\"create\"") && all.body.contains("data-action=\"grant\">授予角色"),
+        "{}",
+        all.body
+    );
     let grants = t.page(Method::GET, "/p/demo/audit?action=grant", Some(&session), None).await;
-    assert!(grants.body.contains("<td>grant</td>") && !grants.body.contains("<td>create</td>"));
+    assert!(grants.body.contains("data-action=\"grant\"") && !grants.body.contains("data-action=\"create\""));
     let bad = t.page(Method::GET, "/p/demo/audit?from=2026-13-45", Some(&session), None).await;
     assert!(bad.body.contains("日期格式应为 YYYY-MM-DD"));
 }
