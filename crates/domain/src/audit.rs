@@ -153,34 +153,42 @@ pub fn verify_chain(chain: &str, entries: &[AuditEntry], head: Option<(i64, &str
     Ok(entries.len())
 }
 
-/// Chinese name of an audited entity kind, for the audit page (the code itself when unknown).
-pub fn entity_label(entity: &str) -> &str {
-    match entity {
-        "project" => "服务项目",
-        "membership" => "项目成员",
-        "user" => "用户",
-        "session" => "会话",
-        "api_token" => "API 令牌",
-        "organization" => "机构",
-        "department" => "科室",
-        other => other,
-    }
+/// Audited entity kinds with their Chinese names (filters and labels of the audit page).
+pub const ENTITIES: &[(&str, &str)] = &[
+    ("project", "服务项目"),
+    ("membership", "项目成员"),
+    ("user", "用户"),
+    ("session", "会话"),
+    ("api_token", "API 令牌"),
+    ("organization", "机构"),
+    ("department", "科室"),
+];
+
+/// Audited actions with their Chinese names.
+pub const ACTIONS: &[(&str, &str)] = &[
+    ("create", "新建"),
+    ("update", "修改"),
+    ("grant", "授予角色"),
+    ("revoke", "撤销"),
+    ("login", "登录"),
+    ("logout", "退出登录"),
+    ("login_locked", "登录锁定"),
+    ("set_password", "设置密码"),
+    ("set_admin", "设置系统管理员"),
+];
+
+fn label<'a>(table: &[(&str, &'static str)], code: &'a str) -> &'a str {
+    table.iter().find(|(c, _)| *c == code).map(|(_, l)| *l).unwrap_or(code)
 }
 
-/// Chinese name of an audited action, for the audit page (the code itself when unknown).
+/// Chinese name of an audited entity kind (the code itself when unknown).
+pub fn entity_label(entity: &str) -> &str {
+    label(ENTITIES, entity)
+}
+
+/// Chinese name of an audited action (the code itself when unknown).
 pub fn action_label(action: &str) -> &str {
-    match action {
-        "create" => "新建",
-        "update" => "修改",
-        "grant" => "授予角色",
-        "revoke" => "撤销",
-        "login" => "登录",
-        "logout" => "退出登录",
-        "login_locked" => "登录锁定",
-        "set_password" => "设置密码",
-        "set_admin" => "设置系统管理员",
-        other => other,
-    }
+    label(ACTIONS, action)
 }
 
 /// Before/after summary of an update: only the keys whose values differ, so the trail shows what

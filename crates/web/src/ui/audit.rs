@@ -7,7 +7,7 @@ use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
 use serde::Deserialize;
 use yunwei_app::project::authorize;
-use yunwei_domain::audit::{action_label, entity_label};
+use yunwei_domain::audit::{ACTIONS, ENTITIES, action_label, entity_label};
 use yunwei_domain::identity::Permission;
 
 use super::{Shell, app_error_page, render};
@@ -19,6 +19,8 @@ use crate::auth::UiAuth;
 #[template(path = "audit.html")]
 struct AuditPageView {
     shell: Shell,
+    entities: &'static [(&'static str, &'static str)],
+    actions: &'static [(&'static str, &'static str)],
     f: AuditForm,
     rows: Vec<Row>,
     next_url: String,
@@ -129,7 +131,7 @@ pub async fn page(
     };
     let next_url = next.map(|c| format!("/p/{code}/audit?{}", query_string(&f, &c))).unwrap_or_default();
     match Shell::build(&st, &auth, "审计日志", Some(&access), "audit").await {
-        Ok(shell) => render(&AuditPageView { shell, f, rows, next_url, error }),
+        Ok(shell) => render(&AuditPageView { shell, entities: ENTITIES, actions: ACTIONS, f, rows, next_url, error }),
         Err(e) => app_error_page(e),
     }
 }
