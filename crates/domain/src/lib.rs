@@ -4,6 +4,7 @@
 //! One module per DESIGN.md module.
 
 pub mod audit;
+pub mod calendar;
 pub mod error;
 pub mod identity;
 pub mod modules;
