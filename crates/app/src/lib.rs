@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod clock;
+pub mod contract;
 pub mod demo;
 pub mod error;
 pub mod identity;

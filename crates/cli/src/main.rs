@@ -63,6 +63,41 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Service contracts (the TOML document that drives every clock).
+    #[command(subcommand)]
+    Contract(ContractCmd),
+    /// SLA deadlines.
+    #[command(subcommand)]
+    Sla(SlaCmd),
+}
+
+#[derive(Subcommand)]
+enum ContractCmd {
+    /// Check a contract document; prints FILE:LINE:COLUMN: field: reason for each problem.
+    Validate { file: PathBuf },
+    /// Apply a contract document to the project named in [project].code (created if new).
+    Apply { file: PathBuf },
+    /// Print the contract in force for a project.
+    Show { code: String },
+}
+
+#[derive(Subcommand)]
+enum SlaCmd {
+    /// Deadlines of each clock of a severity for a fault reported at a given time.
+    Preview {
+        /// Project code.
+        #[arg(long)]
+        project: String,
+        /// Severity code, e.g. P3.
+        #[arg(long)]
+        severity: String,
+        /// Report time, RFC 3339 with offset, e.g. 2025-09-30T16:50:00+08:00.
+        #[arg(long)]
+        at: String,
+        /// Print JSON: {"respond": "…", "resolve": "…"}.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -238,6 +273,82 @@ async fn run(cli: Cli) -> Result<()> {
             .await
             .map_err(app_err)?;
             eprintln!("project {} created", p.code);
+            Ok(())
+        }
+        Command::Contract(ContractCmd::Validate { file }) => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            match yunwei_domain::contract::parse(&text) {
+                Ok(c) => {
+                    println!(
+                        "{}: ok: project {}, {} calendars, {} severity levels",
+                        file.display(),
+                        c.project.code,
+                        c.calendars.len(),
+                        c.severities.len()
+                    );
+                    Ok(())
+                }
+                Err(errors) => {
+                    for e in &errors.0 {
+                        println!("{}:{}:{}: {}: {}", file.display(), e.line, e.column, e.field, e.reason);
+                    }
+                    bail!("{} problem(s) in {}", errors.0.len(), file.display())
+                }
+            }
+        }
+        Command::Contract(ContractCmd::Apply { file }) => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let app = open(&cfg).await?;
+            let a = yunwei_app::contract::apply(&app, None, &text).await.map_err(app_err)?;
+            if a.changed {
+                eprintln!(
+                    "project {}: contract version {} applied{}",
+                    a.project,
+                    a.version,
+                    if a.created_project { " (project created)" } else { "" }
+                );
+            } else {
+                eprintln!("project {}: unchanged, version {} stays in force", a.project, a.version);
+            }
+            Ok(())
+        }
+        Command::Contract(ContractCmd::Show { code }) => {
+            let app = open(&cfg).await?;
+            let row = yunwei_app::contract::current(&app, None, &code).await.map_err(app_err)?;
+            eprintln!(
+                "# project {code}, contract version {} applied {} by {}",
+                row.version, row.created_at, row.created_by
+            );
+            print!("{}", row.document);
+            Ok(())
+        }
+        Command::Sla(SlaCmd::Preview { project, severity, at, json }) => {
+            let at = chrono::DateTime::parse_from_rfc3339(&at)
+                .with_context(|| format!("--at {at:?} must be RFC 3339 with offset, e.g. 2025-09-30T16:50:00+08:00"))?;
+            let app = open(&cfg).await?;
+            let lines = yunwei_app::contract::preview(&app, None, &project, &severity, at.with_timezone(&chrono::Utc))
+                .await
+                .map_err(app_err)?;
+            let offset = *at.offset();
+            let fmt = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&offset).to_rfc3339();
+            if json {
+                let map: serde_json::Map<String, serde_json::Value> =
+                    lines.iter().map(|l| (l.clock.code().to_owned(), serde_json::Value::String(fmt(l.due)))).collect();
+                println!("{}", serde_json::Value::Object(map));
+            } else {
+                for l in &lines {
+                    println!("{} {}", l.clock.code(), fmt(l.due));
+                }
+            }
+            for l in &lines {
+                if !l.missing_holiday_years.is_empty() {
+                    eprintln!(
+                        "warning: {} crosses {:?}, for which no holiday data is loaded; the deadline ignores holidays there",
+                        l.clock.code(),
+                        l.missing_holiday_years
+                    );
+                }
+            }
             Ok(())
         }
         Command::Audit(AuditCmd::Verify) => {

@@ -186,3 +186,79 @@ fn bad_config_file_names_the_key() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("listen"), "{}", text(&out.stderr));
 }
+
+/// The contract sketch of DESIGN.md, with a period that covers the preview below.
+const SKETCH: &str = r#"[project]
+code = "demo"
+hospital = "示例医院"
+vendor = "示例运维服务商"
+period = { start = "2025-01-01", end = "2026-12-31" }
+annual_fee_yuan = 1200000
+timezone = "Asia/Shanghai"
+
+[calendars.always]
+kind = "24x7"
+[calendars.office]
+kind = "business"
+weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri"]
+hours = ["08:30-12:00", "13:30-17:30"]
+holidays = "cn"
+
+[severity.P1]
+name = "一级故障（紧急）"
+respond = { within = "15m", calendar = "always" }
+resolve = { within = "24h", calendar = "always" }
+escalate = [{ after = "30m", to = "manager1" }, { after = "2h", to = "manager2" }]
+
+[severity.P3]
+respond = { within = "2h",  calendar = "office" }
+resolve = { within = "5wd", calendar = "office" }
+
+[sla]
+pause_while = ["awaiting_approval"]
+"#;
+
+#[tokio::test]
+async fn contract_validate_apply_and_sla_preview() {
+    let t = target().await;
+    let file = t._dir.path().join("contract.toml");
+    std::fs::write(&file, SKETCH.replace("calendar = \"office\" }\nresolve", "calendar = \"offce\" }\nresolve"))
+        .expect("write");
+    let bad = t.run(&["contract", "validate", file.to_str().expect("path")]);
+    assert!(!bad.status.success());
+    let out = text(&bad.stdout);
+    assert!(out.contains("contract.toml:24:") && out.contains("severity.P3.respond.calendar"), "{out}");
+
+    std::fs::write(&file, SKETCH).expect("write");
+    let ok = t.run(&["contract", "validate", file.to_str().expect("path")]);
+    assert!(ok.status.success(), "{}", text(&ok.stdout));
+    let applied = t.run(&["contract", "apply", file.to_str().expect("path")]);
+    assert!(applied.status.success(), "{}", text(&applied.stderr));
+    assert!(text(&applied.stderr).contains("version 1 applied (project created)"));
+    let again = t.run(&["contract", "apply", file.to_str().expect("path")]);
+    assert!(text(&again.stderr).contains("unchanged"), "{}", text(&again.stderr));
+
+    let preview =
+        t.run(&["sla", "preview", "--project", "demo", "--severity", "P3", "--at", "2025-09-30T16:50:00+08:00"]);
+    assert!(preview.status.success(), "{}", text(&preview.stderr));
+    assert_eq!(text(&preview.stdout), "respond 2025-10-09T09:50:00+08:00\nresolve 2025-10-14T16:50:00+08:00\n");
+    let json = t.run(&[
+        "sla",
+        "preview",
+        "--project",
+        "demo",
+        "--severity",
+        "P1",
+        "--at",
+        "2025-09-30T16:50:00+08:00",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(text(&json.stdout).trim()).expect("json");
+    assert_eq!(v, serde_json::json!({"respond": "2025-09-30T17:05:00+08:00", "resolve": "2025-10-01T16:50:00+08:00"}));
+    let unknown =
+        t.run(&["sla", "preview", "--project", "demo", "--severity", "P9", "--at", "2025-09-30T16:50:00+08:00"]);
+    assert!(!unknown.status.success());
+    assert!(text(&unknown.stderr).contains("severity"), "{}", text(&unknown.stderr));
+    let shown = t.run(&["contract", "show", "demo"]);
+    assert_eq!(text(&shown.stdout), SKETCH);
+}

@@ -220,6 +220,8 @@ impl Role {
             P::MembersRead => matches!(self, R::Admin | R::HospitalIt | R::Manager | R::Dispatcher | R::Auditor),
             P::MembersManage => matches!(self, R::Admin),
             P::AuditRead => matches!(self, R::Admin | R::Auditor | R::HospitalIt | R::Manager),
+            P::ContractRead | P::ContractUpdate => matches!(self, R::Admin | R::HospitalIt),
+            P::SlaPreview => !matches!(self, R::Reporter | R::Storekeeper),
         }
     }
 }
@@ -252,6 +254,12 @@ pub enum Permission {
     MembersManage,
     /// Browse the audit trail.
     AuditRead,
+    /// Read the contract document.
+    ContractRead,
+    /// Preview SLA deadlines under the contract.
+    SlaPreview,
+    /// Apply a new contract version.
+    ContractUpdate,
 }
 
 /// The roles one user holds in one project, and the permissions they add up to.

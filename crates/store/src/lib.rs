@@ -4,6 +4,7 @@
 //! and a [`Db`] when they only read. Every business query filters on `project_id`.
 
 pub mod audit;
+pub mod contract;
 pub mod db;
 pub mod identity;
 pub mod project;

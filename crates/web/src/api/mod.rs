@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod contract;
 pub mod organizations;
 pub mod projects;
 pub mod users;
@@ -31,6 +32,7 @@ use crate::error::ApiError;
         (name = "users", description = "用户、机构与科室"),
         (name = "projects", description = "服务项目与成员"),
         (name = "audit", description = "审计日志"),
+        (name = "contract", description = "服务合同与 SLA 时限"),
     )
 )]
 pub struct ApiDoc;
@@ -60,6 +62,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(projects::list_members, projects::grant_member))
         .routes(routes!(projects::revoke_member))
         .routes(routes!(audit::list_audit))
+        .routes(routes!(contract::get_contract, contract::put_contract))
+        .routes(routes!(contract::sla_preview))
 }
 
 /// A JSON body whose errors name the field: malformed JSON is a 400 with line and column; a

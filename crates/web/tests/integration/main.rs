@@ -4,6 +4,7 @@
 mod api;
 mod audit;
 mod auth;
+mod contract;
 mod permissions;
 mod support;
 mod ui;

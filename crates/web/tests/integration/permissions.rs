@@ -79,6 +79,15 @@ fn rows() -> Vec<Row> {
             200,
             false,
         ),
+        r(Method::GET, "/api/v1/projects/{code}/contract", Who::Project(&[Admin, HospitalIt]), 200, false),
+        r(Method::PUT, "/api/v1/projects/{code}/contract", Who::Project(&[Admin, HospitalIt]), 200, false),
+        r(
+            Method::GET,
+            "/api/v1/projects/{code}/sla-preview",
+            Who::Project(&[Admin, HospitalIt, Dispatcher, Engineer, L2Engineer, Manager, Auditor]),
+            200,
+            false,
+        ),
         // UI
         r(Method::GET, "/", Who::AnyUser, 200, true),
         r(Method::GET, "/login", Who::PublicRedirectsUsers, 200, true),
@@ -135,6 +144,8 @@ async fn fixture() -> Fixture {
     yunwei_app::identity::ensure_organization(&t.app, None, yunwei_domain::identity::OrgKind::Hospital, "甲医院")
         .await
         .expect("organization");
+    let contract = crate::support::EXAMPLE_CONTRACT.replace("code = \"demo\"", "code = \"alpha\"");
+    yunwei_app::contract::apply(&t.app, None, &contract).await.expect("contract");
     t.user("victim", false).await;
     t.grant("alpha", "victim", "reporter").await;
     let mut callers = vec![Caller {
@@ -231,6 +242,24 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         }
         ("POST", "/api/v1/projects") => {
             t.api(Method::POST, row.path, token, Some(json!({"code": format!("new{n}"), "name": "新项目"}))).await
+        }
+        ("GET", "/api/v1/projects/{code}/contract") => {
+            t.api(Method::GET, "/api/v1/projects/alpha/contract", token, None).await
+        }
+        ("PUT", "/api/v1/projects/{code}/contract") => {
+            let current = yunwei_app::contract::current(&t.app, None, "alpha").await.expect("contract");
+            let etag = format!("\"{}\"", current.version);
+            let body = json!({"document": current.document});
+            t.api_with(Method::PUT, "/api/v1/projects/alpha/contract", token, Some(body), &[("if-match", &etag)]).await
+        }
+        ("GET", "/api/v1/projects/{code}/sla-preview") => {
+            t.api(
+                Method::GET,
+                "/api/v1/projects/alpha/sla-preview?severity=P3&at=2026-03-02T09:00:00%2B08:00",
+                token,
+                None,
+            )
+            .await
         }
         ("POST", "/api/v1/organizations") => {
             t.api(Method::POST, row.path, token, Some(json!({"kind": "vendor", "name": format!("乙公司{n}")}))).await

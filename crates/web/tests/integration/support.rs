@@ -258,6 +258,9 @@ impl TestApp {
     }
 }
 
+/// The example contract of `contracts/` (project code `demo`).
+pub const EXAMPLE_CONTRACT: &str = include_str!("../../../../contracts/example.toml");
+
 /// Password of every fixture user.
 pub const PASSWORD: &str = "correct horse battery";
 

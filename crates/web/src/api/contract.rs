@@ -1,0 +1,159 @@
+//! `/api/v1/projects/{code}/contract` and `/sla-preview`: the contract document in force, a new
+//! version, and the deadlines it gives.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use yunwei_app::contract as uc;
+use yunwei_domain::FieldError;
+
+use super::{ApiJson, ApiPath, ApiQuery, etag, if_match_version, rfc3339};
+use crate::AppState;
+use crate::auth::Auth;
+use crate::error::{ApiError, Problem};
+
+/// The contract version in force.
+#[derive(Serialize, ToSchema)]
+pub struct ContractInfo {
+    /// Version number (also the ETag).
+    pub version: i64,
+    /// The TOML document.
+    pub document: String,
+    /// When it was applied (RFC 3339).
+    pub created_at: String,
+    /// Who applied it.
+    pub created_by: String,
+}
+
+fn with_etag(status: StatusCode, version: i64, body: impl Serialize) -> Response {
+    let mut res = (status, Json(body)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&etag(version)) {
+        res.headers_mut().insert(header::ETAG, v);
+    }
+    res
+}
+
+/// The contract in force (hospital IT and project administrators).
+#[utoipa::path(get, path = "/api/v1/projects/{code}/contract", tag = "contract", security(("bearer" = [])),
+    params(("code" = String, Path, description = "项目代码")),
+    responses(
+        (status = 200, body = ContractInfo, headers(("ETag" = String))),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_contract(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(code): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    let row = uc::current(&st.app, Some(&auth.actor), &code).await?;
+    let v = row.version;
+    Ok(with_etag(
+        StatusCode::OK,
+        v,
+        ContractInfo {
+            version: row.version,
+            document: row.document,
+            created_at: rfc3339(row.created_at),
+            created_by: row.created_by,
+        },
+    ))
+}
+
+/// A contract document to apply.
+#[derive(Deserialize, ToSchema)]
+pub struct PutContract {
+    /// The TOML document; `[project].code` must be the project of the path.
+    pub document: String,
+}
+
+/// What applying did.
+#[derive(Serialize, ToSchema)]
+pub struct AppliedInfo {
+    /// The version in force now.
+    pub version: i64,
+    /// False when the document equals the version in force (no new version).
+    pub changed: bool,
+}
+
+/// Applies a new contract version. Send `If-Match` with the ETag of the version in force (none
+/// is needed for the first). Problems in the document are 422 naming line and field.
+#[utoipa::path(put, path = "/api/v1/projects/{code}/contract", tag = "contract", security(("bearer" = [])),
+    params(("code" = String, Path, description = "项目代码"), ("If-Match" = Option<String>, Header, description = "现行版本的 ETag")),
+    request_body = PutContract,
+    responses(
+        (status = 200, body = AppliedInfo, headers(("ETag" = String))),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 412, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 428, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn put_contract(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(code): ApiPath<String>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<PutContract>,
+) -> Result<Response, ApiError> {
+    let expected = if_match_version(&headers)?;
+    let a = uc::apply_checked(&st.app, Some(&auth.actor), &req.document, Some(&code), Some(expected)).await?;
+    Ok(with_etag(StatusCode::OK, a.version, AppliedInfo { version: a.version, changed: a.changed }))
+}
+
+/// Parameters of a preview.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PreviewQuery {
+    /// Severity code, e.g. `P3`.
+    pub severity: String,
+    /// Report time, RFC 3339 with offset.
+    pub at: String,
+}
+
+/// One clock's deadline.
+#[derive(Serialize, ToSchema)]
+pub struct PreviewClock {
+    /// `respond`, `remote`, `onsite` or `resolve`.
+    pub clock: String,
+    /// Deadline, RFC 3339 in the offset of `at`.
+    pub due: String,
+    /// Years crossed for which no holiday data is loaded (the deadline ignores holidays there).
+    pub missing_holiday_years: Vec<i32>,
+}
+
+/// Deadlines of each clock of a severity for a fault reported at `at`.
+#[utoipa::path(get, path = "/api/v1/projects/{code}/sla-preview", tag = "contract", security(("bearer" = [])),
+    params(("code" = String, Path, description = "项目代码"), PreviewQuery),
+    responses(
+        (status = 200, body = Vec<PreviewClock>),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn sla_preview(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(code): ApiPath<String>,
+    ApiQuery(q): ApiQuery<PreviewQuery>,
+) -> Result<Json<Vec<PreviewClock>>, ApiError> {
+    let at = DateTime::parse_from_rfc3339(&q.at).map_err(|_| {
+        ApiError::invalid(vec![FieldError::new("at", "须为带时区的 RFC 3339 时间，例如 2025-09-30T16:50:00+08:00")])
+    })?;
+    let lines = uc::preview(&st.app, Some(&auth.actor), &code, &q.severity, at.with_timezone(&Utc)).await?;
+    let offset = *at.offset();
+    Ok(Json(
+        lines
+            .into_iter()
+            .map(|l| PreviewClock {
+                clock: l.clock.code().to_owned(),
+                due: l.due.with_timezone(&offset).to_rfc3339(),
+                missing_holiday_years: l.missing_holiday_years,
+            })
+            .collect(),
+    ))
+}
