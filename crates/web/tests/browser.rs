@@ -1,126 +1,124 @@
-//! Real-browser test: Debian's Chromium driven through chromedriver logs in as every demo user
-//! and checks the shell shows that role's navigation; screenshots go to target/screenshots/.
+//! End-to-end test in a real browser: headless Chromium driven through chromedriver (WebDriver).
 //!
-//! Skipped (with a message) where chromium-driver is not installed, except under CI, where it
-//! fails: `.ci/run` installs it.
+//! Serves the router on a loopback port with the demo installation, logs in as each of the nine
+//! demo users, checks the module navigation against the permission table, logs out through the
+//! user menu, and leaves screenshots in `target/screenshots/`.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without
+//! chromedriver the test is skipped, except under `CI` where it fails. Nothing is downloaded.
+
+// Shares the integration tests' database fixture; most of that module is unused here.
+#![allow(dead_code)]
+
+#[path = "integration/support.rs"]
+mod support;
 
 use std::collections::BTreeSet;
 use std::net::TcpListener as StdListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use thirtyfour::extensions::query::ElementPollerWithTimeout;
 use thirtyfour::prelude::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use yunwei_app::demo::{DEMO_PASSWORD, DEMO_PROJECT, ensure_demo};
+use yunwei_app::{App, AuthSettings, SystemClock};
 use yunwei_domain::identity::{Permission, Role};
-use yunwei_domain::modules::visible_to;
+use yunwei_web::{AppState, WebSettings};
 
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/bin/chromium";
+const DESKTOP: (u32, u32) = (1280, 800);
+const PHONE: (u32, u32) = (390, 844);
+/// How long an element query polls before it fails.
+const WAIT: Duration = Duration::from_secs(15);
+const POLL: Duration = Duration::from_millis(50);
 
-/// Kills chromedriver however the test ends.
-struct Driver(Child);
+/// The chromedriver child process, killed when dropped (also when the test panics).
+struct DriverProcess {
+    child: Child,
+    port: u16,
+}
 
-impl Drop for Driver {
+impl Drop for DriverProcess {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
+}
+
+/// `chromedriver` in /usr/bin or on PATH.
+fn find_program(name: &str) -> Option<PathBuf> {
+    let fixed = Path::new("/usr/bin").join(name);
+    if fixed.is_file() {
+        return Some(fixed);
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(name)).find(|p| p.is_file())
 }
 
 fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    StdListener::bind("127.0.0.1:0").expect("bind a loopback port").local_addr().expect("local addr").port()
 }
 
-fn shots_dir() -> PathBuf {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
-    std::fs::create_dir_all(&d).expect("screenshot dir");
-    d
-}
-
-async fn start_app() -> (String, Option<tempfile::TempDir>) {
-    let (db, dir) = match std::env::var("YUNWEI_TEST_DATABASE_URL").ok().filter(|s| !s.is_empty()) {
-        Some(url) => {
-            // A fresh schema of its own, dropped at the end of the test run by name.
-            let schema = format!("browser_{}", std::process::id());
-            let admin = sqlx::PgPool::connect(&url).await.expect("pg");
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-            )))
-            .execute(&admin)
-            .await
-            .expect("schema");
-            admin.close().await;
-            let opts: sqlx::postgres::PgConnectOptions = url.parse().expect("url");
-            let db = yunwei_store::Db::open_postgres_with(
-                opts.application_name(&schema).options([("search_path", schema.as_str())]),
-                4,
-            )
-            .await
-            .expect("connect");
-            (db, None)
-        }
-        None => {
-            let dir = tempfile::tempdir().expect("tempdir");
-            (yunwei_store::Db::open_sqlite(dir.path()).await.expect("sqlite"), Some(dir))
+/// One `GET /status` against chromedriver: true once it reports itself ready.
+async fn driver_ready(port: u16) -> bool {
+    let Ok(mut s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await else {
+        return false;
+    };
+    let req = format!("GET /status HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    if s.write_all(req.as_bytes()).await.is_err() {
+        return false;
+    }
+    // chromedriver keeps the connection open whatever we ask: read until the JSON says.
+    let read = async {
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 1024];
+        loop {
+            match s.read(&mut chunk).await {
+                Ok(0) | Err(_) => return false,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+            let text = String::from_utf8_lossy(&buf).replace(' ', "");
+            if text.contains("\"ready\":true") {
+                return true;
+            }
+            if text.contains("\"ready\":false") {
+                return false;
+            }
         }
     };
-    db.migrate().await.expect("migrate");
-    let app = yunwei_app::App::new(db, Arc::new(yunwei_app::SystemClock), yunwei_app::AuthSettings::default());
-    yunwei_app::demo::ensure_demo(&app).await.expect("demo");
-    let router =
-        yunwei_web::router(yunwei_web::AppState { app, web: yunwei_web::WebSettings { cookie_secure: false } });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    (format!("http://{addr}"), dir)
+    tokio::time::timeout(Duration::from_secs(2), read).await.unwrap_or(false)
 }
 
-async fn drop_pg_schema() {
-    if let Some(url) = std::env::var("YUNWEI_TEST_DATABASE_URL").ok().filter(|s| !s.is_empty()) {
-        let schema = format!("browser_{}", std::process::id());
-        if let Ok(pool) = sqlx::PgPool::connect(&url).await {
-            let _ = sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1")
-                .bind(&schema)
-                .execute(&pool)
-                .await;
-            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
-                .execute(&pool)
-                .await;
-            pool.close().await;
-        }
-    }
-}
-
-async fn start_browser() -> Option<(Driver, WebDriver)> {
-    if !Path::new(CHROMEDRIVER).exists() {
-        assert!(std::env::var_os("CI").is_none(), "chromium-driver not installed; .ci/run installs it");
-        eprintln!("skipping the browser test: {CHROMEDRIVER} not found (apt-get install chromium chromium-driver)");
-        return None;
-    }
+/// Starts chromedriver on a free loopback port and waits (bounded) until it answers.
+async fn start_chromedriver(path: &Path) -> DriverProcess {
     let port = free_port();
-    let child = Command::new(CHROMEDRIVER)
+    let child = Command::new(path)
         .arg(format!("--port={port}"))
+        .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::inherit())
         .spawn()
         .expect("start chromedriver");
-    let guard = Driver(child);
-    // Wait for the driver to accept connections: a real process starting, bounded to ~10 s.
-    let mut up = false;
+    let mut proc = DriverProcess { child, port };
     for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            up = true;
-            break;
+        if driver_ready(port).await {
+            return proc;
         }
+        if let Some(status) = proc.child.try_wait().expect("chromedriver status") {
+            panic!("chromedriver exited early ({status})");
+        }
+        // Polling a child process that is starting up, not waiting for a page.
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(up, "chromedriver did not start on port {port}");
-    let profile = tempfile::tempdir().expect("profile dir");
+    panic!("chromedriver did not answer on port {port} within 10 s");
+}
+
+async fn start_browser(driver: &DriverProcess, profile: &Path) -> WebDriver {
     let mut caps = DesiredCapabilities::chrome();
-    caps.set_binary(CHROMIUM).expect("binary");
+    if let Some(chromium) = find_program("chromium") {
+        caps.set_binary(chromium.to_str().expect("utf-8 path")).expect("binary");
+    }
     for arg in [
         "--headless",
         "--no-sandbox",
@@ -133,83 +131,189 @@ async fn start_browser() -> Option<(Driver, WebDriver)> {
         "--disable-sync",
         "--lang=zh-CN",
     ] {
-        caps.add_arg(arg).expect("arg");
+        caps.add_arg(arg).expect("chromium argument");
     }
-    caps.add_arg(&format!("--user-data-dir={}", profile.path().display())).expect("arg");
-    let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps).await.expect("browser session");
-    // Keep the profile until the process ends; Chromium writes into it.
-    std::mem::forget(profile);
-    Some((guard, driver))
+    caps.add_arg(&format!("--user-data-dir={}", profile.display())).expect("chromium argument");
+    WebDriver::builder(format!("http://127.0.0.1:{}", driver.port), caps)
+        .poller(Arc::new(ElementPollerWithTimeout::new(WAIT, POLL)))
+        .request_timeout(Duration::from_secs(60))
+        .await
+        .expect("start a Chromium session through chromedriver")
 }
 
-async fn login(d: &WebDriver, base: &str, username: &str, password: &str) {
-    d.delete_all_cookies().await.expect("cookies");
-    d.goto(format!("{base}/login")).await.expect("login page");
-    d.query(By::Name("username")).first().await.expect("username").send_keys(username).await.expect("type");
-    d.find(By::Name("password")).await.expect("password").send_keys(password).await.expect("type");
-    d.find(By::Css("button[type=submit]")).await.expect("submit").click().await.expect("click");
+async fn script_u32s(b: &WebDriver, script: &str) -> Vec<u32> {
+    b.execute(script, Vec::<serde_json::Value>::new()).await.expect("run script").convert().expect("numbers")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_demo_user_sees_the_shell_of_their_role_in_chromium() {
-    let Some((_guard, d)) = start_browser().await else { return };
-    let (base, _dir) = start_app().await;
-    let shots = shots_dir();
-    d.set_window_rect(0, 0, 1280, 800).await.expect("window");
+/// Sizes the window (WebDriver window rect) so that the page's viewport is `w`×`h`: headless
+/// Chromium still reserves room for browser chrome, so measure the viewport once and correct.
+async fn set_viewport(b: &WebDriver, (w, h): (u32, u32)) {
+    const INNER: &str = "return [window.innerWidth, window.innerHeight];";
+    b.set_window_rect(0, 0, w, h).await.expect("window size");
+    let inner = script_u32s(b, INNER).await;
+    if inner != [w, h] {
+        let fix = |want: u32, got: u32| (2 * want).saturating_sub(got);
+        b.set_window_rect(0, 0, fix(w, inner[0]), fix(h, inner[1])).await.expect("window size");
+    }
+    let inner = script_u32s(b, INNER).await;
+    assert_eq!(inner, [w, h], "viewport size");
+}
 
-    d.goto(format!("{base}/login")).await.expect("login page");
-    d.screenshot(&shots.join("login.png")).await.expect("screenshot");
-    login(&d, &base, "engineer", "wrong password").await;
-    d.query(By::Css(".alert.error")).with_text("用户名或密码错误").first().await.expect("error shown");
+/// Serves the router on a loopback port; returns its base URL.
+async fn serve(app: App) -> String {
+    let router = yunwei_web::router(AppState { app, web: WebSettings { cookie_secure: false } });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the app's port");
+    let addr = listener.local_addr().expect("local addr");
+    tokio::spawn(async move {
+        axum::serve(listener, router).await.expect("serve");
+    });
+    format!("http://{addr}")
+}
+
+async fn path_of(b: &WebDriver) -> String {
+    b.current_url().await.expect("current url").path().to_owned()
+}
+
+async fn screenshot(b: &WebDriver, dir: &Path, name: &str) {
+    b.screenshot(&dir.join(name)).await.expect("screenshot");
+}
+
+/// Opens the login page with no cookies, submits the form, and leaves the browser wherever the
+/// server sent it.
+async fn submit_login(b: &WebDriver, base: &str, username: &str, password: &str) {
+    b.delete_all_cookies().await.expect("delete cookies");
+    b.goto(format!("{base}/login")).await.expect("open /login");
+    let form = b.query(By::Css("form[action='/login']")).desc("login form").first().await.expect("login form");
+    form.find(By::Name("username")).await.expect("username input").send_keys(username).await.expect("type username");
+    form.find(By::Name("password")).await.expect("password input").send_keys(password).await.expect("type password");
+    form.find(By::Css("button[type='submit']")).await.expect("login button").click().await.expect("submit login");
+}
+
+async fn log_out(b: &WebDriver, who: &str) {
+    b.query(By::Css("details.usermenu > summary"))
+        .desc("user menu")
+        .first()
+        .await
+        .expect("user menu")
+        .click()
+        .await
+        .expect("open user menu");
+    b.query(By::Css("details.usermenu button"))
+        .with_text("退出登录")
+        .and_clickable()
+        .desc("logout button")
+        .first()
+        .await
+        .expect("logout button shown in the opened user menu")
+        .click()
+        .await
+        .expect("click logout");
+    b.query(By::Css("form[action='/login'] input[name='username']"))
+        .desc("login form after logout")
+        .first()
+        .await
+        .unwrap_or_else(|e| panic!("{who}: logout did not lead to the login form: {e}"));
+    assert_eq!(path_of(b).await, "/login", "{who}: after logout");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_demo_role_logs_in_sees_its_modules_and_logs_out() {
+    let Some(chromedriver) = find_program("chromedriver") else {
+        if std::env::var_os("CI").is_some() {
+            panic!("chromium-driver not installed; .ci/run installs it");
+        }
+        eprintln!("browser test skipped: chromedriver not found (apt-get install chromium-driver)");
+        return;
+    };
+    let started = Instant::now();
+    let shots = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/screenshots"));
+    std::fs::create_dir_all(&shots).expect("create target/screenshots");
+    let shots = shots.canonicalize().expect("screenshot dir");
+
+    let tdb = support::TestDb::new().await;
+    let app = App::new(tdb.db.clone(), Arc::new(SystemClock), AuthSettings::default());
+    let users = ensure_demo(&app).await.expect("demo installation");
+    assert_eq!(users.len(), Role::ALL.len());
+    let base = serve(app).await;
+
+    // Declared in this order so they drop in reverse: session, chromedriver, profile dir.
+    let profile = tempfile::tempdir().expect("browser profile dir");
+    let driver = start_chromedriver(&chromedriver).await;
+    let b = start_browser(&driver, profile.path()).await;
+
+    // The login page, and a wrong password.
+    b.goto(format!("{base}/login")).await.expect("open /login");
+    set_viewport(&b, DESKTOP).await;
+    b.query(By::Name("username")).first().await.expect("login page");
+    screenshot(&b, &shots, "login.png").await;
+    submit_login(&b, &base, "reporter", "not-the-password").await;
+    b.query(By::Css("form[action='/login'] .alert.error"))
+        .with_text("用户名或密码错误")
+        .desc("wrong-password message")
+        .first()
+        .await
+        .expect("a wrong password says 用户名或密码错误");
+    assert_eq!(path_of(&b).await, "/login");
 
     for role in Role::ALL {
-        login(&d, &base, role.code(), yunwei_app::demo::DEMO_PASSWORD).await;
-        d.query(By::Css("a.project-card[href='/p/demo']"))
+        let who = role.code();
+        submit_login(&b, &base, who, DEMO_PASSWORD).await;
+        b.query(By::Css(format!("a.project-card[href='/p/{DEMO_PROJECT}']")))
+            .desc("demo project card")
             .first()
             .await
-            .unwrap_or_else(|e| panic!("{role}: home page: {e}"));
-        d.goto(format!("{base}/p/demo")).await.expect("project");
-        d.query(By::Css("nav.sidenav")).first().await.expect("navigation");
-        let mut shown = BTreeSet::new();
-        for a in d.find_all(By::Css("nav.sidenav a[data-module]")).await.expect("links") {
-            shown.insert(a.attr("data-module").await.expect("attr").unwrap_or_default());
+            .unwrap_or_else(|e| panic!("{who}: no demo project card after login: {e}"));
+        assert_eq!(path_of(&b).await, "/", "{who}: landing page after login");
+
+        b.goto(format!("{base}/p/{DEMO_PROJECT}")).await.expect("open the project");
+        let links = b
+            .query(By::Css("nav.sidenav a[data-module]"))
+            .desc("module navigation")
+            .all_from_selector_required()
+            .await
+            .unwrap_or_else(|e| panic!("{who}: no module navigation: {e}"));
+        let mut shown = Vec::new();
+        for a in &links {
+            shown.push(a.attr("data-module").await.expect("data-module").expect("data-module present"));
         }
-        let mut want: BTreeSet<String> = visible_to(&[role]).iter().map(|m| m.code.to_owned()).collect();
+        let mut expected: BTreeSet<String> =
+            yunwei_domain::modules::visible_to(&[role]).iter().map(|m| m.code.to_owned()).collect();
         if role.grants(Permission::AuditRead) {
-            want.insert("audit".into());
+            expected.insert("audit".to_owned());
         }
-        assert_eq!(shown, want, "navigation of {role}");
-        let text = d.find(By::Css("nav.sidenav")).await.expect("nav").text().await.expect("text");
-        assert!(text.contains(role.label()), "{role}: role name shown in {text:?}");
-        if role == Role::Engineer {
-            d.screenshot(&shots.join("project-engineer.png")).await.expect("screenshot");
+        let shown_set: BTreeSet<String> = shown.iter().cloned().collect();
+        assert_eq!(shown_set, expected, "{who}: module navigation");
+        assert_eq!(shown.len(), shown_set.len(), "{who}: duplicate links {shown:?}");
+        let text = b.find(By::Tag("body")).await.expect("body").text().await.expect("page text");
+        assert!(text.contains(role.label()), "{who}: the project page does not show {}", role.label());
+
+        match role {
+            Role::Engineer => screenshot(&b, &shots, "project-engineer.png").await,
+            Role::Reporter => {
+                set_viewport(&b, PHONE).await;
+                b.refresh().await.expect("reload at phone size");
+                b.query(By::Css("nav.sidenav a[data-module]")).first().await.expect("navigation at phone size");
+                screenshot(&b, &shots, "project-reporter-phone.png").await;
+                set_viewport(&b, DESKTOP).await;
+            }
+            Role::Auditor => {
+                b.goto(format!("{base}/p/{DEMO_PROJECT}/audit")).await.expect("open the audit trail");
+                b.query(By::Css("table.audit tbody tr")).desc("audit table").first().await.expect("audit table");
+                assert_eq!(path_of(&b).await, format!("/p/{DEMO_PROJECT}/audit"));
+                screenshot(&b, &shots, "audit-auditor.png").await;
+            }
+            _ => {}
         }
-        if role == Role::Auditor {
-            d.goto(format!("{base}/p/demo/audit")).await.expect("audit");
-            d.query(By::Css("table.audit tbody tr")).first().await.expect("audit rows");
-            d.screenshot(&shots.join("audit-auditor.png")).await.expect("screenshot");
-        }
-        // Log out through the user menu.
-        d.find(By::Css("details.usermenu > summary")).await.expect("menu").click().await.expect("open menu");
-        d.query(By::XPath("//button[normalize-space()='退出登录']"))
-            .first()
-            .await
-            .expect("logout")
-            .click()
-            .await
-            .expect("logout");
-        d.query(By::Name("username")).first().await.unwrap_or_else(|e| panic!("{role}: back on the login page: {e}"));
-        let url = d.current_url().await.expect("url");
-        assert_eq!(url.path(), "/login", "{role}");
+
+        log_out(&b, who).await;
     }
 
-    d.set_window_rect(0, 0, 390, 844).await.expect("phone window");
-    login(&d, &base, "reporter", yunwei_app::demo::DEMO_PASSWORD).await;
-    d.query(By::Css("a.project-card")).first().await.expect("home");
-    d.goto(format!("{base}/p/demo")).await.expect("project");
-    d.query(By::Css("main.content h1")).first().await.expect("content");
-    d.screenshot(&shots.join("project-reporter-phone.png")).await.expect("screenshot");
-
-    d.quit().await.expect("quit");
-    drop_pg_schema().await;
+    b.quit().await.expect("quit the browser");
+    drop(driver);
+    eprintln!(
+        "browser test: {} roles in {:.1} s; screenshots in {}",
+        Role::ALL.len(),
+        started.elapsed().as_secs_f64(),
+        shots.display()
+    );
 }
