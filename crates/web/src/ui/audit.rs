@@ -15,6 +15,20 @@ use crate::AppState;
 use crate::api::audit::{AuditQuery, page as audit_page};
 use crate::auth::UiAuth;
 
+#[cfg(test)]
+mod tests {
+    use super::readable;
+    use serde_json::json;
+
+    #[test]
+    fn summaries_read_as_changes() {
+        assert_eq!(readable(&json!({"before": {"name": "甲"}, "after": {"name": "乙"}})), "name：甲 → 乙");
+        assert_eq!(readable(&json!({"after": {"code": "demo", "active": true}})), "active：true；code：demo");
+        assert_eq!(readable(&json!({"role": "auditor"})), "role：auditor");
+        assert_eq!(readable(&json!({})), "");
+    }
+}
+
 #[derive(Template)]
 #[template(path = "audit.html")]
 struct AuditPageView {
@@ -55,6 +69,35 @@ pub struct AuditForm {
     to: String,
     #[serde(default)]
     cursor: String,
+}
+
+fn sorted(m: &serde_json::Map<String, serde_json::Value>) -> std::collections::BTreeMap<&String, &serde_json::Value> {
+    m.iter().collect()
+}
+
+fn value_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "（空）".into(),
+        other => other.to_string(),
+    }
+}
+
+/// A summary as a person reads it: `name：旧 → 新；…` for changes, `key：value；…` otherwise.
+fn readable(summary: &serde_json::Value) -> String {
+    let Some(obj) = summary.as_object() else { return value_text(summary) };
+    let before = obj.get("before").and_then(|v| v.as_object());
+    let after = obj.get("after").and_then(|v| v.as_object());
+    // Keys sorted: the stored JSON's key order depends on serde_json features.
+    let parts: Vec<String> = match (before, after) {
+        (Some(b), Some(a)) => sorted(a)
+            .into_iter()
+            .map(|(k, v)| format!("{k}：{} → {}", b.get(k).map(value_text).unwrap_or_default(), value_text(v)))
+            .collect(),
+        (None, Some(a)) => sorted(a).into_iter().map(|(k, v)| format!("{k}：{}", value_text(v))).collect(),
+        _ => sorted(obj).into_iter().map(|(k, v)| format!("{k}：{}", value_text(v))).collect(),
+    };
+    parts.join("；")
 }
 
 fn day_start(tz: Tz, s: &str, plus_days: i64) -> Option<String> {
@@ -117,7 +160,7 @@ pub async fn page(
                     entity_id: i.entity_id,
                     action_label: action_label(&i.action).to_owned(),
                     action: i.action,
-                    summary: i.summary.to_string(),
+                    summary: readable(&i.summary),
                     seq: i.seq,
                     hash_short: i.hash.chars().take(12).collect(),
                 })
