@@ -278,6 +278,9 @@ async fn every_demo_role_logs_in_sees_its_modules_and_logs_out() {
         }
         let mut expected: BTreeSet<String> =
             yunwei_domain::modules::visible_to(&[role]).iter().map(|m| m.code.to_owned()).collect();
+        if role.grants(Permission::ContractRead) {
+            expected.insert("contract".to_owned());
+        }
         if role.grants(Permission::AuditRead) {
             expected.insert("audit".to_owned());
         }

@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod audit;
+mod contract;
 mod login;
 mod project;
 
@@ -41,6 +42,7 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/p/{code}/settings", post(project::update_settings)),
         (Method::GET, "/p/{code}/m/{module}", get(project::module_page)),
         (Method::GET, "/p/{code}/audit", get(audit::page)),
+        (Method::GET, "/p/{code}/contract", get(contract::page)),
         (Method::GET, "/p/{code}/members", get(project::members)),
         (Method::POST, "/p/{code}/members", post(project::grant)),
         (Method::POST, "/p/{code}/members/revoke", post(project::revoke)),
@@ -71,6 +73,7 @@ pub struct CurrentProject {
     pub modules: Vec<&'static ModuleInfo>,
     pub can_audit: bool,
     pub can_members: bool,
+    pub can_contract: bool,
 }
 
 /// What every page's frame shows.
@@ -109,6 +112,7 @@ impl Shell {
             modules: visible_to(&a.roles.0),
             can_audit: a.roles.grants(Permission::AuditRead),
             can_members: a.roles.grants(Permission::MembersRead),
+            can_contract: a.roles.grants(Permission::ContractRead),
         });
         Ok(Shell {
             title: title.into(),

@@ -114,6 +114,7 @@ fn rows() -> Vec<Row> {
             200,
             true,
         ),
+        r(Method::GET, "/p/{code}/contract", Who::Project(&[Admin, HospitalIt]), 200, true),
         r(Method::POST, "/p/{code}/members", Who::Project(&[Admin]), 303, true),
         r(Method::POST, "/p/{code}/members/revoke", Who::Project(&[Admin]), 303, true),
     ]
@@ -380,6 +381,7 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         }
         ("GET", "/p/{code}/m/{module}") => t.page(Method::GET, "/p/alpha/m/servicedesk", session, None).await,
         ("GET", "/p/{code}/audit") => t.page(Method::GET, "/p/alpha/audit", session, None).await,
+        ("GET", "/p/{code}/contract") => t.page(Method::GET, "/p/alpha/contract", session, None).await,
         ("GET", "/p/{code}/members") => t.page(Method::GET, "/p/alpha/members", session, None).await,
         ("POST", "/p/{code}/members") => {
             let _ = yunwei_app::project::revoke(&t.app, None, "alpha", "victim", "auditor").await;

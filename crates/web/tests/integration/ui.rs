@@ -179,3 +179,27 @@ async fn a_stale_settings_form_does_not_overwrite_a_newer_change() {
     let p = yunwei_store::project::by_code(&t.app.db, "demo").await.expect("db").expect("demo");
     assert_eq!(p.name, "甲改的名称");
 }
+
+#[tokio::test]
+async fn the_contract_page_reads_in_plain_chinese() {
+    let t = TestApp::new().await;
+    let uid = t.user("it", false).await;
+    yunwei_app::contract::apply(&t.app, None, crate::support::EXAMPLE_CONTRACT).await.expect("apply");
+    t.grant("demo", "it", "hospital_it").await;
+    let (session, _) = t.session(uid).await;
+    let page = t.page(Method::GET, "/p/demo/contract", Some(&session), None).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for text in [
+        "第 1 版",
+        "1200000.00 元",
+        "周一、周二、周三、周四、周五 08:30–12:00、13:30–17:30",
+        "法定节假日休息",
+        "一级故障（紧急）",
+        "15m（always）",
+        "30m 后 → manager1",
+        "等待院方批准",
+    ] {
+        assert!(page.body.contains(text), "missing {text}");
+    }
+    assert!(page.body.contains("data-module=\"contract\""));
+}
