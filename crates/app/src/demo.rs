@@ -13,6 +13,16 @@ pub const DEMO_PASSWORD: &str = "yunwei-demo";
 /// Code of the demo project.
 pub const DEMO_PROJECT: &str = "demo";
 
+/// The contract of the demo project (the DESIGN.md sketch; seed presets replace it).
+pub const DEMO_CONTRACT: &str = include_str!("../../../contracts/example.toml");
+
+async fn project_id(app: &App) -> Result<i64, AppError> {
+    yunwei_store::project::by_code(&app.db, DEMO_PROJECT)
+        .await?
+        .map(|p| p.id)
+        .ok_or_else(|| AppError::Internal("demo project missing".into()))
+}
+
 /// Creates what is missing of the demo installation; returns the demo users in role order.
 pub async fn ensure_demo(app: &App) -> Result<Vec<(String, Role)>, AppError> {
     let hospital = ensure_organization(app, None, OrgKind::Hospital, "示例医院").await?;
@@ -33,6 +43,9 @@ pub async fn ensure_demo(app: &App) -> Result<Vec<(String, Role)>, AppError> {
             },
         )
         .await?;
+    }
+    if yunwei_store::contract::latest(&app.db, project_id(app).await?).await?.is_none() {
+        crate::contract::apply(app, None, DEMO_CONTRACT).await?;
     }
     let mut users = Vec::new();
     for role in Role::ALL {
