@@ -1,7 +1,7 @@
 //! Contract documents, one row per version per project.
 
 use chrono::{DateTime, Utc};
-use sea_query::{Expr, ExprTrait, Order, Query};
+use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 
 use crate::{Db, StoreError, Tx, insert_into};
 
@@ -19,28 +19,24 @@ pub struct ContractRow {
 
 const COLS: [&str; 7] = ["id", "project_id", "version", "document", "digest", "created_at", "created_by"];
 
-/// The newest version of a project's contract.
-pub async fn latest(db: &Db, project_id: i64) -> Result<Option<ContractRow>, StoreError> {
-    let q = Query::select()
+fn latest_query(project_id: i64) -> SelectStatement {
+    Query::select()
         .columns(COLS)
         .from("contract_versions")
         .and_where(Expr::col("project_id").eq(project_id))
         .order_by("version", Order::Desc)
         .limit(1)
-        .to_owned();
-    db.fetch_optional(&q).await
+        .to_owned()
+}
+
+/// The newest version of a project's contract.
+pub async fn latest(db: &Db, project_id: i64) -> Result<Option<ContractRow>, StoreError> {
+    db.fetch_optional(&latest_query(project_id)).await
 }
 
 /// The newest version, read inside a transaction (apply compares against it).
 pub async fn latest_tx(tx: &mut Tx, project_id: i64) -> Result<Option<ContractRow>, StoreError> {
-    let q = Query::select()
-        .columns(COLS)
-        .from("contract_versions")
-        .and_where(Expr::col("project_id").eq(project_id))
-        .order_by("version", Order::Desc)
-        .limit(1)
-        .to_owned();
-    tx.fetch_optional(&q).await
+    tx.fetch_optional(&latest_query(project_id)).await
 }
 
 /// Stores a new version; the unique (project, version) key makes concurrent applies safe.

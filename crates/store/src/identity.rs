@@ -1,7 +1,7 @@
 //! Users, organisations, departments, memberships, sessions, API tokens, login throttling.
 
 use chrono::{DateTime, Utc};
-use sea_query::{Expr, ExprTrait, Order, Query};
+use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 
 use crate::{Db, StoreError, Tx, insert_into};
 
@@ -68,16 +68,18 @@ pub async fn insert_user(tx: &mut Tx, u: &NewUser<'_>) -> Result<i64, StoreError
     Ok(id)
 }
 
+fn user_by_username_query(username: &str) -> SelectStatement {
+    Query::select().columns(USER_COLS).from("users").and_where(Expr::col("username").eq(username)).to_owned()
+}
+
 /// Finds a user by (normalised) username, inside a transaction.
 pub async fn user_by_username_tx(tx: &mut Tx, username: &str) -> Result<Option<UserRow>, StoreError> {
-    let q = Query::select().columns(USER_COLS).from("users").and_where(Expr::col("username").eq(username)).to_owned();
-    tx.fetch_optional(&q).await
+    tx.fetch_optional(&user_by_username_query(username)).await
 }
 
 /// Finds a user by (normalised) username.
 pub async fn user_by_username(db: &Db, username: &str) -> Result<Option<UserRow>, StoreError> {
-    let q = Query::select().columns(USER_COLS).from("users").and_where(Expr::col("username").eq(username)).to_owned();
-    db.fetch_optional(&q).await
+    db.fetch_optional(&user_by_username_query(username)).await
 }
 
 /// Finds a user by id.

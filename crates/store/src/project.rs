@@ -1,7 +1,7 @@
 //! Projects: one hospital × vendor service contract each.
 
 use chrono::{DateTime, Utc};
-use sea_query::{Expr, ExprTrait, Order, Query};
+use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 
 use crate::{Db, StoreError, Tx, insert_into};
 
@@ -33,16 +33,18 @@ const COLS: [&str; 10] = [
     "version",
 ];
 
+fn by_code_query(code: &str) -> SelectStatement {
+    Query::select().columns(COLS).from("projects").and_where(Expr::col("code").eq(code)).to_owned()
+}
+
 /// Finds a project by code.
 pub async fn by_code(db: &Db, code: &str) -> Result<Option<ProjectRow>, StoreError> {
-    let q = Query::select().columns(COLS).from("projects").and_where(Expr::col("code").eq(code)).to_owned();
-    db.fetch_optional(&q).await
+    db.fetch_optional(&by_code_query(code)).await
 }
 
 /// Finds a project by code inside a transaction.
 pub async fn by_code_tx(tx: &mut Tx, code: &str) -> Result<Option<ProjectRow>, StoreError> {
-    let q = Query::select().columns(COLS).from("projects").and_where(Expr::col("code").eq(code)).to_owned();
-    tx.fetch_optional(&q).await
+    tx.fetch_optional(&by_code_query(code)).await
 }
 
 /// Projects where `user_id` holds at least one role, by code.
