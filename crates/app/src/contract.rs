@@ -11,7 +11,7 @@ use yunwei_store::contract::{self as store, ContractRow};
 
 use crate::audit::{Change, record};
 use crate::identity::Actor;
-use crate::project::{NewProjectInput, authorize, create};
+use crate::project::{NewProjectInput, authorize, create_in, prepare_create};
 use crate::{App, AppError};
 
 /// What applying a document did.
@@ -69,34 +69,36 @@ pub async fn apply_checked(
         );
     }
     let code = contract.project.code.as_str().to_owned();
-    let mut created_project = false;
-    let project = match yunwei_store::project::by_code(&app.db, &code).await? {
-        Some(p) => {
+    let existing = yunwei_store::project::by_code(&app.db, &code).await?;
+    let prepared = match &existing {
+        Some(_) => {
             if let Some(a) = actor {
                 authorize(app, a, &code, Permission::ContractUpdate).await?;
             }
-            p
+            None
         }
         None => {
-            created_project = true;
             let tz = contract.project.timezone.name().to_owned();
-            create(
-                app,
-                actor,
-                NewProjectInput {
-                    code: &code,
-                    name: &contract.project.name,
-                    hospital: Some(&contract.project.hospital),
-                    vendor: Some(&contract.project.vendor),
-                    timezone: Some(&tz),
-                },
-            )
-            .await?
+            let input = NewProjectInput {
+                code: &code,
+                name: &contract.project.name,
+                hospital: Some(&contract.project.hospital),
+                vendor: Some(&contract.project.vendor),
+                timezone: Some(&tz),
+            };
+            Some(prepare_create(app, actor, input).await?)
         }
     };
+    let created_project = prepared.is_some();
     let digest = hex::encode(Sha256::digest(text.as_bytes()));
     let now = app.now();
+    // The new project (if any) and its first contract version commit together.
     let mut tx = app.db.begin().await?;
+    let project = match (existing, &prepared) {
+        (Some(p), _) => p,
+        (None, Some(prep)) => create_in(&mut tx, actor, now, prep).await?,
+        (None, None) => return Err(AppError::Internal("project neither found nor prepared".into())),
+    };
     let latest = store::latest_tx(&mut tx, project.id).await?;
     if let Some(expected) = expected_version {
         match (&latest, expected) {

@@ -1,10 +1,12 @@
 //! Projects (service contracts) and their members. Every project-scoped use case starts with
 //! [`authorize`]: a project the caller is not a member of is "not found", never "forbidden".
 
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use yunwei_domain::ValidationErrors;
 use yunwei_domain::audit::diff_summary;
 use yunwei_domain::identity::{OrgKind, Permission, ProjectCode, Role, RoleSet};
+use yunwei_store::Tx;
 use yunwei_store::identity as ids;
 use yunwei_store::project::{self as store, NewProject, ProjectRow, ProjectUpdate};
 
@@ -72,6 +74,30 @@ fn check_timezone(tz: &str, errs: &mut ValidationErrors) {
 
 /// Creates a project (installation administrators, or the CLI with `actor = None`).
 pub async fn create(app: &App, actor: Option<&Actor>, input: NewProjectInput<'_>) -> Result<ProjectRow, AppError> {
+    let prepared = prepare_create(app, actor, input).await?;
+    let now = app.now();
+    let mut tx = app.db.begin().await?;
+    let row = create_in(&mut tx, actor, now, &prepared).await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// A validated new project whose organisations exist.
+pub struct PreparedProject {
+    code: ProjectCode,
+    name: String,
+    timezone: String,
+    hospital_org_id: Option<i64>,
+    vendor_org_id: Option<i64>,
+}
+
+/// Checks the caller and the input of a new project and makes sure its organisations exist
+/// (idempotent reference data, so done before the project's own transaction).
+pub async fn prepare_create(
+    app: &App,
+    actor: Option<&Actor>,
+    input: NewProjectInput<'_>,
+) -> Result<PreparedProject, AppError> {
     if let Some(a) = actor
         && !a.is_admin
     {
@@ -97,18 +123,34 @@ pub async fn create(app: &App, actor: Option<&Actor>, input: NewProjectInput<'_>
         Some(v) => Some(ensure_organization(app, actor, OrgKind::Vendor, v).await?),
         None => None,
     };
-    let now = app.now();
-    let mut tx = app.db.begin().await?;
-    if store::by_code_tx(&mut tx, code.as_str()).await?.is_some() {
+    Ok(PreparedProject { code, name: name.to_owned(), timezone: tz.to_owned(), hospital_org_id, vendor_org_id })
+}
+
+/// Inserts a prepared project inside the caller's transaction, with its audit entry.
+pub async fn create_in(
+    tx: &mut Tx,
+    actor: Option<&Actor>,
+    now: DateTime<Utc>,
+    p: &PreparedProject,
+) -> Result<ProjectRow, AppError> {
+    let code = p.code.as_str();
+    if store::by_code_tx(tx, code).await?.is_some() {
         return Err(AppError::Conflict { field: "code".into(), reason: "项目代码已存在".into() });
     }
     let id = store::insert(
-        &mut tx,
-        &NewProject { code: code.as_str(), name, hospital_org_id, vendor_org_id, timezone: tz, now },
+        tx,
+        &NewProject {
+            code,
+            name: &p.name,
+            hospital_org_id: p.hospital_org_id,
+            vendor_org_id: p.vendor_org_id,
+            timezone: &p.timezone,
+            now,
+        },
     )
     .await?;
     record(
-        &mut tx,
+        tx,
         actor,
         now,
         Change {
@@ -116,13 +158,11 @@ pub async fn create(app: &App, actor: Option<&Actor>, input: NewProjectInput<'_>
             entity: "project",
             entity_id: id.to_string(),
             action: "create",
-            summary: json!({ "after": { "code": code.as_str(), "name": name, "timezone": tz } }),
+            summary: json!({ "after": { "code": code, "name": p.name, "timezone": p.timezone } }),
         },
     )
     .await?;
-    let row = store::by_code_tx(&mut tx, code.as_str()).await?.ok_or_else(|| not_found(code.as_str()))?;
-    tx.commit().await?;
-    Ok(row)
+    store::by_code_tx(tx, code).await?.ok_or_else(|| not_found(code))
 }
 
 /// Changes to a project; `None` keeps the current value.
