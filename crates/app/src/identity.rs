@@ -1,12 +1,13 @@
 //! Identity use cases: users, passwords, sessions, API tokens, login throttling.
 
 use base64::Engine;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use yunwei_domain::ValidationErrors;
 use yunwei_domain::identity::{OrgKind, Password, Role, Username};
+use yunwei_store::Tx;
 use yunwei_store::identity::{self as store, NewUser, ThrottleRow, UserRow};
 
 use crate::audit::{Change, record};
@@ -543,20 +544,7 @@ pub async fn create_organization(app: &App, actor: &Actor, kind: &str, name: &st
     if store::organization_by_name(&mut tx, name).await?.is_some() {
         return Err(AppError::Conflict { field: "name".into(), reason: "已有同名机构".into() });
     }
-    let id = store::insert_organization(&mut tx, kind.code(), name, now).await?;
-    record(
-        &mut tx,
-        Some(actor),
-        now,
-        Change {
-            project_id: None,
-            entity: "organization",
-            entity_id: id.to_string(),
-            action: "create",
-            summary: json!({ "after": { "kind": kind.code(), "name": name } }),
-        },
-    )
-    .await?;
+    let id = insert_organization(&mut tx, Some(actor), kind, name, now).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -578,21 +566,40 @@ pub async fn create_department(app: &App, actor: &Actor, organization_id: i64, n
     if store::department_by_name(&mut tx, organization_id, name).await?.is_some() {
         return Err(AppError::Conflict { field: "name".into(), reason: "该机构已有同名科室".into() });
     }
-    let id = store::insert_department(&mut tx, organization_id, name, now).await?;
-    record(
-        &mut tx,
-        Some(actor),
-        now,
-        Change {
-            project_id: None,
-            entity: "department",
-            entity_id: id.to_string(),
-            action: "create",
-            summary: json!({ "after": { "organization_id": organization_id, "name": name } }),
-        },
-    )
-    .await?;
+    let id = insert_department(&mut tx, Some(actor), organization_id, name, now).await?;
     tx.commit().await?;
+    Ok(id)
+}
+
+/// Inserts an organisation with its audit entry, inside the caller's transaction.
+async fn insert_organization(
+    tx: &mut Tx,
+    actor: Option<&Actor>,
+    kind: OrgKind,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, AppError> {
+    let id = store::insert_organization(tx, kind.code(), name, now).await?;
+    let summary = json!({ "after": { "kind": kind.code(), "name": name } });
+    let change =
+        Change { project_id: None, entity: "organization", entity_id: id.to_string(), action: "create", summary };
+    record(tx, actor, now, change).await?;
+    Ok(id)
+}
+
+/// Inserts a department with its audit entry, inside the caller's transaction.
+async fn insert_department(
+    tx: &mut Tx,
+    actor: Option<&Actor>,
+    organization_id: i64,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, AppError> {
+    let id = store::insert_department(tx, organization_id, name, now).await?;
+    let summary = json!({ "after": { "organization_id": organization_id, "name": name } });
+    let change =
+        Change { project_id: None, entity: "department", entity_id: id.to_string(), action: "create", summary };
+    record(tx, actor, now, change).await?;
     Ok(id)
 }
 
@@ -603,20 +610,7 @@ pub async fn ensure_organization(app: &App, actor: Option<&Actor>, kind: OrgKind
     if let Some(o) = store::organization_by_name(&mut tx, name).await? {
         return Ok(o.id);
     }
-    let id = store::insert_organization(&mut tx, kind.code(), name, now).await?;
-    record(
-        &mut tx,
-        actor,
-        now,
-        Change {
-            project_id: None,
-            entity: "organization",
-            entity_id: id.to_string(),
-            action: "create",
-            summary: json!({ "after": { "kind": kind.code(), "name": name } }),
-        },
-    )
-    .await?;
+    let id = insert_organization(&mut tx, actor, kind, name, now).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -633,20 +627,7 @@ pub async fn ensure_department(
     if let Some(d) = store::department_by_name(&mut tx, organization_id, name).await? {
         return Ok(d.id);
     }
-    let id = store::insert_department(&mut tx, organization_id, name, now).await?;
-    record(
-        &mut tx,
-        actor,
-        now,
-        Change {
-            project_id: None,
-            entity: "department",
-            entity_id: id.to_string(),
-            action: "create",
-            summary: json!({ "after": { "organization_id": organization_id, "name": name } }),
-        },
-    )
-    .await?;
+    let id = insert_department(&mut tx, actor, organization_id, name, now).await?;
     tx.commit().await?;
     Ok(id)
 }
