@@ -367,6 +367,13 @@ pub async fn add_user(app: &App, actor: Option<&Actor>, input: NewUserInput<'_>)
     Ok(id)
 }
 
+/// The user named `username` (any case), or 404.
+async fn existing_user(tx: &mut Tx, username: &str) -> Result<UserRow, AppError> {
+    store::user_by_username_tx(tx, &username.to_ascii_lowercase())
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("用户 {username} 不存在")))
+}
+
 /// Sets a user's password and ends all their sessions.
 pub async fn set_password(app: &App, actor: Option<&Actor>, username: &str, password: &str) -> Result<(), AppError> {
     if let Some(a) = actor
@@ -379,9 +386,7 @@ pub async fn set_password(app: &App, actor: Option<&Actor>, username: &str, pass
     let hash = hash_password(&pw).await?;
     let now = app.now();
     let mut tx = app.db.begin().await?;
-    let u = store::user_by_username_tx(&mut tx, &username.to_ascii_lowercase())
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("用户 {username} 不存在")))?;
+    let u = existing_user(&mut tx, username).await?;
     store::set_password_hash(&mut tx, u.id, &hash, now).await?;
     store::delete_user_sessions(&mut tx, u.id).await?;
     record(
@@ -405,9 +410,7 @@ pub async fn set_password(app: &App, actor: Option<&Actor>, username: &str, pass
 pub async fn set_admin(app: &App, username: &str, is_admin: bool) -> Result<(), AppError> {
     let now = app.now();
     let mut tx = app.db.begin().await?;
-    let u = store::user_by_username_tx(&mut tx, &username.to_ascii_lowercase())
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("用户 {username} 不存在")))?;
+    let u = existing_user(&mut tx, username).await?;
     store::set_admin(&mut tx, u.id, is_admin, now).await?;
     record(
         &mut tx,
@@ -450,9 +453,7 @@ pub async fn create_token(app: &App, actor: Option<&Actor>, username: &str, name
     }
     let now = app.now();
     let mut tx = app.db.begin().await?;
-    let u = store::user_by_username_tx(&mut tx, &username.to_ascii_lowercase())
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("用户 {username} 不存在")))?;
+    let u = existing_user(&mut tx, username).await?;
     let token = random_token(API_TOKEN_PREFIX);
     let prefix: String = token.chars().take(API_TOKEN_PREFIX.len() + 6).collect();
     let id = store::insert_api_token(&mut tx, u.id, name, &token_hash(&token), &prefix, now).await?;

@@ -3,15 +3,15 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use yunwei_app::contract as uc;
 use yunwei_domain::FieldError;
 
-use super::{ApiJson, ApiPath, ApiQuery, etag, if_match_version, rfc3339};
+use super::{ApiJson, ApiPath, ApiQuery, if_match_version, json_with_etag, rfc3339};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
@@ -29,14 +29,6 @@ pub struct ContractInfo {
     pub created_by: String,
 }
 
-fn with_etag(status: StatusCode, version: i64, body: impl Serialize) -> Response {
-    let mut res = (status, Json(body)).into_response();
-    if let Ok(v) = HeaderValue::from_str(&etag(version)) {
-        res.headers_mut().insert(header::ETAG, v);
-    }
-    res
-}
-
 /// The contract in force (hospital IT and project administrators).
 #[utoipa::path(get, path = "/api/v1/projects/{code}/contract", tag = "contract", security(("bearer" = [])),
     params(("code" = String, Path, description = "项目代码")),
@@ -52,8 +44,7 @@ pub async fn get_contract(
 ) -> Result<Response, ApiError> {
     let row = uc::current(&st.app, Some(&auth.actor), &code).await?;
     let v = row.version;
-    Ok(with_etag(
-        StatusCode::OK,
+    Ok(json_with_etag(
         v,
         ContractInfo {
             version: row.version,
@@ -102,7 +93,7 @@ pub async fn put_contract(
 ) -> Result<Response, ApiError> {
     let expected = if_match_version(&headers)?;
     let a = uc::apply_checked(&st.app, Some(&auth.actor), &req.document, Some(&code), Some(expected)).await?;
-    Ok(with_etag(StatusCode::OK, a.version, AppliedInfo { version: a.version, changed: a.changed }))
+    Ok(json_with_etag(a.version, AppliedInfo { version: a.version, changed: a.changed }))
 }
 
 /// Parameters of a preview.

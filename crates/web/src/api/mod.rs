@@ -144,6 +144,16 @@ pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }
 
+/// A 200 JSON response carrying the ETag of `version`.
+pub fn json_with_etag(version: i64, body: impl serde::Serialize) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut res = axum::Json(body).into_response();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&etag(version)) {
+        res.headers_mut().insert(header::ETAG, v);
+    }
+    res
+}
+
 /// Formats an instant as RFC 3339 with offset, in UTC.
 pub fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -11,7 +11,7 @@ use yunwei_domain::identity::Permission;
 use yunwei_store::project::ProjectRow;
 
 use super::users::Created;
-use super::{ApiJson, ApiPath, etag, if_match_version, rfc3339};
+use super::{ApiJson, ApiPath, if_match_version, json_with_etag, rfc3339};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
@@ -55,14 +55,6 @@ fn info(p: ProjectRow, roles: Vec<String>) -> ProjectInfo {
 
 fn role_codes(a: &ProjectAccess) -> Vec<String> {
     a.roles.0.iter().map(|r| r.code().to_owned()).collect()
-}
-
-fn with_etag(version: i64, body: ProjectInfo) -> Response {
-    let mut res = Json(body).into_response();
-    if let Ok(v) = HeaderValue::from_str(&etag(version)) {
-        res.headers_mut().insert(header::ETAG, v);
-    }
-    res
 }
 
 /// The projects the caller is a member of.
@@ -135,7 +127,7 @@ pub async fn get_project(
     let a = uc::authorize(&st.app, &auth.actor, &code, Permission::ProjectRead).await?;
     let roles = role_codes(&a);
     let v = a.project.version;
-    Ok(with_etag(v, info(a.project, roles)))
+    Ok(json_with_etag(v, info(a.project, roles)))
 }
 
 /// Fields to change; omitted fields keep their value.
@@ -182,7 +174,7 @@ pub async fn update_project(
     let a = uc::authorize(&st.app, &auth.actor, &code, Permission::ProjectRead).await?;
     let roles = role_codes(&a);
     let v = p.version;
-    Ok(with_etag(v, info(p, roles)))
+    Ok(json_with_etag(v, info(p, roles)))
 }
 
 /// One role of one member.
