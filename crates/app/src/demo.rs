@@ -13,8 +13,22 @@ pub const DEMO_PASSWORD: &str = "yunwei-demo";
 /// Code of the demo project.
 pub const DEMO_PROJECT: &str = "demo";
 
-/// The contract of the demo project (the DESIGN.md sketch; seed presets replace it).
-pub const DEMO_CONTRACT: &str = include_str!("../../../contracts/example.toml");
+/// The preset the demo project runs under: seed 003 (P1–P4, 15 min response, 30 min on site,
+/// 24 h resolution, Manager1/2/3 ladder, spare parts, quarterly inspections).
+pub const DEMO_PRESET: &str = include_str!("../../../contracts/seed-003.toml");
+
+/// The demo project's contract: [`DEMO_PRESET`] with the demo's code and parties.
+pub fn demo_contract() -> String {
+    yunwei_domain::contract::with_project_fields(
+        DEMO_PRESET,
+        &[
+            ("code", DEMO_PROJECT),
+            ("name", "示例医院信息系统运维服务项目"),
+            ("hospital", "示例医院"),
+            ("vendor", "示例运维服务商"),
+        ],
+    )
+}
 
 async fn project_id(app: &App) -> Result<i64, AppError> {
     yunwei_store::project::by_code(&app.db, DEMO_PROJECT)
@@ -45,7 +59,7 @@ pub async fn ensure_demo(app: &App) -> Result<Vec<(String, Role)>, AppError> {
         .await?;
     }
     if yunwei_store::contract::latest(&app.db, project_id(app).await?).await?.is_none() {
-        crate::contract::apply(app, None, DEMO_CONTRACT).await?;
+        crate::contract::apply(app, None, &demo_contract()).await?;
     }
     let mut users = Vec::new();
     for role in Role::ALL {

@@ -82,6 +82,32 @@ impl FromStr for BusinessDuration {
     }
 }
 
+impl BusinessDuration {
+    /// Plain Chinese: `30 分钟`, `2 小时`, `1 小时 30 分钟`, `3 天`, `5 个工作日`.
+    pub fn to_chinese(self) -> String {
+        let mut parts = Vec::new();
+        if self.working_days != 0 {
+            parts.push(format!("{} 个工作日", self.working_days));
+        }
+        let s = self.seconds;
+        if s >= 2 * 86_400 && s % 86_400 == 0 {
+            parts.push(format!("{} 天", s / 86_400));
+        } else {
+            let (h, m) = (s / 3600, (s % 3600) / 60);
+            if h != 0 {
+                parts.push(format!("{h} 小时"));
+            }
+            if m != 0 {
+                parts.push(format!("{m} 分钟"));
+            }
+        }
+        if parts.is_empty() {
+            parts.push("0 分钟".into());
+        }
+        parts.join(" ")
+    }
+}
+
 impl fmt::Display for BusinessDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut wrote = false;
@@ -104,6 +130,18 @@ impl fmt::Display for BusinessDuration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_in_chinese() {
+        let zh = |s: &str| s.parse::<BusinessDuration>().map(BusinessDuration::to_chinese).unwrap_or_default();
+        assert_eq!(zh("30m"), "30 分钟");
+        assert_eq!(zh("1h30m"), "1 小时 30 分钟");
+        assert_eq!(zh("24h"), "24 小时");
+        assert_eq!(zh("3d"), "3 天");
+        assert_eq!(zh("15d"), "15 天");
+        assert_eq!(zh("5wd"), "5 个工作日");
+        assert_eq!(zh("0m"), "0 分钟");
+    }
 
     #[test]
     fn contract_durations_parse() {

@@ -4,6 +4,7 @@
 //! (`severity.P3.respond.calendar: no calendar named "offce"`), so a typo never passes silently.
 
 mod raw;
+mod terms;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -18,6 +19,7 @@ use crate::calendar::{
 };
 use crate::identity::ProjectCode;
 use raw::*;
+pub use terms::*;
 
 /// One problem in a contract document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,6 +153,9 @@ pub struct Contract {
     pub severities: BTreeMap<String, SeverityTerms>,
     /// Statuses that pause SLA clocks.
     pub pause_while: Vec<String>,
+    /// Reports, inspections, complaints, spares, requirements, emergencies, training, scoring
+    /// and penalties.
+    pub terms: Terms,
 }
 
 struct Ctx<'a> {
@@ -289,55 +294,18 @@ fn validate(ctx: &mut Ctx<'_>, raw: RawContract) -> Option<Contract> {
     for (code, s) in &raw.severity {
         let path = format!("severity.{code}");
         let mut clocks = BTreeMap::new();
-        for (kind, target) in [
+        for (kind, t) in [
             (ClockKind::Respond, &s.respond),
             (ClockKind::Remote, &s.remote),
             (ClockKind::Onsite, &s.onsite),
             (ClockKind::Resolve, &s.resolve),
         ] {
-            let Some(t) = target else { continue };
-            let cpath = format!("{path}.{}", kind.code());
-            let within = duration(ctx, &t.within, &format!("{cpath}.within"));
-            check_calendar(ctx, &raw, &t.calendar, &format!("{cpath}.calendar"));
-            if let Some(within) = within {
-                clocks.insert(kind, ClockTarget { within, calendar: t.calendar.get_ref().clone() });
+            if let Some(c) = t.as_ref().and_then(|t| target(ctx, &raw, t, &format!("{path}.{}", kind.code()))) {
+                clocks.insert(kind, c);
             }
         }
         let default_cal = s.resolve.as_ref().or(s.respond.as_ref()).map(|t| t.calendar.get_ref().clone());
-        let mut escalate: Vec<EscalationStep> = Vec::new();
-        for (i, step) in s.escalate.iter().enumerate() {
-            let spath = format!("{path}.escalate[{i}]");
-            let after = duration(ctx, &step.after, &format!("{spath}.after"));
-            let calendar = match &step.calendar {
-                Some(c) => {
-                    check_calendar(ctx, &raw, c, &format!("{spath}.calendar"));
-                    Some(c.get_ref().clone())
-                }
-                None => default_cal.clone(),
-            };
-            let to = step.to.get_ref().trim();
-            if to.is_empty() || !to.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_') {
-                ctx.err(&step.to, format!("{spath}.to"), "升级对象须为角色或岗位代码，如 manager1、l2");
-            }
-            let Some(calendar) = calendar else {
-                ctx.err(
-                    &step.after,
-                    format!("{spath}.calendar"),
-                    "未指定日历，且该级别没有 respond 或 resolve 目标可沿用",
-                );
-                continue;
-            };
-            if let Some(after) = after {
-                if let Some(prev) = escalate.last()
-                    && prev.calendar == calendar
-                    && prev.after.working_days == after.working_days
-                    && prev.after.seconds >= after.seconds
-                {
-                    ctx.err(&step.after, format!("{spath}.after"), "升级时限须逐级递增");
-                }
-                escalate.push(EscalationStep { after, to: to.to_owned(), calendar });
-            }
-        }
+        let escalate = ladder(ctx, &raw, &s.escalate, &path, default_cal);
         severities.insert(
             code.clone(),
             SeverityTerms { name: s.name.clone().unwrap_or_else(|| code.clone()), clocks, escalate },
@@ -357,6 +325,7 @@ fn validate(ctx: &mut Ctx<'_>, raw: RawContract) -> Option<Contract> {
         }
     }
 
+    let terms = terms::terms(ctx, &raw);
     let (code, tz, start, end) = (code?, tz?, start?, end?);
     Some(Contract {
         project: ProjectTerms {
@@ -372,7 +341,58 @@ fn validate(ctx: &mut Ctx<'_>, raw: RawContract) -> Option<Contract> {
         calendars,
         severities,
         pause_while,
+        terms,
     })
+}
+
+/// A clock target (`{ within = "2h", calendar = "office" }`) at `path`.
+fn target(ctx: &mut Ctx<'_>, raw: &RawContract, t: &RawTarget, path: &str) -> Option<ClockTarget> {
+    let within = duration(ctx, &t.within, &format!("{path}.within"));
+    check_calendar(ctx, raw, &t.calendar, &format!("{path}.calendar"));
+    within
+        .filter(|_| raw.calendars.contains_key(t.calendar.get_ref()))
+        .map(|within| ClockTarget { within, calendar: t.calendar.get_ref().clone() })
+}
+
+/// An escalation ladder at `{path}.escalate`; steps without a calendar use `default_cal`.
+fn ladder(
+    ctx: &mut Ctx<'_>,
+    raw: &RawContract,
+    steps: &[RawEscalation],
+    path: &str,
+    default_cal: Option<String>,
+) -> Vec<EscalationStep> {
+    let mut escalate: Vec<EscalationStep> = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        let spath = format!("{path}.escalate[{i}]");
+        let after = duration(ctx, &step.after, &format!("{spath}.after"));
+        let calendar = match &step.calendar {
+            Some(c) => {
+                check_calendar(ctx, raw, c, &format!("{spath}.calendar"));
+                Some(c.get_ref().clone())
+            }
+            None => default_cal.clone(),
+        };
+        let to = step.to.get_ref().trim();
+        if to.is_empty() || !to.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_') {
+            ctx.err(&step.to, format!("{spath}.to"), "升级对象须为角色或岗位代码，如 manager1、l2");
+        }
+        let Some(calendar) = calendar else {
+            ctx.err(&step.after, format!("{spath}.calendar"), "未指定日历，且没有可沿用的日历");
+            continue;
+        };
+        if let Some(after) = after {
+            if let Some(prev) = escalate.last()
+                && prev.calendar == calendar
+                && prev.after.working_days == after.working_days
+                && prev.after.seconds >= after.seconds
+            {
+                ctx.err(&step.after, format!("{spath}.after"), "升级时限须逐级递增");
+            }
+            escalate.push(EscalationStep { after, to: to.to_owned(), calendar });
+        }
+    }
+    escalate
 }
 
 fn check_calendar(ctx: &mut Ctx<'_>, raw: &RawContract, name: &Spanned<String>, field: &str) {
@@ -428,6 +448,33 @@ fn business(ctx: &mut Ctx<'_>, c: &RawCalendar, path: &str) -> Option<CalendarKi
     let closures = dates(&c.closures, "closures");
     let extra_workdays = dates(&c.extra_workdays, "extra_workdays");
     Some(CalendarKind::Business { weekdays, hours, holidays, closures, extra_workdays })
+}
+
+/// A copy of `document` with string fields of its `[project]` table set (`code`, `hospital` …),
+/// comments and layout kept: how a preset becomes a hospital's contract (and the demo's).
+/// Fields that are not present are left alone.
+pub fn with_project_fields(document: &str, fields: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(document.len());
+    let mut in_project = false;
+    for line in document.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('[') {
+            in_project = trimmed.starts_with("[project]");
+        }
+        let replaced = in_project
+            .then(|| {
+                let (key, rest) = trimmed.split_once('=')?;
+                let (_, value) = fields.iter().find(|(k, _)| *k == key.trim())?;
+                let rest = rest.trim_start().strip_prefix('"')?;
+                let end = rest.find('"')?;
+                let tail = &rest[end + 1..];
+                let quoted = toml::Value::String((*value).to_owned()).to_string();
+                Some(format!("{} = {quoted}{tail}", key.trim_end()))
+            })
+            .flatten();
+        out.push_str(replaced.as_deref().unwrap_or(line));
+    }
+    out
 }
 
 impl Contract {

@@ -132,3 +132,99 @@ fn preview_gives_the_deadlines_of_each_clock() {
     assert_eq!(lines, ["respond 2025-10-09T09:50:00+08:00", "resolve 2025-10-14T16:50:00+08:00"]);
     assert!(c.preview(&cals, "P9", bj("2025-09-30T16:50:00+08:00")).is_none());
 }
+
+/// The sketch with the later sections appended.
+fn with(extra: &str) -> String {
+    format!("{SKETCH}\n{extra}")
+}
+
+#[test]
+fn later_sections_parse() {
+    let c = parse(&with(
+        r#"[reports]
+quarterly = { within = "5wd", calendar = "office" }
+[inspection]
+pre_holiday = { holidays = ["国庆节"], lead = "3wd", calendar = "office" }
+[complaint]
+hours = "office"
+first_reply = { within = "2h", calendar = "office" }
+[assessment]
+period = "quarter"
+[scoring]
+pass = 90
+below_pass = "pay_score_percent"
+items = [{ metric = "satisfaction", points = 60 }, { metric = "resolution_rate", points = 40 }]
+"#,
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.terms.reports[&ReportKind::Quarterly].within, BusinessDuration::working_days(5));
+    let insp = c.terms.inspection.as_ref().map(|i| i.cycle);
+    assert_eq!(insp, Some(Cycle::Quarter), "quarterly unless the contract says otherwise");
+    assert_eq!(c.terms.assessment.map(|a| a.period), Some(Cycle::Quarter));
+    let s = c.terms.scoring.as_ref().map(|s| s.items.len());
+    assert_eq!(s, Some(2));
+}
+
+#[test]
+fn mistakes_in_later_sections_are_named() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("[reports]\nquartely = { within = \"5wd\", calendar = \"office\" }", "reports.quartely", "未知报告"),
+        ("[complaint]\nhours = \"ofice\"", "complaint.hours", "no calendar named"),
+        (
+            "[inspection]\npre_holiday = { holidays = [\"圣诞节\"], lead = \"3wd\", calendar = \"office\" }",
+            "inspection.pre_holiday.holidays",
+            "圣诞节",
+        ),
+        ("[inspection]\ncycle = \"weekly\"", "inspection.cycle", "未知周期"),
+        (
+            "[scoring]\npass = 98\nbelow_pass = \"pay_score_percent\"\nitems = [{ metric = \"satisfaction\", weight = 60 }, { metric = \"repair_quality\", weight = 30 }]",
+            "scoring.items",
+            "权重之和须为 100%，现为 90%",
+        ),
+        (
+            "[scoring]\npass = 98\nbelow_pass = \"pay_score_percent\"\nitems = [{ metric = \"happiness\", points = 100 }]",
+            "scoring.items[0].metric",
+            "未知指标",
+        ),
+        (
+            "[scoring]\npass = 120\nbelow_pass = \"pay_score_percent\"\nitems = [{ metric = \"satisfaction\", points = 100 }]",
+            "scoring.pass",
+            "0 到 100",
+        ),
+        (
+            "[scoring]\npass = 98\nbelow_pass = \"deduct_fee\"\ndeduct_fee_percent_per_point = 0.0001\nitems = [{ metric = \"satisfaction\", points = 100 }]",
+            "scoring.deduct_fee_percent_per_point",
+            "三位小数",
+        ),
+        (
+            "[penalties.ordinary]\ndeduct_after_warnings = -1\ndeduct_percent = 1",
+            "penalties.ordinary.deduct_after_warnings",
+            "整数",
+        ),
+        (
+            "[emergency]\nmanual_fallback = [{ after = \"3h\", calendar = \"always\", units = [\"护士站\"] }, { after = \"15m\", calendar = \"always\", units = [\"门诊挂号\"] }]",
+            "emergency.manual_fallback[1].after",
+            "逐级递增",
+        ),
+    ];
+    for (extra, field, reason) in cases {
+        let e = errors(&with(extra));
+        assert_eq!(e.len(), 1, "{extra}: {e:?}");
+        assert_eq!(e[0].field, *field, "{extra}");
+        assert!(e[0].reason.contains(reason), "{extra}: {}", e[0]);
+        assert!(e[0].line > 30, "{extra}: the line of the mistake, not of the document start: {}", e[0]);
+    }
+}
+
+#[test]
+fn project_fields_are_set_keeping_comments() {
+    let doc = with_project_fields(SKETCH, &[("code", "szrmyy"), ("hospital", "深圳市\"人民\"医院")]);
+    let c = parse(&doc).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.project.code.as_str(), "szrmyy");
+    assert_eq!(c.project.hospital, "深圳市\"人民\"医院");
+    assert!(doc.contains("code = \"szrmyy\"                          # used in URLs and numbers"), "{doc}");
+    assert_eq!(doc.lines().count(), SKETCH.lines().count());
+    // Only the [project] table.
+    let other = with_project_fields(SKETCH, &[("name", "改名")]);
+    assert_eq!(other, SKETCH, "no name in [project]; severity names untouched");
+}

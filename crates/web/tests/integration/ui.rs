@@ -195,11 +195,38 @@ async fn the_contract_page_reads_in_plain_chinese() {
         "周一、周二、周三、周四、周五 08:30–12:00、13:30–17:30",
         "法定节假日休息",
         "一级故障（紧急）",
-        "15m（always）",
-        "30m 后 → manager1",
+        "15 分钟（always）",
+        "5 个工作日（office）",
+        "30 分钟后 → manager1",
         "等待院方批准",
     ] {
         assert!(page.body.contains(text), "missing {text}");
     }
     assert!(page.body.contains("data-module=\"contract\""));
+}
+
+#[tokio::test]
+async fn the_contract_page_shows_reports_complaints_and_scoring() {
+    let t = TestApp::new().await;
+    let uid = t.user("it", false).await;
+    let seed = include_str!("../../../../contracts/seed-000.toml");
+    yunwei_app::contract::apply(&t.app, None, seed).await.expect("apply");
+    t.grant("seed-000", "it", "hospital_it").await;
+    let (session, _) = t.session(uid).await;
+    let page = t.page(Method::GET, "/p/seed-000/contract", Some(&session), None).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for text in [
+        "<h2>报告期限</h2>",
+        "每季度结束后5 个工作日内（按 office 日历）",
+        "每次巡检完成后3 个工作日内（按 office 日历）",
+        "初次回复处理意见</dt><dd>2 小时内（按 office 日历）",
+        "15 天内（按 always 日历）",
+        "返修保修期</dt><dd>3 个月内同一故障再次送修算二次返修",
+        "故障处理及时性</dt><dd>权重 30%（百分制），按达标比例计分",
+        "返修及时性</dt><dd>权重 15%（百分制），每发生一次扣 0.5 分",
+        "补丁或升级失败</dt><dd>每次扣 5 分",
+        "满分 100，98 分及以上全额支付；低于 98 分时，每低 1 分扣减年度服务费的 1%，最多扣 20%",
+    ] {
+        assert!(page.body.contains(text), "missing {text}");
+    }
 }
