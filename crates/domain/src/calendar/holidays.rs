@@ -58,6 +58,9 @@ impl HolidayTable {
             if let Some(both) = holidays.intersection(&workdays).next() {
                 return Err(format!("{year}: {both} 既是放假日又是调休上班日"));
             }
+            if let Some(weekday) = workdays.iter().find(|d| d.weekday().number_from_monday() <= 5) {
+                return Err(format!("{year}.workdays: {weekday} 是工作日，调休上班日应为周六或周日"));
+            }
             out.years.insert(year, HolidayYear { holidays, workdays });
         }
         Ok(out)
@@ -77,6 +80,31 @@ impl HolidayTable {
     /// Whether the table has data for `year`.
     pub fn covers(&self, year: i32) -> bool {
         self.years.contains_key(&year)
+    }
+
+    /// One year's data.
+    pub fn year(&self, year: i32) -> Option<&HolidayYear> {
+        self.years.get(&year)
+    }
+
+    /// Sets one year's data.
+    pub fn insert(&mut self, year: i32, data: HolidayYear) {
+        self.years.insert(year, data);
+    }
+
+    /// The `_source` entries of a file in the format of [`HolidayTable::from_json`]
+    /// (`{"_source": {"2027": "国务院办公厅关于2027年部分节假日安排的通知 …"}}`), by year.
+    pub fn sources_in_json(text: &str) -> BTreeMap<i32, String> {
+        #[derive(Deserialize)]
+        struct WithSource {
+            #[serde(rename = "_source", default)]
+            source: BTreeMap<String, serde_json::Value>,
+        }
+        serde_json::from_str::<WithSource>(text)
+            .map(|w| {
+                w.source.into_iter().filter_map(|(k, v)| Some((k.parse().ok()?, v.as_str()?.to_owned()))).collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Years with data.
@@ -123,5 +151,18 @@ mod tests {
         assert!(e.is_some_and(|e| e.contains("不在 2027 年")));
         let e = HolidayTable::from_json(r#"{"2027": {"holidays": ["2027-10-01"], "workdays": ["2027-10-01"]}}"#).err();
         assert!(e.is_some());
+        // 2027-09-29 is a Wednesday: a make-up workday is always a weekend day.
+        let e = HolidayTable::from_json(r#"{"2027": {"holidays": [], "workdays": ["2027-09-29"]}}"#).err();
+        assert!(e.is_some_and(|e| e.contains("2027.workdays: 2027-09-29")), "weekday as make-up day");
+        let e = HolidayTable::from_json("{\n  \"2027\": {\"holidays\": [}\n}").err();
+        assert!(e.is_some_and(|e| e.starts_with("第 2 行")), "syntax errors carry line and column");
+    }
+
+    #[test]
+    fn sources_are_read_by_year() {
+        let text = include_str!("../../data/cn_holidays.json");
+        let s = HolidayTable::sources_in_json(text);
+        assert!(s.get(&2026).is_some_and(|s| s.contains("2026年部分节假日安排")));
+        assert!(HolidayTable::sources_in_json("{}").is_empty());
     }
 }

@@ -478,6 +478,16 @@ pub fn with_project_fields(document: &str, fields: &[(&str, &str)]) -> String {
 }
 
 impl Contract {
+    /// Lays `extra` (years an administrator added or corrected) over the shipped holiday data of
+    /// every calendar that follows public holidays.
+    pub fn add_holiday_years(&mut self, extra: &HolidayTable) {
+        for spec in self.calendars.values_mut() {
+            if let CalendarKind::Business { holidays: Some(table), .. } = &mut spec.kind {
+                table.merge(extra.clone());
+            }
+        }
+    }
+
     /// Compiles every calendar for the contract period with a year of margin on each side.
     pub fn compile_calendars(&self) -> BTreeMap<String, Calendar> {
         let (first, last) = (self.project.start.year() - 1, self.project.end.year() + 1);

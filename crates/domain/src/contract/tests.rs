@@ -228,3 +228,24 @@ fn project_fields_are_set_keeping_comments() {
     let other = with_project_fields(SKETCH, &[("name", "改名")]);
     assert_eq!(other, SKETCH, "no name in [project]; severity names untouched");
 }
+
+#[test]
+fn added_holiday_years_change_deadlines_and_clear_the_warning() {
+    let mut c = parse(SKETCH).unwrap_or_else(|e| panic!("{e}"));
+    let at = bj("2027-09-30T16:50:00+08:00");
+    let before = c.preview(&c.compile_calendars(), "P3", at).unwrap_or_default();
+    let (_, r) = &before[0];
+    let r = r.as_ref().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.missing_holiday_years, [2027], "2027 is not shipped: the result says so");
+    assert_eq!(r.value, bj("2027-10-01T09:50:00+08:00"), "without data Oct 1 2027 (a Friday) counts as a workday");
+
+    let extra = HolidayTable::from_json(
+        r#"{"2027": {"holidays": ["2027-10-01", "2027-10-02", "2027-10-03", "2027-10-04", "2027-10-05", "2027-10-06", "2027-10-07"], "workdays": ["2027-09-26", "2027-10-09"]}}"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    c.add_holiday_years(&extra);
+    let after = c.preview(&c.compile_calendars(), "P3", at).unwrap_or_default();
+    let r = after[0].1.as_ref().unwrap_or_else(|e| panic!("{e}"));
+    assert!(r.missing_holiday_years.is_empty());
+    assert_eq!(r.value, bj("2027-10-08T09:50:00+08:00"));
+}
