@@ -172,7 +172,8 @@ pub async fn preview(
     at: DateTime<Utc>,
 ) -> Result<Vec<PreviewLine>, AppError> {
     let row = current_with(app, actor, code, Permission::SlaPreview).await?;
-    let contract = validate(&row.document)?;
+    let mut contract = validate(&row.document)?;
+    contract.add_holiday_years(&crate::holidays::stored(app).await?);
     let calendars = contract.compile_calendars();
     let known = contract.severities.keys().cloned().collect::<Vec<_>>().join(", ");
     let lines = contract
@@ -181,6 +182,16 @@ pub async fn preview(
     lines
         .into_iter()
         .map(|(clock, r)| {
+            if let Ok(c) = &r
+                && !c.missing_holiday_years.is_empty()
+            {
+                tracing::warn!(
+                    project = code,
+                    clock = clock.code(),
+                    years = ?c.missing_holiday_years,
+                    "deadline crosses years without holiday data; import them with `yunwei calendar import`"
+                );
+            }
             r.map(|c| PreviewLine { clock, due: c.value, missing_holiday_years: c.missing_holiday_years })
                 .map_err(|e| ValidationErrors::single("at", format!("无法计算 {} 时限：{e}", clock.code())).into())
         })

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod contract;
 pub mod demo;
 pub mod error;
+pub mod holidays;
 pub mod identity;
 pub mod project;
 

@@ -69,6 +69,18 @@ enum Command {
     /// SLA deadlines.
     #[command(subcommand)]
     Sla(SlaCmd),
+    /// Public holidays and make-up workdays of business calendars.
+    #[command(subcommand)]
+    Calendar(CalendarCmd),
+}
+
+#[derive(Subcommand)]
+enum CalendarCmd {
+    /// Add or correct holiday years from a JSON file in the shipped format:
+    /// {"2027": {"holidays": ["2027-01-01", ...], "workdays": ["2027-02-06", ...]}, "_source": {"2027": "..."}}.
+    Import { file: PathBuf },
+    /// List the years with holiday data, shipped and imported.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -348,6 +360,33 @@ async fn run(cli: Cli) -> Result<()> {
                         l.missing_holiday_years
                     );
                 }
+            }
+            Ok(())
+        }
+        Command::Calendar(CalendarCmd::Import { file }) => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let app = open(&cfg).await?;
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+            let years = yunwei_app::holidays::import(&app, None, &text, name.as_deref())
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), app_err(e)))?;
+            let list = yunwei_app::holidays::list(&app).await.map_err(app_err)?;
+            for y in list.iter().filter(|i| years.contains(&i.year)) {
+                eprintln!("imported {}: {} days off, {} make-up workdays", y.year, y.holidays, y.workdays);
+            }
+            Ok(())
+        }
+        Command::Calendar(CalendarCmd::List) => {
+            let app = open(&cfg).await?;
+            for y in yunwei_app::holidays::list(&app).await.map_err(app_err)? {
+                let origin = match &y.imported {
+                    Some((at, by)) => format!("imported {} by {by}", at.format("%Y-%m-%d")),
+                    None => "shipped".to_owned(),
+                };
+                println!(
+                    "{} {:>2} days off {:>2} make-up workdays  {origin}  {}",
+                    y.year, y.holidays, y.workdays, y.source
+                );
             }
             Ok(())
         }

@@ -262,3 +262,45 @@ async fn contract_validate_apply_and_sla_preview() {
     let shown = t.run(&["contract", "show", "demo"]);
     assert_eq!(text(&shown.stdout), SKETCH);
 }
+
+#[tokio::test]
+async fn calendar_import_adds_a_year_the_deadlines_then_follow() {
+    let t = target().await;
+    let file = t._dir.path().join("contract.toml");
+    std::fs::write(&file, SKETCH.replace("end = \"2026-12-31\"", "end = \"2027-12-31\"")).expect("write");
+    assert!(t.run(&["contract", "apply", file.to_str().expect("path")]).status.success());
+    let at = "2027-09-30T16:50:00+08:00";
+    let before = t.run(&["sla", "preview", "--project", "demo", "--severity", "P3", "--at", at]);
+    assert!(before.status.success(), "{}", text(&before.stderr));
+    assert!(text(&before.stdout).starts_with("respond 2027-10-01T09:50:00+08:00\n"), "{}", text(&before.stdout));
+    assert!(text(&before.stderr).contains("warning: respond crosses [2027]"), "{}", text(&before.stderr));
+
+    let bad = t._dir.path().join("bad.json");
+    std::fs::write(&bad, "{\n  \"2027\": {\"holidays\": [\"2027-10-01\",]}\n}\n").expect("write");
+    let refused = t.run(&["calendar", "import", bad.to_str().expect("path")]);
+    assert!(!refused.status.success());
+    assert!(text(&refused.stderr).contains("第 2 行"), "{}", text(&refused.stderr));
+
+    let notice = t._dir.path().join("cn2027.json");
+    std::fs::write(
+        &notice,
+        r#"{"_source": {"2027": "国务院办公厅关于2027年部分节假日安排的通知（测试数据）"},
+            "2027": {"holidays": ["2027-10-01", "2027-10-02", "2027-10-03", "2027-10-04", "2027-10-05", "2027-10-06", "2027-10-07"],
+                     "workdays": ["2027-09-26", "2027-10-09"]}}"#,
+    )
+    .expect("write");
+    let imported = t.run(&["calendar", "import", notice.to_str().expect("path")]);
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+    assert!(text(&imported.stderr).contains("imported 2027: 7 days off, 2 make-up workdays"));
+    let after = t.run(&["sla", "preview", "--project", "demo", "--severity", "P3", "--at", at]);
+    assert!(text(&after.stdout).starts_with("respond 2027-10-08T09:50:00+08:00\n"), "{}", text(&after.stdout));
+    assert!(!text(&after.stderr).contains("warning"), "{}", text(&after.stderr));
+
+    let list = text(&t.run(&["calendar", "list"]).stdout).to_owned();
+    let lines: Vec<&str> = list.lines().collect();
+    assert_eq!(lines.len(), 3, "{list}");
+    assert!(lines[0].starts_with("2025") && lines[0].contains("shipped"), "{list}");
+    assert!(lines[2].starts_with("2027") && lines[2].contains("imported") && lines[2].contains("测试数据"), "{list}");
+    let verify = t.run(&["audit", "verify"]);
+    assert!(verify.status.success(), "the import is in the audit trail's chain: {}", text(&verify.stderr));
+}

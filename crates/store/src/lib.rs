@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod contract;
 pub mod db;
+pub mod holidays;
 pub mod identity;
 pub mod project;
 

@@ -19,7 +19,7 @@ use chrono_tz::Tz;
 
 pub use compile::{CalendarKind, CalendarSpec};
 pub use duration::BusinessDuration;
-pub use holidays::HolidayTable;
+pub use holidays::{HolidayTable, HolidayYear};
 pub use schedule::DaySchedule;
 
 /// An interval during which a clock stood still.

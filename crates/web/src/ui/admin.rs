@@ -19,8 +19,19 @@ struct AdminPage {
     shell: Shell,
     users: Vec<UserView>,
     orgs: Vec<OrgView>,
+    years: Vec<YearView>,
     message: String,
     error: String,
+    /// What was pasted into the holiday form, kept when it is refused.
+    holiday_text: String,
+}
+
+struct YearView {
+    year: i32,
+    holidays: usize,
+    workdays: usize,
+    source: String,
+    origin: String,
 }
 
 struct UserView {
@@ -41,6 +52,17 @@ fn forbidden() -> Response {
 }
 
 async fn show(st: &AppState, auth: &Auth, message: String, error: String, status: StatusCode) -> Response {
+    show_with(st, auth, message, error, status, String::new()).await
+}
+
+async fn show_with(
+    st: &AppState,
+    auth: &Auth,
+    message: String,
+    error: String,
+    status: StatusCode,
+    holiday_text: String,
+) -> Response {
     let users = match uc::list_users(&st.app, &auth.actor).await {
         Ok(u) => u,
         Err(AppError::Forbidden(_)) => return forbidden(),
@@ -48,6 +70,10 @@ async fn show(st: &AppState, auth: &Auth, message: String, error: String, status
     };
     let orgs = match uc::list_organizations(&st.app).await {
         Ok(o) => o,
+        Err(e) => return app_error_page(e),
+    };
+    let years = match yunwei_app::holidays::list(&st.app).await {
+        Ok(y) => y,
         Err(e) => return app_error_page(e),
     };
     let shell = match Shell::build(st, auth, "系统管理", None, "admin").await {
@@ -73,8 +99,25 @@ async fn show(st: &AppState, auth: &Auth, message: String, error: String, status
                 departments: d.into_iter().map(|d| d.name).collect::<Vec<_>>().join("、"),
             })
             .collect(),
+        years: years
+            .into_iter()
+            .map(|y| YearView {
+                year: y.year,
+                holidays: y.holidays,
+                workdays: y.workdays,
+                source: y.source,
+                origin: match y.imported {
+                    Some((at, by)) => format!(
+                        "{} 由 {by} 导入",
+                        at.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M")
+                    ),
+                    None => "随版本提供".to_owned(),
+                },
+            })
+            .collect(),
         message,
         error,
+        holiday_text,
     };
     (status, render(&page)).into_response()
 }
@@ -216,4 +259,34 @@ pub async fn create_organization(State(st): State<AppState>, UiAuth(auth): UiAut
     }
     .await;
     outcome(&st, &auth, r).await
+}
+
+#[derive(Deserialize)]
+pub struct HolidayForm {
+    #[serde(default)]
+    _csrf: String,
+    #[serde(default)]
+    document: String,
+}
+
+/// `POST /admin/holidays`: add or correct holiday years (the JSON of `yunwei calendar import`).
+pub async fn import_holidays(State(st): State<AppState>, UiAuth(auth): UiAuth, Form(f): Form<HolidayForm>) -> Response {
+    if !csrf_ok(&auth, &f._csrf) {
+        return csrf_failed();
+    }
+    match yunwei_app::holidays::import(&st.app, Some(&auth.actor), &f.document, Some("管理员在系统管理页导入")).await
+    {
+        Ok(years) => {
+            let y = years.iter().map(ToString::to_string).collect::<Vec<_>>().join("、");
+            show(&st, &auth, format!("已导入 {y} 年节假日安排"), String::new(), StatusCode::OK).await
+        }
+        Err(AppError::Forbidden(_)) => forbidden(),
+        Err(e) => match reasons(e) {
+            Ok(msg) => {
+                let msg = format!("节假日数据有误，未导入：{msg}");
+                show_with(&st, &auth, String::new(), msg, StatusCode::UNPROCESSABLE_ENTITY, f.document).await
+            }
+            Err(e) => app_error_page(e),
+        },
+    }
 }

@@ -38,6 +38,7 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/admin/users", post(admin::create_user)),
         (Method::POST, "/admin/projects", post(admin::create_project)),
         (Method::POST, "/admin/organizations", post(admin::create_organization)),
+        (Method::POST, "/admin/holidays", post(admin::import_holidays)),
         (Method::GET, "/p/{code}", get(project::overview)),
         (Method::POST, "/p/{code}/settings", post(project::update_settings)),
         (Method::GET, "/p/{code}/m/{module}", get(project::module_page)),

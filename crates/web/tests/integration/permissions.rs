@@ -102,6 +102,7 @@ fn rows() -> Vec<Row> {
         r(Method::POST, "/admin/users", Who::SysAdmin, 200, true),
         r(Method::POST, "/admin/projects", Who::SysAdmin, 200, true),
         r(Method::POST, "/admin/organizations", Who::SysAdmin, 200, true),
+        r(Method::POST, "/admin/holidays", Who::SysAdmin, 200, true),
         r(Method::GET, "/p/{code}", Who::Project(ALL), 200, true),
         // a form from version 1, long since changed by the matrix: allowed, but refused as stale
         r(Method::POST, "/p/{code}/settings", Who::Project(&[Admin, HospitalIt]), 412, true),
@@ -293,6 +294,10 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
                 Some(&[("_csrf", csrf), ("kind", "vendor"), ("name", &name), ("departments", "一部、二部")]),
             )
             .await
+        }
+        ("POST", "/admin/holidays") => {
+            let doc = r#"{"2030": {"holidays": ["2030-01-01"], "workdays": []}}"#;
+            t.page(Method::POST, row.path, session, Some(&[("_csrf", csrf), ("document", doc)])).await
         }
         ("GET", "/api/v1/projects/{code}") => t.api(Method::GET, "/api/v1/projects/alpha", token, None).await,
         ("PATCH", "/api/v1/projects/{code}") => {

@@ -230,3 +230,30 @@ async fn the_contract_page_shows_reports_complaints_and_scoring() {
         assert!(page.body.contains(text), "missing {text}");
     }
 }
+
+#[tokio::test]
+async fn administrators_add_a_holiday_year_on_the_admin_page() {
+    let t = TestApp::new().await;
+    let uid = t.user("root", true).await;
+    let (session, csrf) = t.session(uid).await;
+    let page = t.page(Method::GET, "/admin", Some(&session), None).await;
+    assert!(page.body.contains("<td>2025</td><td>28</td><td>5</td>"), "shipped 2025 listed");
+    assert!(page.body.contains("随版本提供"));
+
+    // A typo: refused with the line, nothing stored, the pasted text kept.
+    let bad = "{\n  \"2027\": {\"holidays\": [\"2027-01-01\",]}\n}";
+    let refused =
+        t.page(Method::POST, "/admin/holidays", Some(&session), Some(&[("_csrf", &csrf), ("document", bad)])).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("节假日数据有误，未导入") && refused.body.contains("第 2 行"), "{}", refused.body);
+    assert!(refused.body.contains("&#34;2027-01-01&#34;,]") || refused.body.contains("\"2027-01-01\",]"), "text kept");
+    assert!(yunwei_app::holidays::stored(&t.app).await.expect("stored").years().next().is_none());
+
+    let good = r#"{"2027": {"holidays": ["2027-01-01", "2027-01-02", "2027-01-03"], "workdays": []}}"#;
+    let ok =
+        t.page(Method::POST, "/admin/holidays", Some(&session), Some(&[("_csrf", &csrf), ("document", good)])).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert!(ok.body.contains("已导入 2027 年节假日安排"), "{}", ok.body);
+    assert!(ok.body.contains("<td>2027</td><td>3</td><td>0</td><td>管理员在系统管理页导入</td>"), "{}", ok.body);
+    assert!(ok.body.contains("由 root 导入"));
+}
