@@ -107,7 +107,7 @@ fn view(c: &Contract) -> View {
         fee: c
             .project
             .annual_fee_fen
-            .map(|f| format!("{}.{:02} 元", f / 100, f % 100))
+            .map(|f| format!("{}.{:02} 元", thousands(f / 100), f % 100))
             .unwrap_or_else(|| "未约定".into()),
         timezone: c.project.timezone.name().to_owned(),
         calendars,
@@ -115,6 +115,19 @@ fn view(c: &Contract) -> View {
         pause_while: c.pause_while.iter().map(|s| pause_label(s)).collect::<Vec<_>>().join("、"),
         sections: sections(c),
     }
+}
+
+/// `1,500,000`: yuan with thousands separators, as fees are written in contracts.
+fn thousands(n: i64) -> String {
+    let digits = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
 }
 
 /// `30 分钟（always）`: the time and the calendar it is counted in.
@@ -144,18 +157,23 @@ fn sections(c: &Contract) -> Vec<Section> {
         "报告期限",
         ReportKind::ALL
             .iter()
-            .filter_map(|k| tm.reports.get(k).map(|t| (k.label().to_owned(), format!("{}{}", k.trigger(), within(t)))))
+            .filter_map(|k| tm.reports.get(k).map(|t| (k.label().to_owned(), format!("{} {}", k.trigger(), within(t)))))
             .collect(),
     );
 
     let mut rows = Vec::new();
     if let Some(i) = &tm.inspection {
         rows.push(("巡检周期".into(), format!("{}至少一次", i.cycle.label())));
-        rows.extend(i.first.as_ref().map(|t| ("首次巡检".into(), format!("服务期开始后{}", within(t)))));
+        rows.extend(i.first.as_ref().map(|t| ("首次巡检".into(), format!("服务期开始后 {}", within(t)))));
         if let Some(p) = &i.pre_holiday {
             rows.push((
                 "节前巡检".into(),
-                format!("{}前{}（按 {} 日历）完成", p.holidays.join("、"), p.lead.within.to_chinese(), p.lead.calendar),
+                format!(
+                    "{}前 {}（按 {} 日历）完成",
+                    p.holidays.join("、"),
+                    p.lead.within.to_chinese(),
+                    p.lead.calendar
+                ),
             ));
         }
     }

@@ -191,7 +191,7 @@ async fn the_contract_page_reads_in_plain_chinese() {
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     for text in [
         "第 1 版",
-        "1200000.00 元",
+        "1,200,000.00 元",
         "周一、周二、周三、周四、周五 08:30–12:00、13:30–17:30",
         "法定节假日休息",
         "一级故障（紧急）",
@@ -217,8 +217,8 @@ async fn the_contract_page_shows_reports_complaints_and_scoring() {
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     for text in [
         "<h2>报告期限</h2>",
-        "每季度结束后5 个工作日内（按 office 日历）",
-        "每次巡检完成后3 个工作日内（按 office 日历）",
+        "每季度结束后 5 个工作日内（按 office 日历）",
+        "每次巡检完成后 3 个工作日内（按 office 日历）",
         "初次回复处理意见</dt><dd>2 小时内（按 office 日历）",
         "15 天内（按 always 日历）",
         "返修保修期</dt><dd>3 个月内同一故障再次送修算二次返修",
