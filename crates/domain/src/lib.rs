@@ -9,5 +9,6 @@ pub mod contract;
 pub mod error;
 pub mod identity;
 pub mod modules;
+pub mod servicedesk;
 
 pub use error::{FieldError, ValidationErrors};
