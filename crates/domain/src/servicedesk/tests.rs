@@ -82,7 +82,7 @@ fn seed_002_high_priority_over_the_make_up_saturday_with_an_approval_pause() {
     let resolve = get(&k, ClockKind::Resolve);
     assert_eq!(resolve.due, bj("2026-02-24T08:30:00"));
     assert_eq!((resolve.met, resolve.paused_seconds), (Some(true), 3600));
-    assert!(k.get(&ClockKind::Remote).is_none(), "seed 002 sets no remote target");
+    assert!(!k.contains_key(&ClockKind::Remote), "seed 002 sets no remote target");
 }
 
 #[test]
@@ -142,7 +142,7 @@ fn clocks_not_started_are_none_and_severity_decides_the_targets() {
     let c = preset(include_str!("../../../../contracts/seed-003.toml"));
     let k = clocks(&c, "P4", "2026-03-02T10:00:00", &[], "2026-03-02T10:01:00");
     assert_eq!(k.get(&ClockKind::Onsite), Some(&None), "on-site clock waits for a request");
-    assert!(k.get(&ClockKind::Remote).is_none(), "seed 003 sets no remote target");
+    assert!(!k.contains_key(&ClockKind::Remote), "seed 003 sets no remote target");
 }
 
 #[test]
