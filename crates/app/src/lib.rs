@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 pub mod holidays;
 pub mod identity;
+pub mod incident;
 pub mod project;
 
 use std::sync::Arc;

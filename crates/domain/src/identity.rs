@@ -222,6 +222,10 @@ impl Role {
             P::AuditRead => matches!(self, R::Admin | R::Auditor | R::HospitalIt | R::Manager),
             P::ContractRead | P::ContractUpdate => matches!(self, R::Admin | R::HospitalIt),
             P::SlaPreview => !matches!(self, R::Reporter | R::Storekeeper),
+            P::IncidentRead | P::IncidentComment => true,
+            P::IncidentReport => !matches!(self, R::Auditor),
+            P::IncidentWork => matches!(self, R::Dispatcher | R::Engineer | R::L2Engineer),
+            P::IncidentConfirm => matches!(self, R::HospitalIt),
         }
     }
 }
@@ -260,6 +264,18 @@ pub enum Permission {
     SlaPreview,
     /// Apply a new contract version.
     ContractUpdate,
+    /// See the project's incidents.
+    IncidentRead,
+    /// Report a fault.
+    IncidentReport,
+    /// Work a case: respond, remote, on site, approval request, escalate, resolve, reclassify
+    /// (seed 003 1.1.5.2: hotline, field and second-line engineers).
+    IncidentWork,
+    /// Approve a fix plan and confirm a resolution on the hospital's behalf (reporters may do
+    /// so for their own incidents).
+    IncidentConfirm,
+    /// Add a note to an incident.
+    IncidentComment,
 }
 
 /// The roles one user holds in one project, and the permissions they add up to.

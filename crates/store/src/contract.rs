@@ -29,6 +29,14 @@ fn latest_query(project_id: i64) -> SelectStatement {
         .to_owned()
 }
 
+/// One version by id (incidents pin the version they were opened under).
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<ContractRow>, StoreError> {
+    db.fetch_optional(
+        &Query::select().columns(COLS).from("contract_versions").and_where(Expr::col("id").eq(id)).to_owned(),
+    )
+    .await
+}
+
 /// The newest version of a project's contract.
 pub async fn latest(db: &Db, project_id: i64) -> Result<Option<ContractRow>, StoreError> {
     db.fetch_optional(&latest_query(project_id)).await

@@ -8,6 +8,7 @@ pub mod contract;
 pub mod db;
 pub mod holidays;
 pub mod identity;
+pub mod incident;
 pub mod project;
 
 pub use db::{Backend, Db, DbRow, Tx};

@@ -42,6 +42,12 @@ pub async fn by_code(db: &Db, code: &str) -> Result<Option<ProjectRow>, StoreErr
     db.fetch_optional(&by_code_query(code)).await
 }
 
+/// Finds a project by id.
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<ProjectRow>, StoreError> {
+    db.fetch_optional(&Query::select().columns(COLS).from("projects").and_where(Expr::col("id").eq(id)).to_owned())
+        .await
+}
+
 /// Finds a project by code inside a transaction.
 pub async fn by_code_tx(tx: &mut Tx, code: &str) -> Result<Option<ProjectRow>, StoreError> {
     tx.fetch_optional(&by_code_query(code)).await

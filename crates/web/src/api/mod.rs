@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod contract;
+pub mod incidents;
 pub mod organizations;
 pub mod projects;
 pub mod users;
@@ -64,6 +65,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::list_audit))
         .routes(routes!(contract::get_contract, contract::put_contract))
         .routes(routes!(contract::sla_preview))
+        .routes(routes!(incidents::list_incidents, incidents::create_incident))
+        .routes(routes!(incidents::get_incident))
+        .routes(routes!(incidents::create_event))
 }
 
 /// A JSON body whose errors name the field: malformed JSON is a 400 with line and column; a

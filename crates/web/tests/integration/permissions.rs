@@ -26,6 +26,7 @@ enum Who {
 
 use Role::*;
 const ALL: &[Role] = &Role::ALL;
+const REPORTERS: &[Role] = &[Admin, HospitalIt, Reporter, Dispatcher, Engineer, L2Engineer, Manager, Storekeeper];
 
 struct Row {
     method: Method,
@@ -80,6 +81,11 @@ fn rows() -> Vec<Row> {
             false,
         ),
         r(Method::GET, "/api/v1/projects/{code}/contract", Who::Project(&[Admin, HospitalIt]), 200, false),
+        // service desk (the event row posts a comment, which every member may add)
+        r(Method::GET, "/api/v1/projects/{code}/incidents", Who::Project(ALL), 200, false),
+        r(Method::POST, "/api/v1/projects/{code}/incidents", Who::Project(REPORTERS), 201, false),
+        r(Method::GET, "/api/v1/incidents/{id}", Who::Project(ALL), 200, false),
+        r(Method::POST, "/api/v1/incidents/{id}/events", Who::Project(ALL), 200, false),
         r(Method::PUT, "/api/v1/projects/{code}/contract", Who::Project(&[Admin, HospitalIt]), 200, false),
         r(
             Method::GET,
@@ -137,6 +143,17 @@ struct Fixture {
     t: TestApp,
     callers: Vec<Caller>,
     counter: std::sync::atomic::AtomicU64,
+}
+
+impl Fixture {
+    /// A fresh incident in `alpha`, reported by its project administrator.
+    async fn incident(&self) -> i64 {
+        let admin = self.callers.iter().find(|c| c.label == "admin").expect("alpha admin");
+        let body = json!({"title": "PACS 影像调阅失败", "severity": "P1", "channel": "phone"});
+        let r = self.t.api(Method::POST, "/api/v1/projects/alpha/incidents", Some(&admin.token), Some(body)).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.json()["id"].as_i64().expect("id")
+    }
 }
 
 async fn fixture() -> Fixture {
@@ -244,6 +261,22 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         }
         ("POST", "/api/v1/projects") => {
             t.api(Method::POST, row.path, token, Some(json!({"code": format!("new{n}"), "name": "新项目"}))).await
+        }
+        ("GET", "/api/v1/projects/{code}/incidents") => {
+            t.api(Method::GET, "/api/v1/projects/alpha/incidents?breached=true&severity=P1", token, None).await
+        }
+        ("POST", "/api/v1/projects/{code}/incidents") => {
+            let body = json!({"title": format!("HIS 挂号缓慢 {n}"), "severity": "P1", "channel": "phone"});
+            t.api(Method::POST, "/api/v1/projects/alpha/incidents", token, Some(body)).await
+        }
+        ("GET", "/api/v1/incidents/{id}") => {
+            let id = fx.incident().await;
+            t.api(Method::GET, &format!("/api/v1/incidents/{id}"), token, None).await
+        }
+        ("POST", "/api/v1/incidents/{id}/events") => {
+            let id = fx.incident().await;
+            let body = json!({"type": "comment", "note": "已电话联系"});
+            t.api(Method::POST, &format!("/api/v1/incidents/{id}/events"), token, Some(body)).await
         }
         ("GET", "/api/v1/projects/{code}/contract") => {
             t.api(Method::GET, "/api/v1/projects/alpha/contract", token, None).await

@@ -1,0 +1,412 @@
+//! Service desk use cases: report a fault, record what happened to it, read and list incidents.
+//! The SLA clocks are recomputed from the events and the contract version the incident was
+//! opened under every time something happens (and live when it is read).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Utc};
+use serde_json::{Value, json};
+use yunwei_domain::ValidationErrors;
+use yunwei_domain::calendar::Calendar;
+use yunwei_domain::contract::{ClockKind, Contract};
+use yunwei_domain::identity::{Permission, Role};
+use yunwei_domain::servicedesk::{
+    Channel, ClockEvent, Clocks, EventKind, SUPPORT_LINES, Scope, Status, compute_clocks, transition,
+};
+use yunwei_store::incident::{self as store, EventRow, IncidentFilter, IncidentRow};
+
+use crate::audit::{Change, record};
+use crate::identity::Actor;
+use crate::project::{ProjectAccess, authorize};
+use crate::{App, AppError};
+
+/// A contract version with its calendars compiled.
+pub struct Terms {
+    /// The contract.
+    pub contract: Contract,
+    /// Its calendars, with administrator holiday years.
+    pub calendars: BTreeMap<String, Calendar>,
+}
+
+async fn terms(app: &App, contract_version_id: i64) -> Result<Terms, AppError> {
+    let row = yunwei_store::contract::by_id(&app.db, contract_version_id)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("contract version {contract_version_id} missing")))?;
+    let mut contract = crate::contract::validate(&row.document)?;
+    contract.add_holiday_years(&crate::holidays::stored(app).await?);
+    let calendars = contract.compile_calendars();
+    Ok(Terms { contract, calendars })
+}
+
+/// An incident with its live clocks and its events.
+#[derive(Debug, Clone)]
+pub struct IncidentView {
+    /// The stored incident.
+    pub row: IncidentRow,
+    /// The clocks at the time of reading.
+    pub clocks: Clocks,
+    /// What happened, in order.
+    pub events: Vec<EventRow>,
+}
+
+/// A fault as reported.
+#[derive(Debug, Clone, Default)]
+pub struct NewIncident {
+    pub title: String,
+    pub description: String,
+    pub severity: String,
+    pub channel: String,
+    pub reported_at: Option<DateTime<Utc>>,
+    pub department: Option<String>,
+    pub scope: Option<String>,
+    pub category: Option<String>,
+    pub ci: Vec<String>,
+}
+
+/// Something that happened to an incident.
+#[derive(Debug, Clone, Default)]
+pub struct NewEvent {
+    pub kind: String,
+    pub at: Option<DateTime<Utc>>,
+    pub note: Option<String>,
+    /// `reclassify`: the new severity.
+    pub severity: Option<String>,
+    /// `escalate`: `l2` or `expert`.
+    pub to: Option<String>,
+    /// `resolve`: cause, action taken, prevention.
+    pub cause: Option<String>,
+    pub action: Option<String>,
+    pub prevention: Option<String>,
+}
+
+fn text(v: &mut ValidationErrors, field: &str, s: &str, max: usize, required: bool) -> String {
+    let t = s.trim();
+    if required && t.is_empty() {
+        v.push(field, "不能为空");
+    } else if t.chars().count() > max {
+        v.push(field, format!("最多 {max} 个字符"));
+    }
+    t.to_owned()
+}
+
+fn opt_text(v: &mut ValidationErrors, field: &str, s: &Option<String>, max: usize) -> Option<String> {
+    s.as_deref().map(|s| text(v, field, s, max, false)).filter(|s| !s.is_empty())
+}
+
+/// The clocks from the stored events (no new event).
+fn clocks_of(t: &Terms, row: &IncidentRow, events: &[ClockEvent], now: DateTime<Utc>) -> Result<Clocks, AppError> {
+    let sev = t
+        .contract
+        .severities
+        .get(&row.severity)
+        .ok_or_else(|| AppError::Internal(format!("severity {} not in the contract", row.severity)))?;
+    compute_clocks(row.reported_at, events, sev, &t.calendars, &t.contract.pause_while, now)
+        .map_err(|e| ValidationErrors::single("at", format!("无法按合同日历计算时限：{e}")).into())
+}
+
+/// The JSON snapshot of the clocks and the instant the incident is (or will be) breached.
+fn snapshot(clocks: &Clocks, now: DateTime<Utc>) -> (String, Option<DateTime<Utc>>) {
+    let mut breach: Option<DateTime<Utc>> = None;
+    let mut map = serde_json::Map::new();
+    for (k, c) in clocks {
+        let v = match c {
+            None => Value::Null,
+            Some(c) => {
+                let at = match c.met {
+                    Some(false) => Some(c.due),
+                    Some(true) => None,
+                    // A clock standing still cannot breach until it runs again, unless it
+                    // was already past due when it stopped.
+                    None if c.paused => (c.due <= now).then_some(c.due),
+                    None => Some(c.due),
+                };
+                if let Some(at) = at {
+                    breach = Some(breach.map_or(at, |b| b.min(at)));
+                }
+                json!({
+                    "due": c.due.to_rfc3339(),
+                    "stopped_at": c.stopped_at.map(|s| s.to_rfc3339()),
+                    "met": c.met,
+                    "paused_seconds": c.paused_seconds,
+                })
+            }
+        };
+        map.insert(k.code().to_owned(), v);
+    }
+    (Value::Object(map).to_string(), breach)
+}
+
+fn clock_events(events: &[EventRow]) -> Vec<ClockEvent> {
+    events.iter().filter_map(|e| EventKind::parse(&e.kind).map(|kind| ClockEvent { kind, at: e.at })).collect()
+}
+
+/// Reports a fault in project `code`.
+pub async fn create(app: &App, actor: &Actor, code: &str, input: NewIncident) -> Result<IncidentView, AppError> {
+    let access = authorize(app, actor, code, Permission::IncidentReport).await?;
+    let project = access.project;
+    let contract_row = yunwei_store::contract::latest(&app.db, project.id).await?.ok_or_else(|| {
+        AppError::Conflict {
+            field: "contract".into(), reason: "本项目还没有生效的服务合同，无法计算服务时限".into()
+        }
+    })?;
+    let t = terms(app, contract_row.id).await?;
+    let now = app.now();
+    let mut v = ValidationErrors::default();
+    let title = text(&mut v, "title", &input.title, 200, true);
+    let description = text(&mut v, "description", &input.description, 10_000, false);
+    if !t.contract.severities.contains_key(&input.severity) {
+        let known = t.contract.severities.keys().cloned().collect::<Vec<_>>().join(", ");
+        v.push("severity", format!("合同中没有级别“{}”，可选：{known}", input.severity));
+    }
+    if Channel::parse(&input.channel).is_none() {
+        v.push("channel", format!("未知渠道“{}”，可选：{}", input.channel, Channel::codes()));
+    }
+    let scope = input.scope.clone().unwrap_or_else(|| Scope::Department.code().to_owned());
+    if Scope::parse(&scope).is_none() {
+        v.push("scope", format!("未知范围“{scope}”，可选：{}", Scope::codes()));
+    }
+    let reported_at = crate::clock::truncate_micros(input.reported_at.unwrap_or(now));
+    if reported_at > now {
+        v.push("reported_at", "报障时间不能晚于当前时间");
+    }
+    let department = opt_text(&mut v, "department", &input.department, 100);
+    let category = opt_text(&mut v, "category", &input.category, 100);
+    if input.ci.len() > 50 {
+        v.push("ci", "最多关联 50 个配置项");
+    }
+    let ci: Vec<String> = input.ci.iter().map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect();
+    if ci.iter().any(|c| c.chars().count() > 200) {
+        v.push("ci", "配置项名称最多 200 个字符");
+    }
+    v.into_result()?;
+
+    let mut row = IncidentRow {
+        id: 0,
+        project_id: project.id,
+        number: String::new(),
+        contract_version_id: contract_row.id,
+        title,
+        description,
+        channel: input.channel,
+        severity: input.severity,
+        status: Status::Reported.code().to_owned(),
+        scope,
+        department,
+        category,
+        ci: Value::from(ci).to_string(),
+        reporter_id: Some(actor.user_id),
+        reporter_name: Some(actor.display_name.clone()),
+        assignee_id: None,
+        support_line: SUPPORT_LINES[0].0.to_owned(),
+        reported_at,
+        breach_at: None,
+        sla: String::new(),
+        created_at: now,
+        created_by: actor.username.clone(),
+        updated_at: now,
+        version: 1,
+    };
+    let clocks = clocks_of(&t, &row, &[], now)?;
+    (row.sla, row.breach_at) = snapshot(&clocks, now);
+    let year = reported_at.with_timezone(&t.contract.project.timezone).year();
+
+    let mut tx = app.db.begin().await?;
+    let seq = store::next_seq(&mut tx, project.id, year).await?;
+    row.number = format!("INC-{year}-{seq:06}");
+    row.id = store::insert(&mut tx, &row).await?;
+    record(
+        &mut tx,
+        Some(actor),
+        now,
+        Change {
+            project_id: Some(project.id),
+            entity: "incident",
+            entity_id: row.id.to_string(),
+            action: "create",
+            summary: json!({ "after": { "number": row.number, "severity": row.severity, "channel": row.channel, "reported_at": row.reported_at.to_rfc3339() } }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(IncidentView { row, clocks, events: Vec::new() })
+}
+
+async fn access_to(app: &App, actor: &Actor, row: &IncidentRow, p: Permission) -> Result<ProjectAccess, AppError> {
+    let project = yunwei_store::project::by_id(&app.db, row.project_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("故障不存在".into()))?;
+    match authorize(app, actor, &project.code, p).await {
+        // Outside the project, the incident does not exist.
+        Err(AppError::NotFound(_)) => Err(AppError::NotFound(format!("故障 {} 不存在", row.id))),
+        other => other,
+    }
+}
+
+/// An incident with live clocks.
+pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<IncidentView, AppError> {
+    let row = store::get(&app.db, id).await?.ok_or_else(|| AppError::NotFound(format!("故障 {id} 不存在")))?;
+    access_to(app, actor, &row, Permission::IncidentRead).await?;
+    let events = store::events(&app.db, id).await?;
+    let t = terms(app, row.contract_version_id).await?;
+    let clocks = clocks_of(&t, &row, &clock_events(&events), app.now())?;
+    Ok(IncidentView { row, clocks, events })
+}
+
+/// Records an event. `expected_version` (from `If-Match`) guards against acting on a stale view.
+pub async fn add_event(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    input: NewEvent,
+    expected_version: Option<i64>,
+) -> Result<IncidentView, AppError> {
+    let found = store::get(&app.db, id).await?.ok_or_else(|| AppError::NotFound(format!("故障 {id} 不存在")))?;
+    let access = access_to(app, actor, &found, Permission::IncidentRead).await?;
+    let kind = EventKind::parse(&input.kind).ok_or_else(|| {
+        ValidationErrors::single("type", format!("未知事件类型“{}”，可选：{}", input.kind, EventKind::codes()))
+    })?;
+    let own = found.reporter_id == Some(actor.user_id) && access.roles.has(Role::Reporter);
+    let allowed = match kind {
+        EventKind::Comment => access.roles.grants(Permission::IncidentComment),
+        EventKind::Approve | EventKind::Confirm => access.roles.grants(Permission::IncidentConfirm) || own,
+        EventKind::Reopen => {
+            access.roles.grants(Permission::IncidentConfirm) || own || access.roles.grants(Permission::IncidentWork)
+        }
+        _ => access.roles.grants(Permission::IncidentWork),
+    };
+    if !allowed {
+        return Err(AppError::Forbidden(format!("当前角色不能执行“{}”", kind.label())));
+    }
+    let t = terms(app, found.contract_version_id).await?;
+    let now = app.now();
+    let mut v = ValidationErrors::default();
+    let note = opt_text(&mut v, "note", &input.note, 10_000).unwrap_or_default();
+    let mut data = serde_json::Map::new();
+    match kind {
+        EventKind::Reclassify => match input.severity.as_deref() {
+            Some(s) if t.contract.severities.contains_key(s) => {
+                data.insert("from".into(), found.severity.clone().into());
+                data.insert("severity".into(), s.into());
+            }
+            other => {
+                let known = t.contract.severities.keys().cloned().collect::<Vec<_>>().join(", ");
+                v.push("severity", format!("合同中没有级别“{}”，可选：{known}", other.unwrap_or_default()));
+            }
+        },
+        EventKind::Escalate => {
+            let to = input.to.as_deref().unwrap_or("l2");
+            if !SUPPORT_LINES.iter().skip(1).any(|(c, _)| *c == to) {
+                v.push("to", "升级对象须为 l2（二线）或 expert（专家）");
+            }
+            data.insert("to".into(), to.into());
+        }
+        EventKind::Resolve => {
+            let cause = text(&mut v, "cause", input.cause.as_deref().unwrap_or_default(), 2_000, true);
+            let action = text(&mut v, "action", input.action.as_deref().unwrap_or_default(), 5_000, true);
+            let prevention = opt_text(&mut v, "prevention", &input.prevention, 2_000);
+            data.insert("cause".into(), cause.into());
+            data.insert("action".into(), action.into());
+            data.insert("prevention".into(), prevention.into());
+        }
+        _ => {}
+    }
+    v.into_result()?;
+
+    let mut tx = app.db.begin().await?;
+    let mut row = store::get_tx(&mut tx, id).await?.ok_or_else(|| AppError::NotFound(format!("故障 {id} 不存在")))?;
+    if let Some(expected) = expected_version
+        && expected != row.version
+    {
+        return Err(AppError::Stale { current: row.version });
+    }
+    let stored = store::events_tx(&mut tx, id).await?;
+    let at = crate::clock::truncate_micros(input.at.unwrap_or(now));
+    if at > now {
+        return Err(ValidationErrors::single("at", "事件时间不能晚于当前时间").into());
+    }
+    let previous = stored.last().map(|e| e.at).unwrap_or(row.reported_at);
+    if at < previous {
+        return Err(ValidationErrors::single(
+            "at",
+            format!(
+                "事件时间不能早于上一事件（{}）",
+                previous.with_timezone(&t.contract.project.timezone).format("%Y-%m-%d %H:%M:%S")
+            ),
+        )
+        .into());
+    }
+    let mut evs = clock_events(&stored);
+    let pending = |req: EventKind, done: EventKind| {
+        let (r, d) = (evs.iter().filter(|e| e.kind == req).count(), evs.iter().filter(|e| e.kind == done).count());
+        r > d
+    };
+    let (remote, onsite) = (
+        pending(EventKind::RequestRemote, EventKind::StartRemote),
+        pending(EventKind::RequestOnsite, EventKind::ArriveOnsite),
+    );
+    let status = Status::parse(&row.status).ok_or_else(|| AppError::Internal(format!("status {}", row.status)))?;
+    let next = transition(status, kind, remote, onsite)
+        .map_err(|reason| AppError::Conflict { field: "status".into(), reason })?;
+    let before = json!({ "status": row.status, "severity": row.severity, "version": row.version });
+    row.status = next.code().to_owned();
+    match kind {
+        EventKind::Reclassify => row.severity = input.severity.clone().unwrap_or_default(),
+        EventKind::Escalate => row.support_line = input.to.clone().unwrap_or_else(|| "l2".into()),
+        EventKind::Respond if row.assignee_id.is_none() => row.assignee_id = Some(actor.user_id),
+        _ => {}
+    }
+    evs.push(ClockEvent { kind, at });
+    let clocks = clocks_of(&t, &row, &evs, now)?;
+    (row.sla, row.breach_at) = snapshot(&clocks, now);
+    row.updated_at = now;
+    let event = EventRow {
+        id: 0,
+        incident_id: id,
+        kind: kind.code().to_owned(),
+        at,
+        recorded_at: now,
+        actor_id: Some(actor.user_id),
+        actor: actor.display_name.clone(),
+        note,
+        data: Value::Object(data).to_string(),
+    };
+    let event_id = store::insert_event(&mut tx, row.project_id, &event).await?;
+    if !store::update_state(&mut tx, &row, row.version).await? {
+        return Err(AppError::Stale { current: row.version + 1 });
+    }
+    row.version += 1;
+    record(
+        &mut tx,
+        Some(actor),
+        now,
+        Change {
+            project_id: Some(row.project_id),
+            entity: "incident",
+            entity_id: id.to_string(),
+            action: kind.code(),
+            summary: json!({ "before": before, "after": { "status": row.status, "severity": row.severity, "version": row.version }, "event": event_id, "at": at.to_rfc3339() }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let mut events = stored;
+    events.push(EventRow { id: event_id, ..event });
+    Ok(IncidentView { row, clocks, events })
+}
+
+/// A page of a project's incidents, newest first (clocks from the stored snapshot).
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    code: &str,
+    filter: IncidentFilter,
+    limit: u64,
+) -> Result<Vec<IncidentRow>, AppError> {
+    let access = authorize(app, actor, code, Permission::IncidentRead).await?;
+    Ok(store::list(&app.db, access.project.id, &filter, limit).await?)
+}
+
+/// The clock kinds in API order.
+pub fn clock_kinds() -> [ClockKind; 4] {
+    ClockKind::ALL
+}

@@ -1,0 +1,254 @@
+//! Incidents (CASE) and their events. Every query filters on `project_id` or reaches the
+//! incident by id and returns its project for the caller to authorise.
+
+use chrono::{DateTime, Utc};
+use sea_query::{Cond, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
+
+use crate::{Db, StoreError, Tx, insert_into};
+
+/// A stored incident.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct IncidentRow {
+    pub id: i64,
+    pub project_id: i64,
+    pub number: String,
+    pub contract_version_id: i64,
+    pub title: String,
+    pub description: String,
+    pub channel: String,
+    pub severity: String,
+    pub status: String,
+    pub scope: String,
+    pub department: Option<String>,
+    pub category: Option<String>,
+    /// JSON array of CI names or ids.
+    pub ci: String,
+    pub reporter_id: Option<i64>,
+    pub reporter_name: Option<String>,
+    pub assignee_id: Option<i64>,
+    pub support_line: String,
+    pub reported_at: DateTime<Utc>,
+    pub breach_at: Option<DateTime<Utc>>,
+    /// JSON snapshot of the clocks when last written.
+    pub sla: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+const COLS: [&str; 24] = [
+    "id",
+    "project_id",
+    "number",
+    "contract_version_id",
+    "title",
+    "description",
+    "channel",
+    "severity",
+    "status",
+    "scope",
+    "department",
+    "category",
+    "ci",
+    "reporter_id",
+    "reporter_name",
+    "assignee_id",
+    "support_line",
+    "reported_at",
+    "breach_at",
+    "sla",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "version",
+];
+
+fn select() -> SelectStatement {
+    Query::select().columns(COLS).from("incidents").to_owned()
+}
+
+/// A stored event.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    pub id: i64,
+    pub incident_id: i64,
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    pub actor_id: Option<i64>,
+    pub actor: String,
+    pub note: String,
+    /// JSON object of type-specific fields.
+    pub data: String,
+}
+
+/// The next number of the year for a project (1, 2, …), inside the creating transaction.
+pub async fn next_seq(tx: &mut Tx, project_id: i64, year: i32) -> Result<i64, StoreError> {
+    let mut q = insert_into(
+        "incident_counters",
+        vec![("project_id", project_id.into()), ("year", i64::from(year).into()), ("last", 1i64.into())],
+    );
+    q.on_conflict(
+        OnConflict::columns(["project_id", "year"])
+            .value("last", Expr::col(("incident_counters", "last")).add(1))
+            .to_owned(),
+    );
+    q.returning_col("last");
+    let (last,): (i64,) = tx.fetch_one(&q).await?;
+    Ok(last)
+}
+
+/// Stores a new incident; returns its id.
+pub async fn insert(tx: &mut Tx, r: &IncidentRow) -> Result<i64, StoreError> {
+    let mut q = insert_into(
+        "incidents",
+        vec![
+            ("project_id", r.project_id.into()),
+            ("number", r.number.as_str().into()),
+            ("contract_version_id", r.contract_version_id.into()),
+            ("title", r.title.as_str().into()),
+            ("description", r.description.as_str().into()),
+            ("channel", r.channel.as_str().into()),
+            ("severity", r.severity.as_str().into()),
+            ("status", r.status.as_str().into()),
+            ("scope", r.scope.as_str().into()),
+            ("department", r.department.clone().into()),
+            ("category", r.category.clone().into()),
+            ("ci", r.ci.as_str().into()),
+            ("reporter_id", r.reporter_id.into()),
+            ("reporter_name", r.reporter_name.clone().into()),
+            ("assignee_id", r.assignee_id.into()),
+            ("support_line", r.support_line.as_str().into()),
+            ("reported_at", r.reported_at.into()),
+            ("breach_at", r.breach_at.into()),
+            ("sla", r.sla.as_str().into()),
+            ("created_at", r.created_at.into()),
+            ("created_by", r.created_by.as_str().into()),
+            ("updated_at", r.updated_at.into()),
+            ("version", r.version.into()),
+        ],
+    );
+    q.returning_col("id");
+    let (id,): (i64,) = tx.fetch_one(&q).await?;
+    Ok(id)
+}
+
+/// Writes the mutable state of an incident if its version is still `expected_version`.
+pub async fn update_state(tx: &mut Tx, r: &IncidentRow, expected_version: i64) -> Result<bool, StoreError> {
+    let q = Query::update()
+        .table("incidents")
+        .value("severity", r.severity.as_str())
+        .value("status", r.status.as_str())
+        .value("assignee_id", r.assignee_id)
+        .value("support_line", r.support_line.as_str())
+        .value("breach_at", r.breach_at)
+        .value("sla", r.sla.as_str())
+        .value("updated_at", r.updated_at)
+        .value("version", expected_version + 1)
+        .and_where(Expr::col("id").eq(r.id))
+        .and_where(Expr::col("version").eq(expected_version))
+        .to_owned();
+    Ok(tx.execute(&q).await? == 1)
+}
+
+/// An incident by id (any project: the caller authorises against `project_id`).
+pub async fn get(db: &Db, id: i64) -> Result<Option<IncidentRow>, StoreError> {
+    db.fetch_optional(&select().and_where(Expr::col("id").eq(id)).to_owned()).await
+}
+
+/// An incident by id inside a transaction.
+pub async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<IncidentRow>, StoreError> {
+    tx.fetch_optional(&select().and_where(Expr::col("id").eq(id)).to_owned()).await
+}
+
+/// Stores an event.
+pub async fn insert_event(tx: &mut Tx, project_id: i64, e: &EventRow) -> Result<i64, StoreError> {
+    let mut q = insert_into(
+        "incident_events",
+        vec![
+            ("incident_id", e.incident_id.into()),
+            ("project_id", project_id.into()),
+            ("kind", e.kind.as_str().into()),
+            ("at", e.at.into()),
+            ("recorded_at", e.recorded_at.into()),
+            ("actor_id", e.actor_id.into()),
+            ("actor", e.actor.as_str().into()),
+            ("note", e.note.as_str().into()),
+            ("data", e.data.as_str().into()),
+        ],
+    );
+    q.returning_col("id");
+    let (id,): (i64,) = tx.fetch_one(&q).await?;
+    Ok(id)
+}
+
+fn events_query(incident_id: i64) -> SelectStatement {
+    Query::select()
+        .columns(["id", "incident_id", "kind", "at", "recorded_at", "actor_id", "actor", "note", "data"])
+        .from("incident_events")
+        .and_where(Expr::col("incident_id").eq(incident_id))
+        .order_by("id", Order::Asc)
+        .to_owned()
+}
+
+/// The events of an incident, in the order they were recorded.
+pub async fn events(db: &Db, incident_id: i64) -> Result<Vec<EventRow>, StoreError> {
+    db.fetch_all(&events_query(incident_id)).await
+}
+
+/// The events of an incident inside a transaction.
+pub async fn events_tx(tx: &mut Tx, incident_id: i64) -> Result<Vec<EventRow>, StoreError> {
+    tx.fetch_all(&events_query(incident_id)).await
+}
+
+/// List filters.
+#[derive(Debug, Clone, Default)]
+pub struct IncidentFilter {
+    pub status: Vec<String>,
+    pub severity: Vec<String>,
+    pub assignee_id: Option<i64>,
+    /// Any clock missed or running past due at this instant.
+    pub breached_at: Option<DateTime<Utc>>,
+    pub text: Option<String>,
+    pub reported_from: Option<DateTime<Utc>>,
+    pub reported_to: Option<DateTime<Utc>>,
+    /// Keyset cursor: only incidents with a smaller id (newest first).
+    pub before_id: Option<i64>,
+}
+
+/// A page of a project's incidents, newest first.
+pub async fn list(db: &Db, project_id: i64, f: &IncidentFilter, limit: u64) -> Result<Vec<IncidentRow>, StoreError> {
+    let mut cond = Cond::all().add(Expr::col("project_id").eq(project_id));
+    if !f.status.is_empty() {
+        cond = cond.add(Expr::col("status").is_in(f.status.iter().map(String::as_str)));
+    }
+    if !f.severity.is_empty() {
+        cond = cond.add(Expr::col("severity").is_in(f.severity.iter().map(String::as_str)));
+    }
+    if let Some(a) = f.assignee_id {
+        cond = cond.add(Expr::col("assignee_id").eq(a));
+    }
+    if let Some(now) = f.breached_at {
+        cond = cond.add(Expr::col("breach_at").lte(now));
+    }
+    if let Some(t) = &f.text {
+        let pattern = format!("%{}%", t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        cond = cond.add(
+            Cond::any()
+                .add(Expr::col("title").like(sea_query::LikeExpr::new(pattern.clone()).escape('\\')))
+                .add(Expr::col("description").like(sea_query::LikeExpr::new(pattern.clone()).escape('\\')))
+                .add(Expr::col("number").like(sea_query::LikeExpr::new(pattern).escape('\\'))),
+        );
+    }
+    if let Some(v) = f.reported_from {
+        cond = cond.add(Expr::col("reported_at").gte(v));
+    }
+    if let Some(v) = f.reported_to {
+        cond = cond.add(Expr::col("reported_at").lt(v));
+    }
+    if let Some(v) = f.before_id {
+        cond = cond.add(Expr::col("id").lt(v));
+    }
+    db.fetch_all(&select().cond_where(cond).order_by("id", Order::Desc).limit(limit).to_owned()).await
+}
