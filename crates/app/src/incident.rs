@@ -125,6 +125,7 @@ fn snapshot(clocks: &Clocks, now: DateTime<Utc>) -> (String, Option<DateTime<Utc
                 }
                 json!({
                     "due": c.due.to_rfc3339(),
+                    "warn_at": c.warn_at.to_rfc3339(),
                     "stopped_at": c.stopped_at.map(|s| s.to_rfc3339()),
                     "met": c.met,
                     "paused_seconds": c.paused_seconds,

@@ -33,7 +33,7 @@ pub const MODULES: &[ModuleInfo] = &[
         label: "服务台",
         summary: "故障申告（CASE）、SLA 计时、升级与工单处理",
         seeds: "000 §3；001；003 1.1.5.2",
-        built: false,
+        built: true,
         roles: ALL,
     },
     ModuleInfo {
@@ -161,6 +161,16 @@ pub const MODULES: &[ModuleInfo] = &[
 /// Looks a module up by code.
 pub fn module(code: &str) -> Option<&'static ModuleInfo> {
     MODULES.iter().find(|m| m.code == code)
+}
+
+impl ModuleInfo {
+    /// Where the module lives in a project: its own pages once built, else its placeholder.
+    pub fn href(&self, project: &str) -> String {
+        match self.code {
+            "servicedesk" => format!("/p/{project}/incidents"),
+            code => format!("/p/{project}/m/{code}"),
+        }
+    }
 }
 
 /// The modules a user holding `roles` sees, in order.

@@ -208,6 +208,8 @@ pub struct IncidentFilter {
     pub status: Vec<String>,
     pub severity: Vec<String>,
     pub assignee_id: Option<i64>,
+    /// Assigned to or reported by this user ("mine").
+    pub involving: Option<i64>,
     /// Any clock missed or running past due at this instant.
     pub breached_at: Option<DateTime<Utc>>,
     pub text: Option<String>,
@@ -228,6 +230,9 @@ pub async fn list(db: &Db, project_id: i64, f: &IncidentFilter, limit: u64) -> R
     }
     if let Some(a) = f.assignee_id {
         cond = cond.add(Expr::col("assignee_id").eq(a));
+    }
+    if let Some(u) = f.involving {
+        cond = cond.add(Cond::any().add(Expr::col("assignee_id").eq(u)).add(Expr::col("reporter_id").eq(u)));
     }
     if let Some(now) = f.breached_at {
         cond = cond.add(Expr::col("breach_at").lte(now));

@@ -185,6 +185,8 @@ pub struct ClockState {
     pub started_at: DateTime<Utc>,
     /// Deadline, pauses excluded (an open pause counts up to `now`).
     pub due: DateTime<Utc>,
+    /// When three quarters of the allowed business time are used (the UI turns amber).
+    pub warn_at: DateTime<Utc>,
     /// When it stopped, if it has.
     pub stopped_at: Option<DateTime<Utc>>,
     /// Whether it stopped in time; `None` while running.
@@ -284,6 +286,8 @@ pub fn compute_clocks(
             .ok_or_else(|| CalendarError::Invalid(format!("no calendar {}", target.calendar)))?;
         let ps: &[Pause] = if *kind == ClockKind::Resolve { &resolve_pauses } else { &pauses };
         let due = cal.add_business(start, target.within, ps)?;
+        let three_quarters = target.within.to_seconds(cal.standard_day_seconds()) * 3 / 4;
+        let warn_at = cal.add(start, chrono::Duration::seconds(three_quarters), ps)?.value;
         let end = stop.unwrap_or(now).max(start);
         let mut paused = 0i64;
         for p in ps {
@@ -297,6 +301,7 @@ pub fn compute_clocks(
             Some(ClockState {
                 started_at: start,
                 due: due.value,
+                warn_at,
                 stopped_at: stop,
                 met: stop.map(|s| s <= due.value),
                 paused_seconds: paused,

@@ -39,6 +39,7 @@ fn seed_000_p3_reply_in_two_hours_remote_missed() {
     let k = clocks(&c, "P3", "2025-09-30T16:50:00", &events, "2025-09-30T21:00:00");
     let respond = get(&k, ClockKind::Respond);
     assert_eq!((respond.due, respond.met), (bj("2025-09-30T18:50:00"), Some(true)), "§3.1 2 h, 7×24");
+    assert_eq!(respond.warn_at, bj("2025-09-30T18:20:00"), "amber after 90 of 120 minutes");
     let remote = get(&k, ClockKind::Remote);
     assert_eq!(
         (remote.started_at, remote.due, remote.met),

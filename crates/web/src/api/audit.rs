@@ -2,14 +2,12 @@
 
 use axum::Json;
 use axum::extract::State;
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use yunwei_app::audit as uc;
-use yunwei_domain::FieldError;
 use yunwei_store::audit::AuditFilter;
 
-use super::{ApiPath, ApiQuery, decode_cursor, encode_cursor, rfc3339};
+use super::{ApiPath, ApiQuery, decode_cursor, encode_cursor, parse_instant, rfc3339};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
@@ -66,19 +64,6 @@ pub struct AuditPage {
     pub next_cursor: Option<String>,
 }
 
-fn parse_time(field: &str, v: &Option<String>) -> Result<Option<DateTime<Utc>>, ApiError> {
-    v.as_deref()
-        .map(|s| {
-            DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).map_err(|_| {
-                ApiError::invalid(vec![FieldError::new(
-                    field,
-                    "须为带时区的 RFC 3339 时间，例如 2026-03-01T08:00:00+08:00",
-                )])
-            })
-        })
-        .transpose()
-}
-
 /// Builds the store filter from query parameters (shared with the audit page of the UI).
 pub fn filter_of(q: &AuditQuery) -> Result<AuditFilter, ApiError> {
     let nonempty = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
@@ -86,8 +71,8 @@ pub fn filter_of(q: &AuditQuery) -> Result<AuditFilter, ApiError> {
         entity: nonempty(&q.entity),
         action: nonempty(&q.action),
         actor: nonempty(&q.actor),
-        from: parse_time("from", &q.from)?,
-        to: parse_time("to", &q.to)?,
+        from: parse_instant("from", &q.from)?,
+        to: parse_instant("to", &q.to)?,
         before_id: q.cursor.as_deref().filter(|c| !c.is_empty()).map(decode_cursor).transpose()?,
     })
 }

@@ -5,17 +5,15 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use yunwei_app::incident::{self as uc, IncidentView, NewEvent, NewIncident};
-use yunwei_domain::FieldError;
 use yunwei_domain::contract::ClockKind;
 use yunwei_domain::servicedesk::Clocks;
 use yunwei_store::incident::{IncidentFilter, IncidentRow};
 
-use super::{ApiJson, ApiPath, ApiQuery, decode_cursor, encode_cursor, etag, if_match_version, rfc3339};
+use super::{ApiJson, ApiPath, ApiQuery, decode_cursor, encode_cursor, etag, if_match_version, parse_instant, rfc3339};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
@@ -76,6 +74,8 @@ pub struct CreateEvent {
 pub struct ClockJson {
     /// Deadline (RFC 3339), pauses excluded.
     pub due: String,
+    /// When three quarters of the allowed time are used.
+    pub warn_at: String,
     /// When it stopped, if it has.
     pub stopped_at: Option<String>,
     /// Whether it stopped in time; `null` while running.
@@ -148,13 +148,14 @@ pub struct IncidentJson {
     pub events: Option<Vec<EventJson>>,
 }
 
-fn clocks_json(c: &Clocks) -> Value {
+pub(crate) fn clocks_json(c: &Clocks) -> Value {
     let mut map = serde_json::Map::new();
     for k in ClockKind::ALL {
         if let Some(state) = c.get(&k) {
             let v = state.as_ref().map(|s| {
                 serde_json::to_value(ClockJson {
                     due: rfc3339(s.due),
+                    warn_at: rfc3339(s.warn_at),
                     stopped_at: s.stopped_at.map(rfc3339),
                     met: s.met,
                     paused_seconds: s.paused_seconds,
@@ -216,21 +217,6 @@ fn with_etag(status: StatusCode, v: IncidentView) -> Response {
     res
 }
 
-fn instant(field: &str, v: &Option<String>) -> Result<Option<DateTime<Utc>>, ApiError> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).map_err(|_| {
-                ApiError::invalid(vec![FieldError::new(
-                    field,
-                    "须为带时区的 RFC 3339 时间，例如 2026-03-01T08:00:00+08:00",
-                )])
-            })
-        })
-        .transpose()
-}
-
 /// Reports a fault: 201 with the incident and its clocks.
 #[utoipa::path(post, path = "/api/v1/projects/{code}/incidents", tag = "servicedesk", security(("bearer" = [])),
     params(("code" = String, Path, description = "项目代码")),
@@ -249,7 +235,7 @@ pub async fn create_incident(
     ApiJson(req): ApiJson<CreateIncident>,
 ) -> Result<Response, ApiError> {
     let input = NewIncident {
-        reported_at: instant("reported_at", &req.reported_at)?,
+        reported_at: parse_instant("reported_at", &req.reported_at)?,
         title: req.title,
         description: req.description,
         severity: req.severity,
@@ -300,7 +286,7 @@ pub async fn create_event(
 ) -> Result<Response, ApiError> {
     let expected = if_match_version(&headers)?;
     let input = NewEvent {
-        at: instant("at", &req.at)?,
+        at: parse_instant("at", &req.at)?,
         kind: req.kind,
         note: req.note,
         severity: req.severity,
@@ -322,6 +308,8 @@ pub struct IncidentQuery {
     pub severity: Option<String>,
     /// Assignee user id.
     pub assignee: Option<i64>,
+    /// `true`: only incidents assigned to or reported by the caller.
+    pub mine: Option<bool>,
     /// `true`: only incidents with a clock missed or running past due.
     pub breached: Option<bool>,
     /// Text in number, title or description.
@@ -373,10 +361,11 @@ pub async fn list_incidents(
         status: list(&q.status),
         severity: list(&q.severity),
         assignee_id: q.assignee,
+        involving: q.mine.filter(|m| *m).map(|_| auth.actor.user_id),
         breached_at: q.breached.filter(|b| *b).map(|_| st.app.now()),
         text: q.text.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
-        reported_from: instant("reported_from", &q.reported_from)?,
-        reported_to: instant("reported_to", &q.reported_to)?,
+        reported_from: parse_instant("reported_from", &q.reported_from)?,
+        reported_to: parse_instant("reported_to", &q.reported_to)?,
         before_id: q.cursor.as_deref().filter(|c| !c.is_empty()).map(decode_cursor).transpose()?,
     };
     let mut rows = uc::list(&st.app, &auth.actor, &code, filter, limit + 1).await?;

@@ -5,6 +5,7 @@ mod account;
 mod admin;
 mod audit;
 mod contract;
+mod incidents;
 mod login;
 mod project;
 
@@ -44,6 +45,10 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/p/{code}/m/{module}", get(project::module_page)),
         (Method::GET, "/p/{code}/audit", get(audit::page)),
         (Method::GET, "/p/{code}/contract", get(contract::page)),
+        (Method::GET, "/p/{code}/incidents", get(incidents::list)),
+        (Method::POST, "/p/{code}/incidents", post(incidents::report)),
+        (Method::GET, "/p/{code}/incidents/{id}", get(incidents::detail)),
+        (Method::POST, "/p/{code}/incidents/{id}/events", post(incidents::event)),
         (Method::GET, "/p/{code}/members", get(project::members)),
         (Method::POST, "/p/{code}/members", post(project::grant)),
         (Method::POST, "/p/{code}/members/revoke", post(project::revoke)),

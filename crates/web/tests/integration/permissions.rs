@@ -122,6 +122,10 @@ fn rows() -> Vec<Row> {
             true,
         ),
         r(Method::GET, "/p/{code}/contract", Who::Project(&[Admin, HospitalIt]), 200, true),
+        r(Method::GET, "/p/{code}/incidents", Who::Project(ALL), 200, true),
+        r(Method::POST, "/p/{code}/incidents", Who::Project(REPORTERS), 303, true),
+        r(Method::GET, "/p/{code}/incidents/{id}", Who::Project(ALL), 200, true),
+        r(Method::POST, "/p/{code}/incidents/{id}/events", Who::Project(ALL), 303, true),
         r(Method::POST, "/p/{code}/members", Who::Project(&[Admin]), 303, true),
         r(Method::POST, "/p/{code}/members/revoke", Who::Project(&[Admin]), 303, true),
     ]
@@ -420,6 +424,20 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         ("GET", "/p/{code}/m/{module}") => t.page(Method::GET, "/p/alpha/m/servicedesk", session, None).await,
         ("GET", "/p/{code}/audit") => t.page(Method::GET, "/p/alpha/audit", session, None).await,
         ("GET", "/p/{code}/contract") => t.page(Method::GET, "/p/alpha/contract", session, None).await,
+        ("GET", "/p/{code}/incidents") => t.page(Method::GET, "/p/alpha/incidents?breached=1", session, None).await,
+        ("POST", "/p/{code}/incidents") => {
+            let form = [("_csrf", csrf), ("title", "收费窗口打印机卡纸"), ("severity", "P3"), ("channel", "phone")];
+            t.page(Method::POST, "/p/alpha/incidents", session, Some(&form)).await
+        }
+        ("GET", "/p/{code}/incidents/{id}") => {
+            let id = fx.incident().await;
+            t.page(Method::GET, &format!("/p/alpha/incidents/{id}"), session, None).await
+        }
+        ("POST", "/p/{code}/incidents/{id}/events") => {
+            let id = fx.incident().await;
+            let form = [("_csrf", csrf), ("type", "comment"), ("note", "已电话回访")];
+            t.page(Method::POST, &format!("/p/alpha/incidents/{id}/events"), session, Some(&form)).await
+        }
         ("GET", "/p/{code}/members") => t.page(Method::GET, "/p/alpha/members", session, None).await,
         ("POST", "/p/{code}/members") => {
             let _ = yunwei_app::project::revoke(&t.app, None, "alpha", "victim", "auditor").await;

@@ -1,0 +1,623 @@
+//! The service desk pages: the hotline's list and quick report form, and one incident with its
+//! clocks, its history and the actions the caller may take.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use serde::Deserialize;
+use serde_json::Value;
+use yunwei_app::AppError;
+use yunwei_app::incident::{self as uc, NewEvent, NewIncident};
+use yunwei_app::project::{ProjectAccess, authorize};
+use yunwei_domain::contract::ClockKind;
+use yunwei_domain::identity::{Permission, Role};
+use yunwei_domain::servicedesk::{Channel, EventKind, SUPPORT_LINES, Scope, Status, transition};
+use yunwei_store::incident::{IncidentFilter, IncidentRow};
+
+use super::{Shell, app_error_page, csrf_failed, csrf_ok, error_page, render};
+use crate::AppState;
+use crate::auth::{Auth, UiAuth};
+
+/// A clock as the pages show it.
+struct ClockView {
+    label: &'static str,
+    due: String,
+    due_iso: String,
+    warn_iso: String,
+    /// `met`, `missed`, `running`, `paused`, `waiting`.
+    state: &'static str,
+    text: String,
+}
+
+fn local(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// "剩余 1 小时 5 分" / "已超时 20 分".
+fn remaining(due: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (due - now).num_seconds();
+    let m = secs.abs() / 60;
+    let span = if m >= 24 * 60 {
+        format!("{} 天 {} 小时", m / (24 * 60), m % (24 * 60) / 60)
+    } else if m >= 60 {
+        format!("{} 小时 {} 分", m / 60, m % 60)
+    } else {
+        format!("{m} 分")
+    };
+    if secs >= 0 { format!("剩余 {span}") } else { format!("已超时 {span}") }
+}
+
+fn clock_view(kind: ClockKind, v: &Value, status: &str, now: DateTime<Utc>, tz: Tz) -> ClockView {
+    let time =
+        |k: &str| v[k].as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()).map(|t| t.with_timezone(&Utc));
+    let (due, warn) = (time("due"), time("warn_at"));
+    let Some(due) = due else {
+        return ClockView {
+            label: kind.label(),
+            due: "—".into(),
+            due_iso: String::new(),
+            warn_iso: String::new(),
+            state: "waiting",
+            text: "未开始".into(),
+        };
+    };
+    let (state, text) = match v["met"].as_bool() {
+        Some(true) => ("met", "已达标".to_owned()),
+        Some(false) => ("missed", "超时".to_owned()),
+        None if status == Status::AwaitingApproval.code() && due > now => ("paused", "暂停（待院方批准）".to_owned()),
+        None if now > due => ("missed", remaining(due, now)),
+        None if warn.is_some_and(|w| now >= w) => ("warn", remaining(due, now)),
+        None => ("running", remaining(due, now)),
+    };
+    ClockView {
+        label: kind.label(),
+        due: local(due, tz),
+        due_iso: due.to_rfc3339(),
+        warn_iso: warn.map(|w| w.to_rfc3339()).unwrap_or_default(),
+        state,
+        text,
+    }
+}
+
+fn clocks(sla: &Value, status: &str, now: DateTime<Utc>, tz: Tz) -> Vec<ClockView> {
+    ClockKind::ALL
+        .iter()
+        .filter(|k| sla.get(k.code()).is_some())
+        .map(|k| clock_view(*k, &sla[k.code()], status, now, tz))
+        .collect()
+}
+
+fn tz_of(access: &ProjectAccess) -> Tz {
+    access.project.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+}
+
+fn status_label(s: &str) -> &'static str {
+    Status::parse(s).map(Status::label).unwrap_or("未知")
+}
+
+/// One row of the list.
+struct Item {
+    id: i64,
+    number: String,
+    title: String,
+    severity: String,
+    status: String,
+    status_code: String,
+    reported: String,
+    next: Option<ClockView>,
+}
+
+#[derive(Template)]
+#[template(path = "incidents.html")]
+struct ListPage {
+    shell: Shell,
+    code: String,
+    items: Vec<Item>,
+    can_report: bool,
+    severities: Vec<(String, String)>,
+    channels: Vec<(&'static str, &'static str)>,
+    scopes: Vec<(&'static str, &'static str)>,
+    statuses: Vec<(&'static str, &'static str)>,
+    f: ListQuery,
+    r: ReportForm,
+    error: String,
+    next_url: String,
+}
+
+/// List filters as typed.
+#[derive(Deserialize, Default, Clone)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    breached: String,
+    #[serde(default)]
+    text: String,
+    /// Assigned to or reported by the caller.
+    #[serde(default)]
+    mine: String,
+    #[serde(default)]
+    before: Option<i64>,
+}
+
+/// The quick report form.
+#[derive(Deserialize, Default, Clone)]
+pub struct ReportForm {
+    #[serde(default)]
+    _csrf: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    scope: String,
+    #[serde(default)]
+    reported_at: String,
+    #[serde(default)]
+    ci: String,
+    #[serde(default)]
+    description: String,
+}
+
+async fn severities(st: &AppState, auth: &Auth, code: &str) -> Vec<(String, String)> {
+    match yunwei_app::contract::current(&st.app, None, code).await {
+        Ok(row) => yunwei_app::contract::validate(&row.document)
+            .map(|c| c.severities.into_iter().map(|(k, s)| (k.clone(), format!("{k} {}", s.name))).collect())
+            .unwrap_or_default(),
+        Err(_) => {
+            let _ = auth;
+            Vec::new()
+        }
+    }
+}
+
+/// `datetime-local` input in the project's zone; blank is "now".
+fn parse_local(field: &str, s: &str, tz: Tz) -> Result<Option<DateTime<Utc>>, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+        .ok()
+        .and_then(|n| tz.from_local_datetime(&n).earliest())
+        .map(|t| Some(t.with_timezone(&Utc)))
+        .ok_or_else(|| format!("{field}：须为日期和时间，如 2026-03-02T08:50"))
+}
+
+fn reasons(e: AppError) -> Result<String, AppError> {
+    match e {
+        AppError::Invalid(v) => {
+            Ok(v.0.iter().map(|e| format!("{}：{}", field_label(&e.field), e.reason)).collect::<Vec<_>>().join("；"))
+        }
+        AppError::Conflict { reason, .. } => Ok(reason),
+        AppError::Stale { .. } => Ok("故障已被他人更新，请刷新后重试".into()),
+        other => Err(other),
+    }
+}
+
+fn field_label(f: &str) -> &str {
+    match f {
+        "title" => "标题",
+        "severity" => "级别",
+        "channel" => "渠道",
+        "scope" => "影响范围",
+        "reported_at" => "报障时间",
+        "department" => "科室",
+        "description" => "描述",
+        "ci" => "配置项",
+        "at" => "发生时间",
+        "cause" => "故障原因",
+        "action" => "处理措施",
+        "prevention" => "预防措施",
+        "note" => "备注",
+        "to" => "升级对象",
+        other => other,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn list_page(
+    st: &AppState,
+    auth: &Auth,
+    code: &str,
+    f: ListQuery,
+    r: ReportForm,
+    error: String,
+    status: StatusCode,
+) -> Response {
+    let access = match authorize(&st.app, &auth.actor, code, Permission::IncidentRead).await {
+        Ok(a) => a,
+        Err(e) => return app_error_page(e),
+    };
+    let tz = tz_of(&access);
+    let now = st.app.now();
+    let filter = IncidentFilter {
+        status: Some(f.status.clone()).filter(|s| !s.is_empty()).into_iter().collect(),
+        severity: Some(f.severity.clone()).filter(|s| !s.is_empty()).into_iter().collect(),
+        breached_at: (!f.breached.is_empty()).then_some(now),
+        involving: (!f.mine.is_empty()).then_some(auth.actor.user_id),
+        text: Some(f.text.trim().to_owned()).filter(|s| !s.is_empty()),
+        before_id: f.before,
+        ..Default::default()
+    };
+    const PAGE: u64 = 50;
+    let mut rows = match uc::list(&st.app, &auth.actor, code, filter, PAGE + 1).await {
+        Ok(r) => r,
+        Err(e) => return app_error_page(e),
+    };
+    let more = rows.len() as u64 > PAGE;
+    rows.truncate(PAGE as usize);
+    let sev = severities(st, auth, code).await;
+    let sev_name = |c: &str| sev.iter().find(|(k, _)| k == c).map(|(_, n)| n.clone()).unwrap_or_else(|| c.to_owned());
+    let items = rows
+        .iter()
+        .map(|row: &IncidentRow| {
+            let sla: Value = serde_json::from_str(&row.sla).unwrap_or(Value::Null);
+            let next = clocks(&sla, &row.status, now, tz)
+                .into_iter()
+                .filter(|c| matches!(c.state, "running" | "warn" | "missed" | "paused"))
+                .filter(|c| c.state != "missed" || c.text.starts_with("已超时"))
+                .min_by(|a, b| a.due_iso.cmp(&b.due_iso));
+            Item {
+                id: row.id,
+                number: row.number.clone(),
+                title: row.title.clone(),
+                severity: sev_name(&row.severity),
+                status: status_label(&row.status).to_owned(),
+                status_code: row.status.clone(),
+                reported: local(row.reported_at, tz),
+                next,
+            }
+        })
+        .collect();
+    let next_url = if more {
+        let last = rows.last().map(|r| r.id).unwrap_or_default();
+        let q = serde_urlencoded::to_string([
+            ("status", f.status.as_str()),
+            ("severity", f.severity.as_str()),
+            ("breached", f.breached.as_str()),
+            ("text", f.text.as_str()),
+            ("mine", f.mine.as_str()),
+        ])
+        .unwrap_or_default();
+        format!("/p/{code}/incidents?{q}&before={last}")
+    } else {
+        String::new()
+    };
+    let can_report = access.roles.grants(Permission::IncidentReport);
+    let shell = match Shell::build(st, auth, "服务台", Some(&access), "servicedesk").await {
+        Ok(s) => s,
+        Err(e) => return app_error_page(e),
+    };
+    let page = ListPage {
+        shell,
+        code: code.to_owned(),
+        items,
+        can_report,
+        severities: sev,
+        channels: Channel::ALL.iter().map(|c| (c.code(), c.label())).collect(),
+        scopes: Scope::ALL.iter().map(|c| (c.code(), c.label())).collect(),
+        statuses: Status::ALL.iter().map(|c| (c.code(), c.label())).collect(),
+        f,
+        r,
+        error,
+        next_url,
+    };
+    (status, render(&page)).into_response()
+}
+
+/// `GET /p/{code}/incidents`.
+pub async fn list(
+    State(st): State<AppState>,
+    UiAuth(auth): UiAuth,
+    Path(code): Path<String>,
+    Query(f): Query<ListQuery>,
+) -> Response {
+    let r = ReportForm {
+        channel: Channel::Phone.code().into(),
+        scope: Scope::Department.code().into(),
+        ..Default::default()
+    };
+    list_page(&st, &auth, &code, f, r, String::new(), StatusCode::OK).await
+}
+
+/// `POST /p/{code}/incidents`: the quick report; on success, the new incident's page.
+pub async fn report(
+    State(st): State<AppState>,
+    UiAuth(auth): UiAuth,
+    Path(code): Path<String>,
+    Form(r): Form<ReportForm>,
+) -> Response {
+    if !csrf_ok(&auth, &r._csrf) {
+        return csrf_failed();
+    }
+    let tz = match authorize(&st.app, &auth.actor, &code, Permission::IncidentRead).await {
+        Ok(a) => tz_of(&a),
+        Err(e) => return app_error_page(e),
+    };
+    let result = match parse_local("报障时间", &r.reported_at, tz) {
+        Err(msg) => Err(AppError::Invalid(yunwei_domain::ValidationErrors::single("reported_at", msg))),
+        Ok(reported_at) => {
+            let input = NewIncident {
+                title: r.title.clone(),
+                description: r.description.clone(),
+                severity: r.severity.clone(),
+                channel: r.channel.clone(),
+                reported_at,
+                department: Some(r.department.clone()),
+                scope: Some(r.scope.clone()).filter(|s| !s.is_empty()),
+                category: None,
+                ci: r
+                    .ci
+                    .split([',', '，', '、', '\n'])
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            };
+            uc::create(&st.app, &auth.actor, &code, input).await
+        }
+    };
+    match result {
+        Ok(v) => Redirect::to(&format!("/p/{code}/incidents/{}", v.row.id)).into_response(),
+        Err(e) => match reasons(e) {
+            Ok(msg) => {
+                let msg = format!("未能提交：{msg}");
+                list_page(&st, &auth, &code, ListQuery::default(), r, msg, StatusCode::UNPROCESSABLE_ENTITY).await
+            }
+            Err(e) => app_error_page(e),
+        },
+    }
+}
+
+/// An action the caller may take now.
+struct ActionView {
+    kind: &'static str,
+    label: &'static str,
+}
+
+struct EventView {
+    at: String,
+    label: &'static str,
+    actor: String,
+    note: String,
+    detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "incident.html")]
+struct DetailPage {
+    shell: Shell,
+    code: String,
+    id: i64,
+    number: String,
+    title: String,
+    description: String,
+    status: &'static str,
+    status_code: String,
+    severity: String,
+    facts: Vec<(&'static str, String)>,
+    clocks: Vec<ClockView>,
+    events: Vec<EventView>,
+    actions: Vec<ActionView>,
+    can_resolve: bool,
+    can_reclassify: bool,
+    can_escalate: bool,
+    can_comment: bool,
+    severities: Vec<(String, String)>,
+    version: i64,
+    error: String,
+}
+
+fn event_detail(kind: &str, data: &Value) -> String {
+    let s = |k: &str| data[k].as_str().unwrap_or_default().to_owned();
+    match kind {
+        "resolve" => {
+            let mut out = format!("原因：{}；措施：{}", s("cause"), s("action"));
+            if !s("prevention").is_empty() {
+                out.push_str(&format!("；预防：{}", s("prevention")));
+            }
+            out
+        }
+        "reclassify" => format!("{} → {}", s("from"), s("severity")),
+        "escalate" => {
+            let to = s("to");
+            format!("升级至{}", SUPPORT_LINES.iter().find(|(c, _)| *c == to).map(|(_, l)| *l).unwrap_or(&to))
+        }
+        _ => String::new(),
+    }
+}
+
+async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: String, status: StatusCode) -> Response {
+    let access = match authorize(&st.app, &auth.actor, code, Permission::IncidentRead).await {
+        Ok(a) => a,
+        Err(e) => return app_error_page(e),
+    };
+    let v = match uc::get(&st.app, &auth.actor, id).await {
+        Ok(v) if v.row.project_id == access.project.id => v,
+        Ok(_) | Err(AppError::NotFound(_)) => return error_page(StatusCode::NOT_FOUND, "页面不存在", "没有这个故障。"),
+        Err(e) => return app_error_page(e),
+    };
+    let tz = tz_of(&access);
+    let now = st.app.now();
+    let sla = crate::api::incidents::clocks_json(&v.clocks);
+    let sev = severities(st, auth, code).await;
+    let row = &v.row;
+    let status_now = Status::parse(&row.status).unwrap_or(Status::Reported);
+    let count = |k: &str| v.events.iter().filter(|e| e.kind == k).count();
+    let remote = count("request_remote") > count("start_remote");
+    let onsite = count("request_onsite") > count("arrive_onsite");
+    let roles = &access.roles;
+    let own = row.reporter_id == Some(auth.actor.user_id) && roles.has(Role::Reporter);
+    let may = |k: EventKind| -> bool {
+        let allowed = match k {
+            EventKind::Comment => roles.grants(Permission::IncidentComment),
+            EventKind::Approve | EventKind::Confirm => roles.grants(Permission::IncidentConfirm) || own,
+            EventKind::Reopen => {
+                roles.grants(Permission::IncidentConfirm) || own || roles.grants(Permission::IncidentWork)
+            }
+            _ => roles.grants(Permission::IncidentWork),
+        };
+        allowed && transition(status_now, k, remote, onsite).is_ok()
+    };
+    let simple = [
+        EventKind::Respond,
+        EventKind::RequestRemote,
+        EventKind::StartRemote,
+        EventKind::RequestOnsite,
+        EventKind::ArriveOnsite,
+        EventKind::RequestApproval,
+        EventKind::Approve,
+        EventKind::Confirm,
+        EventKind::Reopen,
+    ];
+    let actions = simple.iter().filter(|k| may(**k)).map(|k| ActionView { kind: k.code(), label: k.label() }).collect();
+    let ci: Vec<String> = serde_json::from_str(&row.ci).unwrap_or_default();
+    let line = SUPPORT_LINES.iter().find(|(c, _)| *c == row.support_line).map(|(_, l)| *l).unwrap_or("一线");
+    let facts = vec![
+        ("报障渠道", Channel::parse(&row.channel).map(Channel::label).unwrap_or("—").to_owned()),
+        ("报障时间", local(row.reported_at, tz)),
+        ("报障人", row.reporter_name.clone().unwrap_or_default()),
+        ("科室", row.department.clone().unwrap_or_else(|| "—".into())),
+        ("影响范围", Scope::parse(&row.scope).map(Scope::label).unwrap_or("—").to_owned()),
+        ("支持级别", line.to_owned()),
+        ("配置项", if ci.is_empty() { "—".into() } else { ci.join("、") }),
+    ];
+    let events = v
+        .events
+        .iter()
+        .map(|e| {
+            let data: Value = serde_json::from_str(&e.data).unwrap_or(Value::Null);
+            EventView {
+                at: local(e.at, tz),
+                label: EventKind::parse(&e.kind).map(EventKind::label).unwrap_or("事件"),
+                actor: e.actor.clone(),
+                note: e.note.clone(),
+                detail: event_detail(&e.kind, &data),
+            }
+        })
+        .collect();
+    let shell = match Shell::build(st, auth, &row.number, Some(&access), "servicedesk").await {
+        Ok(s) => s,
+        Err(e) => return app_error_page(e),
+    };
+    let page = DetailPage {
+        shell,
+        code: code.to_owned(),
+        id: row.id,
+        number: row.number.clone(),
+        title: row.title.clone(),
+        description: row.description.clone(),
+        status: status_now.label(),
+        status_code: row.status.clone(),
+        severity: sev
+            .iter()
+            .find(|(k, _)| *k == row.severity)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_else(|| row.severity.clone()),
+        facts,
+        clocks: clocks(&sla, &row.status, now, tz),
+        events,
+        actions,
+        can_resolve: may(EventKind::Resolve),
+        can_reclassify: may(EventKind::Reclassify),
+        can_escalate: may(EventKind::Escalate),
+        can_comment: may(EventKind::Comment),
+        severities: sev,
+        version: row.version,
+        error,
+    };
+    (status, render(&page)).into_response()
+}
+
+/// `GET /p/{code}/incidents/{id}`.
+pub async fn detail(
+    State(st): State<AppState>,
+    UiAuth(auth): UiAuth,
+    Path((code, id)): Path<(String, i64)>,
+) -> Response {
+    detail_page(&st, &auth, &code, id, String::new(), StatusCode::OK).await
+}
+
+/// An action form.
+#[derive(Deserialize, Default)]
+pub struct EventForm {
+    #[serde(default)]
+    _csrf: String,
+    #[serde(rename = "type", default)]
+    kind: String,
+    #[serde(default)]
+    at: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    cause: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    prevention: String,
+    #[serde(default)]
+    version: Option<i64>,
+}
+
+/// `POST /p/{code}/incidents/{id}/events`.
+pub async fn event(
+    State(st): State<AppState>,
+    UiAuth(auth): UiAuth,
+    Path((code, id)): Path<(String, i64)>,
+    Form(f): Form<EventForm>,
+) -> Response {
+    if !csrf_ok(&auth, &f._csrf) {
+        return csrf_failed();
+    }
+    let access = match authorize(&st.app, &auth.actor, &code, Permission::IncidentRead).await {
+        Ok(a) => a,
+        Err(e) => return app_error_page(e),
+    };
+    match yunwei_store::incident::get(&st.app.db, id).await {
+        Ok(Some(r)) if r.project_id == access.project.id => {}
+        Ok(_) => return error_page(StatusCode::NOT_FOUND, "页面不存在", "没有这个故障。"),
+        Err(e) => return app_error_page(e.into()),
+    }
+    let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let result = match parse_local("发生时间", &f.at, tz_of(&access)) {
+        Err(msg) => Err(AppError::Invalid(yunwei_domain::ValidationErrors::single("at", msg))),
+        Ok(at) => {
+            let input = NewEvent {
+                kind: f.kind.clone(),
+                at,
+                note: opt(&f.note),
+                severity: opt(&f.severity),
+                to: opt(&f.to),
+                cause: opt(&f.cause),
+                action: opt(&f.action),
+                prevention: opt(&f.prevention),
+            };
+            uc::add_event(&st.app, &auth.actor, id, input, f.version).await
+        }
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("/p/{code}/incidents/{id}")).into_response(),
+        Err(e) => match reasons(e) {
+            Ok(msg) => {
+                detail_page(&st, &auth, &code, id, format!("未能执行：{msg}"), StatusCode::UNPROCESSABLE_ENTITY).await
+            }
+            Err(e) => app_error_page(e),
+        },
+    }
+}
