@@ -17,6 +17,7 @@ CREATE TABLE incidents (
     reporter_id          BIGINT REFERENCES users (id),
     reporter_name        TEXT,
     assignee_id          BIGINT REFERENCES users (id),
+    assignee_name        TEXT,
     support_line         TEXT NOT NULL,
     reported_at          TIMESTAMPTZ NOT NULL,
     breach_at            TIMESTAMPTZ,

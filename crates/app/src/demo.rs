@@ -4,7 +4,10 @@
 use yunwei_domain::identity::{OrgKind, Role};
 use yunwei_store::identity as ids;
 
-use crate::identity::{NewUserInput, add_user, ensure_department, ensure_organization};
+use chrono::Duration;
+
+use crate::identity::{Actor, AuthMethod, NewUserInput, actor_of, add_user, ensure_department, ensure_organization};
+use crate::incident::{self, NewEvent, NewIncident};
 use crate::project::{NewProjectInput, create, grant};
 use crate::{App, AppError};
 
@@ -83,5 +86,143 @@ pub async fn ensure_demo(app: &App) -> Result<Vec<(String, Role)>, AppError> {
         grant(app, None, DEMO_PROJECT, username, role.code()).await?;
         users.push((username.to_owned(), role));
     }
+    let pid = project_id(app).await?;
+    if yunwei_store::incident::list(&app.db, pid, &Default::default(), 1).await?.is_empty() {
+        demo_incidents(app).await?;
+    }
     Ok(users)
+}
+
+async fn as_user(app: &App, username: &str) -> Result<Actor, AppError> {
+    let u = ids::user_by_username(&app.db, username)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("demo user {username} missing")))?;
+    Ok(actor_of(&u, AuthMethod::Local))
+}
+
+/// A service desk with something in every state, relative to now: a P1 whose engineer is on
+/// the way, a P2 waiting for the hospital's approval, a P3 nobody answered (breached), one
+/// resolved and waiting for confirmation, and one closed last week.
+async fn demo_incidents(app: &App) -> Result<(), AppError> {
+    let now = app.now();
+    let (reporter, dispatcher, engineer, it) = (
+        as_user(app, "reporter").await?,
+        as_user(app, "dispatcher").await?,
+        as_user(app, "engineer").await?,
+        as_user(app, "hospital_it").await?,
+    );
+    let ago = |m: i64| Some(now - Duration::minutes(m));
+    let ev = |kind: &str, at: Option<chrono::DateTime<chrono::Utc>>| NewEvent {
+        kind: kind.into(),
+        at,
+        ..Default::default()
+    };
+    let assign = |at| NewEvent { assignee: Some("engineer".into()), ..ev("assign", at) };
+    struct Case {
+        title: &'static str,
+        severity: &'static str,
+        channel: &'static str,
+        department: &'static str,
+        ci: &'static [&'static str],
+        minutes_ago: i64,
+    }
+    let cases = [
+        Case {
+            title: "住院部护士站条码打印机无法打印",
+            severity: "P4",
+            channel: "phone",
+            department: "住院部",
+            ci: &["PRN-ZY-05"],
+            minutes_ago: 8 * 24 * 60,
+        },
+        Case {
+            title: "检验科 LIS 报告无法推送到医生站",
+            severity: "P2",
+            channel: "phone",
+            department: "检验科",
+            ci: &["LIS-APP-01"],
+            minutes_ago: 26 * 60,
+        },
+        Case {
+            title: "药房发药机与 HIS 接口中断",
+            severity: "P3",
+            channel: "wechat",
+            department: "药剂科",
+            ci: &["HIS-IF-02"],
+            minutes_ago: 50,
+        },
+        Case {
+            title: "PACS 影像调阅缓慢",
+            severity: "P2",
+            channel: "web",
+            department: "放射科",
+            ci: &["PACS-DB-01"],
+            minutes_ago: 180,
+        },
+        Case {
+            title: "门诊挂号收费系统无法登录",
+            severity: "P1",
+            channel: "phone",
+            department: "门诊部",
+            ci: &["HIS-APP-01", "HIS-DB-01"],
+            minutes_ago: 12,
+        },
+    ];
+    let mut ids = Vec::new();
+    for c in &cases {
+        let input = NewIncident {
+            title: c.title.into(),
+            description: String::new(),
+            severity: c.severity.into(),
+            channel: c.channel.into(),
+            reported_at: ago(c.minutes_ago),
+            department: Some(c.department.into()),
+            scope: None,
+            category: None,
+            ci: c.ci.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        let who = if c.channel == "web" { &reporter } else { &dispatcher };
+        ids.push(incident::create(app, who, DEMO_PROJECT, input).await?.row.id);
+    }
+    let resolve = |at| NewEvent {
+        kind: "resolve".into(),
+        at,
+        cause: Some("打印机驱动被系统更新覆盖".into()),
+        action: Some("重装驱动并锁定版本".into()),
+        prevention: Some("补丁前先在测试机验证".into()),
+        ..Default::default()
+    };
+    // Closed last week.
+    let m = 8 * 24 * 60;
+    incident::add_event(app, &dispatcher, ids[0], ev("respond", ago(m - 9)), None).await?;
+    incident::add_event(app, &engineer, ids[0], ev("request_onsite", ago(m - 10)), None).await?;
+    incident::add_event(app, &engineer, ids[0], ev("arrive_onsite", ago(m - 35)), None).await?;
+    incident::add_event(app, &engineer, ids[0], resolve(ago(m - 80)), None).await?;
+    incident::add_event(app, &it, ids[0], ev("confirm", ago(m - 200)), None).await?;
+    // Resolved yesterday, waiting for the hospital.
+    let m = 26 * 60;
+    incident::add_event(app, &dispatcher, ids[1], ev("respond", ago(m - 6)), None).await?;
+    incident::add_event(app, &engineer, ids[1], ev("request_remote", ago(m - 8)), None).await?;
+    incident::add_event(app, &engineer, ids[1], ev("start_remote", ago(m - 12)), None).await?;
+    let fix = NewEvent {
+        cause: Some("接口服务证书过期".into()),
+        action: Some("更新证书并重启接口服务".into()),
+        prevention: Some("证书到期前 30 天提醒".into()),
+        ..resolve(ago(m - 95))
+    };
+    incident::add_event(app, &engineer, ids[1], fix, None).await?;
+    // The P3 waits for an answer (its 15 minutes are long gone).
+    // Waiting for the hospital's approval of the fix plan.
+    incident::add_event(app, &dispatcher, ids[3], ev("respond", ago(170)), None).await?;
+    incident::add_event(app, &dispatcher, ids[3], assign(ago(168)), None).await?;
+    let plan = NewEvent {
+        note: Some("需在夜间重建 PACS 数据库索引，影响调阅约 20 分钟".into()),
+        ..ev("request_approval", ago(120))
+    };
+    incident::add_event(app, &engineer, ids[3], plan, None).await?;
+    // The P1: answered, engineer on the way.
+    incident::add_event(app, &dispatcher, ids[4], ev("respond", ago(10)), None).await?;
+    incident::add_event(app, &dispatcher, ids[4], assign(ago(10)), None).await?;
+    incident::add_event(app, &engineer, ids[4], ev("request_onsite", ago(9)), None).await?;
+    Ok(())
 }

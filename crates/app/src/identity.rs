@@ -33,6 +33,8 @@ pub enum AuthMethod {
         /// Token id.
         id: i64,
     },
+    /// On this machine, without a login: the demo installation and command-line use cases.
+    Local,
 }
 
 /// The authenticated caller of a use case.
@@ -208,7 +210,7 @@ pub async fn login(app: &App, username: &str, password: &str) -> Result<LoginOut
     Ok(LoginOutcome { token, actor })
 }
 
-fn actor_of(u: &UserRow, method: AuthMethod) -> Actor {
+pub(crate) fn actor_of(u: &UserRow, method: AuthMethod) -> Actor {
     Actor {
         user_id: u.id,
         username: u.username.clone(),

@@ -13,6 +13,7 @@ use yunwei_domain::identity::{Permission, Role};
 use yunwei_domain::servicedesk::{
     Channel, ClockEvent, Clocks, EventKind, SUPPORT_LINES, Scope, Status, compute_clocks, transition,
 };
+use yunwei_store::identity::UserRow;
 use yunwei_store::incident::{self as store, EventRow, IncidentFilter, IncidentRow};
 
 use crate::audit::{Change, record};
@@ -73,6 +74,8 @@ pub struct NewEvent {
     pub severity: Option<String>,
     /// `escalate`: `l2` or `expert`.
     pub to: Option<String>,
+    /// `assign`: the engineer's username.
+    pub assignee: Option<String>,
     /// `resolve`: cause, action taken, prevention.
     pub cause: Option<String>,
     pub action: Option<String>,
@@ -198,6 +201,7 @@ pub async fn create(app: &App, actor: &Actor, code: &str, input: NewIncident) ->
         reporter_id: Some(actor.user_id),
         reporter_name: Some(actor.display_name.clone()),
         assignee_id: None,
+        assignee_name: None,
         support_line: SUPPORT_LINES[0].0.to_owned(),
         reported_at,
         breach_at: None,
@@ -283,6 +287,7 @@ pub async fn add_event(
     let mut v = ValidationErrors::default();
     let note = opt_text(&mut v, "note", &input.note, 10_000).unwrap_or_default();
     let mut data = serde_json::Map::new();
+    let mut assignee = None;
     match kind {
         EventKind::Reclassify => match input.severity.as_deref() {
             Some(s) if t.contract.severities.contains_key(s) => {
@@ -300,6 +305,17 @@ pub async fn add_event(
                 v.push("to", "升级对象须为 l2（二线）或 expert（专家）");
             }
             data.insert("to".into(), to.into());
+        }
+        EventKind::Assign => {
+            let name = input.assignee.as_deref().map(str::trim).unwrap_or_default();
+            match assignable(app, found.project_id, name).await? {
+                Ok(u) => {
+                    data.insert("assignee".into(), u.username.clone().into());
+                    data.insert("assignee_name".into(), u.display_name.clone().into());
+                    assignee = Some(u);
+                }
+                Err(reason) => v.push("assignee", reason),
+            }
         }
         EventKind::Resolve => {
             let cause = text(&mut v, "cause", input.cause.as_deref().unwrap_or_default(), 2_000, true);
@@ -353,7 +369,16 @@ pub async fn add_event(
     match kind {
         EventKind::Reclassify => row.severity = input.severity.clone().unwrap_or_default(),
         EventKind::Escalate => row.support_line = input.to.clone().unwrap_or_else(|| "l2".into()),
-        EventKind::Respond if row.assignee_id.is_none() => row.assignee_id = Some(actor.user_id),
+        EventKind::Respond if row.assignee_id.is_none() => {
+            row.assignee_id = Some(actor.user_id);
+            row.assignee_name = Some(actor.display_name.clone());
+        }
+        EventKind::Assign => {
+            if let Some(u) = &assignee {
+                row.assignee_id = Some(u.id);
+                row.assignee_name = Some(u.display_name.clone());
+            }
+        }
         _ => {}
     }
     evs.push(ClockEvent { kind, at });
@@ -393,6 +418,37 @@ pub async fn add_event(
     let mut events = stored;
     events.push(EventRow { id: event_id, ..event });
     Ok(IncidentView { row, clocks, events })
+}
+
+fn role_works(code: &str) -> bool {
+    Role::ALL.iter().any(|r| r.code() == code && r.grants(Permission::IncidentWork))
+}
+
+/// A project member who may work incidents, by username; or why `name` is not one.
+async fn assignable(app: &App, project_id: i64, name: &str) -> Result<Result<UserRow, String>, AppError> {
+    if name.is_empty() {
+        return Ok(Err("须指定处理人（用户名）".into()));
+    }
+    let Some(u) = yunwei_store::identity::user_by_username(&app.db, name).await?.filter(|u| u.active) else {
+        return Ok(Err(format!("没有用户“{name}”")));
+    };
+    let roles = yunwei_store::identity::roles_in_project(&app.db, project_id, u.id).await?;
+    if roles.iter().any(|r| role_works(r)) {
+        Ok(Ok(u))
+    } else {
+        Ok(Err(format!("“{name}”在本项目中不是可处理故障的工程师或受理员")))
+    }
+}
+
+/// The project members who may work incidents: (username, display name), by display name.
+pub async fn assignees(app: &App, actor: &Actor, code: &str) -> Result<Vec<(String, String)>, AppError> {
+    let access = authorize(app, actor, code, Permission::IncidentRead).await?;
+    let members = yunwei_store::identity::list_members(&app.db, access.project.id).await?;
+    let mut out: Vec<(String, String)> =
+        members.into_iter().filter(|m| role_works(&m.role)).map(|m| (m.username, m.display_name)).collect();
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    out.dedup();
+    Ok(out)
 }
 
 /// A page of a project's incidents, newest first (clocks from the stored snapshot).

@@ -26,6 +26,7 @@ pub struct IncidentRow {
     pub reporter_id: Option<i64>,
     pub reporter_name: Option<String>,
     pub assignee_id: Option<i64>,
+    pub assignee_name: Option<String>,
     pub support_line: String,
     pub reported_at: DateTime<Utc>,
     pub breach_at: Option<DateTime<Utc>>,
@@ -37,7 +38,7 @@ pub struct IncidentRow {
     pub version: i64,
 }
 
-const COLS: [&str; 24] = [
+const COLS: [&str; 25] = [
     "id",
     "project_id",
     "number",
@@ -54,6 +55,7 @@ const COLS: [&str; 24] = [
     "reporter_id",
     "reporter_name",
     "assignee_id",
+    "assignee_name",
     "support_line",
     "reported_at",
     "breach_at",
@@ -119,6 +121,7 @@ pub async fn insert(tx: &mut Tx, r: &IncidentRow) -> Result<i64, StoreError> {
             ("reporter_id", r.reporter_id.into()),
             ("reporter_name", r.reporter_name.clone().into()),
             ("assignee_id", r.assignee_id.into()),
+            ("assignee_name", r.assignee_name.clone().into()),
             ("support_line", r.support_line.as_str().into()),
             ("reported_at", r.reported_at.into()),
             ("breach_at", r.breach_at.into()),
@@ -141,6 +144,7 @@ pub async fn update_state(tx: &mut Tx, r: &IncidentRow, expected_version: i64) -
         .value("severity", r.severity.as_str())
         .value("status", r.status.as_str())
         .value("assignee_id", r.assignee_id)
+        .value("assignee_name", r.assignee_name.clone())
         .value("support_line", r.support_line.as_str())
         .value("breach_at", r.breach_at)
         .value("sla", r.sla.as_str())

@@ -47,7 +47,7 @@ impl Auth {
     pub fn csrf(&self) -> Option<&str> {
         match &self.actor.method {
             AuthMethod::Session { csrf_token, .. } => Some(csrf_token),
-            AuthMethod::ApiToken { .. } => None,
+            AuthMethod::ApiToken { .. } | AuthMethod::Local => None,
         }
     }
 }

@@ -125,6 +125,8 @@ code_enum! {
         Comment = ("comment", "备注"),
         /// Severity changed; clocks are recomputed from the reported time.
         Reclassify = ("reclassify", "调整级别"),
+        /// Handed to an engineer (派单); the clocks do not change.
+        Assign = ("assign", "派单"),
     }
 }
 
@@ -145,6 +147,8 @@ pub fn transition(
         (E::Comment, _) => Ok(status),
         (E::Reclassify, S::Closed) => refuse("已关闭的故障不能调整级别"),
         (E::Reclassify, _) => Ok(status),
+        (E::Assign, S::Closed) => refuse("已关闭的故障不能派单"),
+        (E::Assign, _) => Ok(status),
         (E::Respond, S::Reported) => Ok(S::InProgress),
         (E::Respond, _) => refuse("已响应过"),
         (E::RequestRemote | E::RequestOnsite | E::RequestApproval | E::Resolve, S::Reported) => refuse("须先响应"),

@@ -50,7 +50,7 @@ pub struct CreateIncident {
 pub struct CreateEvent {
     /// `respond`, `request_remote`, `start_remote`, `request_onsite`, `arrive_onsite`,
     /// `request_approval`, `approve`, `escalate`, `resolve`, `confirm`, `reopen`, `comment`,
-    /// `reclassify`.
+    /// `reclassify`, `assign`.
     #[serde(rename = "type")]
     pub kind: String,
     /// When it happened (RFC 3339); default now; not in the future, not before the previous event.
@@ -61,6 +61,8 @@ pub struct CreateEvent {
     pub severity: Option<String>,
     /// `escalate`: `l2` (default) or `expert`.
     pub to: Option<String>,
+    /// `assign`: username of a project member who works incidents.
+    pub assignee: Option<String>,
     /// `resolve`: the cause (required).
     pub cause: Option<String>,
     /// `resolve`: what was done (required).
@@ -132,6 +134,10 @@ pub struct IncidentJson {
     pub ci: Vec<String>,
     /// Who reported it.
     pub reporter: Option<String>,
+    /// Who is working on it (display name); the first responder unless assigned.
+    pub assignee: Option<String>,
+    /// Their user id (the `assignee` list filter).
+    pub assignee_id: Option<i64>,
     /// Support line: `l1`, `l2`, `expert`.
     pub support_line: String,
     /// When it was reported.
@@ -182,6 +188,8 @@ fn base(r: &IncidentRow, sla: Value, events: Option<Vec<EventJson>>) -> Incident
         category: r.category.clone(),
         ci: serde_json::from_str(&r.ci).unwrap_or_default(),
         reporter: r.reporter_name.clone(),
+        assignee: r.assignee_name.clone(),
+        assignee_id: r.assignee_id,
         support_line: r.support_line.clone(),
         reported_at: rfc3339(r.reported_at),
         contract_version_id: r.contract_version_id,
@@ -291,6 +299,7 @@ pub async fn create_event(
         note: req.note,
         severity: req.severity,
         to: req.to,
+        assignee: req.assignee,
         cause: req.cause,
         action: req.action,
         prevention: req.prevention,

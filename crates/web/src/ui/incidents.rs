@@ -118,6 +118,8 @@ struct ListPage {
     code: String,
     items: Vec<Item>,
     can_report: bool,
+    /// The report form starts unfolded for the hotline and the wards.
+    open_report: bool,
     severities: Vec<(String, String)>,
     channels: Vec<(&'static str, &'static str)>,
     scopes: Vec<(&'static str, &'static str)>,
@@ -222,6 +224,7 @@ fn field_label(f: &str) -> &str {
         "prevention" => "预防措施",
         "note" => "备注",
         "to" => "升级对象",
+        "assignee" => "处理人",
         other => other,
     }
 }
@@ -305,6 +308,7 @@ async fn list_page(
         code: code.to_owned(),
         items,
         can_report,
+        open_report: !error.is_empty() || access.roles.has(Role::Dispatcher) || access.roles.has(Role::Reporter),
         severities: sev,
         channels: Channel::ALL.iter().map(|c| (c.code(), c.label())).collect(),
         scopes: Scope::ALL.iter().map(|c| (c.code(), c.label())).collect(),
@@ -415,6 +419,8 @@ struct DetailPage {
     can_reclassify: bool,
     can_escalate: bool,
     can_comment: bool,
+    can_assign: bool,
+    assignees: Vec<(String, String)>,
     severities: Vec<(String, String)>,
     version: i64,
     error: String,
@@ -431,6 +437,7 @@ fn event_detail(kind: &str, data: &Value) -> String {
             out
         }
         "reclassify" => format!("{} → {}", s("from"), s("severity")),
+        "assign" => format!("派给{}", s("assignee_name")),
         "escalate" => {
             let to = s("to");
             format!("升级至{}", SUPPORT_LINES.iter().find(|(c, _)| *c == to).map(|(_, l)| *l).unwrap_or(&to))
@@ -491,6 +498,7 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
         ("报障人", row.reporter_name.clone().unwrap_or_default()),
         ("科室", row.department.clone().unwrap_or_else(|| "—".into())),
         ("影响范围", Scope::parse(&row.scope).map(Scope::label).unwrap_or("—").to_owned()),
+        ("处理人", row.assignee_name.clone().unwrap_or_else(|| "未指派".into())),
         ("支持级别", line.to_owned()),
         ("配置项", if ci.is_empty() { "—".into() } else { ci.join("、") }),
     ];
@@ -508,6 +516,11 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
             }
         })
         .collect();
+    let assignees = if may(EventKind::Assign) {
+        uc::assignees(&st.app, &auth.actor, code).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let shell = match Shell::build(st, auth, &row.number, Some(&access), "servicedesk").await {
         Ok(s) => s,
         Err(e) => return app_error_page(e),
@@ -534,6 +547,8 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
         can_reclassify: may(EventKind::Reclassify),
         can_escalate: may(EventKind::Escalate),
         can_comment: may(EventKind::Comment),
+        can_assign: may(EventKind::Assign),
+        assignees,
         severities: sev,
         version: row.version,
         error,
@@ -565,6 +580,8 @@ pub struct EventForm {
     severity: String,
     #[serde(default)]
     to: String,
+    #[serde(default)]
+    assignee: String,
     #[serde(default)]
     cause: String,
     #[serde(default)]
@@ -604,6 +621,7 @@ pub async fn event(
                 note: opt(&f.note),
                 severity: opt(&f.severity),
                 to: opt(&f.to),
+                assignee: opt(&f.assignee),
                 cause: opt(&f.cause),
                 action: opt(&f.action),
                 prevention: opt(&f.prevention),

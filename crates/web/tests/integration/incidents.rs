@@ -79,6 +79,19 @@ async fn a_case_from_phone_report_to_hospital_confirmation() {
     assert_eq!(r.json()["sla"]["respond"]["met"], true);
     assert_eq!(r.json()["status"], "in_progress");
 
+    assert_eq!(r.json()["assignee"], "d1", "the responder holds the case until it is assigned");
+    // 派单: only to a member who works incidents.
+    let to_ward = d.event(&d.dispatcher, id, json!({"type": "assign", "assignee": "r1"})).await;
+    assert_eq!(to_ward.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(to_ward.body.contains("\"assignee\""), "{}", to_ward.body);
+    let assigned = d
+        .event(&d.dispatcher, id, json!({"type": "assign", "assignee": "e1", "at": "2026-03-02T08:58:30+08:00"}))
+        .await;
+    assert_eq!(assigned.status, StatusCode::OK, "{}", assigned.body);
+    assert_eq!(assigned.json()["assignee"], "e1");
+    let queue = d.t.api(Method::GET, "/api/v1/projects/sd/incidents?mine=true", Some(&d.engineer), None).await.json();
+    assert_eq!(queue["items"][0]["id"].as_i64(), Some(id), "the engineer's queue");
+
     // Illegal transition: 409 naming the current status; nothing changes.
     let again = d.event(&d.dispatcher, id, json!({"type": "respond"})).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
@@ -93,7 +106,7 @@ async fn a_case_from_phone_report_to_hospital_confirmation() {
     let forbidden = d.event(&d.reporter, id, json!({"type": "request_onsite"})).await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
     let unchanged = d.t.api(Method::GET, &format!("/api/v1/incidents/{id}"), Some(&d.it), None).await.json();
-    assert_eq!((unchanged["version"].as_i64(), unchanged["events"].as_array().map(Vec::len)), (Some(2), Some(1)));
+    assert_eq!((unchanged["version"].as_i64(), unchanged["events"].as_array().map(Vec::len)), (Some(3), Some(2)));
 
     assert_eq!(
         d.event(&d.engineer, id, json!({"type": "request_onsite", "at": "2026-03-02T08:59:00+08:00"})).await.status,
@@ -126,7 +139,7 @@ async fn a_case_from_phone_report_to_hospital_confirmation() {
         closed["events"].as_array().expect("events").iter().map(|e| e["type"].as_str().unwrap_or_default()).collect();
     assert_eq!(
         events,
-        ["respond", "request_onsite", "arrive_onsite", "request_approval", "approve", "resolve", "confirm"]
+        ["respond", "assign", "request_onsite", "arrive_onsite", "request_approval", "approve", "resolve", "confirm"]
     );
 
     let list = d.t.api(Method::GET, "/api/v1/projects/sd/incidents?status=closed", Some(&d.it), None).await.json();
@@ -292,6 +305,15 @@ async fn the_pages_carry_a_phone_report_to_confirmation() {
     assert!(mine.body.contains("INC-2026-000001"), "{}", mine.body);
     let mine = d.t.page(Method::GET, "/p/sd/incidents?mine=1", Some(&eng), None).await;
     assert!(!mine.body.contains("INC-2026-000001") && mine.body.contains("没有符合条件的故障"), "{}", mine.body);
+
+    // The hotline hands it to the engineer; now it is in the engineer's queue.
+    let mut assign = form("assign", &hotline_csrf);
+    assign.push(("assignee", "e1".into()));
+    assert_eq!(post(hotline.clone(), assign).await.status, StatusCode::SEE_OTHER);
+    let mine = d.t.page(Method::GET, "/p/sd/incidents?mine=1", Some(&eng), None).await;
+    assert!(mine.body.contains("INC-2026-000001"), "{}", mine.body);
+    let page = d.t.page(Method::GET, &at, Some(&eng), None).await;
+    assert!(page.body.contains("派给e1"), "{}", page.body);
 
     // The hospital side sees no engineer's buttons; it confirms once resolved.
     let (it, it_csrf) = session("it1").await;
