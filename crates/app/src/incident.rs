@@ -219,6 +219,7 @@ pub async fn create(app: &App, actor: &Actor, code: &str, input: NewIncident) ->
     let seq = store::next_seq(&mut tx, project.id, year).await?;
     row.number = format!("INC-{year}-{seq:06}");
     row.id = store::insert(&mut tx, &row).await?;
+    crate::notify::sync_escalations(&mut tx, &t, &row, &[], now).await?;
     record(
         &mut tx,
         Some(actor),
@@ -401,6 +402,7 @@ pub async fn add_event(
         return Err(AppError::Stale { current: row.version + 1 });
     }
     row.version += 1;
+    crate::notify::sync_escalations(&mut tx, &t, &row, &evs, now).await?;
     record(
         &mut tx,
         Some(actor),

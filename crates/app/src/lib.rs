@@ -10,6 +10,7 @@ pub mod error;
 pub mod holidays;
 pub mod identity;
 pub mod incident;
+pub mod notify;
 pub mod project;
 
 use std::sync::Arc;
@@ -47,12 +48,20 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Session and login settings.
     pub auth: AuthSettings,
+    /// Escalation and delivery settings.
+    pub notify: Arc<notify::NotifySettings>,
 }
 
 impl App {
     /// Builds the app over an open, migrated database.
     pub fn new(db: Db, clock: Arc<dyn Clock>, auth: AuthSettings) -> Self {
-        Self { db, clock, auth }
+        Self { db, clock, auth, notify: Arc::new(notify::NotifySettings::default()) }
+    }
+
+    /// The same app with other notification settings.
+    pub fn with_notify(mut self, settings: notify::NotifySettings) -> Self {
+        self.notify = Arc::new(settings);
+        self
     }
 
     /// The current instant, truncated to microseconds (PostgreSQL's precision) so that what is
@@ -60,4 +69,13 @@ impl App {
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         clock::truncate_micros(self.clock.now())
     }
+}
+
+/// Installs rustls' ring provider once (lettre and reqwest both use rustls; the process must
+/// pick one provider before the first TLS connection).
+pub fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
 }

@@ -29,6 +29,19 @@ pub struct Config {
     pub throttle_window_minutes: i64,
     /// Lock duration, in minutes.
     pub lockout_minutes: i64,
+    /// How often the background worker fires due escalations and delivers messages, in seconds
+    /// (0: no worker in this instance).
+    pub jobs_interval_seconds: u64,
+    /// This instance's name in the records of what it did (default: host name and process id).
+    pub instance_name: Option<String>,
+    /// Mail server for notifications; unset: no e-mail.
+    pub smtp_host: Option<String>,
+    pub smtp_port: u16,
+    /// `none`, `starttls` or `tls`.
+    pub smtp_tls: String,
+    pub smtp_from: String,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
 }
 
 impl Default for Config {
@@ -44,6 +57,14 @@ impl Default for Config {
             max_failed_logins: auth.max_failed_logins,
             throttle_window_minutes: auth.throttle_window_minutes,
             lockout_minutes: auth.lockout_minutes,
+            jobs_interval_seconds: 10,
+            instance_name: None,
+            smtp_host: None,
+            smtp_port: 25,
+            smtp_tls: "none".into(),
+            smtp_from: "yunwei@localhost".into(),
+            smtp_username: None,
+            smtp_password: None,
         }
     }
 }
@@ -75,6 +96,12 @@ pub fn load(file: Option<&Path>, overrides: Overrides) -> Result<Config, String>
     let env = Env::prefixed("YUNWEI_").filter(|k| !IGNORED_ENV.contains(&k.as_str().to_ascii_lowercase().as_str()));
     fig = fig.merge(env).merge(Serialized::defaults(overrides));
     let c: Config = fig.extract().map_err(|e| format!("invalid configuration: {e}"))?;
+    if !["none", "starttls", "tls"].contains(&c.smtp_tls.as_str()) {
+        return Err(format!(
+            "invalid configuration: smtp_tls must be \"none\", \"starttls\" or \"tls\", not {:?}",
+            c.smtp_tls
+        ));
+    }
     if c.log_format != "text" && c.log_format != "json" {
         return Err(format!("invalid configuration: log_format must be \"text\" or \"json\", not {:?}", c.log_format));
     }

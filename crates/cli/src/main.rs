@@ -216,7 +216,23 @@ async fn open(cfg: &Config) -> Result<App> {
         throttle_window_minutes: cfg.throttle_window_minutes,
         lockout_minutes: cfg.lockout_minutes,
     };
-    Ok(App::new(db, Arc::new(SystemClock), auth))
+    let notify = yunwei_app::notify::NotifySettings {
+        smtp: cfg.smtp_host.clone().map(|host| yunwei_app::notify::SmtpSettings {
+            host,
+            port: cfg.smtp_port,
+            tls: cfg.smtp_tls.clone(),
+            from: cfg.smtp_from.clone(),
+            username: cfg.smtp_username.clone(),
+            password: cfg.smtp_password.clone(),
+        }),
+        instance: cfg.instance_name.clone().unwrap_or_else(|| {
+            let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+            format!("{}-{}", host.trim(), std::process::id())
+        }),
+        ..Default::default()
+    };
+    yunwei_app::install_crypto_provider();
+    Ok(App::new(db, Arc::new(SystemClock), auth).with_notify(notify))
 }
 
 fn read_password(from_stdin: bool, prompt: &str) -> Result<String> {
@@ -492,6 +508,11 @@ async fn serve(cfg: Config, demo: bool) -> Result<()> {
         yunwei_store::Backend::Sqlite => format!("SQLite in {}", cfg.data_dir.display()),
         yunwei_store::Backend::Postgres => "PostgreSQL".to_owned(),
     };
+    if cfg.jobs_interval_seconds > 0 {
+        let worker =
+            yunwei_app::notify::run_worker(app.clone(), std::time::Duration::from_secs(cfg.jobs_interval_seconds));
+        tokio::spawn(worker);
+    }
     tracing::info!(listen = %cfg.listen, %backend, "yunwei serving");
     eprintln!("yunwei listening on http://{} ({backend})", cfg.listen);
     axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.context("server error")?;

@@ -9,6 +9,7 @@ pub mod db;
 pub mod holidays;
 pub mod identity;
 pub mod incident;
+pub mod notify;
 pub mod project;
 
 pub use db::{Backend, Db, DbRow, Tx};

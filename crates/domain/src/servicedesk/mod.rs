@@ -219,20 +219,19 @@ impl ClockState {
 /// the severity does not track are absent.
 pub type Clocks = BTreeMap<ClockKind, Option<ClockState>>;
 
-/// Computes the clocks of an incident reported at `reported_at` under `terms` (the current
-/// severity, applied from the reported time), given its events in order.
-pub fn compute_clocks(
-    reported_at: DateTime<Utc>,
-    events: &[ClockEvent],
-    terms: &SeverityTerms,
-    calendars: &BTreeMap<String, Calendar>,
-    pause_while: &[String],
-    now: DateTime<Utc>,
-) -> Result<Clocks, CalendarError> {
-    let first =
-        |kind: EventKind, after: DateTime<Utc>| events.iter().find(|e| e.kind == kind && e.at >= after).map(|e| e.at);
+/// The intervals that stand an incident's clocks still.
+struct Pauses {
+    /// Approval pauses (request_approval → approve; an open one up to now).
+    pauses: Vec<Pause>,
+    /// An approval pause is open now.
+    paused_now: bool,
+    /// The last resolve not followed by a reopen.
+    resolve_stop: Option<DateTime<Utc>>,
+    /// Approval pauses plus resolved → reopen gaps (nobody knew the fault was back).
+    resolve_pauses: Vec<Pause>,
+}
 
-    // Approval pauses: request_approval → approve (open: up to now).
+fn pauses_of(events: &[ClockEvent], pause_while: &[String], now: DateTime<Utc>) -> Pauses {
     let mut pauses: Vec<Pause> = Vec::new();
     let mut open_pause: Option<DateTime<Utc>> = None;
     if pause_while.iter().any(|s| s == Status::AwaitingApproval.code()) {
@@ -252,9 +251,6 @@ pub fn compute_clocks(
     if let Some(s) = open_pause {
         pauses.push(Pause { start: s, end: now.max(s) });
     }
-
-    // Resolve: stops at the last resolve not followed by a reopen; resolved → reopen gaps are
-    // excluded (nobody knew the fault was back).
     let mut resolve_stop: Option<DateTime<Utc>> = None;
     let mut resolve_pauses = pauses.clone();
     for e in events {
@@ -268,6 +264,60 @@ pub fn compute_clocks(
             _ => {}
         }
     }
+    Pauses { pauses, paused_now, resolve_stop, resolve_pauses }
+}
+
+/// One step of the escalation ladder as it stands for an incident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscalationDue {
+    /// Index in the severity's ladder.
+    pub step: usize,
+    /// Who is told (`manager1` …).
+    pub to: String,
+    /// When it fires: `after` business time from the report, with the resolve clock's pauses
+    /// excluded; `None` while an approval pause is open (the ladder stands still with the clocks).
+    pub due: Option<DateTime<Utc>>,
+}
+
+/// The escalation steps still ahead of an unresolved incident (none once it is resolved: a
+/// step that comes due after the fix is never sent).
+pub fn escalation_steps(
+    reported_at: DateTime<Utc>,
+    events: &[ClockEvent],
+    terms: &SeverityTerms,
+    calendars: &BTreeMap<String, Calendar>,
+    pause_while: &[String],
+    now: DateTime<Utc>,
+) -> Result<Vec<EscalationDue>, CalendarError> {
+    let p = pauses_of(events, pause_while, now);
+    if p.resolve_stop.is_some() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for (step, e) in terms.escalate.iter().enumerate() {
+        let cal =
+            calendars.get(&e.calendar).ok_or_else(|| CalendarError::Invalid(format!("no calendar {}", e.calendar)))?;
+        let due =
+            if p.paused_now { None } else { Some(cal.add_business(reported_at, e.after, &p.resolve_pauses)?.value) };
+        out.push(EscalationDue { step, to: e.to.clone(), due });
+    }
+    Ok(out)
+}
+
+/// Computes the clocks of an incident reported at `reported_at` under `terms` (the current
+/// severity, applied from the reported time), given its events in order.
+pub fn compute_clocks(
+    reported_at: DateTime<Utc>,
+    events: &[ClockEvent],
+    terms: &SeverityTerms,
+    calendars: &BTreeMap<String, Calendar>,
+    pause_while: &[String],
+    now: DateTime<Utc>,
+) -> Result<Clocks, CalendarError> {
+    let first =
+        |kind: EventKind, after: DateTime<Utc>| events.iter().find(|e| e.kind == kind && e.at >= after).map(|e| e.at);
+
+    let Pauses { pauses, paused_now, resolve_stop, resolve_pauses } = pauses_of(events, pause_while, now);
 
     let mut out = Clocks::new();
     for (kind, target) in &terms.clocks {

@@ -162,3 +162,55 @@ fn transitions_name_the_current_status() {
     assert!(transition(Closed, Reclassify, false, false).is_err());
     assert_eq!(transition(Closed, Comment, false, false), Ok(Closed));
 }
+
+fn ladder(
+    c: &Contract,
+    severity: &str,
+    reported: &str,
+    events: &[ClockEvent],
+    now: &str,
+) -> Vec<Option<DateTime<Utc>>> {
+    escalation_steps(bj(reported), events, &c.severities[severity], &c.compile_calendars(), &c.pause_while, bj(now))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .map(|s| s.due)
+        .collect()
+}
+
+#[test]
+fn seed_003_ladder_moves_with_approval_pauses_and_ends_with_the_fix() {
+    let c = preset(include_str!("../../../../contracts/seed-003.toml"));
+    use EventKind::*;
+    let steps = escalation_steps(
+        bj("2026-03-02T08:50:00"),
+        &[],
+        &c.severities["P1"],
+        &c.compile_calendars(),
+        &c.pause_while,
+        bj("2026-03-02T09:00:00"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let to: Vec<&str> = steps.iter().map(|s| s.to.as_str()).collect();
+    assert_eq!(to, ["manager1", "manager2", "manager3"], "1.1.5.2.3 Manager1 → Manager2 → Manager3");
+    assert_eq!(
+        steps.iter().map(|s| s.due).collect::<Vec<_>>(),
+        [Some(bj("2026-03-02T09:20:00")), Some(bj("2026-03-02T10:50:00")), Some(bj("2026-03-02T12:50:00"))],
+        "30 min, 2 h, 4 h round the clock"
+    );
+    let waiting = [ev(Respond, "2026-03-02T08:55:00"), ev(RequestApproval, "2026-03-02T09:00:00")];
+    assert_eq!(ladder(&c, "P1", "2026-03-02T08:50:00", &waiting, "2026-03-02T09:30:00"), [None, None, None]);
+    let approved = [waiting[0], waiting[1], ev(Approve, "2026-03-02T10:00:00")];
+    assert_eq!(
+        ladder(&c, "P1", "2026-03-02T08:50:00", &approved, "2026-03-02T10:00:00"),
+        [Some(bj("2026-03-02T10:20:00")), Some(bj("2026-03-02T11:50:00")), Some(bj("2026-03-02T13:50:00"))],
+        "the hour waiting for the hospital moves every step"
+    );
+    let fixed = [approved[0], approved[1], approved[2], ev(Resolve, "2026-03-02T10:30:00")];
+    assert!(ladder(&c, "P1", "2026-03-02T08:50:00", &fixed, "2026-03-02T10:30:00").is_empty());
+    let back = [fixed[0], fixed[1], fixed[2], fixed[3], ev(Reopen, "2026-03-02T11:30:00")];
+    assert_eq!(
+        ladder(&c, "P1", "2026-03-02T08:50:00", &back, "2026-03-02T11:30:00")[1],
+        Some(bj("2026-03-02T12:50:00")),
+        "the hour it was thought fixed does not count either"
+    );
+}

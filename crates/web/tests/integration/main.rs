@@ -5,6 +5,7 @@ mod api;
 mod audit;
 mod auth;
 mod contract;
+mod escalation;
 mod incidents;
 mod permissions;
 mod support;

@@ -80,6 +80,21 @@ impl TestDb {
 }
 
 impl TestDb {
+    /// A pool of its own on the same database, as a second `yunwei serve` process would have.
+    pub async fn second(&self) -> Db {
+        match (&self.pg_schema, &self._dir) {
+            (Some((url, schema)), _) => {
+                let opts = PgConnectOptions::from_str(url)
+                    .expect("url")
+                    .application_name(schema)
+                    .options([("search_path", schema.as_str())]);
+                Db::open_postgres_with(opts, 8).await.expect("connect")
+            }
+            (None, Some(dir)) => Db::open_sqlite(dir.path()).await.expect("open sqlite"),
+            (None, None) => unreachable!("a test database is SQLite or PostgreSQL"),
+        }
+    }
+
     /// Runs a query returning one integer.
     pub async fn scalar(&self, sql: &str) -> i64 {
         let q = sqlx::AssertSqlSafe(sql.to_owned());

@@ -1,0 +1,544 @@
+//! Escalation and notifications. The contract's ladder (seed 003 1.1.5.2.3: Manager1 → Manager2 →
+//! Manager3 by elapsed time per severity) is kept per incident in `incident_escalations`; the
+//! worker fires each due step exactly once — whichever instance claims the row — and queues the
+//! messages in the outbox in the same transaction. Delivery is a separate pass: each message is
+//! leased, sent, and its attempt recorded; failures are retried with backoff until
+//! `max_attempts`. Personal channels respect the recipient's quiet hours except for the
+//! contract's most severe level.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use serde_json::{Value, json};
+use yunwei_domain::identity::Role;
+use yunwei_domain::servicedesk::{ClockEvent, Status, escalation_steps};
+use yunwei_store::Tx;
+use yunwei_store::incident::IncidentRow;
+use yunwei_store::notify::{self as store, ChannelRow, ContactRow, NotificationRow};
+
+use crate::audit::{Change, record};
+use crate::incident::Terms;
+use crate::{App, AppError};
+
+/// How mail leaves (lettre over SMTP).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    /// `none` (plain, e.g. an intranet relay on port 25), `starttls`, or `tls` (implicit).
+    pub tls: String,
+    pub from: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+/// Settings of escalation and delivery.
+#[derive(Debug, Clone)]
+pub struct NotifySettings {
+    /// Mail server; without one, e-mail messages fail with a clear reason and are retried.
+    pub smtp: Option<SmtpSettings>,
+    /// Attempts before a message is given up (`failed`).
+    pub max_attempts: i64,
+    /// Wait before attempt n+1, in seconds; the last value repeats.
+    pub backoff_seconds: Vec<i64>,
+    /// How long a delivery attempt holds its message before another worker may retry it.
+    pub lease_seconds: i64,
+    /// This instance's name, recorded on the steps it fires.
+    pub instance: String,
+    /// Timeout of one HTTP or SMTP attempt.
+    pub timeout_seconds: u64,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        Self {
+            smtp: None,
+            max_attempts: 8,
+            backoff_seconds: vec![60, 300, 900, 3600, 4 * 3600],
+            lease_seconds: 120,
+            instance: "yunwei".into(),
+            timeout_seconds: 15,
+        }
+    }
+}
+
+/// Recomputes the ladder of an incident inside the transaction that changed it.
+pub(crate) async fn sync_escalations(
+    tx: &mut Tx,
+    t: &Terms,
+    row: &IncidentRow,
+    events: &[ClockEvent],
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let closed = matches!(Status::parse(&row.status), Some(Status::Resolved | Status::Closed));
+    let steps = match t.contract.severities.get(&row.severity) {
+        Some(sev) if !closed => {
+            escalation_steps(row.reported_at, events, sev, &t.calendars, &t.contract.pause_while, now)
+                .map_err(|e| AppError::Internal(format!("escalation ladder: {e}")))?
+        }
+        _ => Vec::new(),
+    };
+    let steps: Vec<(i64, String, Option<DateTime<Utc>>)> =
+        steps.into_iter().map(|s| (s.step as i64, s.to, s.due)).collect();
+    store::sync_steps(tx, row.project_id, row.id, &steps).await?;
+    Ok(())
+}
+
+/// When a message to someone with quiet hours `start`–`end` (local `HH:MM`, may wrap midnight)
+/// may go out: `now`, or the end of the quiet period `now` falls in.
+pub fn release_time(now: DateTime<Utc>, tz: Tz, start: Option<&str>, end: Option<&str>) -> DateTime<Utc> {
+    let parse = |s: Option<&str>| s.and_then(|s| NaiveTime::parse_from_str(s, "%H:%M").ok());
+    let (Some(start), Some(end)) = (parse(start), parse(end)) else {
+        return now;
+    };
+    if start == end {
+        return now;
+    }
+    let local = now.with_timezone(&tz);
+    let t = local.time();
+    let quiet = if start < end { t >= start && t < end } else { t >= start || t < end };
+    if !quiet {
+        return now;
+    }
+    let mut day = local.date_naive();
+    if start > end && t >= start {
+        day = day.succ_opt().unwrap_or(day);
+    }
+    tz.from_local_datetime(&day.and_time(end)).earliest().map(|d| d.with_timezone(&Utc)).unwrap_or(now)
+}
+
+/// A step that fired.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fired {
+    pub incident_id: i64,
+    pub step: i64,
+    pub target: String,
+}
+
+/// Fires every escalation step due now, each exactly once across all instances, in ladder order.
+pub async fn fire_due(app: &App) -> Result<Vec<Fired>, AppError> {
+    let now = app.now();
+    let mut fired = Vec::new();
+    // A step waits while an earlier step of its incident is unfired; a few rounds let a
+    // backdated incident's whole overdue ladder go out at once.
+    for _ in 0..8 {
+        let due = store::due_steps(&app.db, now, 500).await?;
+        let mut progress = false;
+        for s in due {
+            let mut tx = app.db.begin().await?;
+            if !store::claim_step(&mut tx, s.incident_id, s.step, now, &app.notify.instance).await? {
+                continue;
+            }
+            let Some(row) = yunwei_store::incident::get_tx(&mut tx, s.incident_id).await? else {
+                continue;
+            };
+            queue_escalation(app, &mut tx, &row, &s.target, s.step, now).await?;
+            record(
+                &mut tx,
+                None,
+                now,
+                Change {
+                    project_id: Some(row.project_id),
+                    entity: "incident",
+                    entity_id: row.id.to_string(),
+                    action: "escalation",
+                    summary: json!({ "step": s.step, "target": s.target, "due_at": s.due_at.map(|d| d.to_rfc3339()), "instance": app.notify.instance }),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            progress = true;
+            fired.push(Fired { incident_id: s.incident_id, step: s.step, target: s.target });
+        }
+        if !progress {
+            break;
+        }
+    }
+    Ok(fired)
+}
+
+/// The users a ladder target names: its configured contacts, else the project's members of the
+/// role the target belongs to (`manager…` → manager, `l2`/`expert` → l2_engineer).
+async fn recipients(app: &App, project_id: i64, target: &str) -> Result<Vec<(i64, String)>, AppError> {
+    let ids = store::contacts_for(&app.db, project_id, target).await?;
+    let members = yunwei_store::identity::list_members(&app.db, project_id).await?;
+    let mut out: Vec<(i64, String)> = if ids.is_empty() {
+        let role = if target.starts_with("manager") {
+            Some(Role::Manager)
+        } else if target == "l2" || target == "expert" {
+            Some(Role::L2Engineer)
+        } else {
+            None
+        };
+        members
+            .iter()
+            .filter(|m| role.is_some_and(|r| r.code() == m.role))
+            .map(|m| (m.user_id, m.display_name.clone()))
+            .collect()
+    } else {
+        let mut v = Vec::new();
+        for id in ids {
+            if let Some(u) = yunwei_store::identity::user_by_id(&app.db, id).await?.filter(|u| u.active) {
+                v.push((u.id, u.display_name));
+            }
+        }
+        v
+    };
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn target_label(target: &str) -> String {
+    match target {
+        "manager1" => "Manager1（项目经理）".into(),
+        "manager2" => "Manager2（服务交付中心经理）".into(),
+        "manager3" => "Manager3（公司总经理）".into(),
+        "l2" => "二线工程师".into(),
+        "expert" => "专家".into(),
+        other => other.into(),
+    }
+}
+
+async fn queue_escalation(
+    app: &App,
+    tx: &mut Tx,
+    row: &IncidentRow,
+    target: &str,
+    step: i64,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let project = yunwei_store::project::by_id(&app.db, row.project_id)
+        .await?
+        .ok_or_else(|| AppError::Internal("project missing".into()))?;
+    let tz: Tz = project.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+    let contract = yunwei_store::contract::by_id(&app.db, row.contract_version_id).await?;
+    let (sev_name, most_severe) = match contract.and_then(|c| crate::contract::validate(&c.document).ok()) {
+        Some(c) => (
+            c.severities.get(&row.severity).map(|s| s.name.clone()).unwrap_or_else(|| row.severity.clone()),
+            c.severities.keys().next().is_some_and(|k| *k == row.severity),
+        ),
+        None => (row.severity.clone(), false),
+    };
+    let status = Status::parse(&row.status).map(Status::label).unwrap_or("—");
+    let who = target_label(target);
+    let subject = format!("【故障升级】{} {} {}", row.number, sev_name, row.title);
+    let text = format!(
+        "故障 {number}「{title}」（{sev}）已按合同升级至 {who}（第 {n} 级）。\n报障时间：{reported}\n当前状态：{status}\n处理人：{assignee}\n科室：{dept}",
+        number = row.number,
+        title = row.title,
+        sev = sev_name,
+        n = step + 1,
+        reported = row.reported_at.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+        assignee = row.assignee_name.as_deref().unwrap_or("未指派"),
+        dept = row.department.as_deref().unwrap_or("—"),
+    );
+    let base = NotificationRow {
+        id: 0,
+        project_id: row.project_id,
+        incident_id: Some(row.id),
+        user_id: None,
+        channel_id: None,
+        channel: String::new(),
+        address: String::new(),
+        kind: "escalation".into(),
+        subject: subject.clone(),
+        body: text.clone(),
+        status: "pending".into(),
+        attempts: 0,
+        next_attempt_at: now,
+        last_error: None,
+        created_at: now,
+        sent_at: None,
+        read_at: None,
+    };
+    let mut phones = Vec::new();
+    for (user_id, name) in recipients(app, row.project_id, target).await? {
+        store::enqueue(
+            tx,
+            &NotificationRow {
+                user_id: Some(user_id),
+                channel: "in_app".into(),
+                address: name,
+                status: "sent".into(),
+                sent_at: Some(now),
+                ..base.clone()
+            },
+        )
+        .await?;
+        let contact = store::contact(&app.db, user_id).await?.unwrap_or_default();
+        let release = if most_severe {
+            now
+        } else {
+            release_time(now, tz, contact.quiet_start.as_deref(), contact.quiet_end.as_deref())
+        };
+        if let Some(email) = contact.email.as_deref().filter(|e| !e.is_empty()) {
+            let n = NotificationRow {
+                user_id: Some(user_id),
+                channel: "email".into(),
+                address: email.to_owned(),
+                next_attempt_at: release,
+                ..base.clone()
+            };
+            store::enqueue(tx, &n).await?;
+        }
+        if let Some(p) = contact.phone.as_deref().filter(|p| !p.is_empty()) {
+            phones.push((p.to_owned(), release));
+        }
+    }
+    let all_phones: Vec<&str> = phones.iter().map(|(p, _)| p.as_str()).collect();
+    for ch in store::channels(&app.db, row.project_id).await? {
+        let payload = robot_payload(&ch, &subject, &text, &all_phones, row, target, step);
+        let n = NotificationRow {
+            channel_id: Some(ch.id),
+            channel: ch.kind.clone(),
+            address: ch.name.clone(),
+            body: payload.to_string(),
+            ..base.clone()
+        };
+        store::enqueue(tx, &n).await?;
+    }
+    Ok(())
+}
+
+/// The JSON a channel expects: WeCom and DingTalk group robots' text messages (mentioning the
+/// recipients by mobile number), or yunwei's own event for a generic gateway.
+fn robot_payload(
+    ch: &ChannelRow,
+    subject: &str,
+    text: &str,
+    phones: &[&str],
+    row: &IncidentRow,
+    target: &str,
+    step: i64,
+) -> Value {
+    let content = format!("{subject}\n{text}");
+    match ch.kind.as_str() {
+        "wecom" => json!({"msgtype": "text", "text": {"content": content, "mentioned_mobile_list": phones}}),
+        "dingtalk" => {
+            json!({"msgtype": "text", "text": {"content": content}, "at": {"atMobiles": phones, "isAtAll": false}})
+        }
+        _ => json!({
+            "event": "incident.escalation",
+            "incident": {"id": row.id, "number": row.number, "title": row.title, "severity": row.severity, "status": row.status},
+            "step": step + 1,
+            "target": target,
+            "phones": phones,
+            "subject": subject,
+            "text": text,
+        }),
+    }
+}
+
+/// Delivers the messages whose time has come; returns how many attempts were made.
+pub async fn deliver_due(app: &App) -> Result<usize, AppError> {
+    let now = app.now();
+    let due = store::due_messages(&app.db, now, 200).await?;
+    let mut attempts = 0;
+    for n in due {
+        let mut tx = app.db.begin().await?;
+        let leased =
+            store::lease(&mut tx, n.id, n.next_attempt_at, now + Duration::seconds(app.notify.lease_seconds)).await?;
+        tx.commit().await?;
+        if !leased {
+            continue;
+        }
+        let result = send(app, &n).await;
+        let at = app.now();
+        let tries = n.attempts + 1;
+        let (ok, detail, status, next) = match result {
+            Ok(detail) => (true, detail, "sent", at),
+            Err(e) => {
+                let s = &app.notify.backoff_seconds;
+                let wait = s.get((tries - 1).max(0) as usize).or(s.last()).copied().unwrap_or(300);
+                let status = if tries >= app.notify.max_attempts { "failed" } else { "pending" };
+                (false, e, status, at + Duration::seconds(wait))
+            }
+        };
+        if !ok {
+            tracing::warn!(notification = n.id, channel = %n.channel, attempt = tries, error = %detail, "delivery failed");
+        }
+        let mut tx = app.db.begin().await?;
+        store::record_attempt(&mut tx, &n, at, ok, &detail, status, next).await?;
+        tx.commit().await?;
+        attempts += 1;
+    }
+    Ok(attempts)
+}
+
+async fn send(app: &App, n: &NotificationRow) -> Result<String, String> {
+    match n.channel.as_str() {
+        "email" => send_mail(app, n).await,
+        "wecom" | "dingtalk" | "webhook" => {
+            let ch_id = n.channel_id.ok_or("消息缺少渠道")?;
+            let ch = store::channels(&app.db, n.project_id)
+                .await
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .find(|c| c.id == ch_id)
+                .ok_or("渠道已删除")?;
+            post_json(app, &ch, &n.body).await
+        }
+        other => Err(format!("未知渠道 {other}")),
+    }
+}
+
+async fn send_mail(app: &App, n: &NotificationRow) -> Result<String, String> {
+    use lettre::message::{Mailbox, header::ContentType};
+    use lettre::transport::smtp::authentication::Credentials;
+    use lettre::transport::smtp::client::{Tls, TlsParameters};
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+    let smtp = app.notify.smtp.as_ref().ok_or("未配置邮件服务器（smtp）")?;
+    let from: Mailbox = smtp.from.parse().map_err(|e| format!("发件人地址无效：{e}"))?;
+    let to: Mailbox = n.address.parse().map_err(|e| format!("收件人地址无效：{e}"))?;
+    let msg = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(n.subject.clone())
+        .header(ContentType::TEXT_PLAIN)
+        .body(n.body.clone())
+        .map_err(|e| format!("邮件内容无效：{e}"))?;
+    let tls = match smtp.tls.as_str() {
+        "none" => Tls::None,
+        mode => {
+            let params = TlsParameters::new(smtp.host.clone()).map_err(|e| format!("TLS：{e}"))?;
+            if mode == "tls" { Tls::Wrapper(params) } else { Tls::Required(params) }
+        }
+    };
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.host.clone())
+        .port(smtp.port)
+        .tls(tls)
+        .timeout(Some(std::time::Duration::from_secs(app.notify.timeout_seconds)));
+    if let (Some(u), Some(p)) = (&smtp.username, &smtp.password) {
+        builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
+    }
+    let resp = builder.build().send(msg).await.map_err(|e| format!("SMTP：{e}"))?;
+    Ok(format!("SMTP {}", resp.code()))
+}
+
+/// DingTalk's signed URL: `timestamp` (ms) and `sign` = base64(HMAC-SHA256(secret,
+/// "{timestamp}\n{secret}")), URL-encoded.
+pub fn dingtalk_signed_url(url: &str, secret: &str, now: DateTime<Utc>) -> String {
+    use base64::Engine;
+    use hmac::{Hmac, Mac};
+    let ts = now.timestamp_millis();
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret.as_bytes()).unwrap_or_else(|_| unreachable!());
+    mac.update(format!("{ts}\n{secret}").as_bytes());
+    let sign = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    let sign: String = form_urlencoded_byte(&sign);
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}timestamp={ts}&sign={sign}")
+}
+
+fn form_urlencoded_byte(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `sha256=` hex HMAC of the body with the channel's secret, for generic webhooks.
+pub fn webhook_signature(secret: &str, body: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret.as_bytes()).unwrap_or_else(|_| unreachable!());
+    mac.update(body.as_bytes());
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+fn http_client(app: &App) -> Result<reqwest::Client, String> {
+    crate::install_crypto_provider();
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(app.notify.timeout_seconds))
+        .build()
+        .map_err(|e| format!("HTTP 客户端：{e}"))
+}
+
+async fn post_json(app: &App, ch: &ChannelRow, body: &str) -> Result<String, String> {
+    let client = http_client(app)?;
+    let url = match (ch.kind.as_str(), ch.secret.as_deref()) {
+        ("dingtalk", Some(secret)) if !secret.is_empty() => dingtalk_signed_url(&ch.url, secret, app.now()),
+        _ => ch.url.clone(),
+    };
+    let mut req = client.post(&url).header("content-type", "application/json").body(body.to_owned());
+    if ch.kind == "webhook"
+        && let Some(secret) = ch.secret.as_deref().filter(|s| !s.is_empty())
+    {
+        req = req.header("x-yunwei-signature", webhook_signature(secret, body));
+    }
+    let resp = req.send().await.map_err(|e| format!("HTTP：{e}"))?;
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    let short: String = text.chars().take(300).collect();
+    if !status.is_success() {
+        return Err(format!("HTTP {status}：{short}"));
+    }
+    // WeCom and DingTalk answer 200 with an error code in the body.
+    if matches!(ch.kind.as_str(), "wecom" | "dingtalk") {
+        let v: Value = serde_json::from_str(&text).map_err(|_| format!("应答不是 JSON：{short}"))?;
+        let code = v["errcode"].as_i64().unwrap_or(-1);
+        if code != 0 {
+            return Err(format!("errcode {code}：{}", v["errmsg"].as_str().unwrap_or_default()));
+        }
+    }
+    Ok(format!("HTTP {status}"))
+}
+
+/// The contact details a person gave, for the account page.
+pub async fn my_contact(app: &App, user_id: i64) -> Result<ContactRow, AppError> {
+    Ok(store::contact(&app.db, user_id).await?.unwrap_or(ContactRow { user_id, ..Default::default() }))
+}
+
+/// Runs escalation and delivery forever, every `interval` (the `serve` background worker).
+pub async fn run_worker(app: App, interval: std::time::Duration) {
+    let app = Arc::new(app);
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = fire_due(&app).await {
+            tracing::error!(error = %e, "escalation pass failed");
+        }
+        if let Err(e) = deliver_due(&app).await {
+            tracing::error!(error = %e, "delivery pass failed");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bj(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(&format!("{s}+08:00")).map(|t| t.with_timezone(&Utc)).unwrap_or_default()
+    }
+
+    #[test]
+    fn quiet_hours_hold_messages_until_they_end() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let q = |now: &str| release_time(bj(now), tz, Some("22:00"), Some("07:00"));
+        assert_eq!(q("2026-03-02T23:30:00"), bj("2026-03-03T07:00:00"), "late evening: next morning");
+        assert_eq!(q("2026-03-03T03:00:00"), bj("2026-03-03T07:00:00"), "small hours: this morning");
+        assert_eq!(q("2026-03-03T07:00:00"), bj("2026-03-03T07:00:00"), "the end is not quiet");
+        assert_eq!(q("2026-03-03T12:00:00"), bj("2026-03-03T12:00:00"));
+        let lunch = release_time(bj("2026-03-03T12:10:00"), tz, Some("12:00"), Some("13:30"));
+        assert_eq!(lunch, bj("2026-03-03T13:30:00"), "a window inside one day");
+        assert_eq!(release_time(bj("2026-03-03T23:00:00"), tz, None, Some("07:00")), bj("2026-03-03T23:00:00"));
+    }
+
+    #[test]
+    fn dingtalk_signature_follows_the_documented_recipe() {
+        // Recomputed independently: HMAC-SHA256("SECabc", "1700000000000\nSECabc"), base64, URL-encoded.
+        let now = DateTime::from_timestamp_millis(1_700_000_000_000).unwrap_or_default();
+        let url = dingtalk_signed_url("https://oapi.dingtalk.com/robot/send?access_token=t", "SECabc", now);
+        assert!(url.starts_with("https://oapi.dingtalk.com/robot/send?access_token=t&timestamp=1700000000000&sign="));
+        let sign = url.rsplit("sign=").next().unwrap_or_default();
+        assert!(!sign.contains('+') && !sign.contains('/') && !sign.contains('='), "URL-encoded: {sign}");
+        assert_eq!(sign, EXPECTED_DINGTALK_SIGN);
+    }
+
+    const EXPECTED_DINGTALK_SIGN: &str = "jcUpW0QmtKduN03n4JqQ0PBosVjqnM8gU7fIIvsDmCM%3D";
+}
