@@ -115,6 +115,8 @@ async fn start_chromedriver(path: &Path) -> DriverProcess {
 }
 
 async fn start_browser(driver: &DriverProcess, profile: &Path) -> WebDriver {
+    // thirtyfour's HTTP client shares our rustls build, which has no default provider.
+    yunwei_app::install_crypto_provider();
     let mut caps = DesiredCapabilities::chrome();
     if let Some(chromium) = find_program("chromium") {
         caps.set_binary(chromium.to_str().expect("utf-8 path")).expect("binary");
