@@ -17,8 +17,13 @@ use yunwei_store::Tx;
 use yunwei_store::incident::IncidentRow;
 use yunwei_store::notify::{self as store, ChannelRow, ContactRow, NotificationRow};
 
+use yunwei_domain::ValidationErrors;
+use yunwei_domain::identity::Permission;
+
 use crate::audit::{Change, record};
+use crate::identity::Actor;
 use crate::incident::Terms;
+use crate::project::authorize;
 use crate::{App, AppError};
 
 /// How mail leaves (lettre over SMTP).
@@ -490,6 +495,268 @@ async fn post_json(app: &App, ch: &ChannelRow, body: &str) -> Result<String, Str
 /// The contact details a person gave, for the account page.
 pub async fn my_contact(app: &App, user_id: i64) -> Result<ContactRow, AppError> {
     Ok(store::contact(&app.db, user_id).await?.unwrap_or(ContactRow { user_id, ..Default::default() }))
+}
+
+/// What the incident page shows of escalation: the ladder, the messages and their attempts.
+#[derive(Debug, Clone)]
+pub struct Notices {
+    pub steps: Vec<store::EscalationRow>,
+    pub messages: Vec<NotificationRow>,
+    pub attempts: Vec<store::AttemptRow>,
+}
+
+/// The escalation steps and messages of an incident (members of its project).
+pub async fn incident_notices(app: &App, actor: &Actor, id: i64) -> Result<Notices, AppError> {
+    crate::incident::get(app, actor, id).await?;
+    Ok(Notices {
+        steps: store::steps_of(&app.db, id).await?,
+        messages: store::for_incident(&app.db, id).await?,
+        attempts: store::attempts_for_incident(&app.db, id).await?,
+    })
+}
+
+/// A project's notification settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Ladder targets of the current contract with their (username, display name) contacts.
+    pub targets: Vec<(String, Vec<(String, String)>)>,
+    pub channels: Vec<ChannelRow>,
+}
+
+/// The ladder targets named by the project's current contract, in order of first use.
+async fn contract_targets(app: &App, project_id: i64) -> Result<Vec<String>, AppError> {
+    let mut out: Vec<String> = Vec::new();
+    if let Some(row) = yunwei_store::contract::latest(&app.db, project_id).await? {
+        let c = crate::contract::validate(&row.document)?;
+        for s in c.severities.values() {
+            for e in &s.escalate {
+                if !out.contains(&e.to) {
+                    out.push(e.to.clone());
+                }
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The project's ladder contacts and channels.
+pub async fn settings(app: &App, actor: &Actor, code: &str) -> Result<Settings, AppError> {
+    let access = authorize(app, actor, code, Permission::NotifyManage).await?;
+    let pid = access.project.id;
+    let mut targets: Vec<(String, Vec<(String, String)>)> =
+        contract_targets(app, pid).await?.into_iter().map(|t| (t, Vec::new())).collect();
+    for (target, user_id) in store::contacts(&app.db, pid).await? {
+        let Some(u) = yunwei_store::identity::user_by_id(&app.db, user_id).await? else { continue };
+        match targets.iter_mut().find(|(t, _)| *t == target) {
+            Some((_, v)) => v.push((u.username, u.display_name)),
+            None => targets.push((target, vec![(u.username, u.display_name)])),
+        }
+    }
+    Ok(Settings { targets, channels: store::channels(&app.db, pid).await? })
+}
+
+/// Says who a ladder target is: project members, by username (empty: fall back to the role).
+pub async fn set_target_contacts(
+    app: &App,
+    actor: &Actor,
+    code: &str,
+    target: &str,
+    usernames: &[String],
+) -> Result<(), AppError> {
+    let access = authorize(app, actor, code, Permission::NotifyManage).await?;
+    let pid = access.project.id;
+    let mut v = ValidationErrors::default();
+    if target.is_empty() || target.len() > 40 || !target.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        v.push("target", "升级对象须为合同中的代码，如 manager1");
+    }
+    let members = yunwei_store::identity::list_members(&app.db, pid).await?;
+    let mut ids = Vec::new();
+    for name in usernames.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        match members.iter().find(|m| m.username == name) {
+            Some(m) => ids.push(m.user_id),
+            None => v.push("users", format!("“{name}”不是本项目成员")),
+        }
+    }
+    v.into_result()?;
+    ids.sort_unstable();
+    ids.dedup();
+    let now = app.now();
+    let mut tx = app.db.begin().await?;
+    store::set_contacts(&mut tx, pid, target, &ids).await?;
+    record(
+        &mut tx,
+        Some(actor),
+        now,
+        Change {
+            project_id: Some(pid),
+            entity: "escalation_contacts",
+            entity_id: target.to_owned(),
+            action: "set",
+            summary: json!({ "users": ids }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The channel kinds and their names.
+pub const CHANNEL_KINDS: &[(&str, &str)] =
+    &[("wecom", "企业微信群机器人"), ("dingtalk", "钉钉群机器人"), ("webhook", "通用 Webhook（短信网关等）")];
+
+/// Adds a group robot or gateway to a project.
+pub async fn add_channel(
+    app: &App,
+    actor: &Actor,
+    code: &str,
+    kind: &str,
+    name: &str,
+    url: &str,
+    secret: Option<&str>,
+) -> Result<ChannelRow, AppError> {
+    let access = authorize(app, actor, code, Permission::NotifyManage).await?;
+    let mut v = ValidationErrors::default();
+    if !CHANNEL_KINDS.iter().any(|(k, _)| *k == kind) {
+        let kinds = CHANNEL_KINDS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ");
+        v.push("kind", format!("未知渠道类型“{kind}”，可选：{kinds}"));
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 60 {
+        v.push("name", "名称不能为空，最多 60 个字符");
+    }
+    let url = url.trim();
+    if !(url.starts_with("http://") || url.starts_with("https://"))
+        || url.len() > 2000
+        || url.contains(char::is_whitespace)
+    {
+        v.push("url", "须为 http:// 或 https:// 开头的地址");
+    }
+    let secret = secret.map(str::trim).filter(|s| !s.is_empty());
+    if secret.is_some_and(|s| s.len() > 200) {
+        v.push("secret", "最多 200 个字符");
+    }
+    v.into_result()?;
+    let now = app.now();
+    let mut row = ChannelRow {
+        id: 0,
+        project_id: access.project.id,
+        kind: kind.to_owned(),
+        name: name.to_owned(),
+        url: url.to_owned(),
+        secret: secret.map(str::to_owned),
+        created_at: now,
+    };
+    let mut tx = app.db.begin().await?;
+    row.id = store::insert_channel(&mut tx, &row).await?;
+    record(
+        &mut tx,
+        Some(actor),
+        now,
+        Change {
+            project_id: Some(row.project_id),
+            entity: "notify_channel",
+            entity_id: row.id.to_string(),
+            action: "create",
+            // The URL carries the robot's key: the trail keeps only its host.
+            summary: json!({ "kind": row.kind, "name": row.name, "host": host_of(&row.url) }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// The host part of a URL (robot keys live in the query string and must not be shown).
+pub fn host_of(url: &str) -> String {
+    url.split("://").nth(1).unwrap_or(url).split(['/', '?']).next().unwrap_or_default().to_owned()
+}
+
+/// Removes a channel; its undelivered messages fail with "渠道已删除".
+pub async fn remove_channel(app: &App, actor: &Actor, code: &str, id: i64) -> Result<(), AppError> {
+    let access = authorize(app, actor, code, Permission::NotifyManage).await?;
+    let pid = access.project.id;
+    if !store::channels(&app.db, pid).await?.iter().any(|c| c.id == id) {
+        return Err(AppError::NotFound(format!("通知渠道 {id} 不存在")));
+    }
+    let now = app.now();
+    let mut tx = app.db.begin().await?;
+    store::delete_channel(&mut tx, pid, id).await?;
+    record(
+        &mut tx,
+        Some(actor),
+        now,
+        Change {
+            project_id: Some(pid),
+            entity: "notify_channel",
+            entity_id: id.to_string(),
+            action: "delete",
+            summary: json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets how the caller is reached and their quiet hours.
+pub async fn set_my_contact(app: &App, actor: &Actor, input: ContactRow) -> Result<ContactRow, AppError> {
+    let mut v = ValidationErrors::default();
+    let clean = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let email = clean(input.email);
+    if let Some(e) = &email
+        && e.parse::<lettre::Address>().is_err()
+    {
+        v.push("email", "不是有效的邮箱地址");
+    }
+    let phone = clean(input.phone);
+    if let Some(p) = &phone
+        && !(5..=20).contains(&p.len())
+    {
+        v.push("phone", "须为 5–20 位号码");
+    }
+    if let Some(p) = &phone
+        && !p.chars().all(|c| c.is_ascii_digit() || c == '+' || c == '-')
+    {
+        v.push("phone", "只能包含数字、+ 和 -");
+    }
+    let (qs, qe) = (clean(input.quiet_start), clean(input.quiet_end));
+    for (field, t) in [("quiet_start", &qs), ("quiet_end", &qe)] {
+        if let Some(t) = t
+            && NaiveTime::parse_from_str(t, "%H:%M").is_err()
+        {
+            v.push(field, "须为 HH:MM，如 22:00");
+        }
+    }
+    if qs.is_some() != qe.is_some() {
+        v.push("quiet_end", "免打扰须同时填写开始和结束时间");
+    }
+    v.into_result()?;
+    let row = ContactRow { user_id: actor.user_id, email, phone, quiet_start: qs, quiet_end: qe };
+    let now = app.now();
+    let mut tx = app.db.begin().await?;
+    store::set_contact(&mut tx, &row, now).await?;
+    // Contact details are personal data: the trail says that they changed, not what they are.
+    record(
+        &mut tx,
+        Some(actor),
+        now,
+        Change {
+            project_id: None,
+            entity: "user_contact",
+            entity_id: actor.user_id.to_string(),
+            action: "update",
+            summary: json!({ "quiet_hours": row.quiet_start.is_some() }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// The caller's in-app messages, newest first.
+pub async fn my_inbox(app: &App, actor: &Actor, limit: u64) -> Result<Vec<NotificationRow>, AppError> {
+    Ok(store::inbox(&app.db, actor.user_id, limit).await?)
 }
 
 /// Runs escalation and delivery forever, every `interval` (the `serve` background worker).

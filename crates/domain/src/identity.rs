@@ -226,6 +226,7 @@ impl Role {
             P::IncidentReport => !matches!(self, R::Auditor),
             P::IncidentWork => matches!(self, R::Dispatcher | R::Engineer | R::L2Engineer),
             P::IncidentConfirm => matches!(self, R::HospitalIt),
+            P::NotifyManage => matches!(self, R::Admin | R::Manager | R::HospitalIt),
         }
     }
 }
@@ -276,6 +277,9 @@ pub enum Permission {
     IncidentConfirm,
     /// Add a note to an incident.
     IncidentComment,
+    /// Say who the escalation ladder's targets are and which group robots and gateways the
+    /// project's notices go to.
+    NotifyManage,
 }
 
 /// The roles one user holds in one project, and the permissions they add up to.

@@ -243,6 +243,22 @@ pub async fn insert_channel(tx: &mut Tx, c: &ChannelRow) -> Result<i64, StoreErr
     Ok(id)
 }
 
+/// Deletes a channel; messages that named it keep their record without the link.
+pub async fn delete_channel(tx: &mut Tx, project_id: i64, id: i64) -> Result<(), StoreError> {
+    let q = Query::update()
+        .table("notifications")
+        .value("channel_id", Option::<i64>::None)
+        .cond_where(Cond::all().add(Expr::col("project_id").eq(project_id)).add(Expr::col("channel_id").eq(id)))
+        .to_owned();
+    tx.execute(&q).await?;
+    let q = Query::delete()
+        .from_table("notify_channels")
+        .cond_where(Cond::all().add(Expr::col("project_id").eq(project_id)).add(Expr::col("id").eq(id)))
+        .to_owned();
+    tx.execute(&q).await?;
+    Ok(())
+}
+
 /// A message to one destination.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct NotificationRow {

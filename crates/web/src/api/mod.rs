@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod contract;
 pub mod incidents;
+pub mod notify;
 pub mod organizations;
 pub mod projects;
 pub mod users;
@@ -68,6 +69,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(incidents::list_incidents, incidents::create_incident))
         .routes(routes!(incidents::get_incident))
         .routes(routes!(incidents::create_event))
+        .routes(routes!(notify::incident_notifications))
+        .routes(routes!(notify::get_settings))
+        .routes(routes!(notify::put_target))
+        .routes(routes!(notify::create_channel))
+        .routes(routes!(notify::delete_channel))
+        .routes(routes!(notify::get_contact, notify::put_contact))
+        .routes(routes!(notify::inbox))
 }
 
 /// A JSON body whose errors name the field: malformed JSON is a 400 with line and column; a

@@ -26,6 +26,7 @@ enum Who {
 
 use Role::*;
 const ALL: &[Role] = &Role::ALL;
+const NOTIFY: &[Role] = &[Admin, HospitalIt, Manager];
 const REPORTERS: &[Role] = &[Admin, HospitalIt, Reporter, Dispatcher, Engineer, L2Engineer, Manager, Storekeeper];
 
 struct Row {
@@ -86,6 +87,14 @@ fn rows() -> Vec<Row> {
         r(Method::POST, "/api/v1/projects/{code}/incidents", Who::Project(REPORTERS), 201, false),
         r(Method::GET, "/api/v1/incidents/{id}", Who::Project(ALL), 200, false),
         r(Method::POST, "/api/v1/incidents/{id}/events", Who::Project(ALL), 200, false),
+        r(Method::GET, "/api/v1/incidents/{id}/notifications", Who::Project(ALL), 200, false),
+        r(Method::GET, "/api/v1/projects/{code}/notify-settings", Who::Project(NOTIFY), 200, false),
+        r(Method::PUT, "/api/v1/projects/{code}/escalation-contacts/{target}", Who::Project(NOTIFY), 204, false),
+        r(Method::POST, "/api/v1/projects/{code}/notify-channels", Who::Project(NOTIFY), 201, false),
+        r(Method::DELETE, "/api/v1/projects/{code}/notify-channels/{id}", Who::Project(NOTIFY), 204, false),
+        r(Method::GET, "/api/v1/me/contact", Who::AnyUser, 200, false),
+        r(Method::PUT, "/api/v1/me/contact", Who::AnyUser, 200, false),
+        r(Method::GET, "/api/v1/me/notifications", Who::AnyUser, 200, false),
         r(Method::PUT, "/api/v1/projects/{code}/contract", Who::Project(&[Admin, HospitalIt]), 200, false),
         r(
             Method::GET,
@@ -150,6 +159,24 @@ struct Fixture {
 }
 
 impl Fixture {
+    /// A fresh notification channel in `alpha` (added by the system).
+    async fn channel(&self) -> i64 {
+        let pid = yunwei_store::project::by_code(&self.t.app.db, "alpha").await.expect("db").expect("alpha").id;
+        let mut tx = self.t.app.db.begin().await.expect("tx");
+        let row = yunwei_store::notify::ChannelRow {
+            id: 0,
+            project_id: pid,
+            kind: "webhook".into(),
+            name: "短信网关".into(),
+            url: "https://sms.example/send".into(),
+            secret: None,
+            created_at: self.t.app.now(),
+        };
+        let id = yunwei_store::notify::insert_channel(&mut tx, &row).await.expect("channel");
+        tx.commit().await.expect("commit");
+        id
+    }
+
     /// A fresh incident in `alpha`, reported by its project administrator.
     async fn incident(&self) -> i64 {
         let admin = self.callers.iter().find(|c| c.label == "admin").expect("alpha admin");
@@ -276,6 +303,34 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         ("GET", "/api/v1/incidents/{id}") => {
             let id = fx.incident().await;
             t.api(Method::GET, &format!("/api/v1/incidents/{id}"), token, None).await
+        }
+        ("GET", "/api/v1/incidents/{id}/notifications") => {
+            let id = fx.incident().await;
+            t.api(Method::GET, &format!("/api/v1/incidents/{id}/notifications"), token, None).await
+        }
+        ("GET", "/api/v1/projects/{code}/notify-settings") => {
+            t.api(Method::GET, "/api/v1/projects/alpha/notify-settings", token, None).await
+        }
+        ("PUT", "/api/v1/projects/{code}/escalation-contacts/{target}") => {
+            let body = json!({"users": ["victim"]});
+            t.api(Method::PUT, "/api/v1/projects/alpha/escalation-contacts/manager1", token, Some(body)).await
+        }
+        ("POST", "/api/v1/projects/{code}/notify-channels") => {
+            let body = json!({"kind": "wecom", "name": format!("群{n}"), "url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x"});
+            t.api(Method::POST, "/api/v1/projects/alpha/notify-channels", token, Some(body)).await
+        }
+        ("DELETE", "/api/v1/projects/{code}/notify-channels/{id}") => {
+            let id = fx.channel().await;
+            t.api(Method::DELETE, &format!("/api/v1/projects/alpha/notify-channels/{id}"), token, None).await
+        }
+        ("PUT", "/api/v1/me/contact") => {
+            t.api(
+                Method::PUT,
+                row.path,
+                token,
+                Some(json!({"phone": "13800000000", "quiet_start": "22:00", "quiet_end": "07:00"})),
+            )
+            .await
         }
         ("POST", "/api/v1/incidents/{id}/events") => {
             let id = fx.incident().await;
