@@ -286,6 +286,9 @@ async fn every_demo_role_logs_in_sees_its_modules_and_logs_out() {
         if role.grants(Permission::AuditRead) {
             expected.insert("audit".to_owned());
         }
+        if role.grants(Permission::NotifyManage) {
+            expected.insert("notify".to_owned());
+        }
         let shown_set: BTreeSet<String> = shown.iter().cloned().collect();
         assert_eq!(shown_set, expected, "{who}: module navigation");
         assert_eq!(shown.len(), shown_set.len(), "{who}: duplicate links {shown:?}");

@@ -21,6 +21,16 @@ struct AccountPage {
     new_token: String,
     message: String,
     error: String,
+    contact: ContactView,
+}
+
+/// The contact form's values.
+#[derive(Default)]
+struct ContactView {
+    email: String,
+    phone: String,
+    quiet_start: String,
+    quiet_end: String,
 }
 
 struct TokenView {
@@ -57,8 +67,19 @@ async fn show(
             .collect(),
         Err(e) => return app_error_page(e),
     };
+    let contact = match yunwei_app::notify::my_contact(&st.app, auth.actor.user_id).await {
+        Ok(c) => ContactView {
+            email: c.email.unwrap_or_default(),
+            phone: c.phone.unwrap_or_default(),
+            quiet_start: c.quiet_start.unwrap_or_default(),
+            quiet_end: c.quiet_end.unwrap_or_default(),
+        },
+        Err(e) => return app_error_page(e),
+    };
     match Shell::build(st, auth, "我的账户", None, "account").await {
-        Ok(shell) => (status, render(&AccountPage { shell, tokens, new_token, message, error })).into_response(),
+        Ok(shell) => {
+            (status, render(&AccountPage { shell, tokens, new_token, message, error, contact })).into_response()
+        }
         Err(e) => app_error_page(e),
     }
 }
@@ -158,6 +179,53 @@ pub async fn revoke_token(
     }
     match uc::revoke_token(&st.app, &auth.actor, id).await {
         Ok(()) => Redirect::to("/account").into_response(),
+        Err(e) => app_error_page(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ContactForm {
+    #[serde(default)]
+    _csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    quiet_start: String,
+    #[serde(default)]
+    quiet_end: String,
+}
+
+/// `POST /account/contact`: e-mail, mobile number and quiet hours for notifications.
+pub async fn set_contact(State(st): State<AppState>, UiAuth(auth): UiAuth, Form(f): Form<ContactForm>) -> Response {
+    if !csrf_ok(&auth, &f._csrf) {
+        return csrf_failed();
+    }
+    let input = yunwei_store::notify::ContactRow {
+        user_id: auth.actor.user_id,
+        email: Some(f.email),
+        phone: Some(f.phone),
+        quiet_start: Some(f.quiet_start),
+        quiet_end: Some(f.quiet_end),
+    };
+    match yunwei_app::notify::set_my_contact(&st.app, &auth.actor, input).await {
+        Ok(_) => show(&st, &auth, String::new(), "联系方式已保存。".into(), String::new(), StatusCode::OK).await,
+        Err(AppError::Invalid(v)) => {
+            let label = |f: &str| {
+                match f {
+                    "email" => "邮箱",
+                    "phone" => "手机",
+                    "quiet_start" => "免打扰开始",
+                    "quiet_end" => "免打扰结束",
+                    other => other,
+                }
+                .to_owned()
+            };
+            let msg = v.0.iter().map(|e| format!("{}：{}", label(&e.field), e.reason)).collect::<Vec<_>>().join("；");
+            show(&st, &auth, String::new(), String::new(), format!("未能保存：{msg}"), StatusCode::UNPROCESSABLE_ENTITY)
+                .await
+        }
         Err(e) => app_error_page(e),
     }
 }

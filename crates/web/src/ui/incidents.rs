@@ -391,6 +391,33 @@ struct ActionView {
     label: &'static str,
 }
 
+struct StepView {
+    n: i64,
+    target: String,
+    due: String,
+    fired: String,
+}
+
+struct MessageView {
+    channel: &'static str,
+    recipient: String,
+    status: &'static str,
+    status_code: String,
+    attempts: i64,
+    error: String,
+}
+
+fn channel_label(c: &str) -> &'static str {
+    match c {
+        "in_app" => "站内消息",
+        "email" => "邮件",
+        "wecom" => "企业微信群",
+        "dingtalk" => "钉钉群",
+        "webhook" => "Webhook",
+        _ => "其他",
+    }
+}
+
 struct EventView {
     at: String,
     label: &'static str,
@@ -424,6 +451,8 @@ struct DetailPage {
     severities: Vec<(String, String)>,
     version: i64,
     error: String,
+    steps: Vec<StepView>,
+    messages: Vec<MessageView>,
 }
 
 fn event_detail(kind: &str, data: &Value) -> String {
@@ -521,6 +550,35 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
     } else {
         Vec::new()
     };
+    let notices = match yunwei_app::notify::incident_notices(&st.app, &auth.actor, id).await {
+        Ok(n) => n,
+        Err(e) => return app_error_page(e),
+    };
+    let steps = notices
+        .steps
+        .iter()
+        .map(|s| StepView {
+            n: s.step + 1,
+            target: s.target.clone(),
+            due: s.due_at.map(|t| local(t, tz)).unwrap_or_else(|| "暂停中".into()),
+            fired: s.fired_at.map(|t| local(t, tz)).unwrap_or_default(),
+        })
+        .collect();
+    let mut messages = Vec::new();
+    for m in &notices.messages {
+        messages.push(MessageView {
+            channel: channel_label(&m.channel),
+            recipient: crate::api::notify::recipient_name(st, m).await,
+            status: match m.status.as_str() {
+                "sent" => "已送达",
+                "failed" => "已放弃",
+                _ => "待发送",
+            },
+            status_code: m.status.clone(),
+            attempts: m.attempts,
+            error: m.last_error.clone().unwrap_or_default(),
+        });
+    }
     let shell = match Shell::build(st, auth, &row.number, Some(&access), "servicedesk").await {
         Ok(s) => s,
         Err(e) => return app_error_page(e),
@@ -552,6 +610,8 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
         severities: sev,
         version: row.version,
         error,
+        steps,
+        messages,
     };
     (status, render(&page)).into_response()
 }

@@ -7,6 +7,7 @@ mod audit;
 mod contract;
 mod incidents;
 mod login;
+mod notify;
 mod project;
 
 use askama::Template;
@@ -34,6 +35,8 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/account", get(account::page)),
         (Method::POST, "/account/password", post(account::change_password)),
         (Method::POST, "/account/tokens", post(account::create_token)),
+        (Method::POST, "/account/contact", post(account::set_contact)),
+        (Method::GET, "/inbox", get(notify::inbox)),
         (Method::POST, "/account/tokens/{id}/revoke", post(account::revoke_token)),
         (Method::GET, "/admin", get(admin::page)),
         (Method::POST, "/admin/users", post(admin::create_user)),
@@ -49,6 +52,10 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/p/{code}/incidents", post(incidents::report)),
         (Method::GET, "/p/{code}/incidents/{id}", get(incidents::detail)),
         (Method::POST, "/p/{code}/incidents/{id}/events", post(incidents::event)),
+        (Method::GET, "/p/{code}/notifications", get(notify::page)),
+        (Method::POST, "/p/{code}/notifications/targets", post(notify::set_target)),
+        (Method::POST, "/p/{code}/notifications/channels", post(notify::add_channel)),
+        (Method::POST, "/p/{code}/notifications/channels/{id}/delete", post(notify::remove_channel)),
         (Method::GET, "/p/{code}/members", get(project::members)),
         (Method::POST, "/p/{code}/members", post(project::grant)),
         (Method::POST, "/p/{code}/members/revoke", post(project::revoke)),
@@ -80,6 +87,7 @@ pub struct CurrentProject {
     pub can_audit: bool,
     pub can_members: bool,
     pub can_contract: bool,
+    pub can_notify: bool,
 }
 
 /// What every page's frame shows.
@@ -119,6 +127,7 @@ impl Shell {
             can_audit: a.roles.grants(Permission::AuditRead),
             can_members: a.roles.grants(Permission::MembersRead),
             can_contract: a.roles.grants(Permission::ContractRead),
+            can_notify: a.roles.grants(Permission::NotifyManage),
         });
         Ok(Shell {
             title: title.into(),

@@ -573,3 +573,49 @@ async fn settings_and_the_incident_s_escalation_through_the_api() {
     let inbox = d.t.api(Method::GET, "/api/v1/me/notifications", Some(&boss), None).await.json();
     assert_eq!(inbox[0]["incident_id"].as_i64(), Some(id));
 }
+
+#[tokio::test]
+async fn the_pages_show_the_ladder_and_let_a_manager_set_it_up() {
+    use axum::http::Method;
+    let d = desk().await;
+    d.t.user("boss", false).await;
+    d.t.grant("sd", "boss", "manager").await;
+    let uid = yunwei_store::identity::user_by_username(&d.t.app.db, "boss").await.expect("db").expect("user").id;
+    let (s, csrf) = d.t.session(uid).await;
+    let page = d.t.page(Method::GET, "/p/sd/notifications", Some(&s), None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Manager2 · 服务交付中心经理") && page.body.contains("value=\"m2\""), "{}", page.body);
+
+    let bad = [("_csrf", csrf.as_str()), ("target", "manager2"), ("users", "m2, ghost")];
+    let r = d.t.page(Method::POST, "/p/sd/notifications/targets", Some(&s), Some(&bad)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("人员：“ghost”不是本项目成员"), "{}", r.body);
+    let robot = [
+        ("_csrf", csrf.as_str()),
+        ("kind", "wecom"),
+        ("name", "信息科运维群"),
+        ("url", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=TOPSECRET"),
+        ("secret", ""),
+    ];
+    let r = d.t.page(Method::POST, "/p/sd/notifications/channels", Some(&s), Some(&robot)).await;
+    assert!(r.body.contains("信息科运维群") && !r.body.contains("TOPSECRET"), "{}", r.body);
+
+    let contact =
+        [("_csrf", csrf.as_str()), ("email", "boss@"), ("phone", ""), ("quiet_start", "22:00"), ("quiet_end", "")];
+    let r = d.t.page(Method::POST, "/account/contact", Some(&s), Some(&contact)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("邮箱：不是有效的邮箱地址") && r.body.contains("免打扰结束"), "{}", r.body);
+
+    let id = d.report(&d.t.app, "P1", "2026-03-02T08:00:00").await;
+    notify::fire_due(&d.t.app).await.expect("fire");
+    let page = d.t.page(Method::GET, &format!("/p/sd/incidents/{id}"), Some(&s), None).await;
+    assert!(page.body.contains("升级与通知") && page.body.contains("manager1"), "{}", page.body);
+    assert!(page.body.contains("企业微信群") && page.body.contains("待发送"), "{}", page.body);
+    let (m1, _) = d.t.session(d.managers[0]).await;
+    let inbox = d.t.page(Method::GET, "/inbox", Some(&m1), None).await;
+    assert!(
+        inbox.body.contains(&format!("/p/sd/incidents/{id}")) && inbox.body.contains("【故障升级】"),
+        "{}",
+        inbox.body
+    );
+}

@@ -113,6 +113,8 @@ fn rows() -> Vec<Row> {
         r(Method::POST, "/account/password", Who::AnyUser, 422, true),
         r(Method::POST, "/account/tokens", Who::AnyUser, 200, true),
         r(Method::POST, "/account/tokens/{id}/revoke", Who::AnyUser, 303, true),
+        r(Method::POST, "/account/contact", Who::AnyUser, 200, true),
+        r(Method::GET, "/inbox", Who::AnyUser, 200, true),
         r(Method::GET, "/admin", Who::SysAdmin, 200, true),
         r(Method::POST, "/admin/users", Who::SysAdmin, 200, true),
         r(Method::POST, "/admin/projects", Who::SysAdmin, 200, true),
@@ -131,6 +133,10 @@ fn rows() -> Vec<Row> {
             true,
         ),
         r(Method::GET, "/p/{code}/contract", Who::Project(&[Admin, HospitalIt]), 200, true),
+        r(Method::GET, "/p/{code}/notifications", Who::Project(NOTIFY), 200, true),
+        r(Method::POST, "/p/{code}/notifications/targets", Who::Project(NOTIFY), 200, true),
+        r(Method::POST, "/p/{code}/notifications/channels", Who::Project(NOTIFY), 200, true),
+        r(Method::POST, "/p/{code}/notifications/channels/{id}/delete", Who::Project(NOTIFY), 303, true),
         r(Method::GET, "/p/{code}/incidents", Who::Project(ALL), 200, true),
         r(Method::POST, "/p/{code}/incidents", Who::Project(REPORTERS), 303, true),
         r(Method::GET, "/p/{code}/incidents/{id}", Who::Project(ALL), 200, true),
@@ -479,6 +485,36 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         ("GET", "/p/{code}/m/{module}") => t.page(Method::GET, "/p/alpha/m/servicedesk", session, None).await,
         ("GET", "/p/{code}/audit") => t.page(Method::GET, "/p/alpha/audit", session, None).await,
         ("GET", "/p/{code}/contract") => t.page(Method::GET, "/p/alpha/contract", session, None).await,
+        ("POST", "/account/contact") => {
+            let form =
+                [("_csrf", csrf), ("email", "me@hospital.example"), ("quiet_start", "22:00"), ("quiet_end", "07:00")];
+            t.page(Method::POST, row.path, session, Some(&form)).await
+        }
+        ("GET", "/p/{code}/notifications") => t.page(Method::GET, "/p/alpha/notifications", session, None).await,
+        ("POST", "/p/{code}/notifications/targets") => {
+            let form = [("_csrf", csrf), ("target", "manager1"), ("users", "victim")];
+            t.page(Method::POST, "/p/alpha/notifications/targets", session, Some(&form)).await
+        }
+        ("POST", "/p/{code}/notifications/channels") => {
+            let form = [
+                ("_csrf", csrf),
+                ("kind", "dingtalk"),
+                ("name", "钉钉群"),
+                ("url", "https://oapi.dingtalk.com/robot/send?access_token=x"),
+                ("secret", "SEC1"),
+            ];
+            t.page(Method::POST, "/p/alpha/notifications/channels", session, Some(&form)).await
+        }
+        ("POST", "/p/{code}/notifications/channels/{id}/delete") => {
+            let id = fx.channel().await;
+            t.page(
+                Method::POST,
+                &format!("/p/alpha/notifications/channels/{id}/delete"),
+                session,
+                Some(&[("_csrf", csrf)]),
+            )
+            .await
+        }
         ("GET", "/p/{code}/incidents") => t.page(Method::GET, "/p/alpha/incidents?breached=1", session, None).await,
         ("POST", "/p/{code}/incidents") => {
             let form = [("_csrf", csrf), ("title", "收费窗口打印机卡纸"), ("severity", "P3"), ("channel", "phone")];
