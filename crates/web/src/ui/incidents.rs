@@ -453,6 +453,8 @@ struct DetailPage {
     error: String,
     steps: Vec<StepView>,
     messages: Vec<MessageView>,
+    /// Other incidents on the same configuration items within an hour of this one.
+    similar: Vec<(i64, String, String)>,
 }
 
 fn event_detail(kind: &str, data: &Value) -> String {
@@ -579,6 +581,24 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
             error: m.last_error.clone().unwrap_or_default(),
         });
     }
+    let similar = if ci.is_empty() {
+        Vec::new()
+    } else {
+        let window = chrono::Duration::hours(1);
+        let filter = IncidentFilter {
+            reported_from: Some(row.reported_at - window),
+            reported_to: Some(row.reported_at + window),
+            ..Default::default()
+        };
+        uc::list(&st.app, &auth.actor, code, filter, 200)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|o| o.id != row.id)
+            .filter(|o| serde_json::from_str::<Vec<String>>(&o.ci).unwrap_or_default().iter().any(|c| ci.contains(c)))
+            .map(|o| (o.id, o.number, o.title))
+            .collect()
+    };
     let shell = match Shell::build(st, auth, &row.number, Some(&access), "servicedesk").await {
         Ok(s) => s,
         Err(e) => return app_error_page(e),
@@ -612,6 +632,7 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
         error,
         steps,
         messages,
+        similar,
     };
     (status, render(&page)).into_response()
 }

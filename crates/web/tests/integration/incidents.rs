@@ -328,6 +328,33 @@ async fn the_pages_carry_a_phone_report_to_confirmation() {
     let page = d.t.page(Method::GET, &at, Some(&it), None).await;
     assert!(page.body.contains("s-closed"), "{}", page.body);
 
+    // A second call about the same database server: the page points at the first case.
+    let again = [
+        ("_csrf", hotline_csrf.as_str()),
+        ("title", "收费处报错"),
+        ("severity", "P2"),
+        ("channel", "phone"),
+        ("ci", "HIS-DB-01"),
+    ];
+    let r = d.t.page(Method::POST, "/p/sd/incidents", Some(&hotline), Some(&again)).await;
+    let second = r.header("location").expect("location").to_owned();
+    let page = d.t.page(Method::GET, &second, Some(&hotline), None).await;
+    assert!(
+        page.body.contains("可能重复") && page.body.contains("INC-2026-000001 门诊挂号系统无法登录"),
+        "{}",
+        page.body
+    );
+    let unrelated = [
+        ("_csrf", hotline_csrf.as_str()),
+        ("title", "打印机"),
+        ("severity", "P4"),
+        ("channel", "phone"),
+        ("ci", "PRN-01"),
+    ];
+    let r = d.t.page(Method::POST, "/p/sd/incidents", Some(&hotline), Some(&unrelated)).await;
+    let third = r.header("location").expect("location").to_owned();
+    assert!(!d.t.page(Method::GET, &third, Some(&hotline), None).await.body.contains("可能重复"));
+
     // Another project's member gets 404 for the page.
     d.t.user("stranger", false).await;
     let uid = yunwei_store::identity::user_by_username(&d.t.app.db, "stranger").await.expect("db").expect("user").id;
