@@ -76,6 +76,8 @@ pub struct NewEvent {
     pub to: Option<String>,
     /// `assign`: the engineer's username.
     pub assignee: Option<String>,
+    /// `rate`: satisfaction 1–5.
+    pub score: Option<i64>,
     /// `resolve`: cause, action taken, prevention.
     pub cause: Option<String>,
     pub action: Option<String>,
@@ -258,6 +260,18 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<IncidentView, AppE
     Ok(IncidentView { row, clocks, events })
 }
 
+/// Whether holders of `roles` may record `kind` (`own`: the reporter of this incident). The
+/// hospital side approves, confirms and rates; the vendor's desk and engineers work the case;
+/// everyone comments.
+pub fn may_record(roles: &yunwei_domain::identity::RoleSet, own: bool, kind: EventKind) -> bool {
+    match kind {
+        EventKind::Comment => roles.grants(Permission::IncidentComment),
+        EventKind::Approve | EventKind::Confirm | EventKind::Rate => roles.grants(Permission::IncidentConfirm) || own,
+        EventKind::Reopen => roles.grants(Permission::IncidentConfirm) || own || roles.grants(Permission::IncidentWork),
+        _ => roles.grants(Permission::IncidentWork),
+    }
+}
+
 /// Records an event. `expected_version` (from `If-Match`) guards against acting on a stale view.
 pub async fn add_event(
     app: &App,
@@ -272,14 +286,7 @@ pub async fn add_event(
         ValidationErrors::single("type", format!("未知事件类型“{}”，可选：{}", input.kind, EventKind::codes()))
     })?;
     let own = found.reporter_id == Some(actor.user_id) && access.roles.has(Role::Reporter);
-    let allowed = match kind {
-        EventKind::Comment => access.roles.grants(Permission::IncidentComment),
-        EventKind::Approve | EventKind::Confirm => access.roles.grants(Permission::IncidentConfirm) || own,
-        EventKind::Reopen => {
-            access.roles.grants(Permission::IncidentConfirm) || own || access.roles.grants(Permission::IncidentWork)
-        }
-        _ => access.roles.grants(Permission::IncidentWork),
-    };
+    let allowed = may_record(&access.roles, own, kind);
     if !allowed {
         return Err(AppError::Forbidden(format!("当前角色不能执行“{}”", kind.label())));
     }
@@ -318,6 +325,12 @@ pub async fn add_event(
                 Err(reason) => v.push("assignee", reason),
             }
         }
+        EventKind::Rate => match input.score {
+            Some(n) if (1..=5).contains(&n) => {
+                data.insert("score".into(), n.into());
+            }
+            _ => v.push("score", "满意度须为 1–5 的整数"),
+        },
         EventKind::Resolve => {
             let cause = text(&mut v, "cause", input.cause.as_deref().unwrap_or_default(), 2_000, true);
             let action = text(&mut v, "action", input.action.as_deref().unwrap_or_default(), 5_000, true);
@@ -338,6 +351,9 @@ pub async fn add_event(
         return Err(AppError::Stale { current: row.version });
     }
     let stored = store::events_tx(&mut tx, id).await?;
+    if kind == EventKind::Rate && stored.iter().any(|e| e.kind == EventKind::Rate.code()) {
+        return Err(AppError::Conflict { field: "type".into(), reason: "本故障已评价过".into() });
+    }
     let at = crate::clock::truncate_micros(input.at.unwrap_or(now));
     if at > now {
         return Err(ValidationErrors::single("at", "事件时间不能晚于当前时间").into());

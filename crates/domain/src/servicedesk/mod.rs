@@ -127,6 +127,8 @@ code_enum! {
         Reclassify = ("reclassify", "调整级别"),
         /// Handed to an engineer (派单); the clocks do not change.
         Assign = ("assign", "派单"),
+        /// The hospital rates the service after closing (满意度 1–5).
+        Rate = ("rate", "满意度评价"),
     }
 }
 
@@ -149,6 +151,8 @@ pub fn transition(
         (E::Reclassify, _) => Ok(status),
         (E::Assign, S::Closed) => refuse("已关闭的故障不能派单"),
         (E::Assign, _) => Ok(status),
+        (E::Rate, S::Closed) => Ok(status),
+        (E::Rate, _) => refuse("确认关闭后才能评价"),
         (E::Respond, S::Reported) => Ok(S::InProgress),
         (E::Respond, _) => refuse("已响应过"),
         (E::RequestRemote | E::RequestOnsite | E::RequestApproval | E::Resolve, S::Reported) => refuse("须先响应"),

@@ -50,7 +50,7 @@ pub struct CreateIncident {
 pub struct CreateEvent {
     /// `respond`, `request_remote`, `start_remote`, `request_onsite`, `arrive_onsite`,
     /// `request_approval`, `approve`, `escalate`, `resolve`, `confirm`, `reopen`, `comment`,
-    /// `reclassify`, `assign`.
+    /// `reclassify`, `assign`, `rate`.
     #[serde(rename = "type")]
     pub kind: String,
     /// When it happened (RFC 3339); default now; not in the future, not before the previous event.
@@ -63,6 +63,8 @@ pub struct CreateEvent {
     pub to: Option<String>,
     /// `assign`: username of a project member who works incidents.
     pub assignee: Option<String>,
+    /// `rate`: satisfaction 1 (very dissatisfied) – 5 (very satisfied); the note is the comment.
+    pub score: Option<i64>,
     /// `resolve`: the cause (required).
     pub cause: Option<String>,
     /// `resolve`: what was done (required).
@@ -300,6 +302,7 @@ pub async fn create_event(
         severity: req.severity,
         to: req.to,
         assignee: req.assignee,
+        score: req.score,
         cause: req.cause,
         action: req.action,
         prevention: req.prevention,

@@ -225,6 +225,7 @@ fn field_label(f: &str) -> &str {
         "note" => "备注",
         "to" => "升级对象",
         "assignee" => "处理人",
+        "score" => "满意度",
         other => other,
     }
 }
@@ -447,6 +448,7 @@ struct DetailPage {
     can_escalate: bool,
     can_comment: bool,
     can_assign: bool,
+    can_rate: bool,
     assignees: Vec<(String, String)>,
     severities: Vec<(String, String)>,
     version: i64,
@@ -469,6 +471,7 @@ fn event_detail(kind: &str, data: &Value) -> String {
         }
         "reclassify" => format!("{} → {}", s("from"), s("severity")),
         "assign" => format!("派给{}", s("assignee_name")),
+        "rate" => format!("{} 分（5 分为非常满意）", data["score"].as_i64().unwrap_or_default()),
         "escalate" => {
             let to = s("to");
             format!("升级至{}", SUPPORT_LINES.iter().find(|(c, _)| *c == to).map(|(_, l)| *l).unwrap_or(&to))
@@ -499,14 +502,7 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
     let roles = &access.roles;
     let own = row.reporter_id == Some(auth.actor.user_id) && roles.has(Role::Reporter);
     let may = |k: EventKind| -> bool {
-        let allowed = match k {
-            EventKind::Comment => roles.grants(Permission::IncidentComment),
-            EventKind::Approve | EventKind::Confirm => roles.grants(Permission::IncidentConfirm) || own,
-            EventKind::Reopen => {
-                roles.grants(Permission::IncidentConfirm) || own || roles.grants(Permission::IncidentWork)
-            }
-            _ => roles.grants(Permission::IncidentWork),
-        };
+        let allowed = uc::may_record(roles, own, k);
         allowed && transition(status_now, k, remote, onsite).is_ok()
     };
     let simple = [
@@ -626,6 +622,7 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
         can_escalate: may(EventKind::Escalate),
         can_comment: may(EventKind::Comment),
         can_assign: may(EventKind::Assign),
+        can_rate: may(EventKind::Rate) && !v.events.iter().any(|e| e.kind == EventKind::Rate.code()),
         assignees,
         severities: sev,
         version: row.version,
@@ -663,6 +660,8 @@ pub struct EventForm {
     to: String,
     #[serde(default)]
     assignee: String,
+    #[serde(default)]
+    score: String,
     #[serde(default)]
     cause: String,
     #[serde(default)]
@@ -703,6 +702,7 @@ pub async fn event(
                 severity: opt(&f.severity),
                 to: opt(&f.to),
                 assignee: opt(&f.assignee),
+                score: f.score.trim().parse().ok(),
                 cause: opt(&f.cause),
                 action: opt(&f.action),
                 prevention: opt(&f.prevention),

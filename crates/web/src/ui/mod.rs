@@ -9,6 +9,7 @@ mod incidents;
 mod login;
 mod notify;
 mod project;
+mod report;
 
 use askama::Template;
 use axum::Router;
@@ -52,6 +53,8 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/p/{code}/incidents", post(incidents::report)),
         (Method::GET, "/p/{code}/incidents/{id}", get(incidents::detail)),
         (Method::POST, "/p/{code}/incidents/{id}/events", post(incidents::event)),
+        (Method::GET, "/p/{code}/incidents/{id}/report", get(report::html)),
+        (Method::GET, "/p/{code}/incidents/{id}/report.docx", get(report::docx)),
         (Method::GET, "/p/{code}/notifications", get(notify::page)),
         (Method::POST, "/p/{code}/notifications/targets", post(notify::set_target)),
         (Method::POST, "/p/{code}/notifications/channels", post(notify::add_channel)),
@@ -209,4 +212,14 @@ pub async fn not_found(uri: Uri) -> Response {
     } else {
         error_page(StatusCode::NOT_FOUND, "页面不存在", "您要找的页面不存在。")
     }
+}
+
+/// Percent-encodes a file name for `Content-Disposition: filename*=UTF-8''…` (RFC 5987).
+pub(crate) fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -326,7 +326,37 @@ async fn the_pages_carry_a_phone_report_to_confirmation() {
     assert!(page.body.contains("value=\"confirm\"") && page.body.contains("原因：数据库连接池耗尽"), "{}", page.body);
     assert_eq!(post(it.clone(), form("confirm", &it_csrf)).await.status, StatusCode::SEE_OTHER);
     let page = d.t.page(Method::GET, &at, Some(&it), None).await;
-    assert!(page.body.contains("s-closed"), "{}", page.body);
+    assert!(page.body.contains("s-closed") && page.body.contains("服务满意度"), "{}", page.body);
+
+    // Satisfaction: 1–5, once, by the hospital side.
+    let mut rate = form("rate", &it_csrf);
+    rate.push(("score", "6".into()));
+    let r = post(it.clone(), rate).await;
+    assert!(r.status == StatusCode::UNPROCESSABLE_ENTITY && r.body.contains("满意度：满意度须为 1–5"), "{}", r.body);
+    let mut rate = form("rate", &it_csrf);
+    rate.extend([("score", "4".into()), ("note", "响应快，下次请提前告知重启".into())]);
+    assert_eq!(post(it.clone(), rate.clone()).await.status, StatusCode::SEE_OTHER);
+    let r = post(it.clone(), rate).await;
+    assert!(r.body.contains("本故障已评价过"), "{}", r.body);
+
+    // The incident report: printable page and Word document, with the hospital's confirmation.
+    let report = d.t.page(Method::GET, &format!("{at}/report"), Some(&it), None).await;
+    assert_eq!(report.status, StatusCode::OK);
+    for needle in
+        ["故障处理报告", "INC-2026-000001", "数据库连接池耗尽", "重启并扩大连接池", "it1", "4 分（满分 5 分）", "达标"]
+    {
+        assert!(report.body.contains(needle), "{needle}: {}", report.body);
+    }
+    let doc = d.t.page(Method::GET, &format!("{at}/report.docx"), Some(&it), None).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert!(doc.header("content-type").unwrap_or_default().contains("wordprocessingml"));
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(doc.bytes.clone())).expect("a docx is a zip");
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").expect("document.xml"), &mut xml).expect("xml");
+    for needle in ["故障处理报告", "数据库连接池耗尽", "宋体", "响应快，下次请提前告知重启", "门诊部"]
+    {
+        assert!(xml.contains(needle), "{needle} in document.xml");
+    }
 
     // A second call about the same database server: the page points at the first case.
     let again = [

@@ -141,6 +141,8 @@ fn rows() -> Vec<Row> {
         r(Method::POST, "/p/{code}/incidents", Who::Project(REPORTERS), 303, true),
         r(Method::GET, "/p/{code}/incidents/{id}", Who::Project(ALL), 200, true),
         r(Method::POST, "/p/{code}/incidents/{id}/events", Who::Project(ALL), 303, true),
+        r(Method::GET, "/p/{code}/incidents/{id}/report", Who::Project(ALL), 200, true),
+        r(Method::GET, "/p/{code}/incidents/{id}/report.docx", Who::Project(ALL), 200, true),
         r(Method::POST, "/p/{code}/members", Who::Project(&[Admin]), 303, true),
         r(Method::POST, "/p/{code}/members/revoke", Who::Project(&[Admin]), 303, true),
     ]
@@ -523,6 +525,14 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         ("GET", "/p/{code}/incidents/{id}") => {
             let id = fx.incident().await;
             t.page(Method::GET, &format!("/p/alpha/incidents/{id}"), session, None).await
+        }
+        ("GET", "/p/{code}/incidents/{id}/report") => {
+            let id = fx.incident().await;
+            t.page(Method::GET, &format!("/p/alpha/incidents/{id}/report"), session, None).await
+        }
+        ("GET", "/p/{code}/incidents/{id}/report.docx") => {
+            let id = fx.incident().await;
+            t.page(Method::GET, &format!("/p/alpha/incidents/{id}/report.docx"), session, None).await
         }
         ("POST", "/p/{code}/incidents/{id}/events") => {
             let id = fx.incident().await;
