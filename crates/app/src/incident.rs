@@ -485,3 +485,120 @@ pub async fn list(
 pub fn clock_kinds() -> [ClockKind; 4] {
     ClockKind::ALL
 }
+
+/// Largest attachment accepted, in bytes.
+pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
+
+/// Content types accepted for attachments, with the magic bytes checked for binary formats.
+const ATTACHMENT_TYPES: &[(&str, &[u8])] = &[
+    ("image/png", b"\x89PNG\r\n\x1a\n"),
+    ("image/jpeg", b"\xff\xd8\xff"),
+    ("image/gif", b"GIF8"),
+    ("image/webp", b"RIFF"),
+    ("application/pdf", b"%PDF-"),
+    ("application/zip", b"PK\x03\x04"),
+    ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04"),
+    ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04"),
+    ("text/plain", b""),
+    ("text/csv", b""),
+];
+
+/// A file to attach.
+pub struct NewAttachment {
+    pub name: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+/// Attaches a file to an incident (anyone in its project who may comment). The declared type
+/// must be one we accept and match the file's first bytes; text must be UTF-8.
+pub async fn attach(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    file: NewAttachment,
+) -> Result<yunwei_store::incident::AttachmentRow, AppError> {
+    use sha2::Digest;
+    let row = store::get(&app.db, id).await?.ok_or_else(|| AppError::NotFound(format!("故障 {id} 不存在")))?;
+    access_to(app, actor, &row, Permission::IncidentComment).await?;
+    let mut v = ValidationErrors::default();
+    let name = file.name.trim().rsplit(['/', '\\']).next().unwrap_or_default().to_owned();
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        v.push("name", "文件名不能为空，最多 200 个字符");
+    }
+    let ct = file.content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    match ATTACHMENT_TYPES.iter().find(|(t, _)| *t == ct) {
+        None => {
+            let ok = ATTACHMENT_TYPES.iter().map(|(t, _)| *t).collect::<Vec<_>>().join(", ");
+            v.push("file", format!("不接受的文件类型“{ct}”，可选：{ok}"));
+        }
+        Some((_, magic)) if !file.data.starts_with(magic) => {
+            v.push("file", format!("文件内容与类型 {ct} 不符"));
+        }
+        Some((t, _)) if t.starts_with("text/") && std::str::from_utf8(&file.data).is_err() => {
+            v.push("file", "文本文件须为 UTF-8 编码");
+        }
+        Some(_) => {}
+    }
+    if file.data.is_empty() {
+        v.push("file", "文件为空");
+    }
+    if file.data.len() > MAX_ATTACHMENT_BYTES {
+        v.push("file", format!("附件最大 {} MB", MAX_ATTACHMENT_BYTES / 1024 / 1024));
+    }
+    v.into_result()?;
+    let now = app.now();
+    let mut a = yunwei_store::incident::AttachmentRow {
+        id: 0,
+        project_id: row.project_id,
+        incident_id: id,
+        name,
+        content_type: ct,
+        size: file.data.len() as i64,
+        sha256: hex::encode(sha2::Sha256::digest(&file.data)),
+        created_at: now,
+        created_by: actor.display_name.clone(),
+    };
+    let mut tx = app.db.begin().await?;
+    a.id = store::insert_attachment(&mut tx, &a, &file.data).await?;
+    record(
+        &mut tx,
+        Some(actor),
+        now,
+        Change {
+            project_id: Some(row.project_id),
+            entity: "incident",
+            entity_id: id.to_string(),
+            action: "attach",
+            summary: json!({ "attachment": a.id, "name": a.name, "size": a.size, "sha256": a.sha256 }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(a)
+}
+
+/// The attachments of an incident.
+pub async fn attachments(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+) -> Result<Vec<yunwei_store::incident::AttachmentRow>, AppError> {
+    let row = store::get(&app.db, id).await?.ok_or_else(|| AppError::NotFound(format!("故障 {id} 不存在")))?;
+    access_to(app, actor, &row, Permission::IncidentRead).await?;
+    Ok(store::attachments(&app.db, id).await?)
+}
+
+/// One attachment with its bytes.
+pub async fn attachment(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    attachment_id: i64,
+) -> Result<(yunwei_store::incident::AttachmentRow, Vec<u8>), AppError> {
+    let row = store::get(&app.db, id).await?.ok_or_else(|| AppError::NotFound(format!("故障 {id} 不存在")))?;
+    access_to(app, actor, &row, Permission::IncidentRead).await?;
+    store::attachment_data(&app.db, id, attachment_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("附件 {attachment_id} 不存在")))
+}

@@ -89,6 +89,14 @@ impl ApiError {
         e
     }
 
+    /// 413 naming the field whose content is too large.
+    pub fn too_large(field: &str, reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        let mut e = Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", "内容过大", format!("{field}: {reason}"));
+        e.0.problem.errors = vec![ProblemField { field: field.to_owned(), reason }];
+        e
+    }
+
     /// 400 for a body that is not even well-formed.
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad-request", "请求格式错误", detail)

@@ -387,3 +387,118 @@ pub async fn list_incidents(
     let items = rows.iter().map(|r| base(r, serde_json::from_str(&r.sla).unwrap_or(Value::Null), None)).collect();
     Ok(Json(IncidentPage { items, next_cursor }))
 }
+
+/// An attachment's description.
+#[derive(Serialize, ToSchema)]
+pub struct AttachmentJson {
+    pub id: i64,
+    pub name: String,
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
+    pub sha256: String,
+    pub created_at: String,
+    pub created_by: String,
+}
+
+fn attachment_json(a: &yunwei_store::incident::AttachmentRow) -> AttachmentJson {
+    AttachmentJson {
+        id: a.id,
+        name: a.name.clone(),
+        content_type: a.content_type.clone(),
+        size: a.size,
+        sha256: a.sha256.clone(),
+        created_at: rfc3339(a.created_at),
+        created_by: a.created_by.clone(),
+    }
+}
+
+/// The file's name.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AttachQuery {
+    /// File name as it should be shown and downloaded.
+    pub name: String,
+}
+
+/// Reads a body of at most `limit` bytes; larger is 413 naming `file`.
+pub(crate) async fn read_limited(body: axum::body::Body, limit: usize) -> Result<Vec<u8>, ApiError> {
+    match axum::body::to_bytes(body, limit).await {
+        Ok(b) => Ok(b.to_vec()),
+        Err(_) => Err(ApiError::too_large("file", format!("附件最大 {} MB", limit / 1024 / 1024))),
+    }
+}
+
+/// Attaches a file: the request body is the file itself, its `Content-Type` the file's type
+/// (PNG, JPEG, GIF, WebP, PDF, ZIP, DOCX, XLSX, UTF-8 text or CSV; at most 10 MB).
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/attachments", tag = "servicedesk", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "故障 id"), AttachQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 201, body = AttachmentJson),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_attachment(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<AttachQuery>,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> Result<(StatusCode, Json<AttachmentJson>), ApiError> {
+    let data = read_limited(body, uc::MAX_ATTACHMENT_BYTES).await?;
+    let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let file = uc::NewAttachment { name: q.name, content_type, data };
+    let a = uc::attach(&st.app, &auth.actor, id, file).await?;
+    Ok((StatusCode::CREATED, Json(attachment_json(&a))))
+}
+
+/// The attachments of an incident.
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/attachments", tag = "servicedesk", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "故障 id")),
+    responses(
+        (status = 200, body = Vec<AttachmentJson>),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_attachments(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<AttachmentJson>>, ApiError> {
+    Ok(Json(uc::attachments(&st.app, &auth.actor, id).await?.iter().map(attachment_json).collect()))
+}
+
+/// Downloads an attachment (always as a download, never rendered inline).
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/attachments/{attachment}", tag = "servicedesk", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "故障 id"), ("attachment" = i64, Path, description = "附件 id")),
+    responses(
+        (status = 200, description = "文件内容"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_attachment(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath((id, attachment)): ApiPath<(i64, i64)>,
+) -> Result<Response, ApiError> {
+    let (a, data) = uc::attachment(&st.app, &auth.actor, id, attachment).await?;
+    Ok(download(&a, data))
+}
+
+/// A stored file as a download.
+pub(crate) fn download(a: &yunwei_store::incident::AttachmentRow, data: Vec<u8>) -> Response {
+    use axum::http::header;
+    let ascii: String = a.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' }).collect();
+    let disposition =
+        format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", crate::ui::percent_encode(&a.name));
+    (
+        [
+            (header::CONTENT_TYPE, a.content_type.clone()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
+        data,
+    )
+        .into_response()
+}

@@ -69,6 +69,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(incidents::list_incidents, incidents::create_incident))
         .routes(routes!(incidents::get_incident))
         .routes(routes!(incidents::create_event))
+        .routes(routes!(incidents::list_attachments, incidents::create_attachment))
+        .routes(routes!(incidents::get_attachment))
         .routes(routes!(notify::incident_notifications))
         .routes(routes!(notify::get_settings))
         .routes(routes!(notify::put_target))

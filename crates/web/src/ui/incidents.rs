@@ -455,6 +455,8 @@ struct DetailPage {
     error: String,
     steps: Vec<StepView>,
     messages: Vec<MessageView>,
+    /// (id, name, size in words, uploader)
+    attachments: Vec<(i64, String, String, String)>,
     /// Other incidents on the same configuration items within an hour of this one.
     similar: Vec<(i64, String, String)>,
 }
@@ -577,6 +579,19 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
             error: m.last_error.clone().unwrap_or_default(),
         });
     }
+    let attachments = yunwei_store::incident::attachments(&st.app.db, row.id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| {
+            let size = if a.size >= 1024 * 1024 {
+                format!("{:.1} MB", a.size as f64 / 1048576.0)
+            } else {
+                format!("{} KB", (a.size + 1023) / 1024)
+            };
+            (a.id, a.name, size, a.created_by)
+        })
+        .collect();
     let similar = if ci.is_empty() {
         Vec::new()
     } else {
@@ -630,6 +645,7 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
         steps,
         messages,
         similar,
+        attachments,
     };
     (status, render(&page)).into_response()
 }
@@ -718,5 +734,82 @@ pub async fn event(
             }
             Err(e) => app_error_page(e),
         },
+    }
+}
+
+/// `POST /p/{code}/incidents/{id}/attachments`: a file from the incident page (multipart form).
+pub async fn upload(
+    State(st): State<AppState>,
+    UiAuth(auth): UiAuth,
+    Path((code, id)): Path<(String, i64)>,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    let mut csrf = String::new();
+    let mut file: Option<uc::NewAttachment> = None;
+    let too_large = format!("未能上传：附件最大 {} MB", uc::MAX_ATTACHMENT_BYTES / 1024 / 1024);
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => return detail_page(&st, &auth, &code, id, too_large, StatusCode::PAYLOAD_TOO_LARGE).await,
+        };
+        match field.name().unwrap_or_default() {
+            "_csrf" => csrf = field.text().await.unwrap_or_default(),
+            "file" => {
+                let name = field.file_name().unwrap_or_default().to_owned();
+                let content_type = field.content_type().unwrap_or_default().to_owned();
+                match field.bytes().await {
+                    Ok(b) => file = Some(uc::NewAttachment { name, content_type, data: b.to_vec() }),
+                    Err(_) => {
+                        return detail_page(&st, &auth, &code, id, too_large, StatusCode::PAYLOAD_TOO_LARGE).await;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if !csrf_ok(&auth, &csrf) {
+        return csrf_failed();
+    }
+    let access = match authorize(&st.app, &auth.actor, &code, Permission::IncidentRead).await {
+        Ok(a) => a,
+        Err(e) => return app_error_page(e),
+    };
+    match yunwei_store::incident::get(&st.app.db, id).await {
+        Ok(Some(r)) if r.project_id == access.project.id => {}
+        Ok(_) => return error_page(StatusCode::NOT_FOUND, "页面不存在", "没有这个故障。"),
+        Err(e) => return app_error_page(e.into()),
+    }
+    let Some(file) = file else {
+        return detail_page(&st, &auth, &code, id, "未能上传：请选择文件".into(), StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
+    };
+    if file.data.len() > uc::MAX_ATTACHMENT_BYTES {
+        return detail_page(&st, &auth, &code, id, too_large, StatusCode::PAYLOAD_TOO_LARGE).await;
+    }
+    match uc::attach(&st.app, &auth.actor, id, file).await {
+        Ok(_) => Redirect::to(&format!("/p/{code}/incidents/{id}")).into_response(),
+        Err(AppError::Invalid(v)) => {
+            let msg = v.0.iter().map(|e| e.reason.clone()).collect::<Vec<_>>().join("；");
+            detail_page(&st, &auth, &code, id, format!("未能上传：{msg}"), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => app_error_page(e),
+    }
+}
+
+/// `GET /p/{code}/incidents/{id}/attachments/{attachment}`.
+pub async fn attachment(
+    State(st): State<AppState>,
+    UiAuth(auth): UiAuth,
+    Path((code, id, attachment)): Path<(String, i64, i64)>,
+) -> Response {
+    let access = match authorize(&st.app, &auth.actor, &code, Permission::IncidentRead).await {
+        Ok(a) => a,
+        Err(e) => return app_error_page(e),
+    };
+    match uc::attachment(&st.app, &auth.actor, id, attachment).await {
+        Ok((a, data)) if a.project_id == access.project.id => crate::api::incidents::download(&a, data),
+        Ok(_) | Err(AppError::NotFound(_)) => error_page(StatusCode::NOT_FOUND, "页面不存在", "没有这个附件。"),
+        Err(e) => app_error_page(e),
     }
 }

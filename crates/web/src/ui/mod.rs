@@ -53,6 +53,13 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/p/{code}/incidents", post(incidents::report)),
         (Method::GET, "/p/{code}/incidents/{id}", get(incidents::detail)),
         (Method::POST, "/p/{code}/incidents/{id}/events", post(incidents::event)),
+        (
+            Method::POST,
+            "/p/{code}/incidents/{id}/attachments",
+            post(incidents::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(yunwei_app::incident::MAX_ATTACHMENT_BYTES + 64 * 1024)),
+        ),
+        (Method::GET, "/p/{code}/incidents/{id}/attachments/{attachment}", get(incidents::attachment)),
         (Method::GET, "/p/{code}/incidents/{id}/report", get(report::html)),
         (Method::GET, "/p/{code}/incidents/{id}/report.docx", get(report::docx)),
         (Method::GET, "/p/{code}/notifications", get(notify::page)),

@@ -88,6 +88,9 @@ fn rows() -> Vec<Row> {
         r(Method::GET, "/api/v1/incidents/{id}", Who::Project(ALL), 200, false),
         r(Method::POST, "/api/v1/incidents/{id}/events", Who::Project(ALL), 200, false),
         r(Method::GET, "/api/v1/incidents/{id}/notifications", Who::Project(ALL), 200, false),
+        r(Method::GET, "/api/v1/incidents/{id}/attachments", Who::Project(ALL), 200, false),
+        r(Method::POST, "/api/v1/incidents/{id}/attachments", Who::Project(ALL), 201, false),
+        r(Method::GET, "/api/v1/incidents/{id}/attachments/{attachment}", Who::Project(ALL), 200, false),
         r(Method::GET, "/api/v1/projects/{code}/notify-settings", Who::Project(NOTIFY), 200, false),
         r(Method::PUT, "/api/v1/projects/{code}/escalation-contacts/{target}", Who::Project(NOTIFY), 204, false),
         r(Method::POST, "/api/v1/projects/{code}/notify-channels", Who::Project(NOTIFY), 201, false),
@@ -142,6 +145,8 @@ fn rows() -> Vec<Row> {
         r(Method::GET, "/p/{code}/incidents/{id}", Who::Project(ALL), 200, true),
         r(Method::POST, "/p/{code}/incidents/{id}/events", Who::Project(ALL), 303, true),
         r(Method::GET, "/p/{code}/incidents/{id}/report", Who::Project(ALL), 200, true),
+        r(Method::POST, "/p/{code}/incidents/{id}/attachments", Who::Project(ALL), 303, true),
+        r(Method::GET, "/p/{code}/incidents/{id}/attachments/{attachment}", Who::Project(ALL), 200, true),
         r(Method::GET, "/p/{code}/incidents/{id}/report.docx", Who::Project(ALL), 200, true),
         r(Method::POST, "/p/{code}/members", Who::Project(&[Admin]), 303, true),
         r(Method::POST, "/p/{code}/members/revoke", Who::Project(&[Admin]), 303, true),
@@ -166,7 +171,20 @@ struct Fixture {
     counter: std::sync::atomic::AtomicU64,
 }
 
+/// The smallest PNG header that passes the type check.
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+
 impl Fixture {
+    /// A fresh incident in `alpha` with one attachment; (incident, attachment).
+    async fn attachment(&self) -> (i64, i64) {
+        let id = self.incident().await;
+        let admin = self.callers.iter().find(|c| c.label == "admin").expect("alpha admin");
+        let path = format!("/api/v1/incidents/{id}/attachments?name=screen.png");
+        let r = self.t.upload(&path, Some(&admin.token), "image/png", PNG.to_vec()).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        (id, r.json()["id"].as_i64().expect("id"))
+    }
+
     /// A fresh notification channel in `alpha` (added by the system).
     async fn channel(&self) -> i64 {
         let pid = yunwei_store::project::by_code(&self.t.app.db, "alpha").await.expect("db").expect("alpha").id;
@@ -525,6 +543,28 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         ("GET", "/p/{code}/incidents/{id}") => {
             let id = fx.incident().await;
             t.page(Method::GET, &format!("/p/alpha/incidents/{id}"), session, None).await
+        }
+        ("POST", "/p/{code}/incidents/{id}/attachments") => {
+            let id = fx.incident().await;
+            let path = format!("/p/alpha/incidents/{id}/attachments");
+            t.multipart(&path, session, csrf, ("log.txt", "text/plain", "ORA-00600".as_bytes())).await
+        }
+        ("GET", "/p/{code}/incidents/{id}/attachments/{attachment}") => {
+            let (id, a) = fx.attachment().await;
+            t.page(Method::GET, &format!("/p/alpha/incidents/{id}/attachments/{a}"), session, None).await
+        }
+        ("GET", "/api/v1/incidents/{id}/attachments") => {
+            let id = fx.incident().await;
+            t.api(Method::GET, &format!("/api/v1/incidents/{id}/attachments"), token, None).await
+        }
+        ("POST", "/api/v1/incidents/{id}/attachments") => {
+            let id = fx.incident().await;
+            let path = format!("/api/v1/incidents/{id}/attachments?name=screen.png");
+            t.upload(&path, token, "image/png", PNG.to_vec()).await
+        }
+        ("GET", "/api/v1/incidents/{id}/attachments/{attachment}") => {
+            let (id, a) = fx.attachment().await;
+            t.api(Method::GET, &format!("/api/v1/incidents/{id}/attachments/{a}"), token, None).await
         }
         ("GET", "/p/{code}/incidents/{id}/report") => {
             let id = fx.incident().await;

@@ -212,6 +212,46 @@ impl TestApp {
         self.send(req).await
     }
 
+    /// A raw upload to the API: the body is the file, with its content type.
+    pub async fn upload(&self, path: &str, token: Option<&str>, content_type: &str, data: Vec<u8>) -> Resp {
+        let mut b = Request::builder().method(Method::POST).uri(path).header(header::CONTENT_TYPE, content_type);
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        self.send(b.body(Body::from(data)).expect("request")).await
+    }
+
+    /// A browser's multipart form post with one file field `file`.
+    pub async fn multipart(
+        &self,
+        path: &str,
+        session: Option<&str>,
+        csrf: &str,
+        (name, content_type, data): (&str, &str, &[u8]),
+    ) -> Resp {
+        let boundary = "----yunwei-test-boundary";
+        let mut body = Vec::new();
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n").as_bytes(),
+        );
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: {content_type}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(data);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let mut b = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"));
+        if let Some(s) = session {
+            b = b.header(header::COOKIE, format!("yunwei_session={s}"));
+        }
+        self.send(b.body(Body::from(body)).expect("request")).await
+    }
+
     /// Creates a user directly (no audit entry, pre-computed password hash: fast fixtures).
     pub async fn user(&self, username: &str, is_admin: bool) -> i64 {
         let mut tx = self.app.db.begin().await.expect("tx");
