@@ -29,14 +29,48 @@ pub struct Terms {
     pub calendars: BTreeMap<String, Calendar>,
 }
 
-async fn terms(app: &App, contract_version_id: i64) -> Result<Terms, AppError> {
+/// The compiled terms of a contract version. Versions never change, so they are compiled once
+/// per process; administrator holiday years can, so an entry lives for [`TERMS_TTL`] only.
+async fn terms(app: &App, contract_version_id: i64) -> Result<std::sync::Arc<Terms>, AppError> {
+    if let Some(t) = app.terms_cache.get(contract_version_id) {
+        return Ok(t);
+    }
     let row = yunwei_store::contract::by_id(&app.db, contract_version_id)
         .await?
         .ok_or_else(|| AppError::Internal(format!("contract version {contract_version_id} missing")))?;
     let mut contract = crate::contract::validate(&row.document)?;
     contract.add_holiday_years(&crate::holidays::stored(app).await?);
     let calendars = contract.compile_calendars();
-    Ok(Terms { contract, calendars })
+    let t = std::sync::Arc::new(Terms { contract, calendars });
+    app.terms_cache.put(contract_version_id, t.clone());
+    Ok(t)
+}
+
+/// How long compiled contract terms are reused before holiday years are read again.
+pub const TERMS_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Compiled contract terms by contract version id.
+#[derive(Default)]
+pub struct TermsCache(std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, std::sync::Arc<Terms>)>>);
+
+impl TermsCache {
+    fn get(&self, id: i64) -> Option<std::sync::Arc<Terms>> {
+        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(&id).filter(|(at, _)| at.elapsed() < TERMS_TTL).map(|(_, t)| t.clone())
+    }
+
+    fn put(&self, id: i64, t: std::sync::Arc<Terms>) {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 10_000 {
+            map.clear();
+        }
+        map.insert(id, (std::time::Instant::now(), t));
+    }
+
+    /// Forgets everything (after holiday years change in this process).
+    pub fn clear(&self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
 }
 
 /// An incident with its live clocks and its events.

@@ -50,12 +50,14 @@ pub struct App {
     pub auth: AuthSettings,
     /// Escalation and delivery settings.
     pub notify: Arc<notify::NotifySettings>,
+    /// Compiled contract terms by version.
+    pub terms_cache: Arc<incident::TermsCache>,
 }
 
 impl App {
     /// Builds the app over an open, migrated database.
     pub fn new(db: Db, clock: Arc<dyn Clock>, auth: AuthSettings) -> Self {
-        Self { db, clock, auth, notify: Arc::new(notify::NotifySettings::default()) }
+        Self { db, clock, auth, notify: Arc::new(notify::NotifySettings::default()), terms_cache: Arc::default() }
     }
 
     /// The same app with other notification settings.

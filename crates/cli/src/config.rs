@@ -80,8 +80,8 @@ pub struct Overrides {
     pub listen: Option<String>,
 }
 
-/// Environment variables the config reads besides `YUNWEI_<FIELD>` (they belong to tests).
-const IGNORED_ENV: &[&str] = &["test_database_url"];
+/// Environment variables under `YUNWEI_` that are not configuration fields (the tests' database, the log filter).
+const IGNORED_ENV: &[&str] = &["test_database_url", "log"];
 
 /// Loads the configuration; errors name the offending key and its source.
 pub fn load(file: Option<&Path>, overrides: Overrides) -> Result<Config, String> {

@@ -1,6 +1,7 @@
 //! `yunwei`: the one binary. `serve` runs the web application; the other subcommands administer
 //! an installation from the shell (they act as the system and are recorded on the audit trail).
 
+mod bench;
 mod config;
 
 use std::io::{IsTerminal, Read};
@@ -72,6 +73,18 @@ enum Command {
     /// Public holidays and make-up workdays of business calendars.
     #[command(subcommand)]
     Calendar(CalendarCmd),
+    /// Load benchmark of the HTTP API on an empty database (see docs/performance.md).
+    Bench {
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        /// Seconds per phase.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Incidents to bulk-load before the list phase (0: skip).
+        #[arg(long, default_value_t = 1_000_000)]
+        bulk: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -378,6 +391,14 @@ async fn run(cli: Cli) -> Result<()> {
                 }
             }
             Ok(())
+        }
+        Command::Bench { clients, seconds, bulk } => {
+            let app = open(&cfg).await?;
+            let backend = match app.db.backend() {
+                yunwei_store::Backend::Sqlite => "SQLite",
+                yunwei_store::Backend::Postgres => "PostgreSQL",
+            };
+            bench::run(app, backend, bench::BenchArgs { clients, seconds, bulk }).await
         }
         Command::Calendar(CalendarCmd::Import { file }) => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;

@@ -15,6 +15,7 @@ fn family(t: &str) -> String {
         "boolean" => "boolean",
         // SQLite stores instants as RFC 3339 text; PostgreSQL as timestamptz.
         "text" | "timestamp with time zone" => "text",
+        "blob" | "bytea" => "bytes",
         other => other,
     }
     .to_owned()
