@@ -105,7 +105,8 @@ where
 async fn setup(app: &App) -> Result<String> {
     let err = |e: yunwei_app::AppError| anyhow::anyhow!("{e}");
     if yunwei_store::project::by_code(&app.db, "bench").await?.is_some() {
-        bail!("project `bench` exists already: run the benchmark on an empty database (--data-dir or --database-url)");
+        // A database from an earlier run: reuse its project and bulk-loaded incidents.
+        return Ok(yunwei_app::identity::create_token(app, None, "bench", "bench").await.map_err(err)?.token);
     }
     let doc = yunwei_domain::contract::with_project_fields(yunwei_app::demo::DEMO_PRESET, &[("code", "bench")]);
     yunwei_app::contract::apply(app, None, &doc).await.map_err(err)?;
@@ -126,6 +127,7 @@ async fn setup(app: &App) -> Result<String> {
 async fn bulk_load(app: &App, n: u64) -> Result<()> {
     let project = yunwei_store::project::by_code(&app.db, "bench").await?.context("bench project")?;
     let contract = yunwei_store::contract::latest(&app.db, project.id).await?.context("contract")?;
+    let have = yunwei_store::incident::count_numbered(&app.db, project.id, "INC-1999-%").await?;
     let bar = ProgressBar::new(n);
     bar.set_style(
         ProgressStyle::with_template("bulk load {bar:40} {pos}/{len} incidents  {per_sec}  eta {eta}")
@@ -154,7 +156,8 @@ async fn bulk_load(app: &App, n: u64) -> Result<()> {
         "awaiting_approval",
     ];
     let mut rng = rand::rng();
-    let mut done = 0u64;
+    let mut done = have.min(n);
+    bar.set_position(done);
     while done < n {
         let batch = (n - done).min(5_000);
         let mut tx = app.db.begin().await?;

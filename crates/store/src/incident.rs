@@ -239,7 +239,8 @@ pub async fn list(db: &Db, project_id: i64, f: &IncidentFilter, limit: u64) -> R
         cond = cond.add(Cond::any().add(Expr::col("assignee_id").eq(u)).add(Expr::col("reporter_id").eq(u)));
     }
     if let Some(now) = f.breached_at {
-        cond = cond.add(Expr::col("breach_at").lte(now));
+        // `IS NOT NULL` lets SQLite use the partial index `incidents_breached`.
+        cond = cond.add(Expr::col("breach_at").is_not_null()).add(Expr::col("breach_at").lte(now));
     }
     if let Some(t) = &f.text {
         let pattern = format!("%{}%", t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
@@ -328,4 +329,15 @@ pub async fn attachment_data(
     let q = Query::select().column("data").from("incident_attachments").and_where(Expr::col("id").eq(id)).to_owned();
     let data: Option<(Vec<u8>,)> = db.fetch_optional(&q).await?;
     Ok(data.map(|d| (row, d.0)))
+}
+
+/// How many incidents of a project have a number like `pattern` (the load generator's own).
+pub async fn count_numbered(db: &Db, project_id: i64, pattern: &str) -> Result<u64, StoreError> {
+    let q = Query::select()
+        .expr(Expr::col("id").count())
+        .from("incidents")
+        .cond_where(Cond::all().add(Expr::col("project_id").eq(project_id)).add(Expr::col("number").like(pattern)))
+        .to_owned();
+    let (n,): (i64,) = db.fetch_optional(&q).await?.unwrap_or((0,));
+    Ok(n as u64)
 }
