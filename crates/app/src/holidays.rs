@@ -146,6 +146,6 @@ pub async fn import(app: &App, actor: Option<&Actor>, text: &str, source: Option
         .await?;
     }
     tx.commit().await?;
-    app.terms_cache.clear();
+    app.caches.terms_changed();
     Ok(years)
 }

@@ -225,6 +225,10 @@ pub(crate) fn actor_of(u: &UserRow, method: AuthMethod) -> Actor {
 pub async fn authenticate(app: &App, token: &str) -> Result<Option<Actor>, AppError> {
     let now = app.now();
     let hash = token_hash(token);
+    if let Some(actor) = app.caches.actors.get(&hash, now) {
+        return Ok(Some(actor));
+    }
+    let ttl = now + crate::cache::IDENTITY_TTL;
     if token.starts_with(SESSION_TOKEN_PREFIX) {
         let Some(sess) = store::session_by_token_hash(&app.db, &hash, now).await? else {
             return Ok(None);
@@ -233,12 +237,16 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Option<Actor>, AppEr
             return Ok(None);
         };
         // Slide the idle expiry, but write at most once a minute per session.
+        let mut expires_at = sess.expires_at;
         if now - sess.last_seen_at > Duration::minutes(1) {
+            expires_at = now + Duration::minutes(app.auth.session_idle_minutes);
             let mut tx = app.db.begin().await?;
-            store::touch_session(&mut tx, sess.id, now, now + Duration::minutes(app.auth.session_idle_minutes)).await?;
+            store::touch_session(&mut tx, sess.id, now, expires_at).await?;
             tx.commit().await?;
         }
-        return Ok(Some(actor_of(&user, AuthMethod::Session { id: sess.id, csrf_token: sess.csrf_token })));
+        let actor = actor_of(&user, AuthMethod::Session { id: sess.id, csrf_token: sess.csrf_token });
+        app.caches.actors.put(hash, actor.clone(), ttl.min(expires_at));
+        return Ok(Some(actor));
     }
     if token.starts_with(API_TOKEN_PREFIX) {
         let Some(t) = store::api_token_by_hash(&app.db, &hash).await? else {
@@ -252,7 +260,9 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Option<Actor>, AppEr
             store::touch_api_token(&mut tx, t.id, now).await?;
             tx.commit().await?;
         }
-        return Ok(Some(actor_of(&user, AuthMethod::ApiToken { id: t.id })));
+        let actor = actor_of(&user, AuthMethod::ApiToken { id: t.id });
+        app.caches.actors.put(hash, actor.clone(), ttl);
+        return Ok(Some(actor));
     }
     Ok(None)
 }
@@ -279,6 +289,7 @@ pub async fn logout(app: &App, actor: &Actor, token: &str) -> Result<(), AppErro
         .await?;
     }
     tx.commit().await?;
+    app.caches.identity_changed();
     Ok(())
 }
 
@@ -405,6 +416,7 @@ pub async fn set_password(app: &App, actor: Option<&Actor>, username: &str, pass
     )
     .await?;
     tx.commit().await?;
+    app.caches.identity_changed();
     Ok(())
 }
 
@@ -428,6 +440,7 @@ pub async fn set_admin(app: &App, username: &str, is_admin: bool) -> Result<(), 
     )
     .await?;
     tx.commit().await?;
+    app.caches.identity_changed();
     Ok(())
 }
 
@@ -497,6 +510,7 @@ pub async fn revoke_token(app: &App, actor: &Actor, token_id: i64) -> Result<(),
     )
     .await?;
     tx.commit().await?;
+    app.caches.identity_changed();
     Ok(())
 }
 

@@ -30,9 +30,10 @@ pub struct Terms {
 }
 
 /// The compiled terms of a contract version. Versions never change, so they are compiled once
-/// per process; administrator holiday years can, so an entry lives for [`TERMS_TTL`] only.
+/// per process; administrator holiday years can, so an entry lives for [`crate::cache::TERMS_TTL`] only.
 async fn terms(app: &App, contract_version_id: i64) -> Result<std::sync::Arc<Terms>, AppError> {
-    if let Some(t) = app.terms_cache.get(contract_version_id) {
+    let now = app.now();
+    if let Some(t) = app.caches.terms.get(&contract_version_id, now) {
         return Ok(t);
     }
     let row = yunwei_store::contract::by_id(&app.db, contract_version_id)
@@ -42,35 +43,8 @@ async fn terms(app: &App, contract_version_id: i64) -> Result<std::sync::Arc<Ter
     contract.add_holiday_years(&crate::holidays::stored(app).await?);
     let calendars = contract.compile_calendars();
     let t = std::sync::Arc::new(Terms { contract, calendars });
-    app.terms_cache.put(contract_version_id, t.clone());
+    app.caches.terms.put(contract_version_id, t.clone(), now + crate::cache::TERMS_TTL);
     Ok(t)
-}
-
-/// How long compiled contract terms are reused before holiday years are read again.
-pub const TERMS_TTL: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// Compiled contract terms by contract version id.
-#[derive(Default)]
-pub struct TermsCache(std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, std::sync::Arc<Terms>)>>);
-
-impl TermsCache {
-    fn get(&self, id: i64) -> Option<std::sync::Arc<Terms>> {
-        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(&id).filter(|(at, _)| at.elapsed() < TERMS_TTL).map(|(_, t)| t.clone())
-    }
-
-    fn put(&self, id: i64, t: std::sync::Arc<Terms>) {
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 10_000 {
-            map.clear();
-        }
-        map.insert(id, (std::time::Instant::now(), t));
-    }
-
-    /// Forgets everything (after holiday years change in this process).
-    pub fn clear(&self) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
-    }
 }
 
 /// An incident with its live clocks and its events.
@@ -274,10 +248,7 @@ pub async fn create(app: &App, actor: &Actor, code: &str, input: NewIncident) ->
 }
 
 async fn access_to(app: &App, actor: &Actor, row: &IncidentRow, p: Permission) -> Result<ProjectAccess, AppError> {
-    let project = yunwei_store::project::by_id(&app.db, row.project_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("故障不存在".into()))?;
-    match authorize(app, actor, &project.code, p).await {
+    match crate::project::authorize_by_id(app, actor, row.project_id, p).await {
         // Outside the project, the incident does not exist.
         Err(AppError::NotFound(_)) => Err(AppError::NotFound(format!("故障 {} 不存在", row.id))),
         other => other,

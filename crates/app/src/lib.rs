@@ -3,6 +3,7 @@
 //! on the trail.
 
 pub mod audit;
+pub mod cache;
 pub mod clock;
 pub mod contract;
 pub mod demo;
@@ -50,14 +51,14 @@ pub struct App {
     pub auth: AuthSettings,
     /// Escalation and delivery settings.
     pub notify: Arc<notify::NotifySettings>,
-    /// Compiled contract terms by version.
-    pub terms_cache: Arc<incident::TermsCache>,
+    /// Tokens, projects, memberships and contract terms read recently.
+    pub caches: Arc<cache::Caches>,
 }
 
 impl App {
     /// Builds the app over an open, migrated database.
     pub fn new(db: Db, clock: Arc<dyn Clock>, auth: AuthSettings) -> Self {
-        Self { db, clock, auth, notify: Arc::new(notify::NotifySettings::default()), terms_cache: Arc::default() }
+        Self { db, clock, auth, notify: Arc::new(notify::NotifySettings::default()), caches: Arc::default() }
     }
 
     /// The same app with other notification settings.

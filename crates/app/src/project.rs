@@ -11,6 +11,7 @@ use yunwei_store::identity as ids;
 use yunwei_store::project::{self as store, NewProject, ProjectRow, ProjectUpdate};
 
 use crate::audit::{Change, record};
+use crate::cache::IDENTITY_TTL;
 use crate::identity::{Actor, ensure_organization, parse_roles};
 use crate::{App, AppError};
 
@@ -35,10 +36,56 @@ pub async fn authorize(
     code: &str,
     permission: Permission,
 ) -> Result<ProjectAccess, AppError> {
-    let p = store::by_code(&app.db, code).await?.ok_or_else(|| not_found(code))?;
-    let roles = RoleSet(parse_roles(&ids::roles_in_project(&app.db, p.id, actor.user_id).await?));
+    let now = app.now();
+    let p = match app.caches.projects_by_code.get(&code.to_owned(), now) {
+        Some(p) => p,
+        None => {
+            let p = store::by_code(&app.db, code).await?.ok_or_else(|| not_found(code))?;
+            app.caches.projects_by_code.put(code.to_owned(), p.clone(), now + IDENTITY_TTL);
+            p
+        }
+    };
+    check_roles(app, actor, p, permission).await
+}
+
+/// [`authorize`] for the project with id `project_id` (an entity's project), with the same
+/// answers: 404 outside it, 403 without `permission`.
+pub async fn authorize_by_id(
+    app: &App,
+    actor: &Actor,
+    project_id: i64,
+    permission: Permission,
+) -> Result<ProjectAccess, AppError> {
+    let now = app.now();
+    let p = match app.caches.projects_by_id.get(&project_id, now) {
+        Some(p) => p,
+        None => {
+            let p = store::by_id(&app.db, project_id).await?.ok_or_else(|| not_found(&project_id.to_string()))?;
+            app.caches.projects_by_id.put(project_id, p.clone(), now + IDENTITY_TTL);
+            p
+        }
+    };
+    check_roles(app, actor, p, permission).await
+}
+
+async fn check_roles(
+    app: &App,
+    actor: &Actor,
+    p: ProjectRow,
+    permission: Permission,
+) -> Result<ProjectAccess, AppError> {
+    let now = app.now();
+    let key = (p.id, actor.user_id);
+    let roles = match app.caches.roles.get(&key, now) {
+        Some(r) => r,
+        None => {
+            let r = RoleSet(parse_roles(&ids::roles_in_project(&app.db, p.id, actor.user_id).await?));
+            app.caches.roles.put(key, r.clone(), now + IDENTITY_TTL);
+            r
+        }
+    };
     if roles.is_empty() {
-        return Err(not_found(code));
+        return Err(not_found(&p.code));
     }
     if !roles.grants(permission) {
         return Err(AppError::Forbidden("当前角色无权执行此操作".into()));
@@ -222,6 +269,7 @@ pub async fn update(
     .await?;
     let row = store::by_code_tx(&mut tx, code).await?.ok_or_else(|| not_found(code))?;
     tx.commit().await?;
+    app.caches.identity_changed();
     Ok(row)
 }
 
@@ -287,5 +335,6 @@ async fn change_membership(
         .await?;
     }
     tx.commit().await?;
+    app.caches.identity_changed();
     Ok(changed)
 }
