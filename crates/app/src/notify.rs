@@ -86,7 +86,8 @@ pub(crate) async fn sync_escalations(
     };
     let steps: Vec<(i64, String, Option<DateTime<Utc>>)> =
         steps.into_iter().map(|s| (s.step as i64, s.to, s.due)).collect();
-    store::sync_steps(tx, row.project_id, row.id, &steps).await?;
+    // No events yet: the incident is being created and has no steps to replace.
+    store::sync_steps(tx, row.project_id, row.id, &steps, events.is_empty()).await?;
     Ok(())
 }
 

@@ -20,6 +20,13 @@ pub struct BenchArgs {
     pub clients: usize,
     pub seconds: u64,
     pub bulk: u64,
+    /// Projects the creates and reads are spread over (`bench`, `bench-2`, …).
+    pub projects: usize,
+}
+
+/// The code of the `k`-th bench project (0-based).
+fn project_code(k: usize) -> String {
+    if k == 0 { "bench".to_owned() } else { format!("bench-{}", k + 1) }
 }
 
 /// Latencies of one phase.
@@ -102,24 +109,28 @@ where
     Phase { name: name.to_owned(), ok: micros.len(), errors, elapsed, micros }
 }
 
-async fn setup(app: &App) -> Result<String> {
+async fn setup(app: &App, projects: usize) -> Result<String> {
     let err = |e: yunwei_app::AppError| anyhow::anyhow!("{e}");
-    if yunwei_store::project::by_code(&app.db, "bench").await?.is_some() {
-        // A database from an earlier run: reuse its project and bulk-loaded incidents.
-        return Ok(yunwei_app::identity::create_token(app, None, "bench", "bench").await.map_err(err)?.token);
+    if yunwei_store::identity::user_by_username(&app.db, "bench").await?.is_none() {
+        let input = yunwei_app::identity::NewUserInput {
+            username: "bench",
+            display_name: "压测",
+            password: None,
+            is_admin: false,
+            organization: None,
+            department: None,
+        };
+        yunwei_app::identity::add_user(app, None, input).await.map_err(err)?;
     }
-    let doc = yunwei_domain::contract::with_project_fields(yunwei_app::demo::DEMO_PRESET, &[("code", "bench")]);
-    yunwei_app::contract::apply(app, None, &doc).await.map_err(err)?;
-    let input = yunwei_app::identity::NewUserInput {
-        username: "bench",
-        display_name: "压测",
-        password: None,
-        is_admin: false,
-        organization: None,
-        department: None,
-    };
-    yunwei_app::identity::add_user(app, None, input).await.map_err(err)?;
-    yunwei_app::project::grant(app, None, "bench", "bench", "dispatcher").await.map_err(err)?;
+    // A database from an earlier run keeps its projects and bulk-loaded incidents.
+    for k in 0..projects {
+        let code = project_code(k);
+        if yunwei_store::project::by_code(&app.db, &code).await?.is_none() {
+            let doc = yunwei_domain::contract::with_project_fields(yunwei_app::demo::DEMO_PRESET, &[("code", &code)]);
+            yunwei_app::contract::apply(app, None, &doc).await.map_err(err)?;
+            yunwei_app::project::grant(app, None, &code, "bench", "dispatcher").await.map_err(err)?;
+        }
+    }
     Ok(yunwei_app::identity::create_token(app, None, "bench", "bench").await.map_err(err)?.token)
 }
 
@@ -206,7 +217,7 @@ async fn bulk_load(app: &App, n: u64) -> Result<()> {
 /// Runs the benchmark against `app`'s (empty) database; prints one line per phase.
 pub async fn run(app: App, backend: &str, args: BenchArgs) -> Result<()> {
     yunwei_app::install_crypto_provider();
-    let token = setup(&app).await?;
+    let token = setup(&app, args.projects).await?;
     let state = yunwei_web::AppState { app: app.clone(), web: yunwei_web::WebSettings { cookie_secure: false } };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
@@ -215,20 +226,23 @@ pub async fn run(app: App, backend: &str, args: BenchArgs) -> Result<()> {
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.clients * 2).build()?;
     let auth = format!("Bearer {token}");
     println!(
-        "yunwei bench: {backend}, {} clients, {} s per phase, {} cores",
+        "yunwei bench: {backend}, {} clients, {} project(s), {} s per phase, {} cores",
         args.clients,
+        args.projects,
         args.seconds,
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     );
 
     let (c, a, b) = (client.clone(), auth.clone(), base.clone());
+    let codes: Arc<Vec<String>> = Arc::new((0..args.projects).map(project_code).collect());
     let create = drive("POST /projects/{code}/incidents", args.clients, args.seconds, move |i| {
         let (c, a, b) = (c.clone(), a.clone(), b.clone());
+        let code = codes[i % codes.len()].clone();
         async move {
             let body =
                 json!({"title": format!("压测故障 {i}"), "severity": "P3", "channel": "phone", "department": "门诊部"});
             let r = c
-                .post(format!("{b}/api/v1/projects/bench/incidents"))
+                .post(format!("{b}/api/v1/projects/{code}/incidents"))
                 .header("authorization", a)
                 .json(&body)
                 .send()
@@ -239,16 +253,17 @@ pub async fn run(app: App, backend: &str, args: BenchArgs) -> Result<()> {
     .await;
     println!("{}", create.line());
 
-    let ids: Vec<i64> = {
+    let mut ids: Vec<i64> = Vec::new();
+    for k in 0..args.projects {
         let r: Value = client
-            .get(format!("{base}/api/v1/projects/bench/incidents?limit=200"))
+            .get(format!("{base}/api/v1/projects/{}/incidents?limit=200", project_code(k)))
             .header("authorization", &auth)
             .send()
             .await?
             .json()
             .await?;
-        r["items"].as_array().map(|a| a.iter().filter_map(|i| i["id"].as_i64()).collect()).unwrap_or_default()
-    };
+        ids.extend(r["items"].as_array().into_iter().flatten().filter_map(|i| i["id"].as_i64()));
+    }
     if ids.is_empty() {
         bail!("no incidents were created");
     }

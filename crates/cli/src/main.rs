@@ -89,6 +89,9 @@ enum Command {
         /// Incidents to bulk-load before the list phase (0: skip).
         #[arg(long, default_value_t = 1_000_000)]
         bulk: u64,
+        /// Projects (hospitals) the creates and reads are spread over; lists run in the first.
+        #[arg(long, default_value_t = 1)]
+        projects: usize,
     },
 }
 
@@ -397,13 +400,13 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Bench { clients, seconds, bulk } => {
+        Command::Bench { clients, seconds, bulk, projects } => {
             let app = open(&cfg).await?;
             let backend = match app.db.backend() {
                 yunwei_store::Backend::Sqlite => "SQLite",
                 yunwei_store::Backend::Postgres => "PostgreSQL",
             };
-            bench::run(app, backend, bench::BenchArgs { clients, seconds, bulk }).await
+            bench::run(app, backend, bench::BenchArgs { clients, seconds, bulk, projects: projects.max(1) }).await
         }
         Command::Calendar(CalendarCmd::Import { file }) => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;

@@ -31,26 +31,25 @@ pub async fn sync_steps(
     project_id: i64,
     incident_id: i64,
     steps: &[(i64, String, Option<DateTime<Utc>>)],
+    fresh: bool,
 ) -> Result<(), StoreError> {
-    let del = Query::delete()
-        .from_table("incident_escalations")
-        .cond_where(Cond::all().add(Expr::col("incident_id").eq(incident_id)).add(Expr::col("fired_at").is_null()))
-        .to_owned();
-    tx.execute(&del).await?;
-    for (step, target, due) in steps {
-        let mut q = insert_into(
-            "incident_escalations",
-            vec![
-                ("incident_id", incident_id.into()),
-                ("step", (*step).into()),
-                ("project_id", project_id.into()),
-                ("target", target.as_str().into()),
-                ("due_at", (*due).into()),
-            ],
-        );
-        q.on_conflict(OnConflict::columns(["incident_id", "step"]).do_nothing().to_owned());
-        tx.execute(&q).await?;
+    if !fresh {
+        let del = Query::delete()
+            .from_table("incident_escalations")
+            .cond_where(Cond::all().add(Expr::col("incident_id").eq(incident_id)).add(Expr::col("fired_at").is_null()))
+            .to_owned();
+        tx.execute(&del).await?;
     }
+    if steps.is_empty() {
+        return Ok(());
+    }
+    let mut q = Query::insert();
+    q.into_table("incident_escalations").columns(["incident_id", "step", "project_id", "target", "due_at"]);
+    for (step, target, due) in steps {
+        q.values_panic([incident_id.into(), (*step).into(), project_id.into(), target.as_str().into(), (*due).into()]);
+    }
+    q.on_conflict(OnConflict::columns(["incident_id", "step"]).do_nothing().to_owned());
+    tx.execute(&q).await?;
     Ok(())
 }
 
