@@ -31,9 +31,7 @@ CREATE TABLE incidents (
 CREATE INDEX incidents_by_project ON incidents (project_id, id);
 CREATE INDEX incidents_by_reported ON incidents (project_id, reported_at);
 CREATE INDEX incidents_by_status ON incidents (project_id, status);
--- "Breached" lists walk this newest first and stop after a page; a (project_id, breach_at) index
--- would make the planner sort every breached incident instead.
-CREATE INDEX incidents_breached ON incidents (project_id, id, breach_at) WHERE breach_at IS NOT NULL;
+CREATE INDEX incidents_by_breach ON incidents (project_id, breach_at);
 
 CREATE TABLE incident_events (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -260,7 +260,16 @@ pub async fn list(db: &Db, project_id: i64, f: &IncidentFilter, limit: u64) -> R
     if let Some(v) = f.before_id {
         cond = cond.add(Expr::col("id").lt(v));
     }
-    db.fetch_all(&select().cond_where(cond).order_by("id", Order::Desc).limit(limit).to_owned()).await
+    // Pick the page's ids first, then read just those rows: where the filter's index covers it
+    // (a reported-time range), the sort by id handles ids only, never whole rows.
+    let ids = Query::select()
+        .column("id")
+        .from("incidents")
+        .cond_where(cond)
+        .order_by("id", Order::Desc)
+        .limit(limit)
+        .to_owned();
+    db.fetch_all(&select().and_where(Expr::col("id").in_subquery(ids)).order_by("id", Order::Desc).to_owned()).await
 }
 
 /// An attachment's description (without its bytes).
