@@ -1,11 +1,12 @@
 //! One data layer over two backends. Queries are built once with sea-query and rendered for the
 //! backend in use; rows decode into the same structs on both (`#[derive(sqlx::FromRow)]`).
 //!
-//! SQLite runs in WAL mode with a single-connection write pool (`BEGIN IMMEDIATE`), so writers
-//! queue in-process instead of failing with `SQLITE_BUSY`, and a separate read pool.
+//! SQLite runs in WAL mode with one writer connection, so writers queue in-process instead of
+//! failing with `SQLITE_BUSY`, committing in groups ([`crate::writer`]), and a separate read pool.
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
@@ -14,9 +15,10 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
-use sqlx::{AssertSqlSafe, FromRow, Postgres, Sqlite, Transaction};
+use sqlx::{AssertSqlSafe, FromRow, Postgres, Transaction};
 
 use crate::StoreError;
+use crate::writer::{Writer, WriterTx};
 
 /// Which database engine is behind a [`Db`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,8 +40,10 @@ pub enum Db {
     Sqlite {
         /// Readers.
         read: SqlitePool,
-        /// The one writer.
+        /// The one writer's connection (migrations take it directly).
         write: SqlitePool,
+        /// Transactions on `write`, committed in groups.
+        writer: Arc<Writer>,
     },
     /// PostgreSQL.
     Postgres(PgPool),
@@ -47,8 +51,8 @@ pub enum Db {
 
 /// A transaction of either backend. Dropped without [`Tx::commit`], it rolls back.
 pub enum Tx {
-    /// SQLite transaction (holds the write connection).
-    Sqlite(Transaction<'static, Sqlite>),
+    /// SQLite transaction on the one writer (see [`crate::writer`]).
+    Sqlite(WriterTx),
     /// PostgreSQL transaction.
     Postgres(Transaction<'static, Postgres>),
 }
@@ -86,7 +90,7 @@ impl Db {
             .busy_timeout(Duration::from_secs(10));
         let write = SqlitePoolOptions::new().max_connections(1).connect_with(opts.clone()).await?;
         let read = SqlitePoolOptions::new().max_connections(8).connect_with(opts.read_only(true)).await?;
-        Ok(Db::Sqlite { read, write })
+        Ok(Db::Sqlite { read, writer: Writer::new(write.clone()), write })
     }
 
     /// Connects to PostgreSQL at `url`.
@@ -146,7 +150,7 @@ impl Db {
     /// Begins a write transaction.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Db::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite { writer, .. } => Tx::Sqlite(writer.begin().await?),
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -167,7 +171,7 @@ impl Db {
     /// Closes all connections (graceful shutdown).
     pub async fn close(&self) {
         match self {
-            Db::Sqlite { read, write } => {
+            Db::Sqlite { read, write, .. } => {
                 read.close().await;
                 write.close().await;
             }
@@ -202,7 +206,7 @@ impl Db {
 impl Tx {
     fn parts(&mut self) -> (Option<&mut sqlx::SqliteConnection>, Option<&mut sqlx::PgConnection>) {
         match self {
-            Tx::Sqlite(t) => (Some(&mut **t), None),
+            Tx::Sqlite(t) => (t.conn(), None),
             Tx::Postgres(t) => (None, Some(&mut **t)),
         }
     }

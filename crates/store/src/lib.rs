@@ -11,6 +11,7 @@ pub mod identity;
 pub mod incident;
 pub mod notify;
 pub mod project;
+pub mod writer;
 
 pub use db::{Backend, Db, DbRow, Tx};
 
@@ -28,6 +29,9 @@ pub enum StoreError {
     /// Any other database error.
     #[error(transparent)]
     Database(sqlx::Error),
+    /// The `COMMIT` that held this transaction's work failed; nothing of it was kept.
+    #[error("commit failed: {0}")]
+    Commit(String),
     /// A migration failed.
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
