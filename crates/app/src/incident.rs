@@ -257,9 +257,9 @@ async fn access_to(app: &App, actor: &Actor, row: &IncidentRow, p: Permission) -
 
 /// An incident with live clocks.
 pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<IncidentView, AppError> {
-    let row = store::get(&app.db, id).await?.ok_or_else(|| AppError::NotFound(format!("故障 {id} 不存在")))?;
+    let (row, events) =
+        store::get_with_events(&app.db, id).await?.ok_or_else(|| AppError::NotFound(format!("故障 {id} 不存在")))?;
     access_to(app, actor, &row, Permission::IncidentRead).await?;
-    let events = store::events(&app.db, id).await?;
     let t = terms(app, row.contract_version_id).await?;
     let clocks = clocks_of(&t, &row, &clock_events(&events), app.now())?;
     Ok(IncidentView { row, clocks, events })

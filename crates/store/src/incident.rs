@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_query::{Cond, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
 
-use crate::{Db, StoreError, Tx, insert_into};
+use crate::{Backend, Db, StoreError, Tx, insert_into};
 
 /// A stored incident.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -71,7 +71,7 @@ fn select() -> SelectStatement {
 }
 
 /// A stored event.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct EventRow {
     pub id: i64,
     pub incident_id: i64,
@@ -194,6 +194,36 @@ fn events_query(incident_id: i64) -> SelectStatement {
         .and_where(Expr::col("incident_id").eq(incident_id))
         .order_by("id", Order::Asc)
         .to_owned()
+}
+
+#[derive(sqlx::FromRow)]
+struct RowWithEvents {
+    #[sqlx(flatten)]
+    row: IncidentRow,
+    events_json: String,
+}
+
+/// An incident and its events in one query (a read is one round trip, not two): the events come
+/// as a JSON array built by the database.
+pub async fn get_with_events(db: &Db, id: i64) -> Result<Option<(IncidentRow, Vec<EventRow>)>, StoreError> {
+    const FIELDS: [&str; 9] = ["id", "incident_id", "kind", "at", "recorded_at", "actor_id", "actor", "note", "data"];
+    let pairs = FIELDS.iter().map(|f| format!("'{f}', e.{f}")).collect::<Vec<_>>().join(", ");
+    let agg = match db.backend() {
+        Backend::Sqlite => format!(
+            "(SELECT json_group_array(json_object({pairs})) FROM \
+             (SELECT * FROM incident_events WHERE incident_id = incidents.id ORDER BY id) e)"
+        ),
+        Backend::Postgres => format!(
+            "(SELECT COALESCE(json_agg(json_build_object({pairs}) ORDER BY e.id), '[]')::text \
+             FROM incident_events e WHERE e.incident_id = incidents.id)"
+        ),
+    };
+    let q = select().expr_as(Expr::cust(agg), "events_json").and_where(Expr::col("id").eq(id)).to_owned();
+    let Some(found): Option<RowWithEvents> = db.fetch_optional(&q).await? else { return Ok(None) };
+    let mut events: Vec<EventRow> = serde_json::from_str(&found.events_json)
+        .map_err(|e| StoreError::Config(format!("events of incident {id} unreadable: {e}")))?;
+    events.sort_by_key(|e| e.id);
+    Ok(Some((found.row, events)))
 }
 
 /// The events of an incident, in the order they were recorded.
