@@ -1,5 +1,5 @@
 //! Short-lived caches of what almost every request reads: who a token belongs to, a project and
-//! the caller's roles in it, compiled contract terms.
+//! the caller's roles in it, a project's current contract version, compiled contract terms.
 //!
 //! Every use case in this process that changes one of these clears the cache it affects after
 //! committing, so this instance never serves a stale answer for its own changes. Another instance
@@ -66,6 +66,8 @@ pub struct Caches {
     pub projects_by_id: TtlCache<i64, ProjectRow>,
     /// (project id, user id) → roles held there.
     pub roles: TtlCache<(i64, i64), RoleSet>,
+    /// Project id → its newest contract version id (what new incidents are opened under).
+    pub contracts: TtlCache<i64, i64>,
     /// Contract version id → compiled terms.
     pub terms: TtlCache<i64, Arc<Terms>>,
 }
@@ -77,6 +79,11 @@ impl Caches {
         self.projects_by_code.clear();
         self.projects_by_id.clear();
         self.roles.clear();
+    }
+
+    /// After a contract version is applied.
+    pub fn contract_applied(&self) {
+        self.contracts.clear();
     }
 
     /// After holiday years change: terms compile them in.

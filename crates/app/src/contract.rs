@@ -129,6 +129,7 @@ pub async fn apply_checked(
     )
     .await?;
     tx.commit().await?;
+    app.caches.contract_applied();
     Ok(Applied { project: code, version, changed: true, created_project })
 }
 

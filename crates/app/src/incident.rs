@@ -154,16 +154,26 @@ fn clock_events(events: &[EventRow]) -> Vec<ClockEvent> {
     events.iter().filter_map(|e| EventKind::parse(&e.kind).map(|kind| ClockEvent { kind, at: e.at })).collect()
 }
 
+/// The contract version new incidents of a project are opened under (its newest).
+async fn current_contract(app: &App, project_id: i64) -> Result<i64, AppError> {
+    let now = app.now();
+    if let Some(id) = app.caches.contracts.get(&project_id, now) {
+        return Ok(id);
+    }
+    let row = yunwei_store::contract::latest(&app.db, project_id).await?.ok_or_else(|| AppError::Conflict {
+        field: "contract".into(),
+        reason: "本项目还没有生效的服务合同，无法计算服务时限".into(),
+    })?;
+    app.caches.contracts.put(project_id, row.id, now + crate::cache::IDENTITY_TTL);
+    Ok(row.id)
+}
+
 /// Reports a fault in project `code`.
 pub async fn create(app: &App, actor: &Actor, code: &str, input: NewIncident) -> Result<IncidentView, AppError> {
     let access = authorize(app, actor, code, Permission::IncidentReport).await?;
     let project = access.project;
-    let contract_row = yunwei_store::contract::latest(&app.db, project.id).await?.ok_or_else(|| {
-        AppError::Conflict {
-            field: "contract".into(), reason: "本项目还没有生效的服务合同，无法计算服务时限".into()
-        }
-    })?;
-    let t = terms(app, contract_row.id).await?;
+    let contract_version_id = current_contract(app, project.id).await?;
+    let t = terms(app, contract_version_id).await?;
     let now = app.now();
     let mut v = ValidationErrors::default();
     let title = text(&mut v, "title", &input.title, 200, true);
@@ -198,7 +208,7 @@ pub async fn create(app: &App, actor: &Actor, code: &str, input: NewIncident) ->
         id: 0,
         project_id: project.id,
         number: String::new(),
-        contract_version_id: contract_row.id,
+        contract_version_id,
         title,
         description,
         channel: input.channel,
@@ -227,7 +237,7 @@ pub async fn create(app: &App, actor: &Actor, code: &str, input: NewIncident) ->
 
     let mut tx = app.db.begin().await?;
     let seq = store::next_seq(&mut tx, project.id, year).await?;
-    row.number = format!("INC-{year}-{seq:06}");
+    row.number = yunwei_domain::servicedesk::incident_number(year, seq);
     row.id = store::insert(&mut tx, &row).await?;
     crate::notify::sync_escalations(&mut tx, &t, &row, &[], now).await?;
     record(

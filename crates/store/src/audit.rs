@@ -72,8 +72,16 @@ pub struct HeadRow {
 /// the same chain (other chains, i.e. other projects, proceed in parallel); SQLite transactions
 /// are already serialised by the single writer.
 pub async fn lock_head(tx: &mut Tx, chain: &str) -> Result<Option<HeadRow>, StoreError> {
-    if tx.backend() == Backend::Postgres {
-        // Make sure a head row exists to lock, without racing another first writer.
+    let q = Query::select()
+        .columns(["chain", "last_seq", "last_hash"])
+        .from("audit_heads")
+        .and_where(Expr::col("chain").eq(chain))
+        .lock(sea_query::LockType::Update)
+        .to_owned();
+    let mut head: Option<HeadRow> = tx.fetch_optional(&q).await?;
+    if head.is_none() && tx.backend() == Backend::Postgres {
+        // A new chain: make sure a head row exists to lock, without racing another first writer
+        // (the loser of that race waits on the winner's row here).
         let mut ins = insert_into(
             "audit_heads",
             vec![
@@ -84,14 +92,8 @@ pub async fn lock_head(tx: &mut Tx, chain: &str) -> Result<Option<HeadRow>, Stor
         );
         ins.on_conflict(sea_query::OnConflict::column("chain").do_nothing().to_owned());
         tx.execute(&ins).await?;
+        head = tx.fetch_optional(&q).await?;
     }
-    let q = Query::select()
-        .columns(["chain", "last_seq", "last_hash"])
-        .from("audit_heads")
-        .and_where(Expr::col("chain").eq(chain))
-        .lock(sea_query::LockType::Update)
-        .to_owned();
-    let head: Option<HeadRow> = tx.fetch_optional(&q).await?;
     Ok(head.filter(|h| h.last_seq > 0))
 }
 

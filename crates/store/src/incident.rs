@@ -272,7 +272,10 @@ pub async fn list(db: &Db, project_id: i64, f: &IncidentFilter, limit: u64) -> R
         // `IS NOT NULL` lets SQLite use the partial index `incidents_breached`.
         cond = cond.add(Expr::col("breach_at").is_not_null()).add(Expr::col("breach_at").lte(now));
     }
-    if let Some(t) = &f.text {
+    if let Some(number) = f.text.as_deref().and_then(yunwei_domain::servicedesk::as_incident_number) {
+        // A number typed into the search box: its unique index, not a scan of every text.
+        cond = cond.add(Expr::col("number").eq(number));
+    } else if let Some(t) = &f.text {
         let pattern = format!("%{}%", t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
         cond = cond.add(
             Cond::any()

@@ -135,6 +135,22 @@ code_enum! {
 /// Support line (seed 003: 热线工程师 → 二线工程师).
 pub const SUPPORT_LINES: &[(&str, &str)] = &[("l1", "一线"), ("l2", "二线"), ("expert", "专家")];
 
+/// An incident's number: `INC-2026-000123` (per project and year, from 1).
+pub fn incident_number(year: i32, seq: i64) -> String {
+    format!("INC-{year}-{seq:06}")
+}
+
+/// `s` as an incident number if it is one (`inc-2026-000123`, spaces around allowed), so a
+/// search for it can use the number's index instead of scanning every text.
+pub fn as_incident_number(s: &str) -> Option<String> {
+    let up = s.trim().to_ascii_uppercase();
+    let mut parts = up.splitn(3, '-');
+    let ok = parts.next() == Some("INC")
+        && parts.next().is_some_and(|y| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()))
+        && parts.next().is_some_and(|n| n.len() >= 6 && n.bytes().all(|b| b.is_ascii_digit()));
+    ok.then_some(up)
+}
+
 /// Whether `kind` may happen now; the new status, or why not.
 pub fn transition(
     status: Status,

@@ -214,3 +214,13 @@ fn seed_003_ladder_moves_with_approval_pauses_and_ends_with_the_fix() {
         "the hour it was thought fixed does not count either"
     );
 }
+
+#[test]
+fn incident_numbers_are_recognised_in_searches() {
+    assert_eq!(incident_number(2026, 123), "INC-2026-000123");
+    assert_eq!(as_incident_number(" inc-2026-000123 ").as_deref(), Some("INC-2026-000123"));
+    assert_eq!(as_incident_number("INC-2026-1234567").as_deref(), Some("INC-2026-1234567"));
+    for not in ["INC-2026-12", "INC-26-000123", "INC-2026-00012x", "存储 INC-2026-000123", "INC-2026", ""] {
+        assert_eq!(as_incident_number(not), None, "{not}");
+    }
+}

@@ -459,3 +459,64 @@ async fn attachments_are_checked_stored_whole_and_served_as_downloads() {
     assert!(r.body.contains("未能上传：附件最大 10 MB"), "{}", r.body);
     assert_eq!(d.t.tdb.scalar("SELECT COUNT(*) FROM incident_attachments").await, 2);
 }
+
+/// Every list filter, alone and together, and keyset pages that neither skip nor repeat.
+#[tokio::test]
+async fn the_list_filters_and_pages_newest_first() {
+    let d = desk(&seed_003()).await;
+    let mut made = Vec::new();
+    // Reported over four days, severities P1..P4 in turn; every third mentions the storage array.
+    for i in 0..12i64 {
+        let title = if i % 3 == 0 { format!("存储阵列告警 {i}") } else { format!("门诊打印机故障 {i}") };
+        let body = json!({"title": title, "severity": format!("P{}", i % 4 + 1), "channel": "phone",
+                          "reported_at": format!("2026-02-{:02}T10:00:00+08:00", 20 + i / 3)});
+        let r = d.t.api(Method::POST, "/api/v1/projects/sd/incidents", Some(&d.dispatcher), Some(body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let v = r.json();
+        made.push((v["id"].as_i64().expect("id"), v["number"].as_str().expect("number").to_owned()));
+    }
+    let ids = |q: &str| {
+        let d = &d;
+        let q = q.to_owned();
+        async move {
+            let r = d.t.api(Method::GET, &format!("/api/v1/projects/sd/incidents?{q}"), Some(&d.it), None).await;
+            assert_eq!(r.status, StatusCode::OK, "{q}: {}", r.body);
+            let v = r.json();
+            let ids: Vec<i64> = v["items"].as_array().expect("items").iter().filter_map(|i| i["id"].as_i64()).collect();
+            (ids, v["next_cursor"].as_str().map(str::to_owned))
+        }
+    };
+    let want = |pick: &dyn Fn(usize) -> bool| -> Vec<i64> {
+        made.iter().enumerate().rev().filter(|(i, _)| pick(*i)).map(|(_, (id, _))| *id).collect()
+    };
+    assert_eq!(ids("").await.0, want(&|_| true), "newest first");
+    assert_eq!(ids("severity=P1").await.0, want(&|i| i % 4 == 0));
+    assert_eq!(ids("severity=P2&status=reported").await.0, want(&|i| i % 4 == 1));
+    assert_eq!(ids("severity=P2&status=closed").await.0, Vec::<i64>::new());
+    assert_eq!(ids("text=%E5%AD%98%E5%82%A8").await.0, want(&|i| i % 3 == 0), "text=存储");
+    // A number typed with the wrong case and spaces finds that incident (by the number's index).
+    let (id5, number5) = &made[5];
+    let q = format!("text=%20{}%20", number5.to_ascii_lowercase());
+    assert_eq!(ids(&q).await.0, vec![*id5]);
+    // Reported range: 21 and 22 Feb (Beijing), the end exclusive.
+    let range = "reported_from=2026-02-21T00:00:00%2B08:00&reported_to=2026-02-23T00:00:00%2B08:00";
+    assert_eq!(ids(range).await.0, want(&|i| (3..9).contains(&i)));
+    assert_eq!(ids(&format!("{range}&severity=P4")).await.0, want(&|i| (3..9).contains(&i) && i % 4 == 3));
+
+    // Pages of 5 follow the cursor through all 12, newest first, nothing twice.
+    let (mut seen, mut cursor) = (Vec::new(), None::<String>);
+    loop {
+        let q = match &cursor {
+            Some(c) => format!("limit=5&cursor={c}"),
+            None => "limit=5".to_owned(),
+        };
+        let (page, next) = ids(&q).await;
+        assert!(page.len() <= 5);
+        seen.extend(page);
+        match next {
+            Some(n) => cursor = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(seen, want(&|_| true));
+}
