@@ -295,13 +295,15 @@ pub async fn list(db: &Db, project_id: i64, f: &IncidentFilter, limit: u64) -> R
     }
     // Pick the page's ids first, then read just those rows: where the filter's index covers it
     // (a reported-time range), the sort by id handles ids only, never whole rows.
-    let ids = Query::select()
-        .column("id")
-        .from("incidents")
-        .cond_where(cond)
-        .order_by("id", Order::Desc)
-        .limit(limit)
-        .to_owned();
+    let mut ids = Query::select().column("id").from("incidents").cond_where(cond).limit(limit).to_owned();
+    if f.reported_from.is_some() || f.reported_to.is_some() {
+        // Ids grow with report time, so matches of an older range sit far down the primary key;
+        // PostgreSQL's estimate misses that and walks a million ids newest first. `id + 0` keeps
+        // it on the range's index (then a sort of that range's ids only).
+        ids.order_by_expr(Expr::cust("id + 0"), Order::Desc);
+    } else {
+        ids.order_by("id", Order::Desc);
+    }
     db.fetch_all(&select().and_where(Expr::col("id").in_subquery(ids)).order_by("id", Order::Desc).to_owned()).await
 }
 
