@@ -49,6 +49,25 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
         map.insert(key, (until, value));
     }
 
+    /// The valid value under `key`, or what `load` gives (kept until `now + ttl`).
+    pub async fn get_or_load<E, Fut>(
+        &self,
+        key: K,
+        now: DateTime<Utc>,
+        ttl: Duration,
+        load: impl FnOnce() -> Fut,
+    ) -> Result<V, E>
+    where
+        Fut: std::future::Future<Output = Result<V, E>>,
+    {
+        if let Some(v) = self.get(&key, now) {
+            return Ok(v);
+        }
+        let v = load().await?;
+        self.put(key, v.clone(), now + ttl);
+        Ok(v)
+    }
+
     /// Forgets everything.
     pub fn clear(&self) {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).clear();

@@ -32,19 +32,16 @@ pub struct Terms {
 /// The compiled terms of a contract version. Versions never change, so they are compiled once
 /// per process; administrator holiday years can, so an entry lives for [`crate::cache::TERMS_TTL`] only.
 async fn terms(app: &App, contract_version_id: i64) -> Result<std::sync::Arc<Terms>, AppError> {
-    let now = app.now();
-    if let Some(t) = app.caches.terms.get(&contract_version_id, now) {
-        return Ok(t);
-    }
-    let row = yunwei_store::contract::by_id(&app.db, contract_version_id)
-        .await?
-        .ok_or_else(|| AppError::Internal(format!("contract version {contract_version_id} missing")))?;
-    let mut contract = crate::contract::validate(&row.document)?;
-    contract.add_holiday_years(&crate::holidays::stored(app).await?);
-    let calendars = contract.compile_calendars();
-    let t = std::sync::Arc::new(Terms { contract, calendars });
-    app.caches.terms.put(contract_version_id, t.clone(), now + crate::cache::TERMS_TTL);
-    Ok(t)
+    let load = || async {
+        let row = yunwei_store::contract::by_id(&app.db, contract_version_id)
+            .await?
+            .ok_or_else(|| AppError::Internal(format!("contract version {contract_version_id} missing")))?;
+        let mut contract = crate::contract::validate(&row.document)?;
+        contract.add_holiday_years(&crate::holidays::stored(app).await?);
+        let calendars = contract.compile_calendars();
+        Ok::<_, AppError>(std::sync::Arc::new(Terms { contract, calendars }))
+    };
+    app.caches.terms.get_or_load(contract_version_id, app.now(), crate::cache::TERMS_TTL, load).await
 }
 
 /// An incident with its live clocks and its events.
@@ -156,16 +153,14 @@ fn clock_events(events: &[EventRow]) -> Vec<ClockEvent> {
 
 /// The contract version new incidents of a project are opened under (its newest).
 async fn current_contract(app: &App, project_id: i64) -> Result<i64, AppError> {
-    let now = app.now();
-    if let Some(id) = app.caches.contracts.get(&project_id, now) {
-        return Ok(id);
-    }
-    let row = yunwei_store::contract::latest(&app.db, project_id).await?.ok_or_else(|| AppError::Conflict {
-        field: "contract".into(),
-        reason: "本项目还没有生效的服务合同，无法计算服务时限".into(),
-    })?;
-    app.caches.contracts.put(project_id, row.id, now + crate::cache::IDENTITY_TTL);
-    Ok(row.id)
+    let load = || async {
+        let row = yunwei_store::contract::latest(&app.db, project_id).await?.ok_or_else(|| AppError::Conflict {
+            field: "contract".into(),
+            reason: "本项目还没有生效的服务合同，无法计算服务时限".into(),
+        })?;
+        Ok::<_, AppError>(row.id)
+    };
+    app.caches.contracts.get_or_load(project_id, app.now(), crate::cache::IDENTITY_TTL, load).await
 }
 
 /// Reports a fault in project `code`.

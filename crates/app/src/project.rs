@@ -36,15 +36,13 @@ pub async fn authorize(
     code: &str,
     permission: Permission,
 ) -> Result<ProjectAccess, AppError> {
-    let now = app.now();
-    let p = match app.caches.projects_by_code.get(&code.to_owned(), now) {
-        Some(p) => p,
-        None => {
-            let p = store::by_code(&app.db, code).await?.ok_or_else(|| not_found(code))?;
-            app.caches.projects_by_code.put(code.to_owned(), p.clone(), now + IDENTITY_TTL);
-            p
-        }
-    };
+    let p = app
+        .caches
+        .projects_by_code
+        .get_or_load(code.to_owned(), app.now(), IDENTITY_TTL, || async {
+            store::by_code(&app.db, code).await?.ok_or_else(|| not_found(code))
+        })
+        .await?;
     check_roles(app, actor, p, permission).await
 }
 
@@ -56,15 +54,13 @@ pub async fn authorize_by_id(
     project_id: i64,
     permission: Permission,
 ) -> Result<ProjectAccess, AppError> {
-    let now = app.now();
-    let p = match app.caches.projects_by_id.get(&project_id, now) {
-        Some(p) => p,
-        None => {
-            let p = store::by_id(&app.db, project_id).await?.ok_or_else(|| not_found(&project_id.to_string()))?;
-            app.caches.projects_by_id.put(project_id, p.clone(), now + IDENTITY_TTL);
-            p
-        }
-    };
+    let p = app
+        .caches
+        .projects_by_id
+        .get_or_load(project_id, app.now(), IDENTITY_TTL, || async {
+            store::by_id(&app.db, project_id).await?.ok_or_else(|| not_found(&project_id.to_string()))
+        })
+        .await?;
     check_roles(app, actor, p, permission).await
 }
 
@@ -74,16 +70,13 @@ async fn check_roles(
     p: ProjectRow,
     permission: Permission,
 ) -> Result<ProjectAccess, AppError> {
-    let now = app.now();
-    let key = (p.id, actor.user_id);
-    let roles = match app.caches.roles.get(&key, now) {
-        Some(r) => r,
-        None => {
-            let r = RoleSet(parse_roles(&ids::roles_in_project(&app.db, p.id, actor.user_id).await?));
-            app.caches.roles.put(key, r.clone(), now + IDENTITY_TTL);
-            r
-        }
-    };
+    let roles = app
+        .caches
+        .roles
+        .get_or_load((p.id, actor.user_id), app.now(), IDENTITY_TTL, || async {
+            Ok::<_, AppError>(RoleSet(parse_roles(&ids::roles_in_project(&app.db, p.id, actor.user_id).await?)))
+        })
+        .await?;
     if roles.is_empty() {
         return Err(not_found(&p.code));
     }
