@@ -126,6 +126,46 @@ fn seed_003_open_pause_holds_the_clock_and_a_late_pause_keeps_the_breach() {
 }
 
 #[test]
+fn seed_001_runs_round_the_clock_through_new_year_and_never_pauses() {
+    let c = preset(include_str!("../../../../contracts/seed-001.toml"));
+    use EventKind::*;
+    // Reported five minutes before midnight on Spring Festival eve 2026 (a public holiday):
+    // 7×24, so the holiday changes nothing.
+    let events = [
+        ev(Respond, "2026-02-17T00:20:00"),
+        ev(RequestOnsite, "2026-02-17T00:30:00"),
+        ev(RequestApproval, "2026-02-17T01:00:00"),
+        ev(ArriveOnsite, "2026-02-17T08:45:00"),
+    ];
+    let k = clocks(&c, "P2", "2026-02-16T23:55:00", &events, "2026-02-17T09:00:00");
+    let respond = get(&k, ClockKind::Respond);
+    assert_eq!((respond.due, respond.met), (bj("2026-02-17T00:25:00"), Some(true)), "1.4.2 30 min");
+    assert_eq!(respond.warn_at, bj("2026-02-17T00:17:30"), "amber after 22.5 of 30 minutes");
+    let onsite = get(&k, ClockKind::Onsite);
+    // 2.9: 8 h from the request; seed 001 lists no pause, so the approval wait counts.
+    assert_eq!((onsite.due, onsite.met, onsite.paused_seconds), (bj("2026-02-17T08:30:00"), Some(false), 0));
+    assert_eq!(k.len(), 2, "P2 tracks respond and on-site only");
+
+    let p1 = clocks(&c, "P1", "2026-02-16T23:55:00", &[], "2026-02-17T00:06:00");
+    let respond = get(&p1, ClockKind::Respond);
+    assert_eq!((respond.due, respond.met), (bj("2026-02-17T00:05:00"), None), "1.4.1 10 min");
+    assert!(respond.breached(bj("2026-02-17T00:06:00")));
+    let p3 = clocks(&c, "P3", "2026-02-16T23:55:00", &[ev(Respond, "2026-02-17T00:55:00")], "2026-02-17T01:00:00");
+    assert_eq!(get(&p3, ClockKind::Respond).met, Some(true), "1.4.3 60 min, answered on the minute");
+}
+
+#[test]
+fn seed_004_names_severities_but_promises_no_times() {
+    let c = preset(include_str!("../../../../contracts/seed-004.toml"));
+    use EventKind::*;
+    for sev in ["P1", "P2", "P3", "P4"] {
+        let events = [ev(Respond, "2026-03-05T10:00:00"), ev(RequestOnsite, "2026-03-05T11:00:00")];
+        let k = clocks(&c, sev, "2026-03-02T09:00:00", &events, "2026-04-01T09:00:00");
+        assert!(k.is_empty(), "{sev}: the contract sets no clock, so nothing can breach: {k:?}");
+    }
+}
+
+#[test]
 fn reopen_resumes_the_resolve_clock_without_the_resolved_gap() {
     let c = preset(include_str!("../../../../contracts/seed-003.toml"));
     use EventKind::*;
