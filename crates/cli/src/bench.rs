@@ -144,7 +144,7 @@ async fn bulk_load(app: &App, n: u64) -> Result<()> {
         ProgressStyle::with_template("bulk load {bar:40} {pos}/{len} incidents  {per_sec}  eta {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let now = Utc::now();
+    let now = yunwei_app::clock::truncate_micros(Utc::now());
     let titles = [
         "HIS 挂号收费无法登录",
         "PACS 影像调阅缓慢",

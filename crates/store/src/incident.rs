@@ -251,6 +251,17 @@ pub struct IncidentFilter {
     pub reported_to: Option<DateTime<Utc>>,
     /// Keyset cursor: only incidents with a smaller id (newest first).
     pub before_id: Option<i64>,
+    /// Keyset cursor of a list with a reported-time range, which is ordered by reported time:
+    /// only incidents before this (reported_at, id).
+    pub before_reported: Option<(DateTime<Utc>, i64)>,
+}
+
+impl IncidentFilter {
+    /// Whether the list is ordered by reported time (a reported-time range is given) rather than
+    /// by id: then the range is a walk along its index, not a sort of every incident in it.
+    pub fn by_reported(&self) -> bool {
+        self.reported_from.is_some() || self.reported_to.is_some()
+    }
 }
 
 /// A page of a project's incidents, newest first.
@@ -293,18 +304,23 @@ pub async fn list(db: &Db, project_id: i64, f: &IncidentFilter, limit: u64) -> R
     if let Some(v) = f.before_id {
         cond = cond.add(Expr::col("id").lt(v));
     }
-    // Pick the page's ids first, then read just those rows: where the filter's index covers it
-    // (a reported-time range), the sort by id handles ids only, never whole rows.
-    let mut ids = Query::select().column("id").from("incidents").cond_where(cond).limit(limit).to_owned();
-    if f.reported_from.is_some() || f.reported_to.is_some() {
-        // Ids grow with report time, so matches of an older range sit far down the primary key;
-        // PostgreSQL's estimate misses that and walks a million ids newest first. `id + 0` keeps
-        // it on the range's index (then a sort of that range's ids only).
-        ids.order_by_expr(Expr::cust("id + 0"), Order::Desc);
-    } else {
-        ids.order_by("id", Order::Desc);
+    if let Some((at, id)) = f.before_reported {
+        let key = Expr::tuple([Expr::col("reported_at"), Expr::col("id")]);
+        cond = cond.add(key.lt(Expr::tuple([Expr::val(at), Expr::val(id)])));
     }
-    db.fetch_all(&select().and_where(Expr::col("id").in_subquery(ids)).order_by("id", Order::Desc).to_owned()).await
+    let order = |q: &mut SelectStatement| {
+        if f.by_reported() {
+            q.order_by("reported_at", Order::Desc).order_by("id", Order::Desc);
+        } else {
+            q.order_by("id", Order::Desc);
+        }
+    };
+    // Pick the page's ids first, then read just those rows.
+    let mut ids = Query::select().column("id").from("incidents").cond_where(cond).limit(limit).to_owned();
+    order(&mut ids);
+    let mut q = select().and_where(Expr::col("id").in_subquery(ids)).to_owned();
+    order(&mut q);
+    db.fetch_all(&q).await
 }
 
 /// An attachment's description (without its bytes).

@@ -13,7 +13,10 @@ use yunwei_domain::contract::ClockKind;
 use yunwei_domain::servicedesk::Clocks;
 use yunwei_store::incident::{IncidentFilter, IncidentRow};
 
-use super::{ApiJson, ApiPath, ApiQuery, decode_cursor, encode_cursor, etag, if_match_version, parse_instant, rfc3339};
+use super::{
+    ApiJson, ApiPath, ApiQuery, decode_cursor, decode_time_cursor, encode_cursor, encode_time_cursor, etag,
+    if_match_version, parse_instant, rfc3339,
+};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
@@ -369,7 +372,7 @@ pub async fn list_incidents(
             .collect()
     };
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
-    let filter = IncidentFilter {
+    let mut filter = IncidentFilter {
         status: list(&q.status),
         severity: list(&q.severity),
         assignee_id: q.assignee,
@@ -378,12 +381,25 @@ pub async fn list_incidents(
         text: q.text.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
         reported_from: parse_instant("reported_from", &q.reported_from)?,
         reported_to: parse_instant("reported_to", &q.reported_to)?,
-        before_id: q.cursor.as_deref().filter(|c| !c.is_empty()).map(decode_cursor).transpose()?,
+        before_id: None,
+        before_reported: None,
     };
+    // With a reported-time range the list is in reported-time order, and so is its cursor.
+    let by_reported = filter.by_reported();
+    let cursor = q.cursor.as_deref().filter(|c| !c.is_empty());
+    if by_reported {
+        filter.before_reported = cursor.map(decode_time_cursor).transpose()?;
+    } else {
+        filter.before_id = cursor.map(decode_cursor).transpose()?;
+    }
     let mut rows = uc::list(&st.app, &auth.actor, &code, filter, limit + 1).await?;
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
-    let next_cursor = if more { rows.last().map(|r| encode_cursor(r.id)) } else { None };
+    let next_cursor = match rows.last() {
+        Some(r) if more && by_reported => Some(encode_time_cursor(r.reported_at, r.id)),
+        Some(r) if more => Some(encode_cursor(r.id)),
+        _ => None,
+    };
     let items = rows.iter().map(|r| base(r, serde_json::from_str(&r.sla).unwrap_or(Value::Null), None)).collect();
     Ok(Json(IncidentPage { items, next_cursor }))
 }

@@ -503,7 +503,33 @@ async fn the_list_filters_and_pages_newest_first() {
     assert_eq!(ids(range).await.0, want(&|i| (3..9).contains(&i)));
     assert_eq!(ids(&format!("{range}&severity=P4")).await.0, want(&|i| (3..9).contains(&i) && i % 4 == 3));
 
-    // Pages of 5 follow the cursor through all 12, newest first, nothing twice.
+    // A phone report typed in late: newest by id, oldest by report. A range lists by report time.
+    let late = json!({"title": "补录：门诊打印机故障", "severity": "P3", "channel": "phone",
+                      "reported_at": "2026-02-21T08:00:00+08:00"});
+    let r = d.t.api(Method::POST, "/api/v1/projects/sd/incidents", Some(&d.dispatcher), Some(late)).await;
+    let late_id = r.json()["id"].as_i64().expect("id");
+    assert_eq!(ids("").await.0.first(), Some(&late_id), "newest by id first");
+    let mut in_range = want(&|i| (3..9).contains(&i));
+    in_range.push(late_id);
+    assert_eq!(ids(range).await.0, in_range, "by report time, the late one last");
+    let (mut paged, mut cursor) = (Vec::new(), None::<String>);
+    loop {
+        let q = match &cursor {
+            Some(c) => format!("{range}&limit=2&cursor={c}"),
+            None => format!("{range}&limit=2"),
+        };
+        let (page, next) = ids(&q).await;
+        paged.extend(page);
+        match next {
+            Some(n) => cursor = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(paged, in_range, "range pages neither skip nor repeat");
+    let mut all = vec![late_id];
+    all.extend(want(&|_| true));
+
+    // Pages of 5 follow the cursor through all 13, newest first, nothing twice.
     let (mut seen, mut cursor) = (Vec::new(), None::<String>);
     loop {
         let q = match &cursor {
@@ -518,5 +544,5 @@ async fn the_list_filters_and_pages_newest_first() {
             None => break,
         }
     }
-    assert_eq!(seen, want(&|_| true));
+    assert_eq!(seen, all);
 }
