@@ -688,6 +688,17 @@ pub struct EventForm {
     version: Option<i64>,
 }
 
+/// The caller's access to project `code` if incident `id` is in it and they may read it there;
+/// else the page they get instead.
+async fn incident_in_project(st: &AppState, auth: &Auth, code: &str, id: i64) -> Result<ProjectAccess, Response> {
+    let access = authorize(&st.app, &auth.actor, code, Permission::IncidentRead).await.map_err(app_error_page)?;
+    match yunwei_store::incident::get(&st.app.db, id).await {
+        Ok(Some(r)) if r.project_id == access.project.id => Ok(access),
+        Ok(_) => Err(error_page(StatusCode::NOT_FOUND, "页面不存在", "没有这个故障。")),
+        Err(e) => Err(app_error_page(e.into())),
+    }
+}
+
 /// `POST /p/{code}/incidents/{id}/events`.
 pub async fn event(
     State(st): State<AppState>,
@@ -698,15 +709,10 @@ pub async fn event(
     if !csrf_ok(&auth, &f._csrf) {
         return csrf_failed();
     }
-    let access = match authorize(&st.app, &auth.actor, &code, Permission::IncidentRead).await {
+    let access = match incident_in_project(&st, &auth, &code, id).await {
         Ok(a) => a,
-        Err(e) => return app_error_page(e),
+        Err(page) => return page,
     };
-    match yunwei_store::incident::get(&st.app.db, id).await {
-        Ok(Some(r)) if r.project_id == access.project.id => {}
-        Ok(_) => return error_page(StatusCode::NOT_FOUND, "页面不存在", "没有这个故障。"),
-        Err(e) => return app_error_page(e.into()),
-    }
     let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     let result = match parse_local("发生时间", &f.at, tz_of(&access)) {
         Err(msg) => Err(AppError::Invalid(yunwei_domain::ValidationErrors::single("at", msg))),
@@ -771,14 +777,8 @@ pub async fn upload(
     if !csrf_ok(&auth, &csrf) {
         return csrf_failed();
     }
-    let access = match authorize(&st.app, &auth.actor, &code, Permission::IncidentRead).await {
-        Ok(a) => a,
-        Err(e) => return app_error_page(e),
-    };
-    match yunwei_store::incident::get(&st.app.db, id).await {
-        Ok(Some(r)) if r.project_id == access.project.id => {}
-        Ok(_) => return error_page(StatusCode::NOT_FOUND, "页面不存在", "没有这个故障。"),
-        Err(e) => return app_error_page(e.into()),
+    if let Err(page) = incident_in_project(&st, &auth, &code, id).await {
+        return page;
     }
     let Some(file) = file else {
         return detail_page(&st, &auth, &code, id, "未能上传：请选择文件".into(), StatusCode::UNPROCESSABLE_ENTITY)
