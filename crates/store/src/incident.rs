@@ -226,11 +226,6 @@ pub async fn get_with_events(db: &Db, id: i64) -> Result<Option<(IncidentRow, Ve
     Ok(Some((found.row, events)))
 }
 
-/// The events of an incident, in the order they were recorded.
-pub async fn events(db: &Db, incident_id: i64) -> Result<Vec<EventRow>, StoreError> {
-    db.fetch_all(&events_query(incident_id)).await
-}
-
 /// The events of an incident inside a transaction.
 pub async fn events_tx(tx: &mut Tx, incident_id: i64) -> Result<Vec<EventRow>, StoreError> {
     tx.fetch_all(&events_query(incident_id)).await
