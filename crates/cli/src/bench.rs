@@ -341,6 +341,5 @@ pub async fn run(app: App, backend: &str, args: BenchArgs) -> Result<()> {
         }
         println!("keyset pages: {pages} pages in {:.1} ms", t.elapsed().as_secs_f64() * 1000.0);
     }
-    let _ = rand::rng().random::<u8>();
     Ok(())
 }
