@@ -153,6 +153,14 @@ async fn bulk_load(app: &App, n: u64) -> Result<()> {
         "核心交换机端口告警",
         "存储阵列硬盘故障",
     ];
+    let descriptions = [
+        "门诊收费处 3 台电脑同时无法登录，提示连接超时，病人排队",
+        "影像调阅超过 30 秒，放射科反映严重影响阅片",
+        "检验报告打印机卡纸后无法打印，已重启无效",
+        "病历保存时报错 ORA-01555，医生反映内容丢失",
+        "交换机 Gi1/0/24 端口频繁 up/down，三楼护士站断网",
+        "阵列控制器告警，2 号盘亮黄灯，需更换备件",
+    ];
     let depts = ["门诊部", "住院部", "检验科", "放射科", "药剂科", "信息科"];
     let statuses = [
         "closed",
@@ -183,7 +191,7 @@ async fn bulk_load(app: &App, n: u64) -> Result<()> {
                 number: format!("INC-1999-{i:07}"),
                 contract_version_id: contract.id,
                 title: format!("{} #{i}", titles[rng.random_range(0..titles.len())]),
-                description: String::new(),
+                description: descriptions[rng.random_range(0..descriptions.len())].into(),
                 channel: "phone".into(),
                 // Skewed like a real desk: P1 (whole-hospital outages) is rare.
                 severity: match rng.random_range(0..100) {
@@ -307,6 +315,8 @@ pub async fn run(app: App, backend: &str, args: BenchArgs) -> Result<()> {
             ("reported_from=2025-01-01T00:00:00Z&reported_to=2025-02-01T00:00:00Z", "list reported range"),
             ("text=INC-1999-0000123", "list text=an incident number"),
             ("text=%2312345", "list text=rare word (#12345)"),
+            ("text=ORA-01555", "list text=ORA-01555 (in descriptions)"),
+            ("text=%E5%A4%87%E4%BB%BD%E5%A4%B1%E8%B4%A5", "list text=no match (备份失败)"),
         ];
         // Each filter twice: one client alone (what the query costs a person opening the page)
         // and all clients at once (throughput).

@@ -144,6 +144,8 @@ impl Db {
             Db::Sqlite { write, .. } => sqlx::migrate!("../../migrations/sqlite").run(write).await?,
             Db::Postgres(pool) => sqlx::migrate!("../../migrations/postgres").run(pool).await?,
         }
+        // Data a migration cannot compute in SQL.
+        crate::incident::index_unindexed_text(self).await?;
         Ok(())
     }
 

@@ -2,9 +2,9 @@
 //! incident by id and returns its project for the caller to authorise.
 
 use chrono::{DateTime, Utc};
-use sea_query::{Cond, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
+use sea_query::{Cond, Expr, ExprTrait, IntoColumnRef, OnConflict, Order, Query, SelectStatement};
 
-use crate::{Backend, Db, StoreError, Tx, insert_into};
+use crate::{Backend, Db, StoreError, Tx, insert_into, search};
 
 /// A stored incident.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -103,38 +103,94 @@ pub async fn next_seq(tx: &mut Tx, project_id: i64, year: i32) -> Result<i64, St
 
 /// Stores a new incident; returns its id.
 pub async fn insert(tx: &mut Tx, r: &IncidentRow) -> Result<i64, StoreError> {
-    let mut q = insert_into(
-        "incidents",
-        vec![
-            ("project_id", r.project_id.into()),
-            ("number", r.number.as_str().into()),
-            ("contract_version_id", r.contract_version_id.into()),
-            ("title", r.title.as_str().into()),
-            ("description", r.description.as_str().into()),
-            ("channel", r.channel.as_str().into()),
-            ("severity", r.severity.as_str().into()),
-            ("status", r.status.as_str().into()),
-            ("scope", r.scope.as_str().into()),
-            ("department", r.department.clone().into()),
-            ("category", r.category.clone().into()),
-            ("ci", r.ci.as_str().into()),
-            ("reporter_id", r.reporter_id.into()),
-            ("reporter_name", r.reporter_name.clone().into()),
-            ("assignee_id", r.assignee_id.into()),
-            ("assignee_name", r.assignee_name.clone().into()),
-            ("support_line", r.support_line.as_str().into()),
-            ("reported_at", r.reported_at.into()),
-            ("breach_at", r.breach_at.into()),
-            ("sla", r.sla.as_str().into()),
-            ("created_at", r.created_at.into()),
-            ("created_by", r.created_by.as_str().into()),
-            ("updated_at", r.updated_at.into()),
-            ("version", r.version.into()),
-        ],
-    );
+    let text = searchable(&r.title, &r.description, &r.number);
+    let mut pairs: Vec<(&'static str, sea_query::SimpleExpr)> = vec![
+        ("project_id", r.project_id.into()),
+        ("number", r.number.as_str().into()),
+        ("contract_version_id", r.contract_version_id.into()),
+        ("title", r.title.as_str().into()),
+        ("description", r.description.as_str().into()),
+        ("channel", r.channel.as_str().into()),
+        ("severity", r.severity.as_str().into()),
+        ("status", r.status.as_str().into()),
+        ("scope", r.scope.as_str().into()),
+        ("department", r.department.clone().into()),
+        ("category", r.category.clone().into()),
+        ("ci", r.ci.as_str().into()),
+        ("reporter_id", r.reporter_id.into()),
+        ("reporter_name", r.reporter_name.clone().into()),
+        ("assignee_id", r.assignee_id.into()),
+        ("assignee_name", r.assignee_name.clone().into()),
+        ("support_line", r.support_line.as_str().into()),
+        ("reported_at", r.reported_at.into()),
+        ("breach_at", r.breach_at.into()),
+        ("sla", r.sla.as_str().into()),
+        ("created_at", r.created_at.into()),
+        ("created_by", r.created_by.as_str().into()),
+        ("updated_at", r.updated_at.into()),
+        ("version", r.version.into()),
+    ];
+    if tx.backend() == Backend::Postgres {
+        pairs.push(("search_grams", pg_grams(&search::distinct(&text))));
+    }
+    let mut q = insert_into("incidents", pairs);
     q.returning_col("id");
     let (id,): (i64,) = tx.fetch_one(&q).await?;
+    if tx.backend() == Backend::Sqlite {
+        tx.execute(&fts_insert(id, &text)).await?;
+    }
     Ok(id)
+}
+
+/// The text an incident is found by.
+fn searchable(title: &str, description: &str, number: &str) -> String {
+    format!("{title}\n{description}\n{number}")
+}
+
+/// A PostgreSQL `text[]` of bigrams (bound as one string: no bigram contains a space).
+fn pg_grams(grams: &[String]) -> sea_query::SimpleExpr {
+    Expr::cust_with_values("string_to_array($1, ' ')", [grams.join(" ")])
+}
+
+/// Adds an incident's bigrams to SQLite's FTS5 index.
+fn fts_insert(id: i64, text: &str) -> sea_query::InsertStatement {
+    insert_into("incident_text", vec![("rowid", id.into()), ("grams", search::document(text).into())])
+}
+
+/// Indexes, oldest first, the text of incidents stored before the search index existed (run
+/// after migrations; a no-op once done). Returns how many were indexed.
+pub async fn index_unindexed_text(db: &Db) -> Result<u64, StoreError> {
+    let mut done = 0u64;
+    loop {
+        let mut tx = db.begin().await?;
+        let mut q = Query::select().columns(["id", "title", "description", "number"]).from("incidents").to_owned();
+        match tx.backend() {
+            // FTS5 documents are added in id order, so every incident up to the last one in the
+            // index is indexed.
+            Backend::Sqlite => q.and_where(Expr::cust("id > (SELECT coalesce(max(rowid), 0) FROM incident_text)")),
+            Backend::Postgres => q.and_where(Expr::col("search_grams").is_null()),
+        };
+        q.order_by("id", Order::Asc).limit(1000);
+        let rows: Vec<(i64, String, String, String)> = tx.fetch_all(&q).await?;
+        if rows.is_empty() {
+            return Ok(done);
+        }
+        for (id, title, description, number) in &rows {
+            let text = searchable(title, description, number);
+            if tx.backend() == Backend::Sqlite {
+                tx.execute(&fts_insert(*id, &text)).await?;
+            } else {
+                let q = Query::update()
+                    .table("incidents")
+                    .value("search_grams", pg_grams(&search::distinct(&text)))
+                    .and_where(Expr::col("id").eq(*id))
+                    .to_owned();
+                tx.execute(&q).await?;
+            }
+        }
+        tx.commit().await?;
+        done += rows.len() as u64;
+    }
 }
 
 /// Writes the mutable state of an incident if its version is still `expected_version`.
@@ -278,18 +334,30 @@ pub async fn list(db: &Db, project_id: i64, f: &IncidentFilter, limit: u64) -> R
         // `IS NOT NULL` lets SQLite use the partial index `incidents_breached`.
         cond = cond.add(Expr::col("breach_at").is_not_null()).add(Expr::col("breach_at").lte(now));
     }
+    let backend = db.backend();
+    // Runs of the search text an index can look up (none for a number, looked up by its own
+    // index, or for a text without two letters in a row, which only a scan can answer).
+    let mut runs = Vec::new();
     if let Some(number) = f.text.as_deref().and_then(yunwei_domain::servicedesk::as_incident_number) {
-        // A number typed into the search box: its unique index, not a scan of every text.
         cond = cond.add(Expr::col("number").eq(number));
     } else if let Some(t) = &f.text {
+        // The exact test: a case-insensitive substring of the title, description or number.
         let pattern = format!("%{}%", t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        cond = cond.add(
-            Cond::any()
-                .add(Expr::col("title").like(sea_query::LikeExpr::new(pattern.clone()).escape('\\')))
-                .add(Expr::col("description").like(sea_query::LikeExpr::new(pattern.clone()).escape('\\')))
-                .add(Expr::col("number").like(sea_query::LikeExpr::new(pattern).escape('\\'))),
-        );
+        let like = |col: &'static str| match backend {
+            Backend::Sqlite => Expr::col(col).like(sea_query::LikeExpr::new(pattern.clone()).escape('\\')),
+            // (sea-query's `ilike` puts the ESCAPE clause in parentheses, which PostgreSQL refuses.)
+            Backend::Postgres => Expr::cust_with_values(format!("{col} ILIKE $1 ESCAPE '\\'"), [pattern.clone()]),
+        };
+        cond = cond.add(Cond::any().add(like("title")).add(like("description")).add(like("number")));
+        runs = search::query(t);
     }
+    // The candidates: PostgreSQL's GIN index of each incident's bigrams.
+    if backend == Backend::Postgres && !runs.is_empty() {
+        let all: Vec<String> = runs.concat();
+        cond = cond.add(Expr::cust_with_values("search_grams @> string_to_array($1, ' ')", [all.join(" ")]));
+    }
+    // SQLite's candidates come from its FTS5 index, which the page walks newest first.
+    let fts = backend == Backend::Sqlite && !runs.is_empty();
     if let Some(v) = f.reported_from {
         cond = cond.add(Expr::col("reported_at").gte(v));
     }
@@ -298,23 +366,36 @@ pub async fn list(db: &Db, project_id: i64, f: &IncidentFilter, limit: u64) -> R
     }
     if let Some(v) = f.before_id {
         cond = cond.add(Expr::col("id").lt(v));
+        if fts {
+            // Also on the FTS5 side, where it starts the walk.
+            cond = cond.add(Expr::col(("incident_text", "rowid")).lt(v));
+        }
     }
     if let Some((at, id)) = f.before_reported {
         let key = Expr::tuple([Expr::col("reported_at"), Expr::col("id")]);
         cond = cond.add(key.lt(Expr::tuple([Expr::val(at), Expr::val(id)])));
     }
-    let order = |q: &mut SelectStatement| {
+    let order = |q: &mut SelectStatement, id: sea_query::ColumnRef| {
         if f.by_reported() {
-            q.order_by("reported_at", Order::Desc).order_by("id", Order::Desc);
-        } else {
-            q.order_by("id", Order::Desc);
+            q.order_by("reported_at", Order::Desc);
         }
+        q.order_by(id, Order::Desc);
     };
     // Pick the page's ids first, then read just those rows.
-    let mut ids = Query::select().column("id").from("incidents").cond_where(cond).limit(limit).to_owned();
-    order(&mut ids);
+    let mut ids = Query::select();
+    if fts {
+        cond = cond.add(Expr::cust_with_values("incident_text MATCH ?", [search::fts5_match(&runs)]));
+        ids.column(("incidents", "id"))
+            .from("incident_text")
+            .inner_join("incidents", Expr::col(("incidents", "id")).equals(("incident_text", "rowid")));
+        order(&mut ids, ("incident_text", "rowid").into_column_ref());
+    } else {
+        ids.column("id").from("incidents");
+        order(&mut ids, "id".into_column_ref());
+    }
+    ids.cond_where(cond).limit(limit);
     let mut q = select().and_where(Expr::col("id").in_subquery(ids)).to_owned();
-    order(&mut q);
+    order(&mut q, "id".into_column_ref());
     db.fetch_all(&q).await
 }
 

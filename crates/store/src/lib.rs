@@ -11,6 +11,7 @@ pub mod identity;
 pub mod incident;
 pub mod notify;
 pub mod project;
+pub mod search;
 pub mod writer;
 
 pub use db::{Backend, Db, DbRow, Tx};

@@ -546,3 +546,82 @@ async fn the_list_filters_and_pages_newest_first() {
     }
     assert_eq!(seen, all);
 }
+
+/// Text search through the bigram index: two-character Chinese words, any case, a description,
+/// words joined by punctuation, a single character (scanned), pages, and incidents stored before
+/// the index existed.
+#[tokio::test]
+async fn text_search_finds_every_substring_and_only_substrings() {
+    let d = desk(&seed_003()).await;
+    let texts = [
+        ("PACS 影像调阅缓慢", "放射科 3 号机 Oracle 报 ORA-01555，快照过旧"),
+        ("HIS 挂号收费无法登录", "门诊 5 个窗口同时出现"),
+        ("存储阵列硬盘故障", "阵列 2 号盘亮黄灯"),
+        ("网络中断", "住院部三楼交换机断电，100% 丢包"),
+        ("ab ba", "两个词各自出现，但 aba 没有"),
+        ("门诊打印机故障", "打印机卡纸"),
+    ];
+    let mut ids = Vec::new();
+    for (title, description) in texts {
+        let body = json!({"title": title, "description": description, "severity": "P3", "channel": "phone"});
+        let r = d.t.api(Method::POST, "/api/v1/projects/sd/incidents", Some(&d.dispatcher), Some(body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        ids.push(r.json()["id"].as_i64().expect("id"));
+    }
+    let found = |q: &'static str| {
+        let d = &d;
+        async move {
+            let url = format!(
+                "/api/v1/projects/sd/incidents?text={}",
+                form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+            );
+            let r = d.t.api(Method::GET, &url, Some(&d.it), None).await;
+            assert_eq!(r.status, StatusCode::OK, "{q}: {}", r.body);
+            r.json()["items"].as_array().expect("items").iter().filter_map(|i| i["id"].as_i64()).collect::<Vec<_>>()
+        }
+    };
+    let cases: [(&str, Vec<i64>); 14] = [
+        ("影像", vec![ids[0]]),
+        ("oracle", vec![ids[0]]),
+        ("ora-01555", vec![ids[0]]),
+        ("RA-0", vec![ids[0]]),
+        ("01555，快照", vec![ids[0]]),
+        ("窗口", vec![ids[1]]),
+        ("故障", vec![ids[5], ids[2]]),
+        ("阵列硬", vec![ids[2]]),
+        ("网", vec![ids[3]]),
+        ("100%", vec![ids[3]]),
+        ("aba", vec![ids[4]]),
+        ("ab ba", vec![ids[4]]),
+        ("储阵", vec![ids[2]]),
+        ("阵列故障", vec![]),
+    ];
+    for (q, want) in &cases {
+        assert_eq!(&found(q).await, want, "text={q}");
+    }
+    // "ab ba" holds both bigrams of "aba" but not the word: only its description has it.
+    assert_eq!(found("bab").await, Vec::<i64>::new());
+
+    // Pages of one through a search that matches two.
+    let r =
+        d.t.api(Method::GET, "/api/v1/projects/sd/incidents?text=%E6%95%85%E9%9A%9C&limit=1", Some(&d.it), None).await;
+    let first = r.json();
+    assert_eq!(first["items"][0]["id"].as_i64(), Some(ids[5]));
+    let cursor = first["next_cursor"].as_str().expect("a next page").to_owned();
+    let url = format!("/api/v1/projects/sd/incidents?text=%E6%95%85%E9%9A%9C&limit=1&cursor={cursor}");
+    let second = d.t.api(Method::GET, &url, Some(&d.it), None).await.json();
+    assert_eq!(second["items"][0]["id"].as_i64(), Some(ids[2]));
+
+    // Incidents stored before the index existed are indexed after migrating, oldest first.
+    match d.t.app.db.backend() {
+        yunwei_store::Backend::Sqlite => {
+            d.t.tdb.raw("INSERT INTO incident_text (incident_text) VALUES ('delete-all')").await;
+        }
+        yunwei_store::Backend::Postgres => d.t.tdb.raw("UPDATE incidents SET search_grams = NULL").await,
+    }
+    assert_eq!(found("影像").await, Vec::<i64>::new(), "the index is gone");
+    d.t.app.db.migrate().await.expect("migrate");
+    for (q, want) in &cases {
+        assert_eq!(&found(q).await, want, "after reindexing, text={q}");
+    }
+}
