@@ -624,4 +624,17 @@ async fn text_search_finds_every_substring_and_only_substrings() {
     for (q, want) in &cases {
         assert_eq!(&found(q).await, want, "after reindexing, text={q}");
     }
+
+    // Seventy newer matches of another severity: the two older ones are still found, past the
+    // index's first batch of candidates.
+    for i in 0..70 {
+        let body = json!({"title": format!("打印机故障 {i}"), "severity": "P4", "channel": "phone"});
+        let r = d.t.api(Method::POST, "/api/v1/projects/sd/incidents", Some(&d.dispatcher), Some(body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let r =
+        d.t.api(Method::GET, "/api/v1/projects/sd/incidents?text=%E6%95%85%E9%9A%9C&severity=P3", Some(&d.it), None)
+            .await;
+    let got: Vec<i64> = r.json()["items"].as_array().expect("items").iter().filter_map(|i| i["id"].as_i64()).collect();
+    assert_eq!(got, vec![ids[5], ids[2]]);
 }
