@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod cache;
 pub mod clock;
+pub mod cmdb;
 pub mod contract;
 pub mod demo;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod identity;
 pub mod incident;
 pub mod notify;
 pub mod project;
+pub mod tabular;
 
 use std::sync::Arc;
 

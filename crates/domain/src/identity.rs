@@ -227,6 +227,9 @@ impl Role {
             P::IncidentWork => matches!(self, R::Dispatcher | R::Engineer | R::L2Engineer),
             P::IncidentConfirm => matches!(self, R::HospitalIt),
             P::NotifyManage => matches!(self, R::Admin | R::Manager | R::HospitalIt),
+            // Clinicians reporting a fault have no need to see the network's addresses.
+            P::CmdbRead => !matches!(self, R::Reporter),
+            P::CmdbWrite => matches!(self, R::Admin | R::HospitalIt | R::Engineer | R::L2Engineer),
         }
     }
 }
@@ -280,6 +283,11 @@ pub enum Permission {
     /// Say who the escalation ladder's targets are and which group robots and gateways the
     /// project's notices go to.
     NotifyManage,
+    /// See the configuration records: CIs, addresses, relations, history, topology.
+    CmdbRead,
+    /// Keep the configuration records (seed 003 1.1.6.2.8: the vendor keeps them in step with
+    /// every change; the hospital's IT staff own them).
+    CmdbWrite,
 }
 
 /// The roles one user holds in one project, and the permissions they add up to.

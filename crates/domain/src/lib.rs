@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod cmdb;
 pub mod contract;
 pub mod error;
 pub mod identity;

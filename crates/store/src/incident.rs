@@ -342,12 +342,7 @@ pub async fn list(db: &Db, project_id: i64, f: &IncidentFilter, limit: u64) -> R
         cond = cond.add(Expr::col("number").eq(number));
     } else if let Some(t) = &f.text {
         // The exact test: a case-insensitive substring of the title, description or number.
-        let pattern = format!("%{}%", t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        let like = |col: &'static str| match backend {
-            Backend::Sqlite => Expr::col(col).like(sea_query::LikeExpr::new(pattern.clone()).escape('\\')),
-            // (sea-query's `ilike` puts the ESCAPE clause in parentheses, which PostgreSQL refuses.)
-            Backend::Postgres => Expr::cust_with_values(format!("{col} ILIKE $1 ESCAPE '\\'"), [pattern.clone()]),
-        };
+        let like = |col| crate::contains(backend, col, t);
         cond = cond.add(Cond::any().add(like("title")).add(like("description")).add(like("number")));
         runs = search::query(t);
     }

@@ -4,6 +4,7 @@
 //! and a [`Db`] when they only read. Every business query filters on `project_id`.
 
 pub mod audit;
+pub mod cmdb;
 pub mod contract;
 pub mod db;
 pub mod holidays;
@@ -56,4 +57,17 @@ pub(crate) fn insert_into(table: &'static str, pairs: Vec<(&'static str, SimpleE
     let mut q = Query::insert();
     q.into_table(table).columns(cols).values_panic(vals);
     q
+}
+
+/// `col` contains `text`, case-insensitively (ASCII letters on SQLite, whose `LIKE` folds only
+/// those; all letters on PostgreSQL), with `%`, `_` and `\` in `text` taken literally.
+pub(crate) fn contains(backend: Backend, col: &'static str, text: &str) -> SimpleExpr {
+    let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    match backend {
+        Backend::Sqlite => {
+            sea_query::ExprTrait::like(sea_query::Expr::col(col), sea_query::LikeExpr::new(pattern).escape('\\'))
+        }
+        // (sea-query's `ilike` puts the ESCAPE clause in parentheses, which PostgreSQL refuses.)
+        Backend::Postgres => sea_query::Expr::cust_with_values(format!("{col} ILIKE $1 ESCAPE '\\'"), [pattern]),
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cmdb;
 pub mod contract;
 pub mod incidents;
 pub mod notify;
@@ -35,6 +36,7 @@ use crate::error::ApiError;
         (name = "projects", description = "服务项目与成员"),
         (name = "audit", description = "审计日志"),
         (name = "contract", description = "服务合同与 SLA 时限"),
+        (name = "cmdb", description = "配置管理：配置项、IP 地址、关系、影响分析与历史"),
     )
 )]
 pub struct ApiDoc;
@@ -78,6 +80,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(notify::delete_channel))
         .routes(routes!(notify::get_contact, notify::put_contact))
         .routes(routes!(notify::inbox))
+        .routes(routes!(cmdb::list_ci_types))
+        .routes(routes!(cmdb::list_cis, cmdb::create_ci))
+        .routes(routes!(cmdb::get_ci, cmdb::update_ci))
+        .routes(routes!(cmdb::list_relations, cmdb::create_relation))
+        .routes(routes!(cmdb::delete_relation))
+        .routes(routes!(cmdb::get_impact))
+        .routes(routes!(cmdb::get_history))
+        .routes(routes!(cmdb::lookup_ip))
 }
 
 /// A JSON body whose errors name the field: malformed JSON is a 400 with line and column; a

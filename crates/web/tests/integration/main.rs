@@ -4,6 +4,7 @@
 mod api;
 mod audit;
 mod auth;
+mod cmdb;
 mod contract;
 mod escalation;
 mod incidents;

@@ -28,6 +28,8 @@ use Role::*;
 const ALL: &[Role] = &Role::ALL;
 const NOTIFY: &[Role] = &[Admin, HospitalIt, Manager];
 const REPORTERS: &[Role] = &[Admin, HospitalIt, Reporter, Dispatcher, Engineer, L2Engineer, Manager, Storekeeper];
+const CMDB_READ: &[Role] = &[Admin, HospitalIt, Dispatcher, Engineer, L2Engineer, Manager, Storekeeper, Auditor];
+const CMDB_WRITE: &[Role] = &[Admin, HospitalIt, Engineer, L2Engineer];
 
 struct Row {
     method: Method,
@@ -91,6 +93,18 @@ fn rows() -> Vec<Row> {
         r(Method::GET, "/api/v1/incidents/{id}/attachments", Who::Project(ALL), 200, false),
         r(Method::POST, "/api/v1/incidents/{id}/attachments", Who::Project(ALL), 201, false),
         r(Method::GET, "/api/v1/incidents/{id}/attachments/{attachment}", Who::Project(ALL), 200, false),
+        // cmdb
+        r(Method::GET, "/api/v1/cmdb/types", Who::AnyUser, 200, false),
+        r(Method::GET, "/api/v1/projects/{code}/cis", Who::Project(CMDB_READ), 200, false),
+        r(Method::POST, "/api/v1/projects/{code}/cis", Who::Project(CMDB_WRITE), 201, false),
+        r(Method::GET, "/api/v1/cis/{id}", Who::Project(CMDB_READ), 200, false),
+        r(Method::PUT, "/api/v1/cis/{id}", Who::Project(CMDB_WRITE), 200, false),
+        r(Method::GET, "/api/v1/cis/{id}/relations", Who::Project(CMDB_READ), 200, false),
+        r(Method::POST, "/api/v1/cis/{id}/relations", Who::Project(CMDB_WRITE), 201, false),
+        r(Method::DELETE, "/api/v1/cis/{id}/relations/{relation}", Who::Project(CMDB_WRITE), 204, false),
+        r(Method::GET, "/api/v1/cis/{id}/impact", Who::Project(CMDB_READ), 200, false),
+        r(Method::GET, "/api/v1/cis/{id}/history", Who::Project(CMDB_READ), 200, false),
+        r(Method::GET, "/api/v1/projects/{code}/ips", Who::Project(CMDB_READ), 200, false),
         r(Method::GET, "/api/v1/projects/{code}/notify-settings", Who::Project(NOTIFY), 200, false),
         r(Method::PUT, "/api/v1/projects/{code}/escalation-contacts/{target}", Who::Project(NOTIFY), 204, false),
         r(Method::POST, "/api/v1/projects/{code}/notify-channels", Who::Project(NOTIFY), 201, false),
@@ -201,6 +215,27 @@ impl Fixture {
         let id = yunwei_store::notify::insert_channel(&mut tx, &row).await.expect("channel");
         tx.commit().await.expect("commit");
         id
+    }
+
+    /// A fresh CI in `alpha` with an address, recorded by its project administrator.
+    async fn ci(&self) -> i64 {
+        let admin = self.callers.iter().find(|c| c.label == "admin").expect("alpha admin");
+        let n = self.counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let body = json!({"name": format!("HIS 数据库服务器 {n}"), "type": "server",
+                          "ips": [format!("10.9.{}.{}", n / 200, n % 200 + 1)]});
+        let r = self.t.api(Method::POST, "/api/v1/projects/alpha/cis", Some(&admin.token), Some(body)).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.json()["id"].as_i64().expect("id")
+    }
+
+    /// A fresh relation in `alpha` from a new CI to another; (source CI, relation).
+    async fn relation(&self) -> (i64, i64) {
+        let (a, b) = (self.ci().await, self.ci().await);
+        let admin = self.callers.iter().find(|c| c.label == "admin").expect("alpha admin");
+        let body = json!({"kind": "depends_on", "target": b});
+        let r = self.t.api(Method::POST, &format!("/api/v1/cis/{a}/relations"), Some(&admin.token), Some(body)).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        (a, r.json()["id"].as_i64().expect("id"))
     }
 
     /// A fresh incident in `alpha`, reported by its project administrator.
@@ -318,6 +353,37 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         }
         ("POST", "/api/v1/projects") => {
             t.api(Method::POST, row.path, token, Some(json!({"code": format!("new{n}"), "name": "新项目"}))).await
+        }
+        ("GET", "/api/v1/projects/{code}/cis") => {
+            t.api(Method::GET, "/api/v1/projects/alpha/cis?type=server&status=in_service", token, None).await
+        }
+        ("POST", "/api/v1/projects/{code}/cis") => {
+            let body = json!({"name": format!("核心交换机 {n}"), "type": "core_switch"});
+            t.api(Method::POST, "/api/v1/projects/alpha/cis", token, Some(body)).await
+        }
+        ("GET", "/api/v1/cis/{id}")
+        | ("GET", "/api/v1/cis/{id}/relations")
+        | ("GET", "/api/v1/cis/{id}/impact")
+        | ("GET", "/api/v1/cis/{id}/history") => {
+            let id = fx.ci().await;
+            t.api(Method::GET, &row.path.replace("{id}", &id.to_string()), token, None).await
+        }
+        ("PUT", "/api/v1/cis/{id}") => {
+            let id = fx.ci().await;
+            let body = json!({"name": format!("HIS 数据库服务器 改 {n}"), "type": "server"});
+            t.api_with(Method::PUT, &format!("/api/v1/cis/{id}"), token, Some(body), &[("if-match", "\"1\"")]).await
+        }
+        ("POST", "/api/v1/cis/{id}/relations") => {
+            let (a, b) = (fx.ci().await, fx.ci().await);
+            let body = json!({"kind": "runs_on", "target": b});
+            t.api(Method::POST, &format!("/api/v1/cis/{a}/relations"), token, Some(body)).await
+        }
+        ("DELETE", "/api/v1/cis/{id}/relations/{relation}") => {
+            let (a, rel) = fx.relation().await;
+            t.api(Method::DELETE, &format!("/api/v1/cis/{a}/relations/{rel}"), token, None).await
+        }
+        ("GET", "/api/v1/projects/{code}/ips") => {
+            t.api(Method::GET, "/api/v1/projects/alpha/ips?ip=10.9.0.1:9100", token, None).await
         }
         ("GET", "/api/v1/projects/{code}/incidents") => {
             t.api(Method::GET, "/api/v1/projects/alpha/incidents?breached=true&severity=P1", token, None).await

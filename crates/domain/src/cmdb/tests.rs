@@ -1,0 +1,7 @@
+//! Tests of the CMDB rules, one file per concern.
+
+mod catalog;
+mod impact;
+mod input;
+mod ip;
+mod revision;

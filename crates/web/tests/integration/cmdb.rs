@@ -1,0 +1,335 @@
+//! The CMDB through the API: records with revisions and their diffs, the IP register with
+//! conflicts and lookups by monitoring instance, relations and the impact query, and bad input
+//! refused without a change.
+
+use axum::http::{Method, StatusCode};
+use chrono::Duration;
+use serde_json::{Value, json};
+
+use crate::support::{Resp, TestApp};
+
+struct Cmdb {
+    t: TestApp,
+    /// An engineer of `h1` (writes).
+    eng: String,
+    /// An auditor of `h1` (reads only).
+    auditor: String,
+    /// An engineer of `h2` only.
+    other: String,
+}
+
+async fn cmdb() -> Cmdb {
+    let t = TestApp::new().await;
+    t.project("h1").await;
+    t.project("h2").await;
+    for (name, project, role) in [("eng", "h1", "engineer"), ("aud", "h1", "auditor"), ("eng2", "h2", "engineer")] {
+        t.user(name, false).await;
+        t.grant(project, name, role).await;
+    }
+    let (eng, auditor, other) = (t.token("eng").await, t.token("aud").await, t.token("eng2").await);
+    Cmdb { t, eng, auditor, other }
+}
+
+impl Cmdb {
+    async fn create(&self, project: &str, body: Value) -> Resp {
+        self.t.api(Method::POST, &format!("/api/v1/projects/{project}/cis"), Some(&self.eng), Some(body)).await
+    }
+
+    async fn ci(&self, body: Value) -> i64 {
+        let r = self.create("h1", body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        r.json()["id"].as_i64().expect("id")
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        let r = self.t.api(Method::GET, path, Some(&self.auditor), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+        r.json()
+    }
+
+    async fn relate(&self, source: i64, kind: &str, target: i64) -> Resp {
+        let body = json!({"kind": kind, "target": target});
+        self.t.api(Method::POST, &format!("/api/v1/cis/{source}/relations"), Some(&self.eng), Some(body)).await
+    }
+}
+
+fn field(r: &Resp) -> String {
+    r.json()["errors"][0]["field"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_ci_keeps_every_revision_with_what_changed_and_answers_as_of_a_date() {
+    let c = cmdb().await;
+    let body = json!({"name": "HIS 数据库服务器 01", "type": "server", "vendor": "华为", "model": "TaiShan 2280",
+                      "serial": "2102312ABC", "asset_tag": "ZC-2019-0001",
+                      "location": {"building": "门诊楼", "room": "3楼信息中心机房", "rack": "A03", "u": "12-13"},
+                      "ips": ["10.1.2.3", "10.1.0.0/16"],
+                      "attributes": {"os": "CentOS 7.9", "memory_gb": 256, "vlans": ["10", "20"]}});
+    let r = c.create("h1", body.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.header("etag"), Some("\"1\""));
+    let v = r.json();
+    let id = v["id"].as_i64().expect("id");
+    assert_eq!(
+        (v["type"].as_str(), v["type_name"].as_str(), v["status"].as_str()),
+        (Some("server"), Some("服务器"), Some("in_service"))
+    );
+    assert_eq!(v["ips"], json!(["10.1.2.3", "10.1.0.0/16"]));
+    assert_eq!(v["attributes"]["memory_gb"], json!(256));
+    assert_eq!(v["location"]["rack"], json!("A03"));
+    let created_at = c.t.app.now();
+
+    // A patch a day later; a cause naming no incident of the project is refused.
+    c.t.clock.advance(Duration::days(1));
+    let mut upgraded = body.clone();
+    upgraded["attributes"]["os"] = json!("CentOS 7.9 (补丁 2026-03)");
+    upgraded["ips"] = json!(["10.1.0.0/16", "10.1.2.4"]);
+    upgraded["cause"] = json!("incident:999999");
+    let put = |b: Value, etag: &'static str| {
+        let c = &c;
+        async move {
+            c.t.api_with(Method::PUT, &format!("/api/v1/cis/{id}"), Some(&c.eng), Some(b), &[("if-match", etag)]).await
+        }
+    };
+    let r = put(upgraded.clone(), "\"1\"").await;
+    assert_eq!((r.status, field(&r)), (StatusCode::UNPROCESSABLE_ENTITY, "cause".to_owned()), "{}", r.body);
+    upgraded.as_object_mut().expect("object").remove("cause");
+    let r = put(upgraded.clone(), "\"1\"").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["version"], json!(2));
+    // The same again with the old version: 412 naming the current one; without If-Match: 428.
+    let r = put(upgraded.clone(), "\"1\"").await;
+    assert_eq!(r.status, StatusCode::PRECONDITION_FAILED, "{}", r.body);
+    let r = c.t.api(Method::PUT, &format!("/api/v1/cis/{id}"), Some(&c.eng), Some(upgraded.clone())).await;
+    assert_eq!(r.status, StatusCode::PRECONDITION_REQUIRED, "{}", r.body);
+    // Saving it unchanged adds no revision and keeps the version.
+    let r = put(upgraded.clone(), "\"2\"").await;
+    assert_eq!((r.status, r.json()["version"].clone()), (StatusCode::OK, json!(2)));
+
+    let history = c.get(&format!("/api/v1/cis/{id}/history")).await;
+    let revs = history.as_array().expect("revisions");
+    assert_eq!(revs.len(), 2, "{history}");
+    assert_eq!(revs[0]["revision"], json!(2));
+    assert_eq!(revs[0]["actor"], json!("eng"));
+    assert_eq!(
+        revs[0]["changes"],
+        json!([
+            {"field": "ips", "before": "10.1.2.3", "after": null},
+            {"field": "ips", "before": null, "after": "10.1.2.4"},
+            {"field": "attributes.os", "before": "CentOS 7.9", "after": "CentOS 7.9 (补丁 2026-03)"},
+        ])
+    );
+    assert_eq!(revs[1]["snapshot"]["attributes"]["os"], json!("CentOS 7.9"));
+
+    // As of the first day: revision 1; before it existed: 404.
+    let at = |t: chrono::DateTime<chrono::Utc>| {
+        form_urlencoded::byte_serialize(t.to_rfc3339().as_bytes()).collect::<String>()
+    };
+    let then = c.get(&format!("/api/v1/cis/{id}/history?as_of={}", at(created_at + Duration::hours(1)))).await;
+    assert_eq!(then[0]["revision"], json!(1));
+    let r =
+        c.t.api(
+            Method::GET,
+            &format!("/api/v1/cis/{id}/history?as_of={}", at(created_at - Duration::hours(1))),
+            Some(&c.auditor),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // Another project's engineer does not see it; the auditor may read but not write.
+    let r = c.t.api(Method::GET, &format!("/api/v1/cis/{id}"), Some(&c.other), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = c
+        .t
+        .api_with(Method::PUT, &format!("/api/v1/cis/{id}"), Some(&c.auditor), Some(upgraded), &[("if-match", "\"2\"")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn an_address_belongs_to_one_live_ci_and_monitoring_instances_find_it() {
+    let c = cmdb().await;
+    let db = c.ci(json!({"name": "PACS 数据库", "type": "database", "hostname": "PACS-DB01.hospital.local.", "ips": ["10.1.2.3"]})).await;
+    let net =
+        c.ci(json!({"name": "机房核心交换机", "type": "core_switch", "ips": ["10.1.0.0/16", "10.0.0.0/8"]})).await;
+
+    // The same address on a second live CI: 409 naming the entry and the holder.
+    let r = c.create("h1", json!({"name": "新服务器", "type": "server", "ips": ["10.1.9.9", "10.1.2.3"]})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("ips[1]") && r.body.contains("PACS 数据库"), "{}", r.body);
+    // Another project may use it; a spare here may keep it on record.
+    assert_eq!(
+        c.t.api(
+            Method::POST,
+            "/api/v1/projects/h2/cis",
+            Some(&c.other),
+            Some(json!({"name": "x", "type": "server", "ips": ["10.1.2.3"]}))
+        )
+        .await
+        .status,
+        StatusCode::CREATED
+    );
+    let spare = c.ci(json!({"name": "备机", "type": "server", "status": "spare", "ips": ["10.1.2.3"]})).await;
+
+    // Lookups: a Prometheus instance, a bare address, a host name, an address only a subnet covers.
+    let found = c.get("/api/v1/projects/h1/ips?ip=10.1.2.3:9100").await;
+    let ids: Vec<i64> = found["cis"].as_array().expect("cis").iter().filter_map(|v| v["id"].as_i64()).collect();
+    assert_eq!(ids, vec![db, spare], "the live holder first");
+    assert_eq!(found["subnets"][0]["subnet"], json!("10.1.0.0/16"), "narrowest first");
+    assert_eq!(found["subnets"][1]["subnet"], json!("10.0.0.0/8"));
+    assert_eq!(found["subnets"][0]["ci"]["id"], json!(net));
+    let by_name = c.get("/api/v1/projects/h1/ips?ip=pacs-db01.hospital.local:9100").await;
+    assert_eq!(by_name["cis"][0]["id"], json!(db));
+    let only_net = c.get("/api/v1/projects/h1/ips?ip=10.1.200.1").await;
+    assert_eq!(
+        (only_net["cis"].as_array().map(Vec::len), only_net["subnets"].as_array().map(Vec::len)),
+        (Some(0), Some(2))
+    );
+    let list = c.get("/api/v1/projects/h1/cis?ip=10.1.2.3").await;
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(2));
+
+    // Bad addresses name the entry; a subnet with host bits set says how to write it.
+    let r = c.create("h1", json!({"name": "y", "type": "server", "ips": ["10.1.2.5", "10.1.2.300"]})).await;
+    assert_eq!((r.status, field(&r)), (StatusCode::UNPROCESSABLE_ENTITY, "ips[1]".to_owned()), "{}", r.body);
+    let r = c.create("h1", json!({"name": "y", "type": "server", "ips": ["10.1.2.3/16"]})).await;
+    assert!(r.body.contains("10.1.0.0/16"), "{}", r.body);
+    let r = c.t.api(Method::GET, "/api/v1/projects/h1/ips?ip=%20", Some(&c.auditor), None).await;
+    assert_eq!(r.json()["conflicts"], json!([]), "{}", r.body);
+    assert_eq!(c.t.tdb.scalar("SELECT COUNT(*) FROM cis").await, 4, "nothing refused was stored");
+}
+
+#[tokio::test]
+async fn impact_follows_each_relation_the_way_a_failure_travels() {
+    let c = cmdb().await;
+    let core = c.ci(json!({"name": "核心交换机", "type": "core_switch"})).await;
+    let access = c.ci(json!({"name": "接入交换机 3F", "type": "access_switch"})).await;
+    let host = c.ci(json!({"name": "ESXi 主机 01", "type": "server"})).await;
+    let vm = c.ci(json!({"name": "HIS 应用虚拟机", "type": "virtual_machine"})).await;
+    let his = c.ci(json!({"name": "HIS", "type": "his"})).await;
+    let tape = c.ci(json!({"name": "磁带库", "type": "tape_library"})).await;
+    let r =
+        c.t.api(
+            Method::POST,
+            &format!("/api/v1/cis/{access}/relations"),
+            Some(&c.eng),
+            Some(json!({"kind": "connects_to", "target": core, "local_port": "Gi0/1", "remote_port": "Gi1/0/24"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    for (s, k, t) in
+        [(host, "connects_to", access), (vm, "runs_on", host), (his, "runs_on", vm), (tape, "backs_up", host)]
+    {
+        assert_eq!(c.relate(s, k, t).await.status, StatusCode::CREATED);
+    }
+    // The same relation twice is a conflict; onto itself or another project's CI is refused.
+    assert_eq!(c.relate(his, "runs_on", vm).await.status, StatusCode::CONFLICT);
+    let r = c.relate(his, "runs_on", his).await;
+    assert_eq!((r.status, field(&r)), (StatusCode::UNPROCESSABLE_ENTITY, "target".to_owned()));
+    let foreign =
+        c.t.api(Method::POST, "/api/v1/projects/h2/cis", Some(&c.other), Some(json!({"name": "z", "type": "server"})))
+            .await;
+    let r = c.relate(his, "runs_on", foreign.json()["id"].as_i64().expect("id")).await;
+    assert_eq!((r.status, field(&r)), (StatusCode::UNPROCESSABLE_ENTITY, "target".to_owned()));
+    let r = c.relate(his, "loves", vm).await;
+    assert_eq!((r.status, field(&r)), (StatusCode::UNPROCESSABLE_ENTITY, "kind".to_owned()));
+
+    let hit = c.get(&format!("/api/v1/cis/{core}/impact")).await;
+    let got: Vec<(i64, i64)> = hit
+        .as_array()
+        .expect("impact")
+        .iter()
+        .map(|v| (v["ci"]["id"].as_i64().unwrap_or(0), v["depth"].as_i64().unwrap_or(0)))
+        .collect();
+    assert_eq!(got, vec![(access, 1), (host, 2), (vm, 3), (his, 4)], "the backup library is not impacted");
+    assert_eq!(c.get(&format!("/api/v1/cis/{his}/impact")).await, json!([]), "nothing depends on HIS");
+
+    let rels = c.get(&format!("/api/v1/cis/{host}/relations")).await;
+    let dirs: Vec<(&str, &str)> = rels
+        .as_array()
+        .expect("relations")
+        .iter()
+        .map(|r| (r["kind"].as_str().unwrap_or(""), r["direction"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(dirs, vec![("connects_to", "out"), ("runs_on", "in"), ("backs_up", "in")]);
+    let first = &c.get(&format!("/api/v1/cis/{access}/relations")).await[0];
+    assert_eq!((first["local_port"].as_str(), first["remote_port"].as_str()), (Some("Gi0/1"), Some("Gi1/0/24")));
+
+    // Removing the host's uplink cuts the chain.
+    let rid = rels[0]["id"].as_i64().expect("id");
+    let r = c.t.api(Method::DELETE, &format!("/api/v1/cis/{his}/relations/{rid}"), Some(&c.eng), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "a relation of another CI");
+    let r = c.t.api(Method::DELETE, &format!("/api/v1/cis/{host}/relations/{rid}"), Some(&c.eng), None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let hit = c.get(&format!("/api/v1/cis/{core}/impact")).await;
+    assert_eq!(hit.as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn bad_input_names_every_field_and_changes_nothing() {
+    let c = cmdb().await;
+    let r =
+        c.create("h1", json!({"name": " ", "type": "toaster", "status": "lost", "warranty_end": "2026-13-01"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(field(&r), "warranty_end");
+    let r = c
+        .create("h1", json!({"name": " ", "type": "toaster", "status": "lost", "attributes": {"cpu": {"cores": 8}}}))
+        .await;
+    let fields: Vec<String> = r.json()["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["field"].as_str().map(str::to_owned))
+        .collect();
+    for f in ["name", "type", "status", "attributes.cpu"] {
+        assert!(fields.contains(&f.to_owned()), "{f} missing from {fields:?}");
+    }
+    assert!(r.body.contains("未知的配置项类型“toaster”"), "{}", r.body);
+    let r = c.create("h1", json!({"name": "x", "type": "server", "colour": "red"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "unknown fields are refused: {}", r.body);
+    let r = c.t.api(Method::GET, "/api/v1/projects/h1/cis?ip=not-an-ip", Some(&c.auditor), None).await;
+    assert_eq!((r.status, field(&r)), (StatusCode::UNPROCESSABLE_ENTITY, "ip".to_owned()));
+    assert_eq!(c.t.tdb.scalar("SELECT COUNT(*) FROM cis").await, 0);
+    assert_eq!(c.t.tdb.scalar("SELECT COUNT(*) FROM ci_revisions").await, 0);
+
+    let types = c.get("/api/v1/cmdb/types").await;
+    let pacs = types.as_array().expect("types").iter().find(|t| t["code"] == "pacs").cloned().unwrap_or_default();
+    assert_eq!(pacs["class"], json!("application"));
+}
+
+#[tokio::test]
+async fn lists_filter_by_type_status_location_and_text_and_page_newest_first() {
+    let c = cmdb().await;
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        let kind = if i % 2 == 0 { "server" } else { "access_switch" };
+        let status = if i == 6 { "retired" } else { "in_service" };
+        let room = if i < 3 { "门诊楼机房" } else { "住院楼弱电间" };
+        ids.push(
+            c.ci(json!({"name": format!("设备 {i}"), "type": kind, "status": status, "serial": format!("SN-{i:04}"),
+                               "location": {"room": room}}))
+                .await,
+        );
+    }
+    let page = |q: &'static str| {
+        let c = &c;
+        async move {
+            let v = c.get(&format!("/api/v1/projects/h1/cis?{q}")).await;
+            let ids: Vec<i64> = v["items"].as_array().expect("items").iter().filter_map(|i| i["id"].as_i64()).collect();
+            (ids, v["next_cursor"].as_str().map(str::to_owned))
+        }
+    };
+    let pick = |f: &dyn Fn(usize) -> bool| -> Vec<i64> { (0..7).rev().filter(|i| f(*i)).map(|i| ids[i]).collect() };
+    assert_eq!(page("").await.0, pick(&|_| true));
+    assert_eq!(page("type=server").await.0, pick(&|i| i % 2 == 0));
+    assert_eq!(page("type=server&status=in_service").await.0, pick(&|i| i % 2 == 0 && i != 6));
+    assert_eq!(page("location=%E9%97%A8%E8%AF%8A").await.0, pick(&|i| i < 3), "location=门诊");
+    assert_eq!(page("text=sn-0005").await.0, vec![ids[5]]);
+    let (first, cursor) = page("limit=4").await;
+    assert_eq!(first, pick(&|i| i >= 3));
+    let cursor = cursor.expect("a second page");
+    let v = c.get(&format!("/api/v1/projects/h1/cis?limit=4&cursor={cursor}")).await;
+    let rest: Vec<i64> = v["items"].as_array().expect("items").iter().filter_map(|i| i["id"].as_i64()).collect();
+    assert_eq!(rest, pick(&|i| i < 3));
+    assert!(v["next_cursor"].is_null());
+}
