@@ -304,3 +304,58 @@ async fn calendar_import_adds_a_year_the_deadlines_then_follow() {
     let verify = t.run(&["audit", "verify"]);
     assert!(verify.status.success(), "the import is in the audit trail's chain: {}", text(&verify.stderr));
 }
+
+/// A GBK-encoded CSV with bad rows: every bad row listed by row and column, nothing imported
+/// until `--skip-invalid`; then an XLSX export re-imports with no changes.
+#[tokio::test]
+async fn cmdb_import_reports_bad_rows_and_an_export_reimports_unchanged() {
+    let t = target().await;
+    assert!(t.run(&["demo"]).status.success());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = "名称,类型,状态,IP地址,资产编号,序列号,属性\r\n\
+               核心交换机,core_switch,在用,10.1.0.1,ZC-001,SN1,firmware=V200R021\r\n\
+               接入交换机 3F,接入交换机,,10.1.0.2,ZC-002,SN2,\r\n\
+               ,server,,10.1.0.3,ZC-003,SN3,\r\n\
+               HIS 服务器,toaster,,10.1.0.300,ZC-004,SN4,\r\n\
+               PACS 服务器,server,,10.1.0.1,ZC-005,SN5,\r\n";
+    let (gbk, _, unmappable) = encoding_rs::GBK.encode(csv);
+    assert!(!unmappable);
+    let file = dir.path().join("资产.csv");
+    std::fs::write(&file, &gbk).expect("write csv");
+    let f = file.to_string_lossy().into_owned();
+
+    let dry = t.run(&["import", "cmdb", &f, "--project", "demo", "--dry-run"]);
+    assert!(dry.status.success(), "{}", text(&dry.stderr));
+    let out = text(&dry.stdout);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.last(), Some(&"new 2, changed 0, unchanged 0, invalid 3"), "{out}");
+    for want in [
+        format!("{f}:4:名称: name:"),
+        format!("{f}:5:类型: type:"),
+        format!("{f}:5:IP地址: ips[0]:"),
+        format!("{f}:6:IP地址:"),
+    ] {
+        assert!(lines.iter().any(|l| l.starts_with(&want)), "{want} missing from\n{out}");
+    }
+
+    let refused = t.run(&["import", "cmdb", &f, "--project", "demo"]);
+    assert!(!refused.status.success());
+    assert!(text(&refused.stderr).contains("nothing imported"), "{}", text(&refused.stderr));
+    let none = t.run(&["export", "cmdb", "--project", "demo", "-o", &dir.path().join("none.csv").to_string_lossy()]);
+    assert!(none.status.success(), "{}", text(&none.stderr));
+    let exported = std::fs::read_to_string(dir.path().join("none.csv")).expect("csv");
+    assert_eq!(exported.lines().count(), 1, "only the header: {exported}");
+
+    let partial = t.run(&["import", "cmdb", &f, "--project", "demo", "--skip-invalid"]);
+    assert!(partial.status.success(), "{}", text(&partial.stderr));
+    assert!(text(&partial.stdout).ends_with("new 2, changed 0, unchanged 0, invalid 3\n"), "{}", text(&partial.stdout));
+
+    let xlsx = dir.path().join("信息资产统计.xlsx").to_string_lossy().into_owned();
+    let export = t.run(&["export", "cmdb", "--project", "demo", "-o", &xlsx]);
+    assert!(export.status.success(), "{}", text(&export.stderr));
+    let again = t.run(&["import", "cmdb", &xlsx, "--project", "demo", "--dry-run"]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(text(&again.stdout), "new 0, changed 0, unchanged 2, invalid 0\n");
+    let bad_name = t.run(&["export", "cmdb", "--project", "demo", "-o", "cis.txt"]);
+    assert!(!bad_name.status.success());
+}
