@@ -504,13 +504,17 @@ pub async fn get_attachment(
 
 /// A stored file as a download.
 pub(crate) fn download(a: &yunwei_store::incident::AttachmentRow, data: Vec<u8>) -> Response {
+    download_file(&a.name, &a.content_type, data)
+}
+
+/// Bytes as a download named `name` (non-ASCII names via RFC 5987).
+pub(crate) fn download_file(name: &str, content_type: &str, data: Vec<u8>) -> Response {
     use axum::http::header;
-    let ascii: String = a.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' }).collect();
-    let disposition =
-        format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", crate::ui::percent_encode(&a.name));
+    let ascii: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' }).collect();
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", crate::ui::percent_encode(name));
     (
         [
-            (header::CONTENT_TYPE, a.content_type.clone()),
+            (header::CONTENT_TYPE, content_type.to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
         ],

@@ -333,3 +333,39 @@ async fn lists_filter_by_type_status_location_and_text_and_page_newest_first() {
     assert_eq!(rest, pick(&|i| i < 3));
     assert!(v["next_cursor"].is_null());
 }
+
+#[tokio::test]
+async fn a_spreadsheet_imports_through_the_api_only_when_every_row_is_good() {
+    let c = cmdb().await;
+    let csv = "名称,类型,IP地址,资产编号\r\n核心交换机,core_switch,10.1.0.1,ZC-1\r\nPACS,pacs,10.1.0.1,ZC-2\r\n";
+    let url = |q: &str| format!("/api/v1/projects/h1/cis/import?name=%E8%B5%84%E4%BA%A7.csv{q}");
+    let r = c.t.upload(&url(""), Some(&c.eng), "text/csv", csv.as_bytes().to_vec()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["errors"][0]["field"], json!("rows[3].ips[0]"), "{}", r.body);
+    assert!(r.body.contains("第 3 行“IP地址”"), "{}", r.body);
+    let r = c.t.upload(&url("&dry_run=true"), Some(&c.eng), "text/csv", csv.as_bytes().to_vec()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        (r.json()["new"].clone(), r.json()["invalid"].clone(), r.json()["applied"].clone()),
+        (json!(1), json!(1), json!(false))
+    );
+    assert_eq!(c.t.tdb.scalar("SELECT COUNT(*) FROM cis").await, 0, "nothing written");
+    let r = c.t.upload(&url("&skip_invalid=true"), Some(&c.eng), "text/csv", csv.as_bytes().to_vec()).await;
+    assert_eq!((r.status, r.json()["applied"].clone()), (StatusCode::OK, json!(true)), "{}", r.body);
+    assert_eq!(c.t.tdb.scalar("SELECT COUNT(*) FROM cis").await, 1);
+
+    let r = c.t.api(Method::GET, "/api/v1/projects/h1/cis/export", Some(&c.auditor), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.header("content-disposition").unwrap_or_default().contains(".xlsx"));
+    let r = c.t.api(Method::GET, "/api/v1/projects/h1/cis/export?format=pdf", Some(&c.auditor), None).await;
+    assert_eq!((r.status, field(&r)), (StatusCode::UNPROCESSABLE_ENTITY, "format".to_owned()));
+    let r =
+        c.t.upload(
+            &url("").replace("%E8%B5%84%E4%BA%A7.csv", "cis.pdf"),
+            Some(&c.eng),
+            "application/pdf",
+            b"%PDF".to_vec(),
+        )
+        .await;
+    assert_eq!((r.status, field(&r)), (StatusCode::UNPROCESSABLE_ENTITY, "file".to_owned()), "{}", r.body);
+}

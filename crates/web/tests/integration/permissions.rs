@@ -95,6 +95,9 @@ fn rows() -> Vec<Row> {
         r(Method::GET, "/api/v1/incidents/{id}/attachments/{attachment}", Who::Project(ALL), 200, false),
         // cmdb
         r(Method::GET, "/api/v1/cmdb/types", Who::AnyUser, 200, false),
+        r(Method::GET, "/api/v1/cmdb/template.xlsx", Who::AnyUser, 200, false),
+        r(Method::POST, "/api/v1/projects/{code}/cis/import", Who::Project(CMDB_WRITE), 200, false),
+        r(Method::GET, "/api/v1/projects/{code}/cis/export", Who::Project(CMDB_READ), 200, false),
         r(Method::GET, "/api/v1/projects/{code}/cis", Who::Project(CMDB_READ), 200, false),
         r(Method::POST, "/api/v1/projects/{code}/cis", Who::Project(CMDB_WRITE), 201, false),
         r(Method::GET, "/api/v1/cis/{id}", Who::Project(CMDB_READ), 200, false),
@@ -381,6 +384,13 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         ("DELETE", "/api/v1/cis/{id}/relations/{relation}") => {
             let (a, rel) = fx.relation().await;
             t.api(Method::DELETE, &format!("/api/v1/cis/{a}/relations/{rel}"), token, None).await
+        }
+        ("POST", "/api/v1/projects/{code}/cis/import") => {
+            let csv = format!("名称,类型,资产编号\r\n导入的交换机 {n},access_switch,ZC-M-{n}\r\n");
+            t.upload("/api/v1/projects/alpha/cis/import?name=cis.csv", token, "text/csv", csv.into_bytes()).await
+        }
+        ("GET", "/api/v1/projects/{code}/cis/export") => {
+            t.api(Method::GET, "/api/v1/projects/alpha/cis/export?format=csv", token, None).await
         }
         ("GET", "/api/v1/projects/{code}/ips") => {
             t.api(Method::GET, "/api/v1/projects/alpha/ips?ip=10.9.0.1:9100", token, None).await
