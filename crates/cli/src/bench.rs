@@ -22,6 +22,8 @@ pub struct BenchArgs {
     pub bulk: u64,
     /// Projects the creates and reads are spread over (`bench`, `bench-2`, …).
     pub projects: usize,
+    /// Configuration items to import for the CMDB phases (0: skip).
+    pub cmdb: usize,
 }
 
 /// The code of the `k`-th bench project (0-based).
@@ -30,7 +32,7 @@ fn project_code(k: usize) -> String {
 }
 
 /// Latencies of one phase.
-struct Phase {
+pub(crate) struct Phase {
     name: String,
     ok: usize,
     errors: usize,
@@ -47,7 +49,7 @@ impl Phase {
         self.micros[i] as f64 / 1000.0
     }
 
-    fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         format!(
             "{:<40} {:>9.0}/s  p50 {:>7.2} ms  p99 {:>7.2} ms  ({} ok, {} errors)",
             self.name,
@@ -61,7 +63,7 @@ impl Phase {
 }
 
 /// Whether a response has `status` and its body arrives whole.
-async fn ok(r: reqwest::Result<reqwest::Response>, status: u16) -> bool {
+pub(crate) async fn ok(r: reqwest::Result<reqwest::Response>, status: u16) -> bool {
     match r {
         Ok(r) if r.status().as_u16() == status => r.bytes().await.is_ok(),
         _ => false,
@@ -69,7 +71,7 @@ async fn ok(r: reqwest::Result<reqwest::Response>, status: u16) -> bool {
 }
 
 /// Runs `make(i)` requests from `clients` tasks for `seconds`.
-async fn drive<F, Fut>(name: &str, clients: usize, seconds: u64, make: F) -> Phase
+pub(crate) async fn drive<F, Fut>(name: &str, clients: usize, seconds: u64, make: F) -> Phase
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = bool> + Send,
@@ -350,6 +352,9 @@ pub async fn run(app: App, backend: &str, args: BenchArgs) -> Result<()> {
             }
         }
         println!("keyset pages: {pages} pages in {:.1} ms", t.elapsed().as_secs_f64() * 1000.0);
+    }
+    if args.cmdb > 0 {
+        crate::bench_cmdb::run(&app, &base, &client, &auth, args.cmdb, args.clients, args.seconds).await?;
     }
     Ok(())
 }

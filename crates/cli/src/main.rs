@@ -2,6 +2,7 @@
 //! an installation from the shell (they act as the system and are recorded on the audit trail).
 
 mod bench;
+mod bench_cmdb;
 mod config;
 
 use std::io::{IsTerminal, Read};
@@ -98,6 +99,9 @@ enum Command {
         /// Projects (hospitals) the creates and reads are spread over; lists run in the first.
         #[arg(long, default_value_t = 1)]
         projects: usize,
+        /// Configuration items to import for the CMDB phases (0: skip).
+        #[arg(long, default_value_t = 5_000)]
+        cmdb: usize,
     },
 }
 
@@ -438,13 +442,13 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Bench { clients, seconds, bulk, projects } => {
+        Command::Bench { clients, seconds, bulk, projects, cmdb } => {
             let app = open(&cfg).await?;
             let backend = match app.db.backend() {
                 yunwei_store::Backend::Sqlite => "SQLite",
                 yunwei_store::Backend::Postgres => "PostgreSQL",
             };
-            bench::run(app, backend, bench::BenchArgs { clients, seconds, bulk, projects: projects.max(1) }).await
+            bench::run(app, backend, bench::BenchArgs { clients, seconds, bulk, projects: projects.max(1), cmdb }).await
         }
         Command::Import(ImportCmd::Cmdb { file, project, dry_run, skip_invalid }) => {
             import_cmdb(&cfg, &file, &project, yunwei_app::cmdb::ImportOptions { dry_run, skip_invalid }).await
