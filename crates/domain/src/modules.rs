@@ -57,7 +57,7 @@ pub const MODULES: &[ModuleInfo] = &[
         label: "配置管理",
         summary: "信息资产、配置项、IP 地址与拓扑",
         seeds: "000 §2.1；003 配置档案",
-        built: false,
+        built: true,
         roles: &[Admin, HospitalIt, Dispatcher, Engineer, L2Engineer, Manager, Storekeeper, Auditor],
     },
     ModuleInfo {
@@ -168,6 +168,7 @@ impl ModuleInfo {
     pub fn href(&self, project: &str) -> String {
         match self.code {
             "servicedesk" => format!("/p/{project}/incidents"),
+            "cmdb" => format!("/p/{project}/cis"),
             code => format!("/p/{project}/m/{code}"),
         }
     }

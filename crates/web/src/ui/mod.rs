@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod audit;
+mod cmdb;
 mod contract;
 mod incidents;
 mod login;
@@ -62,6 +63,11 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/p/{code}/incidents/{id}/attachments/{attachment}", get(incidents::attachment)),
         (Method::GET, "/p/{code}/incidents/{id}/report", get(report::html)),
         (Method::GET, "/p/{code}/incidents/{id}/report.docx", get(report::docx)),
+        (Method::GET, "/p/{code}/cis", get(cmdb::list)),
+        (Method::POST, "/p/{code}/cis", post(cmdb::create)),
+        (Method::POST, "/p/{code}/cis/import", post(cmdb::import)),
+        (Method::GET, "/p/{code}/cis/{id}", get(cmdb::detail)),
+        (Method::POST, "/p/{code}/cis/{id}/relations", post(cmdb::relate)),
         (Method::GET, "/p/{code}/notifications", get(notify::page)),
         (Method::POST, "/p/{code}/notifications/targets", post(notify::set_target)),
         (Method::POST, "/p/{code}/notifications/channels", post(notify::add_channel)),

@@ -369,3 +369,52 @@ async fn a_spreadsheet_imports_through_the_api_only_when_every_row_is_good() {
         .await;
     assert_eq!((r.status, field(&r)), (StatusCode::UNPROCESSABLE_ENTITY, "file".to_owned()), "{}", r.body);
 }
+
+#[tokio::test]
+async fn the_pages_record_relate_import_and_show_impact_and_history() {
+    let c = cmdb().await;
+    let uid = yunwei_store::identity::user_by_username(&c.t.app.db, "eng").await.expect("db").expect("user").id;
+    let (s, csrf) = c.t.session(uid).await;
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("name", "门诊楼核心交换机"),
+        ("type", "core_switch"),
+        ("status", "in_service"),
+        ("ips", "10.1.0.1，10.1.0.0/16"),
+        ("attributes", "firmware=V200R021; ports=48"),
+    ];
+    let r = c.t.page(Method::POST, "/p/h1/cis", Some(&s), Some(&form)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let core_page = r.header("location").expect("location").to_owned();
+    let core: i64 = core_page.rsplit('/').next().and_then(|n| n.parse().ok()).expect("id");
+    let vm = c.ci(json!({"name": "HIS 应用虚拟机", "type": "virtual_machine"})).await;
+
+    // A bad address is refused with the reason on the page, and nothing is recorded.
+    let bad = [("_csrf", csrf.as_str()), ("name", "x"), ("type", "server"), ("ips", "10.1.0.999")];
+    let r = c.t.page(Method::POST, "/p/h1/cis", Some(&s), Some(&bad)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("未能登记") && r.body.contains("10.1.0.999"), "{}", r.body);
+
+    // Relate by name from the VM's page; the switch's page shows the impact.
+    let rel = [("_csrf", csrf.as_str()), ("kind", "connects_to"), ("target", "门诊楼核心交换机")];
+    let r = c.t.page(Method::POST, &format!("/p/h1/cis/{vm}/relations"), Some(&s), Some(&rel)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = c.t.page(Method::GET, &core_page, Some(&s), None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for want in ["门诊楼核心交换机", "10.1.0.0/16", "V200R021", "故障影响（1 项）", "HIS 应用虚拟机", "第 1 版"]
+    {
+        assert!(page.body.contains(want), "{want} missing");
+    }
+    // Another project's page does not show it.
+    c.t.project("h3").await;
+    c.t.grant("h3", "eng", "engineer").await;
+    assert_eq!(c.t.page(Method::GET, &format!("/p/h3/cis/{core}"), Some(&s), None).await.status, StatusCode::NOT_FOUND);
+
+    // A spreadsheet checked on the page lists its bad rows; the list shows the recorded ones.
+    let csv = "名称,类型,IP地址\r\nPACS 服务器,server,10.1.0.1\r\n".as_bytes();
+    let r = c.t.multipart("/p/h1/cis/import", Some(&s), &csrf, ("资产.csv", "text/csv", csv)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("未导入") && r.body.contains("门诊楼核心交换机"), "{}", r.body);
+    let list = c.t.page(Method::GET, "/p/h1/cis?type=core_switch", Some(&s), None).await;
+    assert!(list.body.contains("门诊楼核心交换机") && !list.body.contains("HIS 应用虚拟机"), "{}", list.body);
+}

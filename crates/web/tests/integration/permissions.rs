@@ -157,6 +157,11 @@ fn rows() -> Vec<Row> {
         r(Method::POST, "/p/{code}/notifications/targets", Who::Project(NOTIFY), 200, true),
         r(Method::POST, "/p/{code}/notifications/channels", Who::Project(NOTIFY), 200, true),
         r(Method::POST, "/p/{code}/notifications/channels/{id}/delete", Who::Project(NOTIFY), 303, true),
+        r(Method::GET, "/p/{code}/cis", Who::Project(CMDB_READ), 200, true),
+        r(Method::POST, "/p/{code}/cis", Who::Project(CMDB_WRITE), 303, true),
+        r(Method::POST, "/p/{code}/cis/import", Who::Project(CMDB_WRITE), 200, true),
+        r(Method::GET, "/p/{code}/cis/{id}", Who::Project(CMDB_READ), 200, true),
+        r(Method::POST, "/p/{code}/cis/{id}/relations", Who::Project(CMDB_WRITE), 303, true),
         r(Method::GET, "/p/{code}/incidents", Who::Project(ALL), 200, true),
         r(Method::POST, "/p/{code}/incidents", Who::Project(REPORTERS), 303, true),
         r(Method::GET, "/p/{code}/incidents/{id}", Who::Project(ALL), 200, true),
@@ -619,6 +624,26 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         ("GET", "/p/{code}/incidents/{id}") => {
             let id = fx.incident().await;
             t.page(Method::GET, &format!("/p/alpha/incidents/{id}"), session, None).await
+        }
+        ("GET", "/p/{code}/cis") => t.page(Method::GET, "/p/alpha/cis?type=server", session, None).await,
+        ("POST", "/p/{code}/cis") => {
+            let name = format!("界面登记的服务器 {n}");
+            let form = [("_csrf", csrf), ("name", name.as_str()), ("type", "server"), ("ips", "")];
+            t.page(Method::POST, "/p/alpha/cis", session, Some(&form)).await
+        }
+        ("POST", "/p/{code}/cis/import") => {
+            let csv = format!("名称,类型\r\n界面导入的交换机 {n},access_switch\r\n");
+            t.multipart("/p/alpha/cis/import", session, csrf, ("cis.csv", "text/csv", csv.as_bytes())).await
+        }
+        ("GET", "/p/{code}/cis/{id}") => {
+            let id = fx.ci().await;
+            t.page(Method::GET, &format!("/p/alpha/cis/{id}"), session, None).await
+        }
+        ("POST", "/p/{code}/cis/{id}/relations") => {
+            let (a, b) = (fx.ci().await, fx.ci().await);
+            let target = b.to_string();
+            let form = [("_csrf", csrf), ("kind", "runs_on"), ("target", target.as_str())];
+            t.page(Method::POST, &format!("/p/alpha/cis/{a}/relations"), session, Some(&form)).await
         }
         ("POST", "/p/{code}/incidents/{id}/attachments") => {
             let id = fx.incident().await;
