@@ -612,6 +612,24 @@ async fn text_search_finds_every_substring_and_only_substrings() {
     let second = d.t.api(Method::GET, &url, Some(&d.it), None).await.json();
     assert_eq!(second["items"][0]["id"].as_i64(), Some(ids[2]));
 
+    // 2,100 newer incidents without these words: the searches must now reach past the newest
+    // ones that PostgreSQL checks directly, into the index.
+    let model = yunwei_store::incident::get(&d.t.app.db, ids[0]).await.expect("db").expect("incident");
+    let mut tx = d.t.app.db.begin().await.expect("tx");
+    for i in 0..2_100 {
+        let row = yunwei_store::incident::IncidentRow {
+            number: format!("INC-2026-9{i:05}"),
+            title: format!("例行记录 {i}"),
+            description: String::new(),
+            ..model.clone()
+        };
+        yunwei_store::incident::insert(&mut tx, &row).await.expect("filler");
+    }
+    tx.commit().await.expect("commit");
+    for (q, want) in &cases {
+        assert_eq!(&found(q).await, want, "behind newer incidents, text={q}");
+    }
+
     // Incidents stored before the index existed are indexed after migrating, oldest first.
     match d.t.app.db.backend() {
         yunwei_store::Backend::Sqlite => {
