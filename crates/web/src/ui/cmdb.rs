@@ -339,6 +339,8 @@ pub async fn import(
 
 /// A relation as the page shows it.
 struct RelView {
+    /// Whether this CI is the source (`本项 运行于 → other`) or the target (`other 运行于 → 本项`).
+    outgoing: bool,
     text: String,
     other_id: i64,
     other: String,
@@ -380,6 +382,10 @@ struct DetailPage {
     can_write: bool,
     kinds: Vec<(&'static str, &'static str)>,
     error: String,
+}
+
+fn or_dash(s: &str) -> &str {
+    if s.is_empty() { "—" } else { s }
 }
 
 fn show(v: &Value) -> String {
@@ -441,15 +447,18 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
         .into_iter()
         .map(|rel| {
             let kind = RelationKind::parse(&rel.row.kind).map(|k| k.name_zh()).unwrap_or("关系");
-            let ports = [rel.row.source_port.as_str(), rel.row.target_port.as_str()]
-                .iter()
-                .filter(|p| !p.is_empty())
-                .copied()
-                .collect::<Vec<_>>()
-                .join(" ↔ ");
-            let text = if rel.outgoing { format!("本项 {kind} →") } else { format!("← {kind}") };
-            let text = if ports.is_empty() { text } else { format!("{text}（{ports}）") };
-            RelView { text, other_id: rel.other.id, other: rel.other.name.clone() }
+            // Ports as seen from this CI: its own first.
+            let (mine, theirs) = if rel.outgoing {
+                (rel.row.source_port.as_str(), rel.row.target_port.as_str())
+            } else {
+                (rel.row.target_port.as_str(), rel.row.source_port.as_str())
+            };
+            let ports = match (mine.is_empty(), theirs.is_empty()) {
+                (true, true) => String::new(),
+                _ => format!("（本端 {} ↔ 对端 {}）", or_dash(mine), or_dash(theirs)),
+            };
+            let text = format!("{kind} →{ports}");
+            RelView { outgoing: rel.outgoing, text, other_id: rel.other.id, other: rel.other.name.clone() }
         })
         .collect();
     let impact = impact
