@@ -300,17 +300,26 @@ pub async fn list(
     with_ips(app, rows).await
 }
 
+/// The CIs with their addresses (read in one go, grouped by CI).
 async fn with_ips(app: &App, rows: Vec<CiRow>) -> Result<Vec<CiView>, AppError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut ips = store::ips_of(&app.db, &ids).await?;
+    let mut by_ci = by_ci(store::ips_of(&app.db, &ids).await?);
     Ok(rows
         .into_iter()
         .map(|row| {
-            let mine = ips.iter().filter(|i| i.ci_id == row.id).cloned().collect();
-            ips.retain(|i| i.ci_id != row.id);
-            CiView { row, ips: mine }
+            let ips = by_ci.remove(&row.id).unwrap_or_default();
+            CiView { row, ips }
         })
         .collect())
+}
+
+/// Addresses grouped by their CI, each CI's in stored order.
+pub(crate) fn by_ci(ips: Vec<IpRow>) -> std::collections::HashMap<i64, Vec<IpRow>> {
+    let mut m: std::collections::HashMap<i64, Vec<IpRow>> = std::collections::HashMap::new();
+    for ip in ips {
+        m.entry(ip.ci_id).or_default().push(ip);
+    }
+    m
 }
 
 /// What a lookup by address or host name found.

@@ -172,7 +172,7 @@ pub struct ExportFile {
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// A stored CI as the input that would record it again.
+/// A stored CI, with its own addresses, as the input that would record it again.
 fn as_input(r: &CiRow, ips: &[IpRow]) -> CiInput {
     CiInput {
         name: r.name.clone(),
@@ -194,7 +194,7 @@ fn as_input(r: &CiRow, ips: &[IpRow]) -> CiInput {
         warranty_end: r.warranty_end.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
         supplier: r.supplier.clone(),
         criticality: r.criticality.clone(),
-        ips: ips.iter().filter(|i| i.ci_id == r.id).map(|i| i.address.clone()).collect(),
+        ips: ips.iter().map(|i| i.address.clone()).collect(),
         attributes: serde_json::from_str::<Map<String, Value>>(&r.attributes).unwrap_or_default(),
     }
 }
@@ -203,10 +203,10 @@ fn as_input(r: &CiRow, ips: &[IpRow]) -> CiInput {
 async fn all_valid(app: &App, project_id: i64) -> Result<Vec<ValidCi>, AppError> {
     let rows = store::all(&app.db, project_id).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let ips = store::ips_of(&app.db, &ids).await?;
+    let ips = super::by_ci(store::ips_of(&app.db, &ids).await?);
     rows.iter()
         .map(|r| {
-            as_input(r, &ips)
+            as_input(r, ips.get(&r.id).map(Vec::as_slice).unwrap_or_default())
                 .validate()
                 .map_err(|e| AppError::Internal(format!("stored CI {} no longer validates: {e}", r.id)))
         })
