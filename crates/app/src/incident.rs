@@ -235,6 +235,11 @@ pub async fn create(app: &App, actor: &Actor, code: &str, input: NewIncident) ->
     row.number = yunwei_domain::servicedesk::incident_number(year, seq);
     row.id = store::insert(&mut tx, &row).await?;
     crate::notify::sync_escalations(&mut tx, &t, &row, &[], now).await?;
+    // Entries that name a CI of the project (id, name or asset tag) become links the CI's page
+    // lists; the rest stay as typed.
+    let named: Vec<String> = serde_json::from_str(&row.ci).unwrap_or_default();
+    let cis = yunwei_store::cmdb::resolve_refs(&mut tx, project.id, &named).await?;
+    yunwei_store::cmdb::link_incident(&mut tx, project.id, row.id, &cis).await?;
     record(
         &mut tx,
         Some(actor),

@@ -379,6 +379,8 @@ struct DetailPage {
     relations: Vec<RelView>,
     impact: Vec<ImpactView>,
     history: Vec<RevView>,
+    /// Incidents naming it: (id, number, title, status label).
+    incidents: Vec<(i64, String, String, String)>,
     can_write: bool,
     kinds: Vec<(&'static str, &'static str)>,
     error: String,
@@ -414,6 +416,16 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
     ) {
         (Ok(r), Ok(i), Ok(h)) => (r, i, h),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return app_error_page(e),
+    };
+    let incidents = match yunwei_store::cmdb::incidents_of(&st.app.db, id, 20).await {
+        Ok(list) => list
+            .into_iter()
+            .map(|(iid, number, title, status)| {
+                let label = yunwei_domain::servicedesk::Status::parse(&status).map(|s| s.label()).unwrap_or("未知");
+                (iid, number, title, label.to_owned())
+            })
+            .collect(),
+        Err(e) => return app_error_page(e.into()),
     };
     let r = &v.row;
     let facts = vec![
@@ -497,6 +509,7 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
         relations,
         impact,
         history,
+        incidents,
         can_write: access.roles.grants(Permission::CmdbWrite),
         kinds: RelationKind::ALL.iter().map(|k| (k.code(), k.name_zh())).collect(),
         error,

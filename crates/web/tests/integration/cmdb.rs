@@ -418,3 +418,28 @@ async fn the_pages_record_relate_import_and_show_impact_and_history() {
     let list = c.t.page(Method::GET, "/p/h1/cis?type=core_switch", Some(&s), None).await;
     assert!(list.body.contains("门诊楼核心交换机") && !list.body.contains("HIS 应用虚拟机"), "{}", list.body);
 }
+
+#[tokio::test]
+async fn an_incident_naming_a_ci_is_listed_on_its_page() {
+    let c = cmdb().await;
+    let contract = crate::support::EXAMPLE_CONTRACT.replace("code = \"demo\"", "code = \"h1\"");
+    yunwei_app::contract::apply(&c.t.app, None, &contract).await.expect("contract");
+    let core = c.ci(json!({"name": "门诊楼核心交换机", "type": "core_switch", "asset_tag": "ZC-0001"})).await;
+    let other = c.ci(json!({"name": "住院楼汇聚交换机", "type": "aggregation_switch"})).await;
+    // Named by name, by asset tag and by id; a free-text entry stays as typed.
+    let mut numbers = Vec::new();
+    for refs in [json!(["门诊楼核心交换机"]), json!(["ZC-0001", "某台打印机"]), json!([other.to_string()])]
+    {
+        let body = json!({"title": "门诊断网", "severity": "P3", "channel": "phone", "ci": refs});
+        let r = c.t.api(Method::POST, "/api/v1/projects/h1/incidents", Some(&c.eng), Some(body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        numbers.push(r.json()["number"].as_str().expect("number").to_owned());
+    }
+    let uid = yunwei_store::identity::user_by_username(&c.t.app.db, "eng").await.expect("db").expect("user").id;
+    let (s, _) = c.t.session(uid).await;
+    let page = c.t.page(Method::GET, &format!("/p/h1/cis/{core}"), Some(&s), None).await;
+    assert!(page.body.contains(&numbers[0]) && page.body.contains(&numbers[1]), "{}", page.body);
+    assert!(!page.body.contains(&numbers[2]), "an incident of another CI is not listed");
+    let page = c.t.page(Method::GET, &format!("/p/h1/cis/{other}"), Some(&s), None).await;
+    assert!(page.body.contains(&numbers[2]) && !page.body.contains(&numbers[0]));
+}
