@@ -14,8 +14,8 @@ use yunwei_domain::servicedesk::Clocks;
 use yunwei_store::incident::{IncidentFilter, IncidentRow};
 
 use super::{
-    ApiJson, ApiPath, ApiQuery, decode_cursor, decode_time_cursor, encode_cursor, encode_time_cursor, etag,
-    if_match_version, parse_instant, rfc3339,
+    ApiJson, ApiPath, ApiQuery, decode_cursor, decode_time_cursor, encode_cursor, encode_time_cursor, if_match_version,
+    parse_instant, rfc3339,
 };
 use crate::AppState;
 use crate::auth::Auth;
@@ -223,11 +223,7 @@ fn view_json(v: IncidentView) -> IncidentJson {
 
 fn with_etag(status: StatusCode, v: IncidentView) -> Response {
     let version = v.row.version;
-    let mut res = (status, Json(view_json(v))).into_response();
-    if let Ok(h) = axum::http::HeaderValue::from_str(&etag(version)) {
-        res.headers_mut().insert(axum::http::header::ETAG, h);
-    }
-    res
+    super::json_with_status_etag(status, version, view_json(v))
 }
 
 /// Reports a fault: 201 with the incident and its clocks.

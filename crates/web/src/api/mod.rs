@@ -191,8 +191,17 @@ pub fn etag(version: i64) -> String {
 
 /// A 200 JSON response carrying the ETag of `version`.
 pub fn json_with_etag(version: i64, body: impl serde::Serialize) -> axum::response::Response {
+    json_with_status_etag(axum::http::StatusCode::OK, version, body)
+}
+
+/// A JSON response of `status` carrying the ETag of `version` (201 for a create).
+pub fn json_with_status_etag(
+    status: axum::http::StatusCode,
+    version: i64,
+    body: impl serde::Serialize,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let mut res = axum::Json(body).into_response();
+    let mut res = (status, axum::Json(body)).into_response();
     if let Ok(v) = axum::http::HeaderValue::from_str(&etag(version)) {
         res.headers_mut().insert(header::ETAG, v);
     }

@@ -7,16 +7,16 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::Value;
 use yunwei_app::AppError;
 use yunwei_app::cmdb::{self as uc, ImportOptions, ImportReport};
-use yunwei_app::project::{ProjectAccess, authorize};
+use yunwei_app::project::authorize;
 use yunwei_domain::cmdb::{self as domain, CiStatus, RelationInput, RelationKind};
 use yunwei_domain::identity::Permission;
 use yunwei_store::cmdb::{CiFilter, CiRow};
 
+use super::incidents::tz_of;
 use super::{Shell, app_error_page, csrf_failed, csrf_ok, render};
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
@@ -515,10 +515,6 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
         error,
     };
     (status, render(&page)).into_response()
-}
-
-fn tz_of(access: &ProjectAccess) -> Tz {
-    access.project.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
 }
 
 /// `GET /p/{code}/cis/{id}`.

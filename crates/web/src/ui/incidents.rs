@@ -91,7 +91,7 @@ fn clocks(sla: &Value, status: &str, now: DateTime<Utc>, tz: Tz) -> Vec<ClockVie
         .collect()
 }
 
-fn tz_of(access: &ProjectAccess) -> Tz {
+pub(super) fn tz_of(access: &ProjectAccess) -> Tz {
     access.project.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
 }
 

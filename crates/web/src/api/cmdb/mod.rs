@@ -7,7 +7,7 @@ pub mod sheet;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
@@ -15,7 +15,7 @@ use yunwei_app::cmdb::{self as uc, CiView, RelationView};
 use yunwei_domain::cmdb::{self as domain, CiInput, Location, RelationInput};
 use yunwei_store::cmdb::{CiFilter, CiRow, RevisionRow};
 
-use super::{ApiJson, ApiPath, ApiQuery, decode_cursor, encode_cursor, etag, if_match_version, parse_instant, rfc3339};
+use super::{ApiJson, ApiPath, ApiQuery, decode_cursor, encode_cursor, if_match_version, parse_instant, rfc3339};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
@@ -204,11 +204,7 @@ fn view_json(v: CiView) -> CiJson {
 
 fn with_etag(status: StatusCode, v: CiView) -> Response {
     let version = v.row.version;
-    let mut res = (status, Json(view_json(v))).into_response();
-    if let Ok(h) = axum::http::HeaderValue::from_str(&etag(version)) {
-        res.headers_mut().insert(axum::http::header::ETAG, h);
-    }
-    res
+    super::json_with_status_etag(status, version, view_json(v))
 }
 
 /// Records a CI.
