@@ -87,6 +87,10 @@ pub async fn ensure_demo(app: &App) -> Result<Vec<(String, Role)>, AppError> {
         users.push((username.to_owned(), role));
     }
     let pid = project_id(app).await?;
+    // The CIs first, so the demo incidents' CI names link to them.
+    if yunwei_store::cmdb::count_by_type(&app.db, pid).await?.is_empty() {
+        crate::demo_cmdb::demo_cmdb(app, &as_user(app, "engineer").await?).await?;
+    }
     if yunwei_store::incident::list(&app.db, pid, &Default::default(), 1).await?.is_empty() {
         demo_incidents(app).await?;
     }

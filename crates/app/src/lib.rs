@@ -8,6 +8,7 @@ pub mod clock;
 pub mod cmdb;
 pub mod contract;
 pub mod demo;
+mod demo_cmdb;
 pub mod error;
 pub mod holidays;
 pub mod identity;

@@ -150,13 +150,16 @@ pub async fn by_ids(db: &Db, project_id: i64, ids: &[i64]) -> Result<Vec<CiRow>,
 }
 
 /// The CI a re-imported row stands for: the one with its asset tag, or — for a row without a
-/// tag — the oldest with its serial. (A row with a tag never matches by serial: two devices
-/// tagged apart are two CIs whatever their serials say.)
+/// tag — the oldest with its serial, or — for a row with neither — the oldest CI of that name
+/// and type that has neither either (a virtual machine or an application has no tag, and
+/// re-importing the export must not duplicate it). A row with a tag never matches by serial:
+/// two devices tagged apart are two CIs whatever their serials say.
 pub async fn by_tag_or_serial(
     tx: &mut Tx,
     project_id: i64,
     asset_tag: Option<&str>,
     serial: Option<&str>,
+    name_and_type: (&str, &str),
 ) -> Result<Option<CiRow>, StoreError> {
     let q = match (asset_tag, serial) {
         (Some(tag), _) => select()
@@ -169,7 +172,15 @@ pub async fn by_tag_or_serial(
             .order_by("id", Order::Asc)
             .limit(1)
             .to_owned(),
-        (None, None) => return Ok(None),
+        (None, None) => select()
+            .and_where(Expr::col("project_id").eq(project_id))
+            .and_where(Expr::col("asset_tag").is_null())
+            .and_where(Expr::col("serial").is_null())
+            .and_where(Expr::col("name").eq(name_and_type.0))
+            .and_where(Expr::col("type").eq(name_and_type.1))
+            .order_by("id", Order::Asc)
+            .limit(1)
+            .to_owned(),
     };
     tx.fetch_optional(&q).await
 }

@@ -28,6 +28,22 @@
   }
   if (document.querySelector(".clock[data-due]")) { tick(); setInterval(tick, 15000); }
 
+  // Topology: switch between full size (scroll) and the whole drawing at the page's width.
+  document.querySelectorAll(".topo-tools").forEach(function (tools) {
+    var view = document.getElementById("topology");
+    if (!view) return;
+    tools.hidden = false;
+    // A drawing not much wider than the page starts shrunk to fit; a big one at full size.
+    var svg = view.querySelector("svg");
+    if (svg && svg.width.baseVal.value <= view.clientWidth * 1.6) view.classList.add("fit");
+    // Otherwise start at the middle, where the top of a layered drawing usually is.
+    else view.scrollLeft = (view.scrollWidth - view.clientWidth) / 2;
+    tools.addEventListener("click", function (e) {
+      var mode = e.target && e.target.dataset ? e.target.dataset.topo : null;
+      if (mode) view.classList.toggle("fit", mode === "fit");
+    });
+  });
+
   // Hotline: Ctrl+Enter submits the report form from any field.
   var report = document.getElementById("report-form");
   if (report) {

@@ -1,10 +1,13 @@
 //! CMDB use cases: keep the configuration records (seed 000 §2.1 信息资产统计, seed 003
 //! 1.1.6.2.8 配置档案) — configuration items with their addresses, relations, revisions and the
-//! impact of a failure. Spreadsheet import and export are in [`sheet`].
+//! impact of a failure. Spreadsheet import and export are in [`sheet`], the topology drawing in
+//! [`topology`].
 
 mod sheet;
+mod topology;
 
 pub use sheet::{ExportFile, ImportOptions, ImportReport, export, import, template};
+pub use topology::{MAX_DEPTH, Topology, TopologyScope, ci_topology, project_topology};
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};

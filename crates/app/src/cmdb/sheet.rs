@@ -103,7 +103,14 @@ pub async fn import(
     let mut tx = app.db.begin().await?;
     for (k, (row, v)) in valid.iter().enumerate() {
         progress(k, total);
-        let existing = store::by_tag_or_serial(&mut tx, pid, v.asset_tag.as_deref(), v.serial.as_deref()).await?;
+        let existing = store::by_tag_or_serial(
+            &mut tx,
+            pid,
+            v.asset_tag.as_deref(),
+            v.serial.as_deref(),
+            (&v.name, v.ci_type.code),
+        )
+        .await?;
         let outcome = match existing {
             Some(cur) => {
                 let before = last_snapshot(&mut tx, cur.id).await?;

@@ -51,6 +51,7 @@ mod revision;
 mod sheet;
 #[cfg(test)]
 mod tests;
+pub mod topology;
 
 pub use input::{CiInput, Location, ValidCi};
 pub use ip::{CiIp, InstanceHost, parse_instance};

@@ -5,3 +5,4 @@ mod impact;
 mod input;
 mod ip;
 mod revision;
+mod topology;

@@ -91,6 +91,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cmdb::get_impact))
         .routes(routes!(cmdb::get_history))
         .routes(routes!(cmdb::lookup_ip))
+        .routes(routes!(cmdb::topology::get_project_topology))
+        .routes(routes!(cmdb::topology::get_ci_topology))
 }
 
 /// A JSON body whose errors name the field: malformed JSON is a 400 with line and column; a

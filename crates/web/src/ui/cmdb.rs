@@ -382,6 +382,8 @@ struct DetailPage {
     /// Incidents naming it: (id, number, title, status label).
     incidents: Vec<(i64, String, String, String)>,
     can_write: bool,
+    /// The drawing around the CI (SVG), empty without relations.
+    topology: String,
     kinds: Vec<(&'static str, &'static str)>,
     error: String,
 }
@@ -426,6 +428,19 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
             })
             .collect(),
         Err(e) => return app_error_page(e.into()),
+    };
+    // The drawing around it, one relation deep; the topology page goes further.
+    let topology = if relations.is_empty() {
+        String::new()
+    } else {
+        let drawn = uc::ci_topology(&st.app, &auth.actor, id, 1)
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|t| crate::topology::svg(&t, &format!("{} 周边拓扑图", v.row.name)).map_err(|e| e.to_string()));
+        match drawn {
+            Ok(svg) => svg,
+            Err(e) => return app_error_page(AppError::Internal(e)),
+        }
     };
     let r = &v.row;
     let facts = vec![
@@ -511,6 +526,7 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
         history,
         incidents,
         can_write: access.roles.grants(Permission::CmdbWrite),
+        topology,
         kinds: RelationKind::ALL.iter().map(|k| (k.code(), k.name_zh())).collect(),
         error,
     };

@@ -11,6 +11,7 @@ mod login;
 mod notify;
 mod project;
 mod report;
+mod topology;
 
 use askama::Template;
 use axum::Router;
@@ -68,6 +69,8 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/p/{code}/cis/import", post(cmdb::import)),
         (Method::GET, "/p/{code}/cis/{id}", get(cmdb::detail)),
         (Method::POST, "/p/{code}/cis/{id}/relations", post(cmdb::relate)),
+        (Method::GET, "/p/{code}/topology", get(topology::page)),
+        (Method::GET, "/p/{code}/topology.svg", get(topology::download)),
         (Method::GET, "/p/{code}/notifications", get(notify::page)),
         (Method::POST, "/p/{code}/notifications/targets", post(notify::set_target)),
         (Method::POST, "/p/{code}/notifications/channels", post(notify::add_channel)),

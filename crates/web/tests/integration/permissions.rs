@@ -108,6 +108,8 @@ fn rows() -> Vec<Row> {
         r(Method::GET, "/api/v1/cis/{id}/impact", Who::Project(CMDB_READ), 200, false),
         r(Method::GET, "/api/v1/cis/{id}/history", Who::Project(CMDB_READ), 200, false),
         r(Method::GET, "/api/v1/projects/{code}/ips", Who::Project(CMDB_READ), 200, false),
+        r(Method::GET, "/api/v1/projects/{code}/topology", Who::Project(CMDB_READ), 200, false),
+        r(Method::GET, "/api/v1/cis/{id}/topology", Who::Project(CMDB_READ), 200, false),
         r(Method::GET, "/api/v1/projects/{code}/notify-settings", Who::Project(NOTIFY), 200, false),
         r(Method::PUT, "/api/v1/projects/{code}/escalation-contacts/{target}", Who::Project(NOTIFY), 204, false),
         r(Method::POST, "/api/v1/projects/{code}/notify-channels", Who::Project(NOTIFY), 201, false),
@@ -162,6 +164,8 @@ fn rows() -> Vec<Row> {
         r(Method::POST, "/p/{code}/cis/import", Who::Project(CMDB_WRITE), 200, true),
         r(Method::GET, "/p/{code}/cis/{id}", Who::Project(CMDB_READ), 200, true),
         r(Method::POST, "/p/{code}/cis/{id}/relations", Who::Project(CMDB_WRITE), 303, true),
+        r(Method::GET, "/p/{code}/topology", Who::Project(CMDB_READ), 200, true),
+        r(Method::GET, "/p/{code}/topology.svg", Who::Project(CMDB_READ), 200, true),
         r(Method::GET, "/p/{code}/incidents", Who::Project(ALL), 200, true),
         r(Method::POST, "/p/{code}/incidents", Who::Project(REPORTERS), 303, true),
         r(Method::GET, "/p/{code}/incidents/{id}", Who::Project(ALL), 200, true),
@@ -372,7 +376,8 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         ("GET", "/api/v1/cis/{id}")
         | ("GET", "/api/v1/cis/{id}/relations")
         | ("GET", "/api/v1/cis/{id}/impact")
-        | ("GET", "/api/v1/cis/{id}/history") => {
+        | ("GET", "/api/v1/cis/{id}/history")
+        | ("GET", "/api/v1/cis/{id}/topology") => {
             let id = fx.ci().await;
             t.api(Method::GET, &row.path.replace("{id}", &id.to_string()), token, None).await
         }
@@ -624,6 +629,14 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         ("GET", "/p/{code}/incidents/{id}") => {
             let id = fx.incident().await;
             t.page(Method::GET, &format!("/p/alpha/incidents/{id}"), session, None).await
+        }
+        ("GET", "/api/v1/projects/{code}/topology") => {
+            t.api(Method::GET, "/api/v1/projects/alpha/topology?scope=all", token, None).await
+        }
+        ("GET", "/p/{code}/topology") => t.page(Method::GET, "/p/alpha/topology?scope=network", session, None).await,
+        ("GET", "/p/{code}/topology.svg") => {
+            let id = fx.ci().await;
+            t.page(Method::GET, &format!("/p/alpha/topology.svg?ci={id}&depth=1"), session, None).await
         }
         ("GET", "/p/{code}/cis") => t.page(Method::GET, "/p/alpha/cis?type=server", session, None).await,
         ("POST", "/p/{code}/cis") => {

@@ -1,8 +1,9 @@
 //! The CMDB: `/api/v1/cmdb/types`, `/api/v1/projects/{code}/cis`, `/api/v1/cis/{id}` with its
 //! relations, impact and history, and the IP register `/api/v1/projects/{code}/ips`.
-//! Spreadsheet import and export are in [`sheet`].
+//! Spreadsheet import and export are in [`sheet`], the topology drawing in [`topology`].
 
 pub mod sheet;
+pub mod topology;
 
 use axum::Json;
 use axum::extract::State;
