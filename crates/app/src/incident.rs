@@ -53,6 +53,16 @@ pub struct IncidentView {
     pub clocks: Clocks,
     /// What happened, in order.
     pub events: Vec<EventRow>,
+    /// The CIs its `ci` entries name: (id, name).
+    pub cis: Vec<(i64, String)>,
+}
+
+/// The CIs an incident is linked to; no query when its `ci` list is empty.
+async fn linked_cis(app: &App, row: &IncidentRow) -> Result<Vec<(i64, String)>, AppError> {
+    if row.ci.trim() == "[]" || row.ci.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(yunwei_store::cmdb::cis_of_incident(&app.db, row.id).await?)
 }
 
 /// A fault as reported.
@@ -254,7 +264,8 @@ pub async fn create(app: &App, actor: &Actor, code: &str, input: NewIncident) ->
     )
     .await?;
     tx.commit().await?;
-    Ok(IncidentView { row, clocks, events: Vec::new() })
+    let cis = linked_cis(app, &row).await?;
+    Ok(IncidentView { row, clocks, events: Vec::new(), cis })
 }
 
 async fn access_to(app: &App, actor: &Actor, row: &IncidentRow, p: Permission) -> Result<ProjectAccess, AppError> {
@@ -272,7 +283,8 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<IncidentView, AppE
     access_to(app, actor, &row, Permission::IncidentRead).await?;
     let t = terms(app, row.contract_version_id).await?;
     let clocks = clocks_of(&t, &row, &clock_events(&events), app.now())?;
-    Ok(IncidentView { row, clocks, events })
+    let cis = linked_cis(app, &row).await?;
+    Ok(IncidentView { row, clocks, events, cis })
 }
 
 /// Whether holders of `roles` may record `kind` (`own`: the reporter of this incident). The
@@ -450,7 +462,8 @@ pub async fn add_event(
     tx.commit().await?;
     let mut events = stored;
     events.push(EventRow { id: event_id, ..event });
-    Ok(IncidentView { row, clocks, events })
+    let cis = linked_cis(app, &row).await?;
+    Ok(IncidentView { row, clocks, events, cis })
 }
 
 fn role_works(code: &str) -> bool {

@@ -151,12 +151,14 @@ pub async fn run(
     let (core, edges) = wire(app, project.id).await?;
     println!("cmdb relations: {edges} in {:.2} s", t.elapsed().as_secs_f64());
 
-    let queries: [(String, &str); 5] = [
+    let queries: [(String, &str); 7] = [
         ("projects/bench/cis".into(), "cmdb list, no filter"),
         ("projects/bench/cis?type=server&status=in_service".into(), "cmdb list type+status"),
         ("projects/bench/cis?text=SN00001".into(), "cmdb list text"),
         ("projects/bench/ips?ip=10.10.3.7:9100".into(), "cmdb IP lookup (instance)"),
         (format!("cis/{core}/impact"), "cmdb impact of a core switch"),
+        (format!("cis/{core}/topology?depth=2"), "cmdb topology around a core switch"),
+        ("projects/bench/topology?scope=network".into(), "cmdb topology of the network"),
     ];
     for (path, name) in queries {
         for c in [1, clients] {

@@ -580,6 +580,19 @@ pub async fn link_incident(tx: &mut Tx, project_id: i64, incident_id: i64, ci_id
     Ok(())
 }
 
+/// The CIs an incident is linked to, by id: (id, name).
+pub async fn cis_of_incident(db: &Db, incident_id: i64) -> Result<Vec<(i64, String)>, StoreError> {
+    let q = Query::select()
+        .column(("c", "id"))
+        .column(("c", "name"))
+        .from_as("incident_cis", "l")
+        .join_as(sea_query::JoinType::InnerJoin, "cis", "c", Expr::col(("c", "id")).equals(("l", "ci_id")))
+        .and_where(Expr::col(("l", "incident_id")).eq(incident_id))
+        .order_by(("c", "id"), Order::Asc)
+        .to_owned();
+    db.fetch_all(&q).await
+}
+
 /// The incidents linked to a CI, newest first: (id, number, title, status).
 pub async fn incidents_of(db: &Db, ci_id: i64, limit: u64) -> Result<Vec<(i64, String, String, String)>, StoreError> {
     let q = Query::select()

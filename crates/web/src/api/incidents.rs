@@ -157,6 +157,16 @@ pub struct IncidentJson {
     /// Events, oldest first (only on single reads).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<EventJson>>,
+    /// The configuration items among `ci` that name a CI of the project (only on single reads).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cis: Option<Vec<LinkedCi>>,
+}
+
+/// A configuration item an incident is linked to.
+#[derive(Serialize, ToSchema)]
+pub struct LinkedCi {
+    pub id: i64,
+    pub name: String,
 }
 
 pub(crate) fn clocks_json(c: &Clocks) -> Value {
@@ -201,6 +211,7 @@ fn base(r: &IncidentRow, sla: Value, events: Option<Vec<EventJson>>) -> Incident
         version: r.version,
         sla,
         events,
+        cis: None,
     }
 }
 
@@ -218,7 +229,9 @@ fn view_json(v: IncidentView) -> IncidentJson {
             data: serde_json::from_str(&e.data).unwrap_or(Value::Null),
         })
         .collect();
-    base(&v.row, clocks_json(&v.clocks), Some(events))
+    let mut json = base(&v.row, clocks_json(&v.clocks), Some(events));
+    json.cis = Some(v.cis.into_iter().map(|(id, name)| LinkedCi { id, name }).collect());
+    json
 }
 
 fn with_etag(status: StatusCode, v: IncidentView) -> Response {

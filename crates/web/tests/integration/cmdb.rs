@@ -427,14 +427,27 @@ async fn an_incident_naming_a_ci_is_listed_on_its_page() {
     let core = c.ci(json!({"name": "门诊楼核心交换机", "type": "core_switch", "asset_tag": "ZC-0001"})).await;
     let other = c.ci(json!({"name": "住院楼汇聚交换机", "type": "aggregation_switch"})).await;
     // Named by name, by asset tag and by id; a free-text entry stays as typed.
-    let mut numbers = Vec::new();
+    let (mut numbers, mut ids) = (Vec::new(), Vec::new());
     for refs in [json!(["门诊楼核心交换机"]), json!(["ZC-0001", "某台打印机"]), json!([other.to_string()])]
     {
         let body = json!({"title": "门诊断网", "severity": "P3", "channel": "phone", "ci": refs});
         let r = c.t.api(Method::POST, "/api/v1/projects/h1/incidents", Some(&c.eng), Some(body)).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         numbers.push(r.json()["number"].as_str().expect("number").to_owned());
+        ids.push(r.json()["id"].as_i64().expect("id"));
     }
+    // The incident JSON names the linked CIs by id; the free-text entry links nothing.
+    let linked = |v: &Value| v["cis"].as_array().map(|a| a.iter().map(|c| c["id"].as_i64()).collect::<Vec<_>>());
+    for (id, want) in ids.iter().zip([core, core, other]) {
+        let v = c.get(&format!("/api/v1/incidents/{id}")).await;
+        assert_eq!(linked(&v), Some(vec![Some(want)]), "{v}");
+        assert_eq!(v["ci"].as_array().map(Vec::len), Some(if want == core && *id == ids[1] { 2 } else { 1 }));
+    }
+    let listed = c.get("/api/v1/projects/h1/incidents").await;
+    assert!(
+        listed["items"][0]["id"].is_i64() && listed["items"][0].get("cis").is_none(),
+        "lists leave links out: {listed}"
+    );
     let uid = yunwei_store::identity::user_by_username(&c.t.app.db, "eng").await.expect("db").expect("user").id;
     let (s, _) = c.t.session(uid).await;
     let page = c.t.page(Method::GET, &format!("/p/h1/cis/{core}"), Some(&s), None).await;
