@@ -265,13 +265,30 @@ fn gbk_error(bytes: &[u8]) -> usize {
 /// columns as wide as their content (Chinese characters counted double, within 8–50), and the
 /// columns formatted as text so that values typed in later stay text too.
 pub fn write_xlsx(sheets: &[(&str, Vec<Vec<String>>)]) -> Result<Vec<u8>, TableError> {
+    let sheets: Vec<Sheet<'_>> = sheets.iter().map(|(name, rows)| Sheet { name, rows, numbers: &[] }).collect();
+    write_book(&sheets)
+}
+
+/// A worksheet to write: its name, its rows (the first is the header) and the columns whose
+/// cells are counts or amounts, written as numbers so Excel sums them and does not flag them
+/// as "number stored as text".
+pub struct Sheet<'a> {
+    pub name: &'a str,
+    pub rows: &'a [Vec<String>],
+    /// Zero-based column indexes.
+    pub numbers: &'a [usize],
+}
+
+/// [`write_xlsx`] with number columns: a cell of such a column below the header that reads as a
+/// number is written as one; any other cell stays text.
+pub fn write_book(sheets: &[Sheet<'_>]) -> Result<Vec<u8>, TableError> {
     let write_err = |e: rust_xlsxwriter::XlsxError| TableError::Write { reason: e.to_string() };
     let text = Format::new().set_num_format("@");
     let header = Format::new().set_num_format("@").set_bold().set_background_color(Color::RGB(0xD9_E1_F2));
     let mut book = Workbook::new();
-    for (name, rows) in sheets {
+    for &Sheet { name, rows, numbers } in sheets {
         let sheet = book.add_worksheet();
-        sheet.set_name(*name).map_err(write_err)?;
+        sheet.set_name(name).map_err(write_err)?;
         let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
         for c in 0..columns {
             let width = rows.iter().filter_map(|r| r.get(c)).map(|s| display_width(s)).max().unwrap_or(0);
@@ -279,7 +296,9 @@ pub fn write_xlsx(sheets: &[(&str, Vec<Vec<String>>)]) -> Result<Vec<u8>, TableE
             sheet
                 .set_column_width(col, u32::try_from(width.clamp(WIDTH_MIN, WIDTH_MAX) + 2).unwrap_or(10))
                 .map_err(write_err)?;
-            sheet.set_column_format(col, &text).map_err(write_err)?;
+            if !numbers.contains(&c) {
+                sheet.set_column_format(col, &text).map_err(write_err)?;
+            }
         }
         for (r, cells) in rows.iter().enumerate() {
             let row = u32::try_from(r)
@@ -288,12 +307,19 @@ pub fn write_xlsx(sheets: &[(&str, Vec<Vec<String>>)]) -> Result<Vec<u8>, TableE
             for (c, value) in cells.iter().enumerate() {
                 if value.chars().count() > CELL_MAX {
                     return Err(TableError::CellTooLong {
-                        sheet: (*name).to_string(),
+                        sheet: name.to_string(),
                         row: r + 1,
                         column: yunwei_domain::cmdb::column_letter(c),
                     });
                 }
-                sheet.write_string_with_format(row, col_num(c)?, value, format).map_err(write_err)?;
+                match value.parse::<f64>() {
+                    Ok(n) if r > 0 && numbers.contains(&c) && n.is_finite() => {
+                        sheet.write_number(row, col_num(c)?, n).map_err(write_err)?;
+                    }
+                    _ => {
+                        sheet.write_string_with_format(row, col_num(c)?, value, format).map_err(write_err)?;
+                    }
+                }
             }
         }
         if !rows.is_empty() {

@@ -227,12 +227,14 @@ pub async fn export(app: &App, actor: Option<&Actor>, code: &str, format: &str) 
     let rows = domain::export_rows(&cis);
     match format {
         "xlsx" => {
+            let (summary, types) = (domain::summary_rows(&cis), domain::types_rows());
             let sheets = [
-                (CI_SHEET_NAME, rows),
-                (SUMMARY_SHEET_NAME, domain::summary_rows(&cis)),
-                (TYPES_SHEET_NAME, domain::types_rows()),
+                tabular::Sheet { name: CI_SHEET_NAME, rows: &rows, numbers: &[] },
+                // The count column (类别, 类型, 数量).
+                tabular::Sheet { name: SUMMARY_SHEET_NAME, rows: &summary, numbers: &[2] },
+                tabular::Sheet { name: TYPES_SHEET_NAME, rows: &types, numbers: &[] },
             ];
-            let bytes = tabular::write_xlsx(&sheets).map_err(|e| AppError::Internal(e.to_string()))?;
+            let bytes = tabular::write_book(&sheets).map_err(|e| AppError::Internal(e.to_string()))?;
             Ok(ExportFile { name: format!("{CI_SHEET_NAME}-{code}.xlsx"), content_type: XLSX, bytes })
         }
         "csv" => Ok(ExportFile {
