@@ -6,7 +6,7 @@
 mod sheet;
 mod topology;
 
-pub use sheet::{ExportFile, ImportOptions, ImportReport, export, import, template};
+pub use sheet::{ExportFile, ImportOptions, ImportReport, export, import, sheet_cells, template};
 pub use topology::{MAX_DEPTH, Topology, TopologyScope, ci_topology, project_topology};
 
 use chrono::{DateTime, Utc};

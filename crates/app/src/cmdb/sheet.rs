@@ -14,7 +14,7 @@ use yunwei_domain::identity::Permission;
 use yunwei_domain::{FieldError, ValidationErrors};
 use yunwei_store::cmdb::{self as store, CiRow, IpRow};
 
-use super::{Overwrite, insert_in, last_snapshot, update_in};
+use super::{CiView, Overwrite, insert_in, last_snapshot, update_in};
 use crate::audit::{Change, record};
 use crate::identity::Actor;
 use crate::project::authorize;
@@ -178,6 +178,15 @@ pub struct ExportFile {
 }
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A CI as one spreadsheet row, in column order: what the edit form shows and reads back
+/// through the import's grammar, so every field round-trips.
+pub fn sheet_cells(v: &CiView) -> Result<Vec<String>, AppError> {
+    let input = as_input(&v.row, &v.ips);
+    let valid =
+        input.validate().map_err(|e| AppError::Internal(format!("stored CI {} no longer validates: {e}", v.row.id)))?;
+    Ok(domain::ci_cells(&valid))
+}
 
 /// A stored CI, with its own addresses, as the input that would record it again.
 fn as_input(r: &CiRow, ips: &[IpRow]) -> CiInput {

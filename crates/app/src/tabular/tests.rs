@@ -39,8 +39,7 @@ fn an_xlsx_written_here_reads_back_cell_for_cell_with_chinese_and_leading_zeros(
 fn number_columns_are_written_as_numbers_and_the_rest_stays_text() {
     use calamine::{Data, Reader, Xlsx};
     let summary = rows(&[&["类型", "数量"], &["服务器", "2"], &["0012", "不详"]]);
-    let bytes =
-        write_book(&[Sheet { name: "按类型统计", rows: &summary, numbers: &[1] }]).expect("written");
+    let bytes = write_book(&[Sheet { name: "按类型统计", rows: &summary, numbers: &[1] }]).expect("written");
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("xlsx");
     let range = book.worksheet_range("按类型统计").expect("sheet");
     assert_eq!(range.get((0, 1)), Some(&Data::String("数量".into())), "the header stays text");

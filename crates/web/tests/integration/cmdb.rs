@@ -563,3 +563,90 @@ async fn the_topology_draws_a_projects_relations_as_svg_and_refuses_a_bad_scope(
     let r = c.t.api(Method::GET, &format!("/api/v1/cis/{core}/topology"), Some(&c.other), None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+fn refs(form: &[(String, String)]) -> Vec<(&str, &str)> {
+    form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+/// The values of the edit form's `c0`, `c1`, … fields, in order.
+fn form_cells(page: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for i in 0.. {
+        let key = format!("name=\"c{i}\"");
+        let Some(at) = page.find(&key) else { break };
+        let rest = &page[at..];
+        let value = if rest.starts_with(&format!("{key} rows")) || page[..at].ends_with("<textarea ") {
+            rest.split_once('>').and_then(|(_, r)| r.split_once("</textarea>")).map(|(v, _)| v).unwrap_or_default()
+        } else {
+            rest.split_once("value=\"").and_then(|(_, r)| r.split_once('"')).map(|(v, _)| v).unwrap_or_default()
+        };
+        out.push(value.replace("&#61;", "=").replace("&#59;", ";").replace("&#32;", " "));
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_edit_form_shows_every_column_saves_only_what_changed_and_refuses_a_stale_version() {
+    let c = cmdb().await;
+    let uid = yunwei_store::identity::user_by_username(&c.t.app.db, "eng").await.expect("db").expect("user").id;
+    let (s, csrf) = c.t.session(uid).await;
+    let id = c
+        .ci(json!({"name": "PACS 存储", "type": "storage_array", "part_number": "02351QAK", "warranty_end": "2027-06-30",
+                   "supplier": "华为", "location": {"rack": "A03", "u": "10-13"}, "ips": ["10.1.0.41"],
+                   "attributes": {"capacity_tb": 200}}))
+        .await;
+    let other = c.ci(json!({"name": "PACS 服务器", "type": "server"})).await;
+    let rel = c.relate(other, "depends_on", id).await.json()["id"].as_i64().expect("relation id");
+
+    let page = c.t.page(Method::GET, &format!("/p/h1/cis/{id}/edit"), Some(&s), None).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let mut cells = form_cells(&page.body);
+    let header = yunwei_domain::cmdb::header_row();
+    assert_eq!(cells.len(), header.len(), "one field per sheet column: {cells:?}");
+    let col = |h: &str| header.iter().position(|x| x == h).unwrap_or_else(|| panic!("column {h}"));
+    assert_eq!(cells[col("PN号")], "02351QAK");
+    assert_eq!(cells[col("保修截止")], "2027-06-30");
+    assert_eq!(cells[col("机柜")], "A03");
+
+    // Change the model only: everything else survives, and the revision lists just that.
+    cells[col("型号")] = "OceanStor 5310".into();
+    let mut form: Vec<(String, String)> = vec![("_csrf".into(), csrf.clone()), ("version".into(), "1".into())];
+    form.extend(cells.iter().enumerate().map(|(i, v)| (format!("c{i}"), v.clone())));
+    let r = c.t.page(Method::POST, &format!("/p/h1/cis/{id}"), Some(&s), Some(&refs(&form))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let ci = c.get(&format!("/api/v1/cis/{id}")).await;
+    assert_eq!(
+        (ci["model"].as_str(), ci["part_number"].as_str(), ci["version"].as_i64()),
+        (Some("OceanStor 5310"), Some("02351QAK"), Some(2))
+    );
+    assert_eq!(ci["attributes"]["capacity_tb"], json!(200));
+    let history = c.get(&format!("/api/v1/cis/{id}/history")).await;
+    assert_eq!(
+        history[0]["changes"].as_array().map(|a| a.iter().map(|c| c["field"].clone()).collect::<Vec<_>>()),
+        Some(vec![json!("model")])
+    );
+
+    // The same form again, still at version 1: someone saved in between.
+    let r = c.t.page(Method::POST, &format!("/p/h1/cis/{id}"), Some(&s), Some(&refs(&form))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("已被他人更新"), "{}", r.body);
+    // A bad address names its column and changes nothing.
+    form[1].1 = "2".into();
+    form.iter_mut().find(|(k, _)| *k == format!("c{}", col("IP地址"))).expect("ip field").1 = "10.1.0.999".into();
+    let r = c.t.page(Method::POST, &format!("/p/h1/cis/{id}"), Some(&s), Some(&refs(&form))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("IP地址") && r.body.contains("10.1.0.999"), "{}", r.body);
+    assert_eq!(c.get(&format!("/api/v1/cis/{id}")).await["version"], json!(2));
+
+    // A relation removed from the page is gone.
+    let r =
+        c.t.page(
+            Method::POST,
+            &format!("/p/h1/cis/{id}/relations/{rel}/delete"),
+            Some(&s),
+            Some(&[("_csrf", csrf.as_str())]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(c.get(&format!("/api/v1/cis/{id}/relations")).await, json!([]));
+}

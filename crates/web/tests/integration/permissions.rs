@@ -164,6 +164,9 @@ fn rows() -> Vec<Row> {
         r(Method::POST, "/p/{code}/cis/import", Who::Project(CMDB_WRITE), 200, true),
         r(Method::GET, "/p/{code}/cis/{id}", Who::Project(CMDB_READ), 200, true),
         r(Method::POST, "/p/{code}/cis/{id}/relations", Who::Project(CMDB_WRITE), 303, true),
+        r(Method::GET, "/p/{code}/cis/{id}/edit", Who::Project(CMDB_WRITE), 200, true),
+        r(Method::POST, "/p/{code}/cis/{id}", Who::Project(CMDB_WRITE), 303, true),
+        r(Method::POST, "/p/{code}/cis/{id}/relations/{relation}/delete", Who::Project(CMDB_WRITE), 303, true),
         r(Method::GET, "/p/{code}/topology", Who::Project(CMDB_READ), 200, true),
         r(Method::GET, "/p/{code}/topology.svg", Who::Project(CMDB_READ), 200, true),
         r(Method::GET, "/p/{code}/incidents", Who::Project(ALL), 200, true),
@@ -651,6 +654,21 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         ("GET", "/p/{code}/cis/{id}") => {
             let id = fx.ci().await;
             t.page(Method::GET, &format!("/p/alpha/cis/{id}"), session, None).await
+        }
+        ("GET", "/p/{code}/cis/{id}/edit") => {
+            let id = fx.ci().await;
+            t.page(Method::GET, &format!("/p/alpha/cis/{id}/edit"), session, None).await
+        }
+        ("POST", "/p/{code}/cis/{id}") => {
+            let id = fx.ci().await;
+            let name = format!("界面改名的服务器 {n}");
+            let form = [("_csrf", csrf), ("version", "1"), ("c0", name.as_str()), ("c1", "服务器")];
+            t.page(Method::POST, &format!("/p/alpha/cis/{id}"), session, Some(&form)).await
+        }
+        ("POST", "/p/{code}/cis/{id}/relations/{relation}/delete") => {
+            let (a, rel) = fx.relation().await;
+            t.page(Method::POST, &format!("/p/alpha/cis/{a}/relations/{rel}/delete"), session, Some(&[("_csrf", csrf)]))
+                .await
         }
         ("POST", "/p/{code}/cis/{id}/relations") => {
             let (a, b) = (fx.ci().await, fx.ci().await);

@@ -2,6 +2,10 @@
 //! spreadsheet import (with a dry run) and export; and one CI with its addresses, attributes,
 //! relations, what a failure of it impacts, and its history.
 
+mod edit;
+
+pub use edit::{form as edit_form, save, unrelate};
+
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -339,6 +343,8 @@ pub async fn import(
 
 /// A relation as the page shows it.
 struct RelView {
+    /// Id of the relation (to remove it).
+    id: i64,
     /// Whether this CI is the source (`本项 运行于 → other`) or the target (`other 运行于 → 本项`).
     outgoing: bool,
     text: String,
@@ -485,7 +491,13 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
                 _ => format!("（本端 {} ↔ 对端 {}）", or_dash(mine), or_dash(theirs)),
             };
             let text = format!("{kind} →{ports}");
-            RelView { outgoing: rel.outgoing, text, other_id: rel.other.id, other: rel.other.name.clone() }
+            RelView {
+                id: rel.row.id,
+                outgoing: rel.outgoing,
+                text,
+                other_id: rel.other.id,
+                other: rel.other.name.clone(),
+            }
         })
         .collect();
     let impact = impact
