@@ -151,7 +151,7 @@ pub async fn run(
     let (core, edges) = wire(app, project.id).await?;
     println!("cmdb relations: {edges} in {:.2} s", t.elapsed().as_secs_f64());
 
-    let queries: [(String, &str); 7] = [
+    let queries: [(String, &str); 8] = [
         ("projects/bench/cis".into(), "cmdb list, no filter"),
         ("projects/bench/cis?type=server&status=in_service".into(), "cmdb list type+status"),
         ("projects/bench/cis?text=SN00001".into(), "cmdb list text"),
@@ -159,6 +159,7 @@ pub async fn run(
         (format!("cis/{core}/impact"), "cmdb impact of a core switch"),
         (format!("cis/{core}/topology?depth=2"), "cmdb topology around a core switch"),
         ("projects/bench/topology?scope=network".into(), "cmdb topology of the network"),
+        ("projects/bench/topology?scope=physical".into(), "cmdb topology, physical (all 5k)"),
     ];
     for (path, name) in queries {
         for c in [1, clients] {
