@@ -630,3 +630,20 @@ pub async fn attachment(
         .await?
         .ok_or_else(|| AppError::NotFound(format!("附件 {attachment_id} 不存在")))
 }
+
+/// Fills the search index behind the writes, every `interval`, forever (the `serve` background
+/// indexer; see `store::incident::index_unindexed_text`). A failed pass is logged and retried.
+/// On PostgreSQL each insert carries its bigrams, so there is nothing to do.
+pub async fn run_text_indexer(app: App, interval: std::time::Duration) {
+    if app.db.backend() == yunwei_store::Backend::Postgres {
+        return;
+    }
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = store::index_unindexed_text(&app.db).await {
+            tracing::error!(error = %e, "search indexing pass failed");
+        }
+    }
+}

@@ -631,6 +631,8 @@ async fn serve(cfg: Config, demo: bool) -> Result<()> {
             yunwei_app::notify::run_worker(app.clone(), std::time::Duration::from_secs(cfg.jobs_interval_seconds));
         tokio::spawn(worker);
     }
+    // New incidents reach the search index within half a second; searches cover the gap.
+    tokio::spawn(yunwei_app::incident::run_text_indexer(app.clone(), std::time::Duration::from_millis(500)));
     tracing::info!(listen = %cfg.listen, %backend, "yunwei serving");
     eprintln!("yunwei listening on http://{} ({backend})", cfg.listen);
     axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.context("server error")?;
