@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use yunwei_app::AppError;
 use yunwei_app::cmdb::{self as uc, MAX_DEPTH, Topology, TopologyScope};
-use yunwei_app::project::authorize;
+use yunwei_app::project::{ProjectAccess, authorize};
 use yunwei_domain::identity::Permission;
 
 use super::{Shell, app_error_page, render};
@@ -67,20 +67,28 @@ struct TopologyPage {
     download: String,
 }
 
-/// The drawing asked for, with its title and as SVG.
-async fn drawing(
-    st: &AppState,
-    auth: &Auth,
-    code: &str,
-    q: &TopologyQuery,
-) -> Result<(Topology, String, String), AppError> {
-    let (t, heading) = laid_out(st, auth, code, q).await?;
-    let svg = crate::topology::svg(&t, &heading).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok((t, heading, svg))
+/// A drawing asked for: the caller's access to the project, the layout, its title and the SVG.
+struct Drawing {
+    access: ProjectAccess,
+    t: Topology,
+    heading: String,
+    svg: String,
 }
 
-async fn laid_out(st: &AppState, auth: &Auth, code: &str, q: &TopologyQuery) -> Result<(Topology, String), AppError> {
+async fn drawing(st: &AppState, auth: &Auth, code: &str, q: &TopologyQuery) -> Result<Drawing, AppError> {
     let access = authorize(&st.app, &auth.actor, code, Permission::CmdbRead).await?;
+    let (t, heading) = laid_out(st, auth, &access, code, q).await?;
+    let svg = crate::topology::svg(&t, &heading).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Drawing { access, t, heading, svg })
+}
+
+async fn laid_out(
+    st: &AppState,
+    auth: &Auth,
+    access: &ProjectAccess,
+    code: &str,
+    q: &TopologyQuery,
+) -> Result<(Topology, String), AppError> {
     match q.ci {
         Some(id) => {
             let t = uc::ci_topology(&st.app, &auth.actor, id, q.depth()).await?;
@@ -104,12 +112,8 @@ pub async fn page(
     Path(code): Path<String>,
     Query(q): Query<TopologyQuery>,
 ) -> Response {
-    let (t, heading, svg) = match drawing(&st, &auth, &code, &q).await {
+    let Drawing { access, t, heading, svg } = match drawing(&st, &auth, &code, &q).await {
         Ok(d) => d,
-        Err(e) => return app_error_page(e),
-    };
-    let access = match authorize(&st.app, &auth.actor, &code, Permission::CmdbRead).await {
-        Ok(a) => a,
         Err(e) => return app_error_page(e),
     };
     let shell = match Shell::build(&st, &auth, "拓扑图", Some(&access), "cmdb").await {
@@ -143,7 +147,7 @@ pub async fn download(
     Query(q): Query<TopologyQuery>,
 ) -> Response {
     match drawing(&st, &auth, &code, &q).await {
-        Ok((_, heading, svg)) => {
+        Ok(Drawing { heading, svg, .. }) => {
             let name = format!("{heading}.svg");
             let mut r = crate::api::incidents::download_file(&name, "image/svg+xml; charset=utf-8", svg.into_bytes());
             r.headers_mut().insert(

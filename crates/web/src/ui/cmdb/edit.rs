@@ -9,9 +9,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use yunwei_app::AppError;
 use yunwei_app::cmdb as uc;
-use yunwei_app::project::authorize;
 use yunwei_domain::cmdb::{self as domain, SheetColumn};
 use yunwei_domain::identity::Permission;
 
@@ -71,13 +69,8 @@ async fn edit_page(
     error: String,
     status: StatusCode,
 ) -> Response {
-    let access = match authorize(&st.app, &auth.actor, code, Permission::CmdbWrite).await {
-        Ok(a) => a,
-        Err(e) => return app_error_page(e),
-    };
-    let v = match uc::get(&st.app, &auth.actor, id).await {
-        Ok(v) if v.row.project_id == access.project.id => v,
-        Ok(_) => return app_error_page(AppError::NotFound(format!("配置项 {id} 不存在"))),
+    let (access, v) = match super::project_ci(st, auth, code, id, Permission::CmdbWrite).await {
+        Ok(found) => found,
         Err(e) => return app_error_page(e),
     };
     let (values, version) = match typed {

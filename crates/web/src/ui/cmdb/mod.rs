@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use yunwei_app::AppError;
 use yunwei_app::cmdb::{self as uc, ImportOptions, ImportReport};
-use yunwei_app::project::authorize;
+use yunwei_app::project::{ProjectAccess, authorize};
 use yunwei_domain::cmdb::{self as domain, CiStatus, RelationInput, RelationKind};
 use yunwei_domain::identity::Permission;
 use yunwei_store::cmdb::{CiFilter, CiRow};
@@ -407,13 +407,8 @@ fn show(v: &Value) -> String {
 }
 
 async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: String, status: StatusCode) -> Response {
-    let access = match authorize(&st.app, &auth.actor, code, Permission::CmdbRead).await {
-        Ok(a) => a,
-        Err(e) => return app_error_page(e),
-    };
-    let v = match uc::get(&st.app, &auth.actor, id).await {
-        Ok(v) if v.row.project_id == access.project.id => v,
-        Ok(_) => return app_error_page(AppError::NotFound(format!("配置项 {id} 不存在"))),
+    let (access, v) = match project_ci(st, auth, code, id, Permission::CmdbRead).await {
+        Ok(found) => found,
         Err(e) => return app_error_page(e),
     };
     let tz = tz_of(&access);
@@ -615,12 +610,24 @@ pub async fn relate(
     }
 }
 
+/// The caller's access to the page's project (with `p`) and the CI, which must be that
+/// project's: a CI of another project is 404 here even to a member of both.
+async fn project_ci(
+    st: &AppState,
+    auth: &Auth,
+    code: &str,
+    id: i64,
+    p: Permission,
+) -> Result<(ProjectAccess, uc::CiView), AppError> {
+    let access = authorize(&st.app, &auth.actor, code, p).await?;
+    let v = uc::get(&st.app, &auth.actor, id).await?;
+    if v.row.project_id != access.project.id {
+        return Err(AppError::NotFound(format!("配置项 {id} 不存在")));
+    }
+    Ok((access, v))
+}
+
 /// The CI exists in the page's project (else the page is 404).
 async fn ci_in_project(st: &AppState, auth: &Auth, code: &str, id: i64) -> Result<(), AppError> {
-    let access = authorize(&st.app, &auth.actor, code, Permission::CmdbRead).await?;
-    match uc::get(&st.app, &auth.actor, id).await {
-        Ok(v) if v.row.project_id == access.project.id => Ok(()),
-        Ok(_) => Err(AppError::NotFound(format!("配置项 {id} 不存在"))),
-        Err(e) => Err(e),
-    }
+    project_ci(st, auth, code, id, Permission::CmdbRead).await.map(|_| ())
 }
