@@ -9,6 +9,10 @@ use yunwei_domain::cmdb::topology::{Layout, Link, Placed, ROW_H};
 use yunwei_domain::cmdb::{self as domain, CiClass, CiStatus, RelationKind};
 use yunwei_store::cmdb::CiRow;
 
+/// Content-Security-Policy of the drawing served on its own: it has no script and needs only
+/// its inline style.
+pub const SVG_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'";
+
 /// Height of the legend under the drawing.
 const LEGEND_H: f64 = 40.0;
 /// Font size of the first line of a box.
@@ -20,22 +24,22 @@ const PAD: f64 = 8.0;
 /// Indentation per level in a group box.
 const INDENT: f64 = 12.0;
 
+/// Estimated width of `c` in ems.
+fn char_em(c: char) -> f64 {
+    if c as u32 >= 0x2E80 {
+        1.0
+    } else if c.is_ascii_uppercase() || c.is_ascii_digit() {
+        0.64
+    } else if c.is_ascii_lowercase() {
+        0.56
+    } else {
+        0.4
+    }
+}
+
 /// Estimated width of `s` in pixels at `size`.
 pub fn text_width(s: &str, size: f64) -> f64 {
-    s.chars()
-        .map(|c| {
-            if c as u32 >= 0x2E80 {
-                1.0
-            } else if c.is_ascii_uppercase() || c.is_ascii_digit() {
-                0.64
-            } else if c.is_ascii_lowercase() {
-                0.56
-            } else {
-                0.4
-            }
-        })
-        .sum::<f64>()
-        * size
+    s.chars().map(char_em).sum::<f64>() * size
 }
 
 /// `s` cut to `max` pixels at `size`, ending in `…` when cut.
@@ -47,7 +51,7 @@ pub fn fit(s: &str, max: f64, size: f64) -> String {
     let mut out = String::new();
     let mut used = 0.0;
     for c in s.chars() {
-        let w = text_width(c.encode_utf8(&mut [0; 4]), size);
+        let w = char_em(c) * size;
         if used + w > budget {
             break;
         }

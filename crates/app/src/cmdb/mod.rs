@@ -7,7 +7,7 @@ mod sheet;
 mod topology;
 
 pub use sheet::{ExportFile, ImportOptions, ImportReport, export, import, sheet_cells, template};
-pub use topology::{MAX_DEPTH, Topology, TopologyScope, ci_topology, project_topology};
+pub use topology::{DEFAULT_DEPTH, MAX_DEPTH, Topology, TopologyScope, ci_topology, project_topology};
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};

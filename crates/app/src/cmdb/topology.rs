@@ -65,6 +65,8 @@ impl TopologyScope {
 
 /// Deepest neighbourhood drawn around one CI.
 pub const MAX_DEPTH: u32 = 4;
+/// Neighbourhood drawn around one CI when none is asked for.
+pub const DEFAULT_DEPTH: u32 = 2;
 
 /// A laid-out drawing with what the page writes in it.
 #[derive(Debug, Clone)]

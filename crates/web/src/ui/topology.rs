@@ -7,7 +7,7 @@ use axum::http::header;
 use axum::response::Response;
 use serde::Deserialize;
 use yunwei_app::AppError;
-use yunwei_app::cmdb::{self as uc, MAX_DEPTH, Topology, TopologyScope};
+use yunwei_app::cmdb::{self as uc, DEFAULT_DEPTH, MAX_DEPTH, Topology, TopologyScope};
 use yunwei_app::project::{ProjectAccess, authorize};
 use yunwei_domain::identity::Permission;
 
@@ -46,7 +46,7 @@ impl TopologyQuery {
     }
 
     fn depth(&self) -> u32 {
-        self.depth.unwrap_or(2).clamp(1, MAX_DEPTH)
+        self.depth.unwrap_or(DEFAULT_DEPTH).clamp(1, MAX_DEPTH)
     }
 }
 
@@ -150,10 +150,8 @@ pub async fn download(
         Ok(Drawing { heading, svg, .. }) => {
             let name = format!("{heading}.svg");
             let mut r = crate::api::incidents::download_file(&name, "image/svg+xml; charset=utf-8", svg.into_bytes());
-            r.headers_mut().insert(
-                header::CONTENT_SECURITY_POLICY,
-                header::HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
-            );
+            r.headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static(crate::topology::SVG_CSP));
             r
         }
         Err(e) => app_error_page(e),

@@ -6,7 +6,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
-use yunwei_app::cmdb::{self as uc, MAX_DEPTH, Topology, TopologyScope};
+use yunwei_app::cmdb::{self as uc, DEFAULT_DEPTH, MAX_DEPTH, Topology, TopologyScope};
 use yunwei_domain::FieldError;
 
 use crate::AppState;
@@ -50,7 +50,7 @@ pub fn parse_scope(v: Option<&str>) -> Result<TopologyScope, ApiError> {
 /// `depth` as given, or 2; a clear error naming the field when out of range.
 pub fn parse_depth(v: Option<u32>) -> Result<u32, ApiError> {
     match v {
-        None => Ok(2),
+        None => Ok(DEFAULT_DEPTH),
         Some(d) if (1..=MAX_DEPTH).contains(&d) => Ok(d),
         Some(_) => Err(ApiError::invalid(vec![FieldError::new("depth", format!("须为 1 到 {MAX_DEPTH} 之间的整数"))])),
     }
@@ -63,7 +63,7 @@ pub fn svg_response(t: &Topology, title: &str) -> Result<Response, ApiError> {
     Ok((
         [
             (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
-            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'"),
+            (header::CONTENT_SECURITY_POLICY, crate::topology::SVG_CSP),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         ],
         body,

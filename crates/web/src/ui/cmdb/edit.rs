@@ -120,15 +120,7 @@ pub async fn save(
     if let Err(e) = super::ci_in_project(&st, &auth, &code, id).await {
         return app_error_page(e);
     }
-    let parsed =
-        domain::parse_sheet(&[domain::header_row(), cells.clone()]).map_err(|e| e.to_string()).and_then(|rows| {
-            let row = rows.into_iter().next().ok_or_else(|| "名称：不能为空".to_owned())?;
-            match row.cell_errors.first() {
-                Some(e) => Err(format!("{}：{}", e.column, e.reason)),
-                None => Ok(row.input),
-            }
-        });
-    let result = match parsed {
+    let result = match super::parse_row(cells.clone()) {
         Ok(input) => uc::update(&st.app, &auth.actor, id, version, &input, None).await.map_err(reasons),
         Err(msg) => Err(Ok(msg)),
     };

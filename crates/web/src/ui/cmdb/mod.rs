@@ -233,7 +233,13 @@ fn form_input(f: &CiForm) -> Result<domain::CiInput, String> {
             _ => String::new(),
         };
     }
-    let rows = domain::parse_sheet(&[header, row]).map_err(|e| e.to_string())?;
+    parse_row(row)
+}
+
+/// One row of sheet cells (in [`domain::header_row`] order) read as the import reads it; the
+/// first bad cell as `column：reason`.
+fn parse_row(cells: Vec<String>) -> Result<domain::CiInput, String> {
+    let rows = domain::parse_sheet(&[domain::header_row(), cells]).map_err(|e| e.to_string())?;
     let first = rows.into_iter().next().ok_or_else(|| "名称：不能为空".to_owned())?;
     if let Some(e) = first.cell_errors.first() {
         return Err(format!("{}：{}", e.column, e.reason));
