@@ -15,6 +15,8 @@ use serde_json::{Value, json};
 use yunwei_app::App;
 use yunwei_store::incident::IncidentRow;
 
+use crate::bench_http::{Conn, Req, Target};
+
 /// What to run.
 pub struct BenchArgs {
     pub clients: usize,
@@ -62,31 +64,23 @@ impl Phase {
     }
 }
 
-/// Whether a response has `status` and its body arrives whole.
-pub(crate) async fn ok(r: reqwest::Result<reqwest::Response>, status: u16) -> bool {
-    match r {
-        Ok(r) if r.status().as_u16() == status => r.bytes().await.is_ok(),
-        _ => false,
-    }
-}
-
-/// Runs `make(i)` requests from `clients` tasks for `seconds`.
-pub(crate) async fn drive<F, Fut>(name: &str, clients: usize, seconds: u64, make: F) -> Phase
+/// Sends `make(i)` requests to `target` from `clients` connections for `seconds`.
+pub(crate) async fn drive<F>(name: &str, target: &Target, clients: usize, seconds: u64, make: F) -> Phase
 where
-    F: Fn(usize) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = bool> + Send,
+    F: Fn(usize) -> Req + Send + Sync + 'static,
 {
     let make = Arc::new(make);
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..clients {
-        let (make, stop) = (make.clone(), stop.clone());
+        let (make, stop, mut conn) = (make.clone(), stop.clone(), Conn::new(target.clone()));
         tasks.push(tokio::spawn(async move {
             let (mut lat, mut errors, mut i) = (Vec::new(), 0usize, c);
             while !stop.load(Ordering::Relaxed) {
+                let req = make(i);
                 let t = Instant::now();
-                if make(i).await {
+                if conn.send(&req).await {
                     lat.push(t.elapsed().as_micros() as u64);
                 } else {
                     errors += 1;
@@ -237,13 +231,15 @@ pub async fn run(app: App, backend: &str, args: BenchArgs) -> Result<()> {
     let token = setup(&app, args.projects).await?;
     let state = yunwei_web::AppState { app: app.clone(), web: yunwei_web::WebSettings { cookie_secure: false } };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
+    let addr = listener.local_addr()?;
+    let base = format!("http://{addr}");
     let router = yunwei_web::router(state);
     tokio::spawn(async move { axum::serve(listener, router).await });
     // As `serve` does.
     tokio::spawn(yunwei_app::incident::run_text_indexer(app.clone(), std::time::Duration::from_millis(500)));
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.clients * 2).build()?;
     let auth = format!("Bearer {token}");
+    let target = Target { addr, auth: auth.clone() };
     println!(
         "yunwei bench: {backend}, {} clients, {} project(s), {} s per phase, {} cores",
         args.clients,
@@ -252,21 +248,16 @@ pub async fn run(app: App, backend: &str, args: BenchArgs) -> Result<()> {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     );
 
-    let (c, a, b) = (client.clone(), auth.clone(), base.clone());
-    let codes: Arc<Vec<String>> = Arc::new((0..args.projects).map(project_code).collect());
-    let create = drive("POST /projects/{code}/incidents", args.clients, args.seconds, move |i| {
-        let (c, a, b) = (c.clone(), a.clone(), b.clone());
-        let code = codes[i % codes.len()].clone();
-        async move {
-            let body =
-                json!({"title": format!("压测故障 {i}"), "severity": "P3", "channel": "phone", "department": "门诊部"});
-            let r = c
-                .post(format!("{b}/api/v1/projects/{code}/incidents"))
-                .header("authorization", a)
-                .json(&body)
-                .send()
-                .await;
-            ok(r, 201).await
+    let codes: Vec<String> = (0..args.projects).map(project_code).collect();
+    let create = drive("POST /projects/{code}/incidents", &target, args.clients, args.seconds, move |i| {
+        let code = &codes[i % codes.len()];
+        let body =
+            json!({"title": format!("压测故障 {i}"), "severity": "P3", "channel": "phone", "department": "门诊部"});
+        Req {
+            method: "POST",
+            path: format!("/api/v1/projects/{code}/incidents"),
+            body: Some(body.to_string().into_bytes()),
+            expect: 201,
         }
     })
     .await;
@@ -286,15 +277,8 @@ pub async fn run(app: App, backend: &str, args: BenchArgs) -> Result<()> {
     if ids.is_empty() {
         bail!("no incidents were created");
     }
-    let ids = Arc::new(ids);
-    let (c, a, b, ids2) = (client.clone(), auth.clone(), base.clone(), ids.clone());
-    let read = drive("GET /incidents/{id}", args.clients, args.seconds, move |i| {
-        let (c, a, b) = (c.clone(), a.clone(), b.clone());
-        let id = ids2[i % ids2.len()];
-        async move {
-            let r = c.get(format!("{b}/api/v1/incidents/{id}")).header("authorization", a).send().await;
-            ok(r, 200).await
-        }
+    let read = drive("GET /incidents/{id}", &target, args.clients, args.seconds, move |i| {
+        Req::get(format!("/api/v1/incidents/{}", ids[i % ids.len()]))
     })
     .await;
     println!("{}", read.line());
@@ -331,15 +315,9 @@ pub async fn run(app: App, backend: &str, args: BenchArgs) -> Result<()> {
         // and all clients at once (throughput).
         for (q, name) in filters {
             for clients in [1, args.clients] {
-                let (c, a, b) = (client.clone(), auth.clone(), base.clone());
                 let label = format!("{name} ({clients} cl.)");
-                let p = drive(&label, clients, args.seconds.min(5), move |_| {
-                    let (c, a, b) = (c.clone(), a.clone(), b.clone());
-                    async move {
-                        let url = format!("{b}/api/v1/projects/bench/incidents?{q}");
-                        let r = c.get(url).header("authorization", a).send().await;
-                        ok(r, 200).await
-                    }
+                let p = drive(&label, &target, clients, args.seconds.min(5), move |_| {
+                    Req::get(format!("/api/v1/projects/bench/incidents?{q}"))
                 })
                 .await;
                 println!("{}", p.line());
@@ -361,7 +339,7 @@ pub async fn run(app: App, backend: &str, args: BenchArgs) -> Result<()> {
         println!("keyset pages: {pages} pages in {:.1} ms", t.elapsed().as_secs_f64() * 1000.0);
     }
     if args.cmdb > 0 {
-        crate::bench_cmdb::run(&app, &base, &client, &auth, args.cmdb, args.clients, args.seconds).await?;
+        crate::bench_cmdb::run(&app, &target, args.cmdb, args.clients, args.seconds).await?;
     }
     Ok(())
 }

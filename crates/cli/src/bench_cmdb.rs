@@ -10,7 +10,8 @@ use yunwei_app::App;
 use yunwei_app::cmdb::ImportOptions;
 use yunwei_store::cmdb::RelationRow;
 
-use crate::bench::{drive, ok};
+use crate::bench::drive;
+use crate::bench_http::{Req, Target};
 
 /// Rows of a generated hospital: core and aggregation switches, access switches, servers,
 /// virtual machines on the servers, PC workstations, and the clinical applications — `n` in
@@ -113,15 +114,7 @@ async fn wire(app: &App, project_id: i64) -> Result<(i64, usize)> {
 }
 
 /// Runs the CMDB phases against project `bench`.
-pub async fn run(
-    app: &App,
-    base: &str,
-    client: &reqwest::Client,
-    auth: &str,
-    n: usize,
-    clients: usize,
-    seconds: u64,
-) -> Result<()> {
+pub async fn run(app: &App, target: &Target, n: usize, clients: usize, seconds: u64) -> Result<()> {
     let project = yunwei_store::project::by_code(&app.db, "bench").await?.context("bench project")?;
     let rows = hospital(n, 1000);
     let xlsx = yunwei_app::tabular::write_xlsx(&[("信息资产统计", rows)]).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -163,16 +156,9 @@ pub async fn run(
     ];
     for (path, name) in queries {
         for c in [1, clients] {
-            let (cl, a, b, path) = (client.clone(), auth.to_owned(), base.to_owned(), path.clone());
             let label = format!("{name} ({c} cl.)");
-            let p =
-                drive(&label, c, seconds.min(5), move |_| {
-                    let (cl, a, b, path) = (cl.clone(), a.clone(), b.clone(), path.clone());
-                    async move {
-                        ok(cl.get(format!("{b}/api/v1/{path}")).header("authorization", a).send().await, 200).await
-                    }
-                })
-                .await;
+            let path = path.clone();
+            let p = drive(&label, target, c, seconds.min(5), move |_| Req::get(format!("/api/v1/{path}"))).await;
             println!("{}", p.line());
         }
     }

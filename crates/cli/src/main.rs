@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_cmdb;
+mod bench_http;
 mod config;
 
 use std::io::{IsTerminal, Read};
