@@ -248,6 +248,7 @@ pub async fn run(app: App, backend: &str, args: BenchArgs) -> Result<()> {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     );
 
+    let commits_before = app.db.group_commits();
     let codes: Vec<String> = (0..args.projects).map(project_code).collect();
     let create = drive("POST /projects/{code}/incidents", &target, args.clients, args.seconds, move |i| {
         let code = &codes[i % codes.len()];
@@ -262,6 +263,10 @@ pub async fn run(app: App, backend: &str, args: BenchArgs) -> Result<()> {
     })
     .await;
     println!("{}", create.line());
+    if let (Some(before), Some(after)) = (commits_before, app.db.group_commits()) {
+        let commits = after.saturating_sub(before).max(1);
+        println!("  SQLite group commit: {commits} COMMITs, {:.1} creates per COMMIT", create.ok as f64 / commits as f64);
+    }
 
     let mut ids: Vec<i64> = Vec::new();
     for k in 0..args.projects {

@@ -137,6 +137,15 @@ impl Db {
         }
     }
 
+    /// SQLite's group `COMMIT`s so far (`None` on PostgreSQL): the load benchmark reports
+    /// transactions per commit.
+    pub fn group_commits(&self) -> Option<u64> {
+        match self {
+            Db::Sqlite { writer, .. } => Some(writer.commits()),
+            Db::Postgres(_) => None,
+        }
+    }
+
     /// Applies pending migrations (idempotent; PostgreSQL takes an advisory lock so several
     /// instances starting together migrate once).
     pub async fn migrate(&self) -> Result<(), StoreError> {
