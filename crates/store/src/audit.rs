@@ -118,6 +118,10 @@ pub async fn append(tx: &mut Tx, e: &AuditEntry) -> Result<i64, StoreError> {
     );
     q.returning_col("id");
     let (id,): (i64,) = tx.fetch_one(&q).await?;
+    if tx.backend() == Backend::Sqlite {
+        // The trigger `audit_log_moves_head` has moved the head.
+        return Ok(id);
+    }
     // Update in place (never delete + insert): a PostgreSQL writer waiting on the head's row lock
     // must find the row again, with the new values, when this transaction commits.
     let upd = Query::update()
