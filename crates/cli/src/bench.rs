@@ -265,7 +265,10 @@ pub async fn run(app: App, backend: &str, args: BenchArgs) -> Result<()> {
     println!("{}", create.line());
     if let (Some(before), Some(after)) = (commits_before, app.db.group_commits()) {
         let commits = after.saturating_sub(before).max(1);
-        println!("  SQLite group commit: {commits} COMMITs, {:.1} creates per COMMIT", create.ok as f64 / commits as f64);
+        println!(
+            "  SQLite group commit: {commits} COMMITs, {:.1} creates per COMMIT",
+            create.ok as f64 / commits as f64
+        );
     }
 
     let mut ids: Vec<i64> = Vec::new();
