@@ -116,3 +116,51 @@ impl Conn {
         Ok(status)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::net::TcpListener;
+
+    /// Reads one request head (the bench's requests here have no body).
+    async fn read_head(s: &mut TcpStream) -> String {
+        let mut buf = Vec::new();
+        while !buf.ends_with(b"\r\n\r\n") {
+            let mut b = [0u8; 1];
+            assert_eq!(s.read(&mut b).await.expect("read"), 1, "request cut short");
+            buf.push(b[0]);
+        }
+        String::from_utf8(buf).expect("utf-8")
+    }
+
+    #[tokio::test]
+    async fn reads_answers_split_across_packets_and_reconnects_after_close() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let server = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.expect("accept");
+            let head = read_head(&mut s).await;
+            assert!(head.starts_with("GET /a HTTP/1.1\r\n"), "{head}");
+            assert!(head.contains("authorization: Bearer t\r\n"), "{head}");
+            // The head and body arrive in pieces.
+            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Le").await.expect("write");
+            s.flush().await.expect("flush");
+            tokio::task::yield_now().await;
+            s.write_all(b"ngth: 5\r\n\r\nhel").await.expect("write");
+            s.write_all(b"lo").await.expect("write");
+            // The second answer closes the connection.
+            read_head(&mut s).await;
+            s.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await.expect("w");
+            drop(s);
+            let (mut s, _) = listener.accept().await.expect("accept again");
+            read_head(&mut s).await;
+            s.write_all(b"HTTP/1.1 201 Created\r\ncontent-length: 2\r\n\r\n{}").await.expect("write");
+        });
+        let mut conn = Conn::new(Target { addr, auth: "Bearer t".into() });
+        assert!(conn.send(&Req::get("/a".into())).await);
+        assert!(!conn.send(&Req::get("/b".into())).await, "404 is not the expected 200");
+        let post = Req { method: "POST", path: "/c".into(), body: None, expect: 201 };
+        assert!(conn.send(&post).await, "a new connection after `connection: close`");
+        server.await.expect("server");
+    }
+}
