@@ -8,6 +8,10 @@
 //! was acknowledged; if that `COMMIT` fails, every transaction in it gets the error.
 //!
 //! A writer alone commits at once, without a savepoint, exactly as a plain transaction would.
+//!
+//! A transaction that commits into the open batch leaves its savepoint open; the next one
+//! releases it as it takes its own (`RELEASE tx; SAVEPOINT tx`, one round trip to SQLite's
+//! thread instead of two), and `COMMIT` ends whatever is left.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -42,6 +46,8 @@ struct State {
     undo: Option<Undo>,
     /// A flush task is queued for the lock.
     flush_queued: bool,
+    /// The last transaction committed into the batch left its savepoint open.
+    unreleased: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +102,7 @@ impl State {
 
     /// Rolls the open transaction back and fails everyone waiting on it.
     async fn abort(&mut self, why: &str) {
+        self.unreleased = false;
         if let Some(mut conn) = self.conn.take()
             && exec(&mut conn, "ROLLBACK").await.is_err()
         {
@@ -110,6 +117,7 @@ impl State {
     /// Commits the open transaction and tells everyone in it.
     async fn flush(&mut self, commits: &AtomicU64) {
         self.settle().await;
+        self.unreleased = false;
         let Some(mut conn) = self.conn.take() else { return };
         let res = match exec(&mut conn, "COMMIT").await {
             Ok(()) => {
@@ -148,8 +156,17 @@ impl Writer {
         guard.settle().await;
         let savepoint = guard.conn.is_some();
         if savepoint {
+            let release = std::mem::take(&mut guard.unreleased);
             let conn = guard.conn.as_mut().ok_or_else(|| StoreError::Config("writer lost its connection".into()))?;
-            exec(conn, "SAVEPOINT tx").await?;
+            if let Err(e) = exec(conn, if release { "RELEASE tx; SAVEPOINT tx" } else { "SAVEPOINT tx" }).await {
+                if release {
+                    // Whether the earlier savepoint still stands is unknown, and a later
+                    // `ROLLBACK TO tx` could reach into committed work: fail the batch (nobody in
+                    // it has been told "done" yet).
+                    guard.abort(&format!("savepoint failed: {e}")).await;
+                }
+                return Err(e.into());
+            }
         } else {
             let mut conn = self.pool.acquire().await?;
             exec(&mut conn, "BEGIN IMMEDIATE").await?;
@@ -188,14 +205,8 @@ impl WriterTx {
     /// Commits: returns once a `COMMIT` holding this transaction's work has returned.
     pub async fn commit(mut self) -> Result<(), StoreError> {
         let Some(mut g) = self.guard.take() else { return Err(StoreError::Config("transaction already ended".into())) };
-        if self.savepoint {
-            let conn = g.conn.as_mut().ok_or_else(|| StoreError::Config("writer lost its connection".into()))?;
-            if let Err(e) = exec(conn, "RELEASE tx").await {
-                g.undo = Some(Undo::Savepoint);
-                self.writer.queue_flush(&mut g);
-                return Err(e.into());
-            }
-        }
+        // The next transaction, or the COMMIT, releases the savepoint.
+        g.unreleased = self.savepoint;
         let (tx, rx) = oneshot::channel();
         g.batch.push(tx);
         if self.writer.waiting.load(Ordering::SeqCst) == 0 || g.batch.len() >= MAX_BATCH {

@@ -103,3 +103,51 @@ async fn a_transaction_dropped_alone_is_undone_and_frees_the_writer() {
     tx.commit().await.expect("commit");
     assert_eq!(committed(&db).await, BTreeSet::from([-1, 8]));
 }
+
+/// A committed transaction leaves its savepoint for the next one to release: one that then fails
+/// on its very first statement, or does nothing at all, must still undo only itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn transactions_that_fail_at_once_or_do_nothing_leave_the_others_whole() {
+    let (_dir, db) = scratch().await;
+    let mut tasks = Vec::new();
+    for i in 0..240i64 {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tx = db.begin().await?;
+            tokio::task::yield_now().await;
+            match i % 4 {
+                // Fails on its first statement (the row -1 exists).
+                0 => {
+                    tx.execute(&insert(-1)).await?;
+                }
+                // Dropped having done nothing.
+                1 => {
+                    drop(tx);
+                    return Ok(false);
+                }
+                // Commits having done nothing.
+                2 => {}
+                _ => {
+                    tx.execute(&insert(i)).await?;
+                }
+            }
+            tx.commit().await?;
+            assert!(i % 4 != 3 || committed(&db).await.contains(&i), "{i} acknowledged but not visible");
+            Ok::<bool, StoreError>(true)
+        }));
+    }
+    for (i, t) in tasks.into_iter().enumerate() {
+        match t.await.expect("join") {
+            Ok(true) => assert!(matches!(i % 4, 2 | 3), "{i} committed"),
+            Ok(false) => assert_eq!(i % 4, 1),
+            Err(e) => {
+                assert_eq!(i % 4, 0, "{i}: {e}");
+                assert!(matches!(e, StoreError::Unique(_)), "{e:?}");
+            }
+        }
+    }
+    let mut want: BTreeSet<i64> = (0..240).filter(|i| i % 4 == 3).collect();
+    want.insert(-1);
+    assert_eq!(committed(&db).await, want);
+    assert!(commits(&db) < 120, "{} commits for 120 transactions: no group formed", commits(&db));
+}
