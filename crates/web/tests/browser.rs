@@ -159,16 +159,23 @@ async fn script_u32s(b: &WebDriver, script: &str) -> Vec<u32> {
 }
 
 /// Sizes the window (WebDriver window rect) so that the page's viewport is `w`×`h`: headless
-/// Chromium still reserves room for browser chrome, so measure the viewport once and correct.
+/// Chromium still reserves room for browser chrome, and may report the viewport of the size
+/// before the last resize, so correct from the window's current size until the two agree.
 async fn set_viewport(b: &WebDriver, (w, h): (u32, u32)) {
     const INNER: &str = "return [window.innerWidth, window.innerHeight];";
     b.set_window_rect(0, 0, w, h).await.expect("window size");
-    let inner = script_u32s(b, INNER).await;
-    if inner != [w, h] {
-        let fix = |want: u32, got: u32| (2 * want).saturating_sub(got);
-        b.set_window_rect(0, 0, fix(w, inner[0]), fix(h, inner[1])).await.expect("window size");
+    let mut inner = script_u32s(b, INNER).await;
+    for _ in 0..5 {
+        if inner == [w, h] {
+            break;
+        }
+        let rect = b.get_window_rect().await.expect("window rect");
+        let fix = |outer: i64, want: u32, got: u32| (outer + i64::from(want) - i64::from(got)).max(1) as u32;
+        b.set_window_rect(0, 0, fix(rect.width, w, inner[0]), fix(rect.height, h, inner[1]))
+            .await
+            .expect("window size");
+        inner = script_u32s(b, INNER).await;
     }
-    let inner = script_u32s(b, INNER).await;
     assert_eq!(inner, [w, h], "viewport size");
 }
 
