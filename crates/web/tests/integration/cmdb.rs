@@ -415,6 +415,10 @@ async fn the_pages_record_relate_import_and_show_impact_and_history() {
     let r = c.t.multipart("/p/h1/cis/import", Some(&s), &csrf, ("资产.csv", "text/csv", csv)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("未导入") && r.body.contains("门诊楼核心交换机"), "{}", r.body);
+    // No file chosen: the page says so.
+    let r = c.t.multipart("/p/h1/cis/import", Some(&s), &csrf, ("", "text/csv", b"")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("未能导入：请选择 .xlsx 或 .csv 文件"), "{}", r.body);
     let list = c.t.page(Method::GET, "/p/h1/cis?type=core_switch", Some(&s), None).await;
     assert!(list.body.contains("门诊楼核心交换机") && !list.body.contains("HIS 应用虚拟机"), "{}", list.body);
 }

@@ -307,9 +307,10 @@ pub async fn import(
     if !csrf_ok(&auth, &csrf) {
         return csrf_failed();
     }
-    let Some((name, bytes)) = file.filter(|f| !f.0.is_empty()) else {
-        let msg = "未能导入：请选择 .xlsx 或 .csv 文件".to_owned();
-        return list_page(
+    // The list page with why nothing was imported.
+    let refused = |why: &str| {
+        let msg = format!("未能导入：{why}");
+        list_page(
             &st,
             &auth,
             &code,
@@ -319,7 +320,9 @@ pub async fn import(
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
         )
-        .await;
+    };
+    let Some((name, bytes)) = file.filter(|f| !f.0.is_empty()) else {
+        return refused("请选择 .xlsx 或 .csv 文件").await;
     };
     let opts = ImportOptions { dry_run, skip_invalid: false };
     match uc::import(&st.app, Some(&auth.actor), &code, &name, &bytes, opts, &|_, _| {}).await {
@@ -328,20 +331,7 @@ pub async fn import(
             list_page(&st, &auth, &code, ListQuery::default(), CiForm::default(), String::new(), Some(r), status).await
         }
         Err(e) => match reasons(e) {
-            Ok(msg) => {
-                let msg = format!("未能导入：{msg}");
-                list_page(
-                    &st,
-                    &auth,
-                    &code,
-                    ListQuery::default(),
-                    CiForm::default(),
-                    msg,
-                    None,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
+            Ok(msg) => refused(&msg).await,
             Err(e) => app_error_page(e),
         },
     }
