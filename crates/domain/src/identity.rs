@@ -230,6 +230,10 @@ impl Role {
             // Clinicians reporting a fault have no need to see the network's addresses.
             P::CmdbRead => !matches!(self, R::Reporter),
             P::CmdbWrite => matches!(self, R::Admin | R::HospitalIt | R::Engineer | R::L2Engineer),
+            P::InspectionRead => !matches!(self, R::Reporter),
+            P::InspectionTemplateWrite => matches!(self, R::Admin | R::HospitalIt | R::Manager),
+            P::InspectionWork => matches!(self, R::Manager | R::Engineer | R::L2Engineer),
+            P::InspectionConfirm => matches!(self, R::HospitalIt),
         }
     }
 }
@@ -288,6 +292,15 @@ pub enum Permission {
     /// Keep the configuration records (seed 003 1.1.6.2.8: the vendor keeps them in step with
     /// every change; the hospital's IT staff own them).
     CmdbWrite,
+    /// See inspection templates, executions and reports.
+    InspectionRead,
+    /// Keep the project's own inspection templates (copied from the seeds' and edited).
+    InspectionTemplateWrite,
+    /// Carry out inspections: create, fill in, sign as engineer, raise incidents from abnormal
+    /// items, write the report (seed 003 1.1.6.2.5: the vendor's engineers).
+    InspectionWork,
+    /// Sign an inspection on the hospital's behalf.
+    InspectionConfirm,
 }
 
 /// The roles one user holds in one project, and the permissions they add up to.

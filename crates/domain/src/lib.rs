@@ -9,6 +9,7 @@ pub mod cmdb;
 pub mod contract;
 pub mod error;
 pub mod identity;
+pub mod inspection;
 pub mod modules;
 pub mod servicedesk;
 

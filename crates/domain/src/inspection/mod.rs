@@ -1,0 +1,646 @@
+//! Inspections (seed 000 §2.2–2.5 and §2.9, seed 003 1.1.6.2.5/7 and 1.1.8.2, seed 004 2.1):
+//! checklist templates with a reference standard, method, result kind and cycle per item; the
+//! judging of an answer against the item (a number outside its normal range is abnormal, whatever
+//! the engineer ticks); and the life of one execution (planned → in progress → completed and signed
+//! by the engineer → confirmed by the hospital).
+//!
+//! The seeds' checklists ship as built-in templates (`builtin/*.toml`, transcribed item by item;
+//! docs/inspection-templates.md sets them beside the seed text). A project copies and edits them;
+//! an execution keeps the exact template it was filled in against, so editing a template never
+//! changes a finished inspection.
+
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ValidationErrors;
+
+#[cfg(test)]
+mod tests;
+
+/// How often an inspection (or one of its items) is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    /// Every day (the resident engineer's monitoring, seed 000 §2.3).
+    Day,
+    /// Every week.
+    Week,
+    /// Every month.
+    Month,
+    /// Every quarter (seed 003 1.1.6.2.5: 每季度至少一次).
+    Quarter,
+    /// Every half year.
+    HalfYear,
+    /// Every year.
+    Year,
+}
+
+impl Period {
+    /// Every period, shortest first.
+    pub const ALL: [Period; 6] = [Period::Day, Period::Week, Period::Month, Period::Quarter, Period::HalfYear, Period::Year];
+
+    /// Code in documents and the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            Period::Day => "day",
+            Period::Week => "week",
+            Period::Month => "month",
+            Period::Quarter => "quarter",
+            Period::HalfYear => "half_year",
+            Period::Year => "year",
+        }
+    }
+
+    /// Chinese name (每季度 …).
+    pub fn label(self) -> &'static str {
+        match self {
+            Period::Day => "每天",
+            Period::Week => "每周",
+            Period::Month => "每月",
+            Period::Quarter => "每季度",
+            Period::HalfYear => "每半年",
+            Period::Year => "每年",
+        }
+    }
+
+    /// Parses a code.
+    pub fn parse(s: &str) -> Option<Period> {
+        Period::ALL.into_iter().find(|p| p.code() == s)
+    }
+}
+
+/// What an item's answer is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultKind {
+    /// □正常 □异常.
+    OkAbnormal,
+    /// A measured number with a unit, checked against the item's normal range.
+    Number,
+    /// Free text (what was found), judged by the engineer.
+    Text,
+    /// A photo of what was seen, judged by the engineer.
+    Photo,
+}
+
+impl ResultKind {
+    /// Every kind.
+    pub const ALL: [ResultKind; 4] = [ResultKind::OkAbnormal, ResultKind::Number, ResultKind::Text, ResultKind::Photo];
+
+    /// Code in documents and the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            ResultKind::OkAbnormal => "ok_abnormal",
+            ResultKind::Number => "number",
+            ResultKind::Text => "text",
+            ResultKind::Photo => "photo",
+        }
+    }
+
+    /// Chinese name.
+    pub fn label(self) -> &'static str {
+        match self {
+            ResultKind::OkAbnormal => "正常/异常",
+            ResultKind::Number => "数值",
+            ResultKind::Text => "文字",
+            ResultKind::Photo => "照片",
+        }
+    }
+
+    /// Parses a code.
+    pub fn parse(s: &str) -> Option<ResultKind> {
+        ResultKind::ALL.into_iter().find(|k| k.code() == s)
+    }
+}
+
+/// The verdict on one item (正常 / 异常).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// 正常.
+    Ok,
+    /// 异常.
+    Abnormal,
+}
+
+impl Verdict {
+    /// Code in the API and the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Verdict::Ok => "ok",
+            Verdict::Abnormal => "abnormal",
+        }
+    }
+
+    /// Chinese name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Ok => "正常",
+            Verdict::Abnormal => "异常",
+        }
+    }
+
+    /// Parses a code.
+    pub fn parse(s: &str) -> Option<Verdict> {
+        [Verdict::Ok, Verdict::Abnormal].into_iter().find(|v| v.code() == s)
+    }
+}
+
+/// One line of a checklist.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    /// Position in the template, `section.item` counted from 1 (`2.3`): what results refer to.
+    pub key: String,
+    /// Section it belongs to (硬件运行状态 …).
+    pub section: String,
+    /// What is checked (电源指示灯).
+    pub name: String,
+    /// Reference standard (参考标准), when the template states one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standard: Option<String>,
+    /// How it is checked (巡检方法描述), when the template states it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// The kind of answer.
+    pub result: ResultKind,
+    /// Unit of a number (`%`, `℃`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Lowest normal value of a number, inclusive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Highest normal value of a number, inclusive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// The item's own cycle, when it differs from the template's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cycle: Option<Period>,
+    /// Severity of the incident an abnormal answer opens by itself; without it an abnormal item
+    /// becomes an incident only when someone asks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident: Option<String>,
+}
+
+/// A checklist (巡检作业计划书).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Template {
+    /// Code, unique among built-ins and within a project (`minicomputer`).
+    pub code: String,
+    /// Short name (小型机系统巡检).
+    pub name: String,
+    /// Title of the printed form.
+    pub title: String,
+    /// Where it comes from (`种子 000 §2.3`, or the project that wrote it).
+    pub source: String,
+    /// Default cycle.
+    pub cycle: Period,
+    /// Header fields of the printed form (设备名, 管理IP …), filled from the CI.
+    pub header: Vec<String>,
+    /// CI types it is meant for (CMDB type codes); empty when any.
+    #[serde(default)]
+    pub ci_types: Vec<String>,
+    /// The items, section by section.
+    pub items: Vec<Item>,
+}
+
+/// A template as written (by a client or a built-in file): item keys are assigned on validation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateInput {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub cycle: Option<String>,
+    #[serde(default)]
+    pub header: Vec<String>,
+    #[serde(default)]
+    pub ci_types: Vec<String>,
+    pub items: Vec<ItemInput>,
+}
+
+/// An item as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemInput {
+    pub section: String,
+    pub name: String,
+    #[serde(default)]
+    pub standard: Option<String>,
+    #[serde(default)]
+    pub method: Option<String>,
+    #[serde(default)]
+    pub result: Option<String>,
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub min: Option<f64>,
+    #[serde(default)]
+    pub max: Option<f64>,
+    #[serde(default)]
+    pub cycle: Option<String>,
+    #[serde(default)]
+    pub incident: Option<String>,
+}
+
+/// Items a template may hold at most.
+pub const MAX_ITEMS: usize = 500;
+
+fn clean(v: &mut ValidationErrors, field: &str, s: &str, max: usize, required: bool) -> String {
+    let t = s.trim();
+    if required && t.is_empty() {
+        v.push(field, "不能为空");
+    } else if t.chars().count() > max {
+        v.push(field, format!("最多 {max} 个字符"));
+    }
+    t.to_owned()
+}
+
+fn clean_opt(v: &mut ValidationErrors, field: &str, s: &Option<String>, max: usize) -> Option<String> {
+    s.as_deref().map(|s| clean(v, field, s, max, false)).filter(|s| !s.is_empty())
+}
+
+/// Checks a template as written and gives it item keys. `severities` are the severity codes an
+/// automatic incident may name (the contract's); every problem is reported with its field path.
+pub fn validate(input: &TemplateInput, severities: &[&str]) -> Result<Template, ValidationErrors> {
+    let mut v = ValidationErrors::default();
+    let code = input.code.trim().to_owned();
+    if code.is_empty()
+        || code.len() > 60
+        || !code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+    {
+        v.push("code", "须为 1–60 个小写字母、数字、“_”或“-”");
+    }
+    let name = clean(&mut v, "name", &input.name, 100, true);
+    let title = clean_opt(&mut v, "title", &input.title, 200).unwrap_or_else(|| name.clone());
+    let source = clean_opt(&mut v, "source", &input.source, 200).unwrap_or_default();
+    let cycle = match input.cycle.as_deref().map(str::trim) {
+        None | Some("") => Period::Quarter,
+        Some(c) => Period::parse(c).unwrap_or_else(|| {
+            v.push("cycle", format!("未知周期“{c}”，可选：{}", Period::ALL.map(Period::code).join(", ")));
+            Period::Quarter
+        }),
+    };
+    if input.header.len() > 20 {
+        v.push("header", "表头最多 20 项");
+    }
+    let header: Vec<String> =
+        input.header.iter().enumerate().map(|(i, h)| clean(&mut v, &format!("header[{i}]"), h, 50, true)).collect();
+    let mut ci_types = Vec::new();
+    for (i, t) in input.ci_types.iter().enumerate() {
+        match crate::cmdb::CiType::parse(t) {
+            Ok(t) => ci_types.push(t.code.to_owned()),
+            Err(e) => v.push(format!("ci_types[{i}]"), e.to_string()),
+        }
+    }
+    if input.items.is_empty() {
+        v.push("items", "至少要有一个巡检项目");
+    } else if input.items.len() > MAX_ITEMS {
+        v.push("items", format!("最多 {MAX_ITEMS} 个巡检项目"));
+    }
+    let mut sections: Vec<String> = Vec::new();
+    let mut counts: Vec<usize> = Vec::new();
+    let mut items = Vec::with_capacity(input.items.len());
+    let mut seen = BTreeSet::new();
+    for (i, it) in input.items.iter().enumerate() {
+        let f = |k: &str| format!("items[{i}].{k}");
+        let section = clean(&mut v, &f("section"), &it.section, 50, true);
+        let name = clean(&mut v, &f("name"), &it.name, 200, true);
+        if !seen.insert((section.clone(), name.clone())) && !name.is_empty() {
+            v.push(f("name"), format!("“{section}”中已有“{name}”"));
+        }
+        let s = match sections.iter().position(|s| *s == section) {
+            // Items of one section stay together, so the printed form has one block per section.
+            Some(p) if p + 1 == sections.len() => p,
+            Some(_) => {
+                v.push(f("section"), format!("“{section}”的项目须连在一起"));
+                sections.len() - 1
+            }
+            None => {
+                sections.push(section.clone());
+                counts.push(0);
+                sections.len() - 1
+            }
+        };
+        counts[s] += 1;
+        let result = match it.result.as_deref().map(str::trim) {
+            None | Some("") => ResultKind::OkAbnormal,
+            Some(r) => ResultKind::parse(r).unwrap_or_else(|| {
+                v.push(f("result"), format!("未知结果类型“{r}”，可选：{}", ResultKind::ALL.map(ResultKind::code).join(", ")));
+                ResultKind::OkAbnormal
+            }),
+        };
+        let unit = clean_opt(&mut v, &f("unit"), &it.unit, 20);
+        if result != ResultKind::Number && (it.unit.is_some() || it.min.is_some() || it.max.is_some()) {
+            v.push(f("result"), "只有数值项目才有单位和正常范围");
+        }
+        for (k, x) in [("min", it.min), ("max", it.max)] {
+            if x.is_some_and(|x| !x.is_finite()) {
+                v.push(f(k), "须为有限的数");
+            }
+        }
+        if let (Some(lo), Some(hi)) = (it.min, it.max)
+            && lo > hi
+        {
+            v.push(f("min"), format!("下限 {lo} 大于上限 {hi}"));
+        }
+        let cycle = it.cycle.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(|c| {
+            Period::parse(c).unwrap_or_else(|| {
+                v.push(f("cycle"), format!("未知周期“{c}”"));
+                cycle
+            })
+        });
+        let incident = it.incident.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        if let Some(sev) = &incident
+            && !severities.contains(&sev.as_str())
+        {
+            v.push(f("incident"), format!("合同中没有级别“{sev}”，可选：{}", severities.join(", ")));
+        }
+        items.push(Item {
+            key: format!("{}.{}", s + 1, counts[s]),
+            section,
+            name,
+            standard: clean_opt(&mut v, &f("standard"), &it.standard, 500),
+            method: clean_opt(&mut v, &f("method"), &it.method, 500),
+            result,
+            unit,
+            min: it.min,
+            max: it.max,
+            cycle,
+            incident,
+        });
+    }
+    v.into_result()?;
+    Ok(Template { code, name, title, source, cycle, header, ci_types, items })
+}
+
+impl Template {
+    /// The item with this key.
+    pub fn item(&self, key: &str) -> Option<&Item> {
+        self.items.iter().find(|i| i.key == key)
+    }
+
+    /// The sections in order, each with its items.
+    pub fn sections(&self) -> Vec<(&str, Vec<&Item>)> {
+        let mut out: Vec<(&str, Vec<&Item>)> = Vec::new();
+        for it in &self.items {
+            match out.last_mut() {
+                Some((s, items)) if *s == it.section => items.push(it),
+                _ => out.push((&it.section, vec![it])),
+            }
+        }
+        out
+    }
+
+    /// The template in the form a client writes it back (to copy and edit).
+    pub fn to_input(&self) -> TemplateInput {
+        TemplateInput {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            title: Some(self.title.clone()),
+            source: Some(self.source.clone()),
+            cycle: Some(self.cycle.code().to_owned()),
+            header: self.header.clone(),
+            ci_types: self.ci_types.clone(),
+            items: self
+                .items
+                .iter()
+                .map(|i| ItemInput {
+                    section: i.section.clone(),
+                    name: i.name.clone(),
+                    standard: i.standard.clone(),
+                    method: i.method.clone(),
+                    result: Some(i.result.code().to_owned()),
+                    unit: i.unit.clone(),
+                    min: i.min,
+                    max: i.max,
+                    cycle: i.cycle.map(|c| c.code().to_owned()),
+                    incident: i.incident.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A built-in template file: sections hold their items (the seeds' forms are laid out so).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BuiltinFile {
+    code: String,
+    name: String,
+    title: String,
+    source: String,
+    cycle: String,
+    #[serde(default)]
+    header: Vec<String>,
+    #[serde(default)]
+    ci_types: Vec<String>,
+    section: Vec<BuiltinSection>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BuiltinSection {
+    name: String,
+    item: Vec<BuiltinItem>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BuiltinItem {
+    name: String,
+    #[serde(default)]
+    standard: Option<String>,
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    result: Option<String>,
+    #[serde(default)]
+    unit: Option<String>,
+    #[serde(default)]
+    min: Option<f64>,
+    #[serde(default)]
+    max: Option<f64>,
+    #[serde(default)]
+    cycle: Option<String>,
+}
+
+/// The built-in template files, in display order.
+const BUILTIN_FILES: &[(&str, &str)] = &[
+    ("core_switch", include_str!("builtin/core_switch.toml")),
+    ("network_onsite", include_str!("builtin/network_onsite.toml")),
+    ("minicomputer", include_str!("builtin/minicomputer.toml")),
+    ("storage", include_str!("builtin/storage.toml")),
+    ("oracle", include_str!("builtin/oracle.toml")),
+    ("weblogic", include_str!("builtin/weblogic.toml")),
+    ("pc_workstation", include_str!("builtin/pc_workstation.toml")),
+    ("health_checkup_server", include_str!("builtin/health_checkup_server.toml")),
+];
+
+/// Parses one built-in file (line and column in the error when the TOML itself is bad).
+fn parse_builtin(text: &str) -> Result<Template, String> {
+    let f: BuiltinFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    let input = TemplateInput {
+        code: f.code,
+        name: f.name,
+        title: Some(f.title),
+        source: Some(f.source),
+        cycle: Some(f.cycle),
+        header: f.header,
+        ci_types: f.ci_types,
+        items: f
+            .section
+            .into_iter()
+            .flat_map(|s| {
+                let section = s.name;
+                s.item.into_iter().map(move |i| ItemInput {
+                    section: section.clone(),
+                    name: i.name,
+                    standard: i.standard,
+                    method: i.method,
+                    result: i.result,
+                    unit: i.unit,
+                    min: i.min,
+                    max: i.max,
+                    cycle: i.cycle,
+                    incident: None,
+                })
+            })
+            .collect(),
+    };
+    validate(&input, &[]).map_err(|e| e.to_string())
+}
+
+static BUILTINS: LazyLock<Vec<Template>> = LazyLock::new(|| {
+    BUILTIN_FILES
+        .iter()
+        .map(|(code, text)| {
+            let t = parse_builtin(text).unwrap_or_else(|e| panic!("built-in template {code}: {e}"));
+            assert_eq!(t.code, *code, "built-in template file {code}.toml names itself {}", t.code);
+            t
+        })
+        .collect()
+});
+
+/// The seeds' templates (a unit test checks every file, so this cannot fail at run time).
+pub fn builtins() -> &'static [Template] {
+    &BUILTINS
+}
+
+/// The built-in template with this code.
+pub fn builtin(code: &str) -> Option<&'static Template> {
+    BUILTINS.iter().find(|t| t.code == code)
+}
+
+/// An answer to one item as given.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Answer {
+    /// The engineer's verdict, if given.
+    pub verdict: Option<Verdict>,
+    /// A measured number.
+    pub number: Option<f64>,
+    /// Free text.
+    pub text: Option<String>,
+}
+
+/// Judges an answer against its item: a number outside the normal range is abnormal and cannot
+/// be ticked normal; an ok/abnormal item needs the tick; text and photo items are normal unless
+/// the engineer says otherwise. The error names the field and the reason.
+pub fn judge(item: &Item, a: &Answer) -> Result<Verdict, (&'static str, String)> {
+    match item.result {
+        ResultKind::OkAbnormal => a.verdict.ok_or(("verdict", "请选择“正常”或“异常”".to_owned())),
+        ResultKind::Number => {
+            let n = a.number.ok_or(("value", format!("“{}”须填写数值", item.name)))?;
+            if !n.is_finite() {
+                return Err(("value", "须为有限的数".to_owned()));
+            }
+            let unit = item.unit.as_deref().unwrap_or("");
+            let low = item.min.is_some_and(|m| n < m);
+            let high = item.max.is_some_and(|m| n > m);
+            if low || high {
+                if a.verdict == Some(Verdict::Ok) {
+                    let range = range_text(item);
+                    return Err(("verdict", format!("{n}{unit} 超出正常范围 {range}，不能判为正常")));
+                }
+                return Ok(Verdict::Abnormal);
+            }
+            Ok(a.verdict.unwrap_or(Verdict::Ok))
+        }
+        ResultKind::Text | ResultKind::Photo => Ok(a.verdict.unwrap_or(Verdict::Ok)),
+    }
+}
+
+/// The normal range of a number item as people write it (`0–80%`, `≤ 80%`).
+pub fn range_text(item: &Item) -> String {
+    let unit = item.unit.as_deref().unwrap_or("");
+    match (item.min, item.max) {
+        (Some(lo), Some(hi)) => format!("{lo}–{hi}{unit}"),
+        (Some(lo), None) => format!("≥ {lo}{unit}"),
+        (None, Some(hi)) => format!("≤ {hi}{unit}"),
+        (None, None) => String::new(),
+    }
+}
+
+/// Where an execution stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Generated by a plan or created, nothing filled in yet.
+    Planned,
+    /// Answers are being recorded.
+    InProgress,
+    /// Every item answered; signed by the engineer. The report clock runs from here.
+    Completed,
+    /// Signed by the hospital.
+    Confirmed,
+    /// Called off (with a reason).
+    Cancelled,
+}
+
+impl Status {
+    /// Every status.
+    pub const ALL: [Status; 5] =
+        [Status::Planned, Status::InProgress, Status::Completed, Status::Confirmed, Status::Cancelled];
+
+    /// Code in the API and the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Planned => "planned",
+            Status::InProgress => "in_progress",
+            Status::Completed => "completed",
+            Status::Confirmed => "confirmed",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    /// Chinese name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Planned => "待巡检",
+            Status::InProgress => "巡检中",
+            Status::Completed => "已完成",
+            Status::Confirmed => "医院已确认",
+            Status::Cancelled => "已取消",
+        }
+    }
+
+    /// Parses a code.
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|v| v.code() == s)
+    }
+
+    /// Whether answers may still be recorded.
+    pub fn open(self) -> bool {
+        matches!(self, Status::Planned | Status::InProgress)
+    }
+}
+
+/// The keys of the items that have no answer yet, in template order.
+pub fn unanswered<'a>(t: &'a Template, answered: &BTreeSet<&str>) -> Vec<&'a Item> {
+    t.items.iter().filter(|i| !answered.contains(i.key.as_str())).collect()
+}
