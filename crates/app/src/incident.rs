@@ -31,7 +31,7 @@ pub struct Terms {
 
 /// The compiled terms of a contract version. Versions never change, so they are compiled once
 /// per process; administrator holiday years can, so an entry lives for [`crate::cache::TERMS_TTL`] only.
-async fn terms(app: &App, contract_version_id: i64) -> Result<std::sync::Arc<Terms>, AppError> {
+pub(crate) async fn terms(app: &App, contract_version_id: i64) -> Result<std::sync::Arc<Terms>, AppError> {
     let load = || async {
         let row = yunwei_store::contract::by_id(&app.db, contract_version_id)
             .await?
@@ -55,6 +55,19 @@ pub struct IncidentView {
     pub events: Vec<EventRow>,
     /// The CIs its `ci` entries name: (id, name).
     pub cis: Vec<(i64, String)>,
+    /// The inspection answers it was raised from: (inspection id, number, item key).
+    pub inspections: Vec<(i64, String, String)>,
+}
+
+/// The category of incidents raised from inspection items.
+pub const INSPECTION_CATEGORY: &str = "巡检";
+
+/// The inspection answers an incident came from; no query unless it was raised from one.
+async fn linked_inspections(app: &App, row: &IncidentRow) -> Result<Vec<(i64, String, String)>, AppError> {
+    if row.category.as_deref() != Some(INSPECTION_CATEGORY) {
+        return Ok(Vec::new());
+    }
+    Ok(yunwei_store::inspection::sources_of_incident(&app.db, row.id).await?)
 }
 
 /// The CIs an incident is linked to; no query when its `ci` list is empty.
@@ -162,7 +175,7 @@ fn clock_events(events: &[EventRow]) -> Vec<ClockEvent> {
 }
 
 /// The contract version new incidents of a project are opened under (its newest).
-async fn current_contract(app: &App, project_id: i64) -> Result<i64, AppError> {
+pub(crate) async fn current_contract(app: &App, project_id: i64) -> Result<i64, AppError> {
     let load = || async {
         let row = yunwei_store::contract::latest(&app.db, project_id).await?.ok_or_else(|| AppError::Conflict {
             field: "contract".into(),
@@ -175,6 +188,23 @@ async fn current_contract(app: &App, project_id: i64) -> Result<i64, AppError> {
 
 /// Reports a fault in project `code`.
 pub async fn create(app: &App, actor: &Actor, code: &str, input: NewIncident) -> Result<IncidentView, AppError> {
+    let new = prepare(app, actor, code, input).await?;
+    let mut tx = app.db.begin().await?;
+    let row = insert_prepared(&mut tx, actor, new.row, &new.terms).await?;
+    tx.commit().await?;
+    let cis = linked_cis(app, &row).await?;
+    Ok(IncidentView { row, clocks: new.clocks, events: Vec::new(), cis, inspections: Vec::new() })
+}
+
+/// A reported fault checked and its clocks computed, ready to be stored.
+pub(crate) struct Prepared {
+    pub(crate) row: IncidentRow,
+    pub(crate) clocks: Clocks,
+    pub(crate) terms: std::sync::Arc<Terms>,
+}
+
+/// Checks a report of a fault in project `code` (permission, fields, contract) without writing.
+pub(crate) async fn prepare(app: &App, actor: &Actor, code: &str, input: NewIncident) -> Result<Prepared, AppError> {
     let access = authorize(app, actor, code, Permission::IncidentReport).await?;
     let project = access.project;
     let contract_version_id = current_contract(app, project.id).await?;
@@ -238,24 +268,33 @@ pub async fn create(app: &App, actor: &Actor, code: &str, input: NewIncident) ->
     };
     let clocks = clocks_of(&t, &row, &[], now)?;
     (row.sla, row.breach_at) = snapshot(&clocks, now);
-    let year = reported_at.with_timezone(&t.contract.project.timezone).year();
+    Ok(Prepared { row, clocks, terms: t })
+}
 
-    let mut tx = app.db.begin().await?;
-    let seq = store::next_seq(&mut tx, project.id, year).await?;
+/// Stores a prepared incident inside `tx`: its number, escalation steps, CI links and audit entry.
+pub(crate) async fn insert_prepared(
+    tx: &mut yunwei_store::Tx,
+    actor: &Actor,
+    mut row: IncidentRow,
+    t: &Terms,
+) -> Result<IncidentRow, AppError> {
+    let now = row.created_at;
+    let year = row.reported_at.with_timezone(&t.contract.project.timezone).year();
+    let seq = store::next_seq(tx, row.project_id, year).await?;
     row.number = yunwei_domain::servicedesk::incident_number(year, seq);
-    row.id = store::insert(&mut tx, &row).await?;
-    crate::notify::sync_escalations(&mut tx, &t, &row, &[], now).await?;
+    row.id = store::insert(tx, &row).await?;
+    crate::notify::sync_escalations(tx, t, &row, &[], now).await?;
     // Entries that name a CI of the project (id, name or asset tag) become links the CI's page
     // lists; the rest stay as typed.
     let named: Vec<String> = serde_json::from_str(&row.ci).unwrap_or_default();
-    let cis = yunwei_store::cmdb::resolve_refs(&mut tx, project.id, &named).await?;
-    yunwei_store::cmdb::link_incident(&mut tx, project.id, row.id, &cis).await?;
+    let cis = yunwei_store::cmdb::resolve_refs(tx, row.project_id, &named).await?;
+    yunwei_store::cmdb::link_incident(tx, row.project_id, row.id, &cis).await?;
     record(
-        &mut tx,
+        tx,
         Some(actor),
         now,
         Change {
-            project_id: Some(project.id),
+            project_id: Some(row.project_id),
             entity: "incident",
             entity_id: row.id.to_string(),
             action: "create",
@@ -263,9 +302,7 @@ pub async fn create(app: &App, actor: &Actor, code: &str, input: NewIncident) ->
         },
     )
     .await?;
-    tx.commit().await?;
-    let cis = linked_cis(app, &row).await?;
-    Ok(IncidentView { row, clocks, events: Vec::new(), cis })
+    Ok(row)
 }
 
 async fn access_to(app: &App, actor: &Actor, row: &IncidentRow, p: Permission) -> Result<ProjectAccess, AppError> {
@@ -284,7 +321,8 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<IncidentView, AppE
     let t = terms(app, row.contract_version_id).await?;
     let clocks = clocks_of(&t, &row, &clock_events(&events), app.now())?;
     let cis = linked_cis(app, &row).await?;
-    Ok(IncidentView { row, clocks, events, cis })
+    let inspections = linked_inspections(app, &row).await?;
+    Ok(IncidentView { row, clocks, events, cis, inspections })
 }
 
 /// Whether holders of `roles` may record `kind` (`own`: the reporter of this incident). The
@@ -463,7 +501,8 @@ pub async fn add_event(
     let mut events = stored;
     events.push(EventRow { id: event_id, ..event });
     let cis = linked_cis(app, &row).await?;
-    Ok(IncidentView { row, clocks, events, cis })
+    let inspections = linked_inspections(app, &row).await?;
+    Ok(IncidentView { row, clocks, events, cis, inspections })
 }
 
 fn role_works(code: &str) -> bool {

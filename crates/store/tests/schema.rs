@@ -13,6 +13,7 @@ fn family(t: &str) -> String {
     match t.to_ascii_lowercase().as_str() {
         "integer" | "bigint" => "integer",
         "boolean" => "boolean",
+        "real" | "double precision" => "real",
         // SQLite stores instants as RFC 3339 text; PostgreSQL as timestamptz.
         "text" | "timestamp with time zone" => "text",
         "blob" | "bytea" => "bytes",

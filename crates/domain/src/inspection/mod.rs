@@ -39,7 +39,8 @@ pub enum Period {
 
 impl Period {
     /// Every period, shortest first.
-    pub const ALL: [Period; 6] = [Period::Day, Period::Week, Period::Month, Period::Quarter, Period::HalfYear, Period::Year];
+    pub const ALL: [Period; 6] =
+        [Period::Day, Period::Week, Period::Month, Period::Quarter, Period::HalfYear, Period::Year];
 
     /// Code in documents and the API.
     pub fn code(self) -> &'static str {
@@ -228,6 +229,8 @@ pub struct TemplateInput {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ItemInput {
+    /// Required, except in a built-in file where the section holds its items.
+    #[serde(default)]
     pub section: String,
     pub name: String,
     #[serde(default)]
@@ -331,7 +334,10 @@ pub fn validate(input: &TemplateInput, severities: &[&str]) -> Result<Template, 
         let result = match it.result.as_deref().map(str::trim) {
             None | Some("") => ResultKind::OkAbnormal,
             Some(r) => ResultKind::parse(r).unwrap_or_else(|| {
-                v.push(f("result"), format!("未知结果类型“{r}”，可选：{}", ResultKind::ALL.map(ResultKind::code).join(", ")));
+                v.push(
+                    f("result"),
+                    format!("未知结果类型“{r}”，可选：{}", ResultKind::ALL.map(ResultKind::code).join(", ")),
+                );
                 ResultKind::OkAbnormal
             }),
         };
@@ -447,27 +453,8 @@ struct BuiltinFile {
 #[serde(deny_unknown_fields)]
 struct BuiltinSection {
     name: String,
-    item: Vec<BuiltinItem>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct BuiltinItem {
-    name: String,
-    #[serde(default)]
-    standard: Option<String>,
-    #[serde(default)]
-    method: Option<String>,
-    #[serde(default)]
-    result: Option<String>,
-    #[serde(default)]
-    unit: Option<String>,
-    #[serde(default)]
-    min: Option<f64>,
-    #[serde(default)]
-    max: Option<f64>,
-    #[serde(default)]
-    cycle: Option<String>,
+    /// Items without `section` (the section holds them).
+    item: Vec<ItemInput>,
 }
 
 /// The built-in template files, in display order.
@@ -498,18 +485,7 @@ fn parse_builtin(text: &str) -> Result<Template, String> {
             .into_iter()
             .flat_map(|s| {
                 let section = s.name;
-                s.item.into_iter().map(move |i| ItemInput {
-                    section: section.clone(),
-                    name: i.name,
-                    standard: i.standard,
-                    method: i.method,
-                    result: i.result,
-                    unit: i.unit,
-                    min: i.min,
-                    max: i.max,
-                    cycle: i.cycle,
-                    incident: None,
-                })
+                s.item.into_iter().map(move |i| ItemInput { section: section.clone(), ..i })
             })
             .collect(),
     };

@@ -48,7 +48,14 @@ fn the_seed_forms_keep_their_sections_and_rows() {
     let got: Vec<(&str, usize)> = mc.sections().into_iter().map(|(s, i)| (s, i.len())).collect();
     assert_eq!(
         got,
-        [("硬件运行状态", 8), ("系统检查", 11), ("系统性能检查", 3), ("数据库运行状态", 2), ("集群检查", 2), ("存储检查", 4)]
+        [
+            ("硬件运行状态", 8),
+            ("系统检查", 11),
+            ("系统性能检查", 3),
+            ("数据库运行状态", 2),
+            ("集群检查", 2),
+            ("存储检查", 4)
+        ]
     );
     assert_eq!(mc.items.len(), 30);
     assert_eq!(mc.item("1.1").map(|i| i.name.as_str()), Some("电源指示灯"));
@@ -58,8 +65,8 @@ fn the_seed_forms_keep_their_sections_and_rows() {
 
 #[test]
 fn keys_count_items_within_their_section() {
-    let t = validate(&input(vec![item("硬件", "电源"), item("硬件", "风扇"), item("系统", "日志")]), &[])
-        .expect("valid");
+    let t =
+        validate(&input(vec![item("硬件", "电源"), item("硬件", "风扇"), item("系统", "日志")]), &[]).expect("valid");
     let keys: Vec<&str> = t.items.iter().map(|i| i.key.as_str()).collect();
     assert_eq!(keys, ["1.1", "1.2", "2.1"]);
     assert_eq!(t.cycle, Period::Quarter, "quarterly unless the template says otherwise");
@@ -135,7 +142,10 @@ fn a_tick_box_needs_its_tick_and_text_is_normal_unless_flagged() {
     )
     .expect("valid");
     assert_eq!(judge(&t.items[0], &Answer::default()).map_err(|e| e.0), Err("verdict"));
-    assert_eq!(judge(&t.items[0], &Answer { verdict: Some(Verdict::Abnormal), ..Answer::default() }), Ok(Verdict::Abnormal));
+    assert_eq!(
+        judge(&t.items[0], &Answer { verdict: Some(Verdict::Abnormal), ..Answer::default() }),
+        Ok(Verdict::Abnormal)
+    );
     assert_eq!(judge(&t.items[1], &Answer { text: Some("无".into()), ..Answer::default() }), Ok(Verdict::Ok));
 }
 

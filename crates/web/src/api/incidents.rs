@@ -160,6 +160,20 @@ pub struct IncidentJson {
     /// The configuration items among `ci` that name a CI of the project (only on single reads).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cis: Option<Vec<LinkedCi>>,
+    /// The inspection items it was raised from (only on single reads of such incidents).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inspections: Option<Vec<InspectionSource>>,
+}
+
+/// An inspection item an incident was raised from.
+#[derive(Serialize, ToSchema)]
+pub struct InspectionSource {
+    /// Inspection id.
+    pub id: i64,
+    /// Inspection number (`INSP-2026-000001`).
+    pub number: String,
+    /// Item key (`2.3`).
+    pub item: String,
 }
 
 /// A configuration item an incident is linked to.
@@ -212,6 +226,7 @@ fn base(r: &IncidentRow, sla: Value, events: Option<Vec<EventJson>>) -> Incident
         sla,
         events,
         cis: None,
+        inspections: None,
     }
 }
 
@@ -231,6 +246,10 @@ fn view_json(v: IncidentView) -> IncidentJson {
         .collect();
     let mut json = base(&v.row, clocks_json(&v.clocks), Some(events));
     json.cis = Some(v.cis.into_iter().map(|(id, name)| LinkedCi { id, name }).collect());
+    if !v.inspections.is_empty() {
+        json.inspections =
+            Some(v.inspections.into_iter().map(|(id, number, item)| InspectionSource { id, number, item }).collect());
+    }
     json
 }
 

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cmdb;
 pub mod contract;
 pub mod incidents;
+pub mod inspections;
 pub mod notify;
 pub mod organizations;
 pub mod projects;
@@ -37,6 +38,7 @@ use crate::error::ApiError;
         (name = "audit", description = "审计日志"),
         (name = "contract", description = "服务合同与 SLA 时限"),
         (name = "cmdb", description = "配置管理：配置项、IP 地址、关系、影响分析与历史"),
+        (name = "inspection", description = "巡检：模板、巡检记录、异常转故障与巡检报告"),
     )
 )]
 pub struct ApiDoc;
@@ -93,6 +95,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cmdb::lookup_ip))
         .routes(routes!(cmdb::topology::get_project_topology))
         .routes(routes!(cmdb::topology::get_ci_topology))
+        .routes(routes!(inspections::list_templates, inspections::create_template))
+        .routes(routes!(inspections::get_template, inspections::update_template))
+        .routes(routes!(inspections::list_executions, inspections::create_execution))
+        .routes(routes!(inspections::get_execution))
+        .routes(routes!(inspections::put_answer))
+        .routes(routes!(inspections::complete_execution))
+        .routes(routes!(inspections::confirm_execution))
+        .routes(routes!(inspections::raise_incident))
+        .routes(routes!(inspections::put_report))
 }
 
 /// A JSON body whose errors name the field: malformed JSON is a 400 with line and column; a

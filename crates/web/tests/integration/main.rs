@@ -8,6 +8,7 @@ mod cmdb;
 mod contract;
 mod escalation;
 mod incidents;
+mod inspections;
 mod permissions;
 mod support;
 mod ui;

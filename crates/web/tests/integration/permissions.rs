@@ -30,6 +30,10 @@ const NOTIFY: &[Role] = &[Admin, HospitalIt, Manager];
 const REPORTERS: &[Role] = &[Admin, HospitalIt, Reporter, Dispatcher, Engineer, L2Engineer, Manager, Storekeeper];
 const CMDB_READ: &[Role] = &[Admin, HospitalIt, Dispatcher, Engineer, L2Engineer, Manager, Storekeeper, Auditor];
 const CMDB_WRITE: &[Role] = &[Admin, HospitalIt, Engineer, L2Engineer];
+const INSPECTION_READ: &[Role] = &[Admin, HospitalIt, Dispatcher, Engineer, L2Engineer, Manager, Storekeeper, Auditor];
+const INSPECTION_TEMPLATES: &[Role] = &[Admin, HospitalIt, Manager];
+const INSPECTION_WORK: &[Role] = &[Engineer, L2Engineer, Manager];
+const INSPECTION_CONFIRM: &[Role] = &[HospitalIt];
 
 struct Row {
     method: Method,
@@ -107,6 +111,31 @@ fn rows() -> Vec<Row> {
         r(Method::DELETE, "/api/v1/cis/{id}/relations/{relation}", Who::Project(CMDB_WRITE), 204, false),
         r(Method::GET, "/api/v1/cis/{id}/impact", Who::Project(CMDB_READ), 200, false),
         r(Method::GET, "/api/v1/cis/{id}/history", Who::Project(CMDB_READ), 200, false),
+        // inspection
+        r(Method::GET, "/api/v1/projects/{code}/inspection-templates", Who::Project(INSPECTION_READ), 200, false),
+        r(Method::POST, "/api/v1/projects/{code}/inspection-templates", Who::Project(INSPECTION_TEMPLATES), 201, false),
+        r(
+            Method::GET,
+            "/api/v1/projects/{code}/inspection-templates/{template}",
+            Who::Project(INSPECTION_READ),
+            200,
+            false,
+        ),
+        r(
+            Method::PUT,
+            "/api/v1/projects/{code}/inspection-templates/{template}",
+            Who::Project(INSPECTION_TEMPLATES),
+            200,
+            false,
+        ),
+        r(Method::GET, "/api/v1/projects/{code}/inspections", Who::Project(INSPECTION_READ), 200, false),
+        r(Method::POST, "/api/v1/projects/{code}/inspections", Who::Project(INSPECTION_WORK), 201, false),
+        r(Method::GET, "/api/v1/inspections/{id}", Who::Project(INSPECTION_READ), 200, false),
+        r(Method::PUT, "/api/v1/inspections/{id}/results/{key}", Who::Project(INSPECTION_WORK), 200, false),
+        r(Method::POST, "/api/v1/inspections/{id}/complete", Who::Project(INSPECTION_WORK), 200, false),
+        r(Method::POST, "/api/v1/inspections/{id}/confirm", Who::Project(INSPECTION_CONFIRM), 200, false),
+        r(Method::POST, "/api/v1/inspections/{id}/results/{key}/incident", Who::Project(INSPECTION_WORK), 201, false),
+        r(Method::PUT, "/api/v1/inspections/{id}/report", Who::Project(INSPECTION_WORK), 200, false),
         r(Method::GET, "/api/v1/projects/{code}/ips", Who::Project(CMDB_READ), 200, false),
         r(Method::GET, "/api/v1/projects/{code}/topology", Who::Project(CMDB_READ), 200, false),
         r(Method::GET, "/api/v1/cis/{id}/topology", Who::Project(CMDB_READ), 200, false),
@@ -253,6 +282,34 @@ impl Fixture {
         (a, r.json()["id"].as_i64().expect("id"))
     }
 
+    fn token_of(&self, label: &str) -> &str {
+        &self.callers.iter().find(|c| c.label == label).expect("caller").token
+    }
+
+    /// A fresh inspection in `alpha` against the three-item 体检系统 template, planned by its
+    /// engineer; `answer` items answered (the first abnormal), completed if `complete`.
+    async fn inspection(&self, answer: usize, complete: bool) -> i64 {
+        let eng = self.token_of("engineer");
+        let body = json!({"template": "health_checkup_server"});
+        let r = self.t.api(Method::POST, "/api/v1/projects/alpha/inspections", Some(eng), Some(body)).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let id = r.json()["id"].as_i64().expect("id");
+        let items = r.json()["items"].as_array().cloned().unwrap_or_default();
+        for (i, item) in items.iter().take(answer).enumerate() {
+            let key = item["key"].as_str().expect("key");
+            let verdict = if i == 0 { "abnormal" } else { "ok" };
+            let body = json!({"verdict": verdict, "text": "已检查"});
+            let path = format!("/api/v1/inspections/{id}/results/{key}");
+            let r = self.t.api(Method::PUT, &path, Some(eng), Some(body)).await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+        if complete {
+            let r = self.t.api(Method::POST, &format!("/api/v1/inspections/{id}/complete"), Some(eng), None).await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+        id
+    }
+
     /// A fresh incident in `alpha`, reported by its project administrator.
     async fn incident(&self) -> i64 {
         let admin = self.callers.iter().find(|c| c.label == "admin").expect("alpha admin");
@@ -368,6 +425,65 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         }
         ("POST", "/api/v1/projects") => {
             t.api(Method::POST, row.path, token, Some(json!({"code": format!("new{n}"), "name": "新项目"}))).await
+        }
+        ("GET", "/api/v1/projects/{code}/inspection-templates") | ("GET", "/api/v1/projects/{code}/inspections") => {
+            t.api(Method::GET, &row.path.replace("{code}", "alpha"), token, None).await
+        }
+        ("POST", "/api/v1/projects/{code}/inspection-templates") => {
+            let body = json!({"copy_of": "oracle", "code": format!("oracle-{n}"), "name": format!("数据库巡检 {n}")});
+            t.api(Method::POST, "/api/v1/projects/alpha/inspection-templates", token, Some(body)).await
+        }
+        ("GET", "/api/v1/projects/{code}/inspection-templates/{template}") => {
+            t.api(Method::GET, "/api/v1/projects/alpha/inspection-templates/oracle", token, None).await
+        }
+        ("PUT", "/api/v1/projects/{code}/inspection-templates/{template}") => {
+            let code = format!("own-{n}");
+            let body = json!({"copy_of": "weblogic", "code": code, "name": "中间件巡检"});
+            let r = t
+                .api(
+                    Method::POST,
+                    "/api/v1/projects/alpha/inspection-templates",
+                    Some(fx.token_of("admin")),
+                    Some(body),
+                )
+                .await;
+            assert_eq!(r.status, 201, "{}", r.body);
+            let body =
+                json!({"code": code, "name": "中间件巡检（改）", "items": [{"section": "中间件", "name": "JVM内存"}]});
+            let path = format!("/api/v1/projects/alpha/inspection-templates/{code}");
+            t.api_with(Method::PUT, &path, token, Some(body), &[("if-match", "\"1\"")]).await
+        }
+        ("POST", "/api/v1/projects/{code}/inspections") => {
+            let body = json!({"template": "core_switch", "planned_for": "2026-03-10"});
+            t.api(Method::POST, "/api/v1/projects/alpha/inspections", token, Some(body)).await
+        }
+        ("GET", "/api/v1/inspections/{id}") => {
+            let id = fx.inspection(0, false).await;
+            t.api(Method::GET, &format!("/api/v1/inspections/{id}"), token, None).await
+        }
+        ("PUT", "/api/v1/inspections/{id}/results/{key}") => {
+            let id = fx.inspection(0, false).await;
+            let body = json!({"verdict": "ok"});
+            t.api(Method::PUT, &format!("/api/v1/inspections/{id}/results/1.1"), token, Some(body)).await
+        }
+        ("POST", "/api/v1/inspections/{id}/complete") => {
+            let id = fx.inspection(3, false).await;
+            t.api(Method::POST, &format!("/api/v1/inspections/{id}/complete"), token, None).await
+        }
+        ("POST", "/api/v1/inspections/{id}/confirm") => {
+            let id = fx.inspection(3, true).await;
+            t.api(Method::POST, &format!("/api/v1/inspections/{id}/confirm"), token, Some(json!({"note": "同意"})))
+                .await
+        }
+        ("POST", "/api/v1/inspections/{id}/results/{key}/incident") => {
+            let id = fx.inspection(1, false).await;
+            let path = format!("/api/v1/inspections/{id}/results/1.1/incident");
+            t.api(Method::POST, &path, token, Some(json!({"severity": "P3"}))).await
+        }
+        ("PUT", "/api/v1/inspections/{id}/report") => {
+            let id = fx.inspection(3, true).await;
+            let body = json!({"findings": "无异常", "issue": true});
+            t.api(Method::PUT, &format!("/api/v1/inspections/{id}/report"), token, Some(body)).await
         }
         ("GET", "/api/v1/projects/{code}/cis") => {
             t.api(Method::GET, "/api/v1/projects/alpha/cis?type=server&status=in_service", token, None).await
