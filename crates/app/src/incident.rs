@@ -409,97 +409,17 @@ pub async fn add_event(
     v.into_result()?;
 
     let mut tx = app.db.begin().await?;
-    let mut row = store::get_tx(&mut tx, id).await?.ok_or_else(|| AppError::NotFound(format!("故障 {id} 不存在")))?;
-    if let Some(expected) = expected_version
-        && expected != row.version
-    {
-        return Err(AppError::Stale { current: row.version });
-    }
-    let stored = store::events_tx(&mut tx, id).await?;
-    if kind == EventKind::Rate && stored.iter().any(|e| e.kind == EventKind::Rate.code()) {
-        return Err(AppError::Conflict { field: "type".into(), reason: "本故障已评价过".into() });
-    }
-    let at = crate::clock::truncate_micros(input.at.unwrap_or(now));
-    if at > now {
-        return Err(ValidationErrors::single("at", "事件时间不能晚于当前时间").into());
-    }
-    let previous = stored.last().map(|e| e.at).unwrap_or(row.reported_at);
-    if at < previous {
-        return Err(ValidationErrors::single(
-            "at",
-            format!(
-                "事件时间不能早于上一事件（{}）",
-                previous.with_timezone(&t.contract.project.timezone).format("%Y-%m-%d %H:%M:%S")
-            ),
-        )
-        .into());
-    }
-    let mut evs = clock_events(&stored);
-    let pending = |req: EventKind, done: EventKind| {
-        let (r, d) = (evs.iter().filter(|e| e.kind == req).count(), evs.iter().filter(|e| e.kind == done).count());
-        r > d
-    };
-    let (remote, onsite) = (
-        pending(EventKind::RequestRemote, EventKind::StartRemote),
-        pending(EventKind::RequestOnsite, EventKind::ArriveOnsite),
-    );
-    let status = Status::parse(&row.status).ok_or_else(|| AppError::Internal(format!("status {}", row.status)))?;
-    let next = transition(status, kind, remote, onsite)
-        .map_err(|reason| AppError::Conflict { field: "status".into(), reason })?;
-    let before = json!({ "status": row.status, "severity": row.severity, "version": row.version });
-    row.status = next.code().to_owned();
-    match kind {
-        EventKind::Reclassify => row.severity = input.severity.clone().unwrap_or_default(),
-        EventKind::Escalate => row.support_line = input.to.clone().unwrap_or_else(|| "l2".into()),
-        EventKind::Respond if row.assignee_id.is_none() => {
-            row.assignee_id = Some(actor.user_id);
-            row.assignee_name = Some(actor.display_name.clone());
-        }
-        EventKind::Assign => {
-            if let Some(u) = &assignee {
-                row.assignee_id = Some(u.id);
-                row.assignee_name = Some(u.display_name.clone());
-            }
-        }
-        _ => {}
-    }
-    evs.push(ClockEvent { kind, at });
-    let clocks = clocks_of(&t, &row, &evs, now)?;
-    (row.sla, row.breach_at) = snapshot(&clocks, now);
-    row.updated_at = now;
-    let event = EventRow {
-        id: 0,
-        incident_id: id,
-        kind: kind.code().to_owned(),
-        at,
-        recorded_at: now,
-        actor_id: Some(actor.user_id),
-        actor: actor.display_name.clone(),
-        note,
-        data: Value::Object(data).to_string(),
-    };
-    let event_id = store::insert_event(&mut tx, row.project_id, &event).await?;
-    if !store::update_state(&mut tx, &row, row.version).await? {
-        return Err(AppError::Stale { current: row.version + 1 });
-    }
-    row.version += 1;
-    crate::notify::sync_escalations(&mut tx, &t, &row, &evs, now).await?;
-    record(
+    let (row, clocks, events) = apply_event(
         &mut tx,
-        Some(actor),
+        &t,
+        actor,
+        id,
+        Recorded { kind, at: input.at, severity: input.severity.clone(), to: input.to.clone(), assignee, note, data },
+        expected_version,
         now,
-        Change {
-            project_id: Some(row.project_id),
-            entity: "incident",
-            entity_id: id.to_string(),
-            action: kind.code(),
-            summary: json!({ "before": before, "after": { "status": row.status, "severity": row.severity, "version": row.version }, "event": event_id, "at": at.to_rfc3339() }),
-        },
     )
     .await?;
     tx.commit().await?;
-    let mut events = stored;
-    events.push(EventRow { id: event_id, ..event });
     let cis = linked_cis(app, &row).await?;
     let inspections = linked_inspections(app, &row).await?;
     Ok(IncidentView { row, clocks, events, cis, inspections })
@@ -685,4 +605,120 @@ pub async fn run_text_indexer(app: App, interval: std::time::Duration) {
             tracing::error!(error = %e, "search indexing pass failed");
         }
     }
+}
+
+/// An event checked for its fields, to be applied.
+pub(crate) struct Recorded {
+    pub(crate) kind: EventKind,
+    pub(crate) at: Option<DateTime<Utc>>,
+    pub(crate) severity: Option<String>,
+    pub(crate) to: Option<String>,
+    pub(crate) assignee: Option<UserRow>,
+    pub(crate) note: String,
+    pub(crate) data: serde_json::Map<String, Value>,
+}
+
+/// Applies an event inside `tx`: order and transition checks, clocks, escalation steps, audit.
+/// Returns the incident, its clocks and all its events.
+pub(crate) async fn apply_event(
+    tx: &mut yunwei_store::Tx,
+    t: &Terms,
+    actor: &Actor,
+    id: i64,
+    r: Recorded,
+    expected_version: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(IncidentRow, Clocks, Vec<EventRow>), AppError> {
+    let Recorded { kind, at, severity, to, assignee, note, data } = r;
+    let mut row = store::get_tx(tx, id).await?.ok_or_else(|| AppError::NotFound(format!("故障 {id} 不存在")))?;
+    if let Some(expected) = expected_version
+        && expected != row.version
+    {
+        return Err(AppError::Stale { current: row.version });
+    }
+    let stored = store::events_tx(tx, id).await?;
+    if kind == EventKind::Rate && stored.iter().any(|e| e.kind == EventKind::Rate.code()) {
+        return Err(AppError::Conflict { field: "type".into(), reason: "本故障已评价过".into() });
+    }
+    let at = crate::clock::truncate_micros(at.unwrap_or(now));
+    if at > now {
+        return Err(ValidationErrors::single("at", "事件时间不能晚于当前时间").into());
+    }
+    let previous = stored.last().map(|e| e.at).unwrap_or(row.reported_at);
+    if at < previous {
+        return Err(ValidationErrors::single(
+            "at",
+            format!(
+                "事件时间不能早于上一事件（{}）",
+                previous.with_timezone(&t.contract.project.timezone).format("%Y-%m-%d %H:%M:%S")
+            ),
+        )
+        .into());
+    }
+    let mut evs = clock_events(&stored);
+    let pending = |req: EventKind, done: EventKind| {
+        let (r, d) = (evs.iter().filter(|e| e.kind == req).count(), evs.iter().filter(|e| e.kind == done).count());
+        r > d
+    };
+    let (remote, onsite) = (
+        pending(EventKind::RequestRemote, EventKind::StartRemote),
+        pending(EventKind::RequestOnsite, EventKind::ArriveOnsite),
+    );
+    let status = Status::parse(&row.status).ok_or_else(|| AppError::Internal(format!("status {}", row.status)))?;
+    let next = transition(status, kind, remote, onsite)
+        .map_err(|reason| AppError::Conflict { field: "status".into(), reason })?;
+    let before = json!({ "status": row.status, "severity": row.severity, "version": row.version });
+    row.status = next.code().to_owned();
+    match kind {
+        EventKind::Reclassify => row.severity = severity.clone().unwrap_or_default(),
+        EventKind::Escalate => row.support_line = to.clone().unwrap_or_else(|| "l2".into()),
+        EventKind::Respond if row.assignee_id.is_none() => {
+            row.assignee_id = Some(actor.user_id);
+            row.assignee_name = Some(actor.display_name.clone());
+        }
+        EventKind::Assign => {
+            if let Some(u) = &assignee {
+                row.assignee_id = Some(u.id);
+                row.assignee_name = Some(u.display_name.clone());
+            }
+        }
+        _ => {}
+    }
+    evs.push(ClockEvent { kind, at });
+    let clocks = clocks_of(t, &row, &evs, now)?;
+    (row.sla, row.breach_at) = snapshot(&clocks, now);
+    row.updated_at = now;
+    let event = EventRow {
+        id: 0,
+        incident_id: id,
+        kind: kind.code().to_owned(),
+        at,
+        recorded_at: now,
+        actor_id: Some(actor.user_id),
+        actor: actor.display_name.clone(),
+        note,
+        data: Value::Object(data).to_string(),
+    };
+    let event_id = store::insert_event(tx, row.project_id, &event).await?;
+    if !store::update_state(tx, &row, row.version).await? {
+        return Err(AppError::Stale { current: row.version + 1 });
+    }
+    row.version += 1;
+    crate::notify::sync_escalations(tx, t, &row, &evs, now).await?;
+    record(
+        tx,
+        Some(actor),
+        now,
+        Change {
+            project_id: Some(row.project_id),
+            entity: "incident",
+            entity_id: id.to_string(),
+            action: kind.code(),
+            summary: json!({ "before": before, "after": { "status": row.status, "severity": row.severity, "version": row.version }, "event": event_id, "at": at.to_rfc3339() }),
+        },
+    )
+    .await?;
+    let mut events = stored;
+    events.push(EventRow { id: event_id, ..event });
+    Ok((row, clocks, events))
 }
