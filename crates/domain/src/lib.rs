@@ -11,6 +11,7 @@ pub mod error;
 pub mod identity;
 pub mod inspection;
 pub mod modules;
+pub mod monitoring;
 pub mod servicedesk;
 
 pub use error::{FieldError, ValidationErrors};

@@ -19,6 +19,7 @@ pub struct RawContract {
     #[serde(default)]
     pub reports: BTreeMap<String, Spanned<RawTarget>>,
     pub inspection: Option<RawInspection>,
+    pub monitoring: Option<RawMonitoring>,
     pub complaint: Option<RawComplaint>,
     pub spares: Option<RawSpares>,
     pub requirements: Option<RawRequirements>,
@@ -104,6 +105,26 @@ pub struct RawInspection {
     pub cycle: Option<Spanned<String>>,
     pub first: Option<RawTarget>,
     pub pre_holiday: Option<RawPreHoliday>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMonitoring {
+    pub severity: Option<Spanned<String>>,
+    #[serde(default)]
+    pub rule: Vec<Spanned<RawAlertRule>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAlertRule {
+    #[serde(default)]
+    pub when: BTreeMap<String, String>,
+    pub severity: Option<Spanned<String>>,
+    #[serde(default)]
+    pub ignore: bool,
+    #[serde(default)]
+    pub resolve_on_recovery: bool,
 }
 
 #[derive(Debug, Deserialize)]

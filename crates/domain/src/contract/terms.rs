@@ -212,6 +212,29 @@ pub struct PreHoliday {
     pub lead: ClockTarget,
 }
 
+/// How alerts from monitoring become incidents (seed 000 §2.3: the resident engineers watch
+/// monitoring and backups; the mapping itself is the contract's, not the seeds').
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MonitoringTerms {
+    /// Severity of an alert no rule matches; the contract's least severe level when absent.
+    pub severity: Option<String>,
+    /// Rules in document order; the first whose `when` labels all match decides.
+    pub rules: Vec<AlertRule>,
+}
+
+/// One alert rule.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AlertRule {
+    /// Labels the alert must carry with exactly these values (empty: every alert).
+    pub when: BTreeMap<String, String>,
+    /// Severity of the incident it opens.
+    pub severity: Option<String>,
+    /// Stored, but opens no incident.
+    pub ignore: bool,
+    /// The alert's recovery resolves its incident (the hospital still confirms).
+    pub resolve_on_recovery: bool,
+}
+
 /// Complaint handling (seed 000 §3.5, seed 003 1.1.5.2.9).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ComplaintTerms {
@@ -505,6 +528,8 @@ pub struct Terms {
     pub reports: BTreeMap<ReportKind, ClockTarget>,
     /// Inspections.
     pub inspection: Option<InspectionTerms>,
+    /// Alert intake.
+    pub monitoring: MonitoringTerms,
     /// Complaints.
     pub complaint: Option<ComplaintTerms>,
     /// Spare parts.
@@ -608,6 +633,38 @@ pub(super) fn terms(ctx: &mut Ctx<'_>, raw: &RawContract) -> Terms {
         });
         if let Some(cycle) = cyc {
             t.inspection = Some(InspectionTerms { cycle, first, pre_holiday });
+        }
+    }
+
+    if let Some(m) = &raw.monitoring {
+        let known = || raw.severity.keys().cloned().collect::<Vec<_>>().join(", ");
+        let severity = |ctx: &mut Ctx<'_>, s: &Spanned<String>, path: &str| {
+            if raw.severity.contains_key(s.get_ref()) {
+                Some(s.get_ref().clone())
+            } else {
+                ctx.err(s, path, format!("合同中没有级别“{}”，可选：{}", s.get_ref(), known()));
+                None
+            }
+        };
+        t.monitoring.severity = m.severity.as_ref().and_then(|s| severity(ctx, s, "monitoring.severity"));
+        for (i, r) in m.rule.iter().enumerate() {
+            let path = format!("monitoring.rule[{i}]");
+            let rule = r.get_ref();
+            let sev = rule.severity.as_ref().and_then(|s| severity(ctx, s, &format!("{path}.severity")));
+            match (&rule.severity, rule.ignore) {
+                (None, false) => ctx.err(r, &path, "须写明 severity（开单级别）或 ignore = true"),
+                (Some(s), true) => ctx.err(s, format!("{path}.severity"), "ignore = true 的规则不开单，不能再写级别"),
+                _ => {}
+            }
+            if rule.ignore && rule.resolve_on_recovery {
+                ctx.err(r, &path, "ignore = true 的规则不开单，resolve_on_recovery 无从谈起");
+            }
+            t.monitoring.rules.push(AlertRule {
+                when: rule.when.clone(),
+                severity: sev,
+                ignore: rule.ignore,
+                resolve_on_recovery: rule.resolve_on_recovery,
+            });
         }
     }
 

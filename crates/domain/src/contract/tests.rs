@@ -249,3 +249,45 @@ fn added_holiday_years_change_deadlines_and_clear_the_warning() {
     assert!(r.missing_holiday_years.is_empty());
     assert_eq!(r.value, bj("2027-10-08T09:50:00+08:00"));
 }
+
+#[test]
+fn alert_rules_map_labels_to_severities() {
+    let c = parse(&with(
+        r#"[monitoring]
+severity = "P3"
+[[monitoring.rule]]
+when = { severity = "critical" }
+severity = "P1"
+resolve_on_recovery = true
+[[monitoring.rule]]
+when = { severity = "info" }
+ignore = true
+"#,
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let m = &c.terms.monitoring;
+    assert_eq!(m.severity.as_deref(), Some("P3"));
+    assert_eq!(m.rules.len(), 2);
+    assert_eq!(m.rules[0].when.get("severity").map(String::as_str), Some("critical"));
+    assert!(m.rules[0].resolve_on_recovery && !m.rules[0].ignore);
+    assert!(m.rules[1].ignore && m.rules[1].severity.is_none());
+    assert_eq!(parse(SKETCH).map(|c| c.terms.monitoring).ok(), Some(Default::default()), "no section: no rules");
+}
+
+#[test]
+fn bad_alert_rules_are_named_with_their_line() {
+    let e = errors(&with(
+        "[monitoring]\nseverity = \"P2\"\n[[monitoring.rule]]\nwhen = { job = \"node\" }\n[[monitoring.rule]]\nseverity = \"P1\"\nignore = true\n",
+    ));
+    let got: Vec<(&str, usize)> = e.iter().map(|e| (e.field.as_str(), e.line)).collect();
+    let base = SKETCH.lines().count() + 1;
+    assert_eq!(
+        got,
+        [
+            ("monitoring.severity", base + 2),
+            ("monitoring.rule[0]", base + 3),
+            ("monitoring.rule[1].severity", base + 6)
+        ]
+    );
+    assert!(e[0].reason.contains("可选：P1, P3"), "{}", e[0].reason);
+}
