@@ -13,6 +13,7 @@ pub mod error;
 pub mod holidays;
 pub mod identity;
 pub mod incident;
+pub mod monitoring;
 pub mod inspection;
 pub mod notify;
 pub mod project;

@@ -10,6 +10,7 @@ pub mod db;
 pub mod holidays;
 pub mod identity;
 pub mod incident;
+pub mod monitoring;
 pub mod inspection;
 pub mod notify;
 pub mod project;

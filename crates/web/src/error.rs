@@ -106,6 +106,18 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         self.0.status
     }
+
+    /// A validation problem as a 400 (monitoring senders: a payload is well-formed or not),
+    /// still naming each field; other problems unchanged.
+    pub fn payload_problem(mut self) -> Self {
+        if self.0.status == StatusCode::UNPROCESSABLE_ENTITY {
+            self.0.status = StatusCode::BAD_REQUEST;
+            self.0.problem.status = 400;
+            self.0.problem.type_ = "/problems/bad-payload".into();
+            self.0.problem.title = "告警内容无效".into();
+        }
+        self
+    }
 }
 
 impl From<AppError> for ApiError {

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1` (conventions in docs/API.md). Every handler is annotated for the
 //! OpenAPI document, which is generated from these annotations and locked by a snapshot test.
 
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod cmdb;
@@ -39,6 +40,7 @@ use crate::error::ApiError;
         (name = "contract", description = "服务合同与 SLA 时限"),
         (name = "cmdb", description = "配置管理：配置项、IP 地址、关系、影响分析与历史"),
         (name = "inspection", description = "巡检：模板、巡检记录、异常转故障与巡检报告"),
+        (name = "monitoring", description = "监控接入：Alertmanager、Zabbix 告警与备份作业报告"),
     )
 )]
 pub struct ApiDoc;
@@ -104,6 +106,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(inspections::confirm_execution))
         .routes(routes!(inspections::raise_incident))
         .routes(routes!(inspections::put_report))
+        .routes(routes!(alerts::alertmanager))
+        .routes(routes!(alerts::zabbix))
+        .routes(routes!(alerts::backup))
+        .routes(routes!(alerts::list_alerts))
 }
 
 /// A JSON body whose errors name the field: malformed JSON is a 400 with line and column; a

@@ -9,6 +9,7 @@ mod contract;
 mod escalation;
 mod incidents;
 mod inspections;
+mod monitoring;
 mod permissions;
 mod support;
 mod ui;

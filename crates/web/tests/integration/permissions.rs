@@ -111,6 +111,11 @@ fn rows() -> Vec<Row> {
         r(Method::DELETE, "/api/v1/cis/{id}/relations/{relation}", Who::Project(CMDB_WRITE), 204, false),
         r(Method::GET, "/api/v1/cis/{id}/impact", Who::Project(CMDB_READ), 200, false),
         r(Method::GET, "/api/v1/cis/{id}/history", Who::Project(CMDB_READ), 200, false),
+        // monitoring
+        r(Method::POST, "/api/v1/projects/{code}/alerts/alertmanager", Who::Project(REPORTERS), 200, false),
+        r(Method::POST, "/api/v1/projects/{code}/alerts/zabbix", Who::Project(REPORTERS), 200, false),
+        r(Method::POST, "/api/v1/projects/{code}/alerts/backup", Who::Project(REPORTERS), 200, false),
+        r(Method::GET, "/api/v1/projects/{code}/alerts", Who::Project(ALL), 200, false),
         // inspection
         r(Method::GET, "/api/v1/projects/{code}/inspection-templates", Who::Project(INSPECTION_READ), 200, false),
         r(Method::POST, "/api/v1/projects/{code}/inspection-templates", Who::Project(INSPECTION_TEMPLATES), 201, false),
@@ -425,6 +430,25 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         }
         ("POST", "/api/v1/projects") => {
             t.api(Method::POST, row.path, token, Some(json!({"code": format!("new{n}"), "name": "新项目"}))).await
+        }
+        ("POST", "/api/v1/projects/{code}/alerts/alertmanager") => {
+            let body = json!({"version": "4", "status": "firing", "receiver": "yunwei", "alerts": [{"status": "firing",
+                "labels": {"alertname": "HostDown", "instance": format!("10.8.0.{}:9100", n % 250)},
+                "startsAt": "2026-03-02T00:58:00Z", "endsAt": "0001-01-01T00:00:00Z", "fingerprint": format!("fp{n}")}]});
+            t.api(Method::POST, "/api/v1/projects/alpha/alerts/alertmanager", token, Some(body)).await
+        }
+        ("POST", "/api/v1/projects/{code}/alerts/zabbix") => {
+            let body = json!({"event_id": format!("{n}"), "value": "1", "severity": "3", "host": "his-app01",
+                              "trigger": "CPU 过高", "started_at": "2026.03.02 08:55:00"});
+            t.api(Method::POST, "/api/v1/projects/alpha/alerts/zabbix", token, Some(body)).await
+        }
+        ("POST", "/api/v1/projects/{code}/alerts/backup") => {
+            let body = json!({"job": format!("备份{n}"), "success": true, "started_at": "2026-03-02T02:00:00+08:00",
+                              "ended_at": "2026-03-02T02:30:00+08:00"});
+            t.api(Method::POST, "/api/v1/projects/alpha/alerts/backup", token, Some(body)).await
+        }
+        ("GET", "/api/v1/projects/{code}/alerts") => {
+            t.api(Method::GET, "/api/v1/projects/alpha/alerts", token, None).await
         }
         ("GET", "/api/v1/projects/{code}/inspection-templates") | ("GET", "/api/v1/projects/{code}/inspections") => {
             t.api(Method::GET, &row.path.replace("{code}", "alpha"), token, None).await

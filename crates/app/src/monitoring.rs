@@ -1,0 +1,413 @@
+//! Monitoring intake (seed 000 §2.3): alerts from Alertmanager, Zabbix and backup jobs become
+//! incidents with channel `monitoring`.
+//!
+//! Receiving and acting are two steps. `receive` stores every alert of a notification in one
+//! transaction and answers: a resent firing alert only counts on its stored occurrence, so it never
+//! opens a second incident. Each stored occurrence is then acted on in its own transaction —
+//! an incident opened (or the open incident of the same fingerprint added to), or a work-log entry
+//! for a recovery — and marked done in that same transaction, guarded by its `pending` state, so
+//! two `yunwei serve` processes never act twice and an alert accepted just before a crash is acted
+//! on by the worker after the restart.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use yunwei_domain::identity::Permission;
+use yunwei_domain::monitoring::{self as domain, Alert, BackupReport};
+use yunwei_domain::servicedesk::{EventKind, Status};
+use yunwei_store::monitoring::{self as store, AlertRow, BackupRow};
+
+use crate::audit::{Change, record};
+use crate::identity::{Actor, AuthMethod};
+use crate::incident::{NewIncident, Recorded};
+use crate::project::authorize;
+use crate::{App, AppError};
+
+/// What a notification did.
+#[derive(Debug, Clone)]
+pub struct Intake {
+    /// Alerts new to yunwei (a new occurrence, or the recovery of a firing one).
+    pub accepted: usize,
+    /// Alerts already known (a resend).
+    pub resent: usize,
+    /// The occurrences the notification touched, after acting on them.
+    pub alerts: Vec<AlertRow>,
+}
+
+/// Stores the alerts of one notification to project `code`, then acts on them.
+pub async fn receive(app: &App, actor: &Actor, code: &str, alerts: Vec<Alert>) -> Result<Intake, AppError> {
+    Ok(receive_with(app, actor, code, alerts, None).await?.0)
+}
+
+/// `receive`, storing a backup report in the same transaction as its alert.
+async fn receive_with(
+    app: &App,
+    actor: &Actor,
+    code: &str,
+    alerts: Vec<Alert>,
+    backup: Option<&BackupReport>,
+) -> Result<(Intake, Option<i64>), AppError> {
+    let access = authorize(app, actor, code, Permission::IncidentReport).await?;
+    let pid = access.project.id;
+    let now = app.now();
+    let mut tx = app.db.begin().await?;
+    let (mut accepted, mut resent) = (0, 0);
+    let mut ids = Vec::with_capacity(alerts.len());
+    for a in &alerts {
+        let (id, new) = store_one(&mut tx, pid, actor, a, now).await?;
+        ids.push(id);
+        if new { accepted += 1 } else { resent += 1 }
+    }
+    let backup_id = match backup {
+        Some(r) => {
+            let row = BackupRow {
+                id: 0,
+                project_id: pid,
+                job: r.job.clone(),
+                success: r.success,
+                started_at: r.started_at,
+                ended_at: r.ended_at,
+                size_bytes: r.size_bytes,
+                error: r.error.clone(),
+                host: r.host.clone(),
+                received_at: now,
+                alert_id: ids.first().copied(),
+            };
+            Some(store::insert_backup(&mut tx, &row).await?)
+        }
+        None => None,
+    };
+    record(
+        &mut tx,
+        Some(actor),
+        now,
+        Change {
+            project_id: Some(pid),
+            entity: "alert",
+            entity_id: ids.first().map(|i| i.to_string()).unwrap_or_default(),
+            action: "receive",
+            summary: json!({ "source": alerts.first().map(|a| a.source.code()), "alerts": alerts.len(),
+                             "accepted": accepted, "resent": resent }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    // Acting now is a convenience: whatever fails here stays pending for the worker.
+    if let Err(e) = process_pending(app, Some(pid)).await {
+        tracing::warn!(error = %e, project = pid, "alerts stored; acting on them is left to the worker");
+    }
+    let mut rows = Vec::with_capacity(ids.len());
+    let mut tx = app.db.begin().await?;
+    for id in ids {
+        if let Some(r) = store::get_tx(&mut tx, id).await? {
+            rows.push(r);
+        }
+    }
+    drop(tx);
+    Ok((Intake { accepted, resent, alerts: rows }, backup_id))
+}
+
+/// Stores one alert: a new occurrence, a resend, or a recovery. `(occurrence id, new)`.
+async fn store_one(
+    tx: &mut yunwei_store::Tx,
+    pid: i64,
+    actor: &Actor,
+    a: &Alert,
+    now: DateTime<Utc>,
+) -> Result<(i64, bool), AppError> {
+    let latest = store::latest(tx, pid, a.source.code(), &a.fingerprint).await?;
+    match (a.firing, latest) {
+        (true, Some(l)) if l.status == "firing" => {
+            store::resent(tx, l.id, now).await?;
+            Ok((l.id, false))
+        }
+        (false, Some(l)) if l.status == "firing" => {
+            store::resolve(tx, l.id, a.ends_at.unwrap_or(now).min(now), now).await?;
+            Ok((l.id, true))
+        }
+        (false, Some(l)) if l.starts_at == a.starts_at => {
+            store::resent(tx, l.id, now).await?;
+            Ok((l.id, false))
+        }
+        (firing, _) => {
+            let row = AlertRow {
+                id: 0,
+                project_id: pid,
+                source: a.source.code().to_owned(),
+                fingerprint: a.fingerprint.clone(),
+                status: if firing { "firing" } else { "resolved" }.to_owned(),
+                starts_at: a.starts_at,
+                ends_at: a.ends_at,
+                labels: serde_json::to_string(&a.labels).map_err(|e| AppError::Internal(e.to_string()))?,
+                annotations: serde_json::to_string(&a.annotations).map_err(|e| AppError::Internal(e.to_string()))?,
+                title: cut(&a.title, 200),
+                description: cut(&a.description, 5000),
+                host: a.host.clone(),
+                link: a.link.clone(),
+                received_at: now,
+                last_received_at: now,
+                receive_count: 1,
+                received_by: actor.user_id,
+                // A recovery of nothing known is stored and needs no action.
+                state: if firing { "pending" } else { "done" }.to_owned(),
+                severity: None,
+                ci_id: None,
+                incident_id: None,
+                note: (!firing).then(|| "恢复通知：之前未收到此告警".to_owned()),
+            };
+            Ok((store::insert(tx, &row).await?, true))
+        }
+    }
+}
+
+fn cut(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+/// Acts on every pending occurrence (of one project, or all), oldest first; returns how many.
+pub async fn process_pending(app: &App, project_id: Option<i64>) -> Result<usize, AppError> {
+    let mut n = 0;
+    loop {
+        let batch = store::pending(&app.db, project_id, 100).await?;
+        if batch.is_empty() {
+            return Ok(n);
+        }
+        let len = batch.len();
+        for row in batch {
+            match act(app, &row).await {
+                Ok(true) => n += 1,
+                Ok(false) => {}
+                Err(e) => {
+                    // Left pending; the next pass tries again. A bad row must not stop the others.
+                    tracing::warn!(error = %e, alert = row.id, "acting on an alert failed");
+                    if len == 100 {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        if len < 100 {
+            return Ok(n);
+        }
+    }
+}
+
+/// The user who sent an occurrence, acting as then.
+async fn sender(app: &App, row: &AlertRow) -> Result<Actor, AppError> {
+    let u = yunwei_store::identity::user_by_id(&app.db, row.received_by)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("user {} missing", row.received_by)))?;
+    Ok(crate::identity::actor_of(&u, AuthMethod::Local))
+}
+
+/// Acts on one occurrence; `false` when it was no longer pending.
+async fn act(app: &App, row: &AlertRow) -> Result<bool, AppError> {
+    let project = yunwei_store::project::by_id(&app.db, row.project_id)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("project {} missing", row.project_id)))?;
+    let actor = sender(app, row).await?;
+    let cv = crate::incident::current_contract(app, row.project_id).await?;
+    let t = crate::incident::terms(app, cv).await?;
+    let lowest = t.contract.severities.keys().next_back().cloned().unwrap_or_default();
+    let labels: BTreeMap<String, String> = serde_json::from_str(&row.labels).unwrap_or_default();
+    let decision = domain::decide(&t.contract.terms.monitoring, &labels, &lowest);
+    let now = app.now();
+    let mut tx = app.db.begin().await?;
+    let Some(row) = store::get_tx(&mut tx, row.id).await? else { return Ok(false) };
+    if row.state != "pending" {
+        return Ok(false);
+    }
+    let (ci, incident, note) = if row.status == "firing" {
+        let Some(severity) = decision.severity.clone() else {
+            finish(&mut tx, &row, None, None, None, "合同规则：只记录，不开单").await?;
+            return commit(tx).await;
+        };
+        let earlier = store::latest_with_incident(&mut tx, row.project_id, &row.source, &row.fingerprint).await?;
+        let open = match earlier.as_ref().and_then(|e| e.incident_id) {
+            Some(id) => yunwei_store::incident::get_tx(&mut tx, id)
+                .await?
+                .filter(|i| i.status != Status::Closed.code())
+                .map(|i| (i, earlier.as_ref().and_then(|e| e.ci_id))),
+            None => None,
+        };
+        match open {
+            Some((inc, ci)) => {
+                let note = format!("同一告警再次触发：{}（{}）", row.title, local(&t, row.starts_at));
+                comment(&mut tx, &t, &actor, inc.id, note, now).await?;
+                (ci, Some(inc.id), "并入未关闭的故障".to_owned())
+            }
+            None => {
+                let ci = match_ci(app, row.project_id, row.host.as_deref()).await?;
+                let input = NewIncident {
+                    title: cut(&format!("【监控】{}", row.title), 200),
+                    description: describe(&row, &labels),
+                    severity: severity.clone(),
+                    channel: "monitoring".into(),
+                    reported_at: Some(row.starts_at.min(now)),
+                    department: None,
+                    scope: None,
+                    category: Some("监控告警".into()),
+                    ci: ci.as_ref().map(|(id, _)| vec![id.to_string()]).unwrap_or_default(),
+                };
+                let prepared = crate::incident::prepare(app, &actor, &project.code, input).await?;
+                let inc = crate::incident::insert_prepared(&mut tx, &actor, prepared.row, &prepared.terms).await?;
+                (ci.map(|c| c.0), Some(inc.id), format!("已开故障 {}", inc.number))
+            }
+        }
+    } else {
+        match row.incident_id {
+            None => (row.ci_id, None, "告警已恢复（未开单）".to_owned()),
+            Some(id) => {
+                let ended = row.ends_at.unwrap_or(now);
+                let note = format!("监控告警已恢复：{}（{}）", row.title, local(&t, ended));
+                let inc = yunwei_store::incident::get_tx(&mut tx, id).await?;
+                let status = inc.as_ref().and_then(|i| Status::parse(&i.status));
+                let outcome = if decision.resolve_on_recovery && status == Some(Status::InProgress) {
+                    let mut data = serde_json::Map::new();
+                    data.insert("cause".into(), "监控告警已恢复".into());
+                    data.insert(
+                        "action".into(),
+                        format!("告警于 {} 恢复，系统按合同规则提出解决，待医院确认", local(&t, ended)).into(),
+                    );
+                    data.insert("prevention".into(), serde_json::Value::Null);
+                    event(&mut tx, &t, &actor, id, EventKind::Resolve, note, data, now).await?;
+                    "已按合同规则提出解决，待医院确认"
+                } else if status == Some(Status::Closed) {
+                    "故障已关闭，恢复只记录"
+                } else {
+                    comment(&mut tx, &t, &actor, id, note, now).await?;
+                    if decision.resolve_on_recovery {
+                        "已记入处理记录（故障尚未响应，未自动解决）"
+                    } else {
+                        "已记入处理记录"
+                    }
+                };
+                (row.ci_id, Some(id), outcome.to_owned())
+            }
+        }
+    };
+    let severity = decision.severity.as_deref().filter(|_| row.status == "firing").or(row.severity.as_deref());
+    finish(&mut tx, &row, severity, ci, incident, &note).await?;
+    commit(tx).await
+}
+
+async fn commit(tx: yunwei_store::Tx) -> Result<bool, AppError> {
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Marks an occurrence done; another process having done so first undoes this transaction.
+async fn finish(
+    tx: &mut yunwei_store::Tx,
+    row: &AlertRow,
+    severity: Option<&str>,
+    ci: Option<i64>,
+    incident: Option<i64>,
+    note: &str,
+) -> Result<(), AppError> {
+    if store::done(tx, row.id, severity, ci, incident, note).await? {
+        Ok(())
+    } else {
+        Err(AppError::Conflict { field: "state".into(), reason: format!("告警 {} 已由另一进程处理", row.id) })
+    }
+}
+
+fn local(t: &crate::incident::Terms, at: DateTime<Utc>) -> String {
+    at.with_timezone(&t.contract.project.timezone).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+async fn comment(
+    tx: &mut yunwei_store::Tx,
+    t: &crate::incident::Terms,
+    actor: &Actor,
+    id: i64,
+    note: String,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    event(tx, t, actor, id, EventKind::Comment, note, serde_json::Map::new(), now).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn event(
+    tx: &mut yunwei_store::Tx,
+    t: &crate::incident::Terms,
+    actor: &Actor,
+    id: i64,
+    kind: EventKind,
+    note: String,
+    data: serde_json::Map<String, serde_json::Value>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let r = Recorded { kind, at: Some(now), severity: None, to: None, assignee: None, note, data };
+    crate::incident::apply_event(tx, t, actor, id, r, None, now).await?;
+    Ok(())
+}
+
+/// The incident's description: what the sender said, the labels, the link.
+fn describe(row: &AlertRow, labels: &BTreeMap<String, String>) -> String {
+    let mut d = String::new();
+    if !row.description.is_empty() {
+        d.push_str(&row.description);
+        d.push_str("\n\n");
+    }
+    d.push_str(&format!("来源：{}；告警标识：{}\n", source_label(&row.source), row.fingerprint));
+    let pairs: Vec<String> = labels.iter().filter(|(k, _)| *k != "source").map(|(k, v)| format!("{k}={v}")).collect();
+    if !pairs.is_empty() {
+        d.push_str(&format!("标签：{}\n", pairs.join(", ")));
+    }
+    if let Some(l) = &row.link {
+        d.push_str(&format!("链接：{l}\n"));
+    }
+    cut(d.trim_end(), 10_000)
+}
+
+fn source_label(code: &str) -> &'static str {
+    match code {
+        "alertmanager" => domain::Source::Alertmanager.label(),
+        "zabbix" => domain::Source::Zabbix.label(),
+        _ => domain::Source::Backup.label(),
+    }
+}
+
+/// The in-service CI an alert's host names: by address (live first), else by host name.
+async fn match_ci(app: &App, project_id: i64, host: Option<&str>) -> Result<Option<(i64, String)>, AppError> {
+    use yunwei_domain::cmdb::{CiIp, InstanceHost, parse_instance};
+    let Some(host) = host.and_then(parse_instance) else { return Ok(None) };
+    let rows = match host {
+        InstanceHost::Ip(addr) => {
+            let held = yunwei_store::cmdb::by_address(&app.db, project_id, &CiIp::Addr(addr).to_string()).await?;
+            let mut ids: Vec<i64> = held.iter().filter(|r| r.live).map(|r| r.ci_id).collect();
+            ids.dedup();
+            yunwei_store::cmdb::by_ids(&app.db, project_id, &ids).await?
+        }
+        InstanceHost::Hostname(h) => yunwei_store::cmdb::by_hostname(&app.db, project_id, &h).await?,
+    };
+    Ok(rows.into_iter().find(|c| c.status == "in_service").map(|c| (c.id, c.name)))
+}
+
+/// Stores a backup report with the alert it raises (a failure) or resolves (a success), in one
+/// transaction; returns the report's id.
+pub async fn backup(app: &App, actor: &Actor, code: &str, r: BackupReport) -> Result<(i64, Intake), AppError> {
+    let (intake, id) = receive_with(app, actor, code, vec![r.alert()], Some(&r)).await?;
+    Ok((id.unwrap_or_default(), intake))
+}
+
+/// The project's alerts, newest first.
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    code: &str,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<AlertRow>, AppError> {
+    let access = authorize(app, actor, code, Permission::IncidentRead).await?;
+    Ok(store::list(&app.db, access.project.id, before, limit).await?)
+}
+
+/// The project's time zone (Zabbix writes local times), for a caller allowed to report.
+pub async fn timezone(app: &App, actor: &Actor, code: &str) -> Result<chrono_tz::Tz, AppError> {
+    let access = authorize(app, actor, code, Permission::IncidentReport).await?;
+    let cv = crate::incident::current_contract(app, access.project.id).await?;
+    Ok(crate::incident::terms(app, cv).await?.contract.project.timezone)
+}
