@@ -349,3 +349,77 @@ async fn alerts_left_pending_are_acted_on_once_even_by_two_processes() {
     assert_eq!(m.t.tdb.scalar("SELECT COUNT(*) FROM alerts WHERE incident_id IS NULL").await, 0);
     assert_eq!(yunwei_app::monitoring::process_pending(&m.t.app, None).await.expect("pass"), 0, "nothing left");
 }
+
+/// The script of `contrib/zabbix/yunwei_media_type.yaml`, run as Zabbix runs it (a function of
+/// `value`, the parameters as JSON) under node with Zabbix's `HttpRequest` recording the request;
+/// the recorded request is then sent to yunwei.
+#[tokio::test]
+async fn the_zabbix_media_type_sends_what_the_endpoint_takes() {
+    let Some(node) = ["/usr/bin/node", "/usr/local/bin/node"].into_iter().find(|p| std::path::Path::new(p).is_file())
+    else {
+        assert!(std::env::var_os("CI").is_none(), "node not installed; .ci/run installs it");
+        eprintln!("Zabbix media type test skipped: node not found");
+        return;
+    };
+    let yaml = include_str!("../../../../contrib/zabbix/yunwei_media_type.yaml");
+    let mut script = String::new();
+    let mut params = Vec::new();
+    let mut in_script = false;
+    for line in yaml.lines() {
+        let indent = line.len() - line.trim_start().len();
+        if in_script {
+            if !line.trim().is_empty() && indent <= 6 {
+                in_script = false;
+            } else {
+                script.push_str(line.get(8..).unwrap_or_default());
+                script.push('\n');
+                continue;
+            }
+        }
+        if line.trim() == "script: |" {
+            in_script = true;
+        } else if let Some(name) = line.trim().strip_prefix("- name: ").filter(|_| indent == 8) {
+            params.push(name.to_owned());
+        }
+    }
+    assert!(script.contains("new HttpRequest()"), "script found: {script}");
+    let m = mon().await;
+    // What Zabbix expands the macros to for a problem (recovery macros stay unexpanded).
+    let values = json!({"url": "http://yunwei.test/api/v1/projects/mon/alerts/zabbix", "token": m.sender,
+        "event_id": "7001", "value": "1", "severity": "5", "host": "pacs-store01", "host_ip": "10.3.0.5",
+        "trigger": "PACS 存储空间不足", "started_at": "2026.03.02 08:30:00",
+        "recovered_at": "{EVENT.RECOVERY.DATE} {EVENT.RECOVERY.TIME}", "message": "/data 使用率 97%",
+        "event_url": "http://zabbix/tr_events.php?triggerid=1&eventid=7001"});
+    let mut names: Vec<String> = values.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+    names.sort();
+    params.sort();
+    assert_eq!(params, names, "the media type's parameters are the ones this test expands");
+    let program = format!(
+        "var sent = {{headers: []}};\n\
+         function HttpRequest() {{}}\n\
+         HttpRequest.prototype.addHeader = function (h) {{ sent.headers.push(h); }};\n\
+         HttpRequest.prototype.post = function (url, body) {{ sent.url = url; sent.body = body; return '{{}}'; }};\n\
+         HttpRequest.prototype.getStatus = function () {{ return 200; }};\n\
+         var Zabbix = {{ log: function () {{}} }};\n\
+         var result = (function (value) {{\n{script}\n}})({});\n\
+         sent.result = result;\n\
+         process.stdout.write(JSON.stringify(sent));\n",
+        serde_json::to_string(&values.to_string()).expect("json")
+    );
+    let out = std::process::Command::new(node).arg("-e").arg(&program).output().expect("run node");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let sent: Value = serde_json::from_slice(&out.stdout).expect("recorded request");
+    assert_eq!(sent["result"], "OK");
+    assert_eq!(sent["url"], "http://yunwei.test/api/v1/projects/mon/alerts/zabbix");
+    let headers: Vec<String> =
+        sent["headers"].as_array().into_iter().flatten().filter_map(|h| h.as_str().map(str::to_owned)).collect();
+    assert!(headers.contains(&format!("Authorization: Bearer {}", m.sender)), "{headers:?}");
+    let body: Value = serde_json::from_str(sent["body"].as_str().unwrap_or_default()).expect("body");
+    let r = m.post("zabbix", body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let a = &r.json()["alerts"][0];
+    assert_eq!((a["fingerprint"].as_str(), a["status"].as_str()), (Some("zabbix:7001"), Some("firing")));
+    let inc = m.incident(a["incident_id"].as_i64().expect("incident")).await;
+    assert_eq!(inc["title"], "【监控】PACS 存储空间不足（pacs-store01）");
+    assert!(inc["description"].as_str().is_some_and(|d| d.contains("/data 使用率 97%")), "{inc}");
+}
