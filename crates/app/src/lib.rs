@@ -7,6 +7,7 @@ pub mod cache;
 pub mod clock;
 pub mod cmdb;
 pub mod contract;
+pub mod daily_log;
 pub mod demo;
 mod demo_cmdb;
 pub mod error;

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod cmdb;
 pub mod contract;
+pub mod daily_log;
 pub mod db;
 pub mod holidays;
 pub mod identity;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod cmdb;
 pub mod contract;
+pub mod daily_log;
 pub mod incidents;
 pub mod inspections;
 pub mod notify;
@@ -106,6 +107,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(inspections::confirm_execution))
         .routes(routes!(inspections::raise_incident))
         .routes(routes!(inspections::put_report))
+        .routes(routes!(daily_log::get_month))
+        .routes(routes!(daily_log::get_xlsx))
+        .routes(routes!(daily_log::put_day))
+        .routes(routes!(daily_log::sign_day))
         .routes(routes!(alerts::alertmanager))
         .routes(routes!(alerts::zabbix))
         .routes(routes!(alerts::backup))

@@ -116,6 +116,11 @@ fn rows() -> Vec<Row> {
         r(Method::POST, "/api/v1/projects/{code}/alerts/zabbix", Who::Project(REPORTERS), 200, false),
         r(Method::POST, "/api/v1/projects/{code}/alerts/backup", Who::Project(REPORTERS), 200, false),
         r(Method::GET, "/api/v1/projects/{code}/alerts", Who::Project(ALL), 200, false),
+        // daily operation log
+        r(Method::GET, "/api/v1/projects/{code}/daily-log", Who::Project(INSPECTION_READ), 200, false),
+        r(Method::GET, "/api/v1/projects/{code}/daily-log.xlsx", Who::Project(INSPECTION_READ), 200, false),
+        r(Method::PUT, "/api/v1/projects/{code}/daily-log/{day}", Who::Project(INSPECTION_WORK), 200, false),
+        r(Method::POST, "/api/v1/projects/{code}/daily-log/{day}/sign", Who::Project(INSPECTION_CONFIRM), 200, false),
         // inspection
         r(Method::GET, "/api/v1/projects/{code}/inspection-templates", Who::Project(INSPECTION_READ), 200, false),
         r(Method::POST, "/api/v1/projects/{code}/inspection-templates", Who::Project(INSPECTION_TEMPLATES), 201, false),
@@ -430,6 +435,22 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         }
         ("POST", "/api/v1/projects") => {
             t.api(Method::POST, row.path, token, Some(json!({"code": format!("new{n}"), "name": "新项目"}))).await
+        }
+        ("GET", "/api/v1/projects/{code}/daily-log") | ("GET", "/api/v1/projects/{code}/daily-log.xlsx") => {
+            t.api(Method::GET, &format!("{}?month=2026-03", row.path.replace("{code}", "alpha")), token, None).await
+        }
+        ("PUT", "/api/v1/projects/{code}/daily-log/{day}") => {
+            let day = chrono::NaiveDate::from_ymd_opt(2025, 6, 1).expect("day") - chrono::Days::new(n);
+            let body = json!({"server_state": "正常", "system_state": "正常"});
+            t.api(Method::PUT, &format!("/api/v1/projects/alpha/daily-log/{day}"), token, Some(body)).await
+        }
+        ("POST", "/api/v1/projects/{code}/daily-log/{day}/sign") => {
+            let day = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).expect("day") - chrono::Days::new(n);
+            let path = format!("/api/v1/projects/alpha/daily-log/{day}");
+            let body = json!({"server_state": "正常", "system_state": "正常"});
+            let r = t.api(Method::PUT, &path, Some(fx.token_of("engineer")), Some(body)).await;
+            assert_eq!(r.status, 200, "{}", r.body);
+            t.api(Method::POST, &format!("{path}/sign"), token, None).await
         }
         ("POST", "/api/v1/projects/{code}/alerts/alertmanager") => {
             let body = json!({"version": "4", "status": "firing", "receiver": "yunwei", "alerts": [{"status": "firing",
