@@ -620,3 +620,116 @@ impl Status {
 pub fn unanswered<'a>(t: &'a Template, answered: &BTreeSet<&str>) -> Vec<&'a Item> {
     t.items.iter().filter(|i| !answered.contains(i.key.as_str())).collect()
 }
+
+impl Period {
+    /// The period containing `day`: its first and last day and its label (`2026-Q1`, `2026-03`,
+    /// `2026-H1`, `2026`, `2026-W10`, `2026-03-02`).
+    pub fn bounds(self, day: chrono::NaiveDate) -> (chrono::NaiveDate, chrono::NaiveDate, String) {
+        use chrono::{Datelike, Days, Months, NaiveDate};
+        let months_from_year_start = |m: u32| NaiveDate::from_ymd_opt(day.year(), m, 1).unwrap_or(day);
+        let span = |start: NaiveDate, months: u32| {
+            let end = start.checked_add_months(Months::new(months)).and_then(|d| d.checked_sub_days(Days::new(1)));
+            (start, end.unwrap_or(start))
+        };
+        match self {
+            Period::Day => (day, day, day.to_string()),
+            Period::Week => {
+                let start = day - Days::new(u64::from(day.weekday().num_days_from_monday()));
+                let w = day.iso_week();
+                (start, start + Days::new(6), format!("{}-W{:02}", w.year(), w.week()))
+            }
+            Period::Month => {
+                let (s, e) = span(months_from_year_start(day.month()), 1);
+                (s, e, format!("{}-{:02}", day.year(), day.month()))
+            }
+            Period::Quarter => {
+                let q = (day.month() - 1) / 3;
+                let (s, e) = span(months_from_year_start(q * 3 + 1), 3);
+                (s, e, format!("{}-Q{}", day.year(), q + 1))
+            }
+            Period::HalfYear => {
+                let h = (day.month() - 1) / 6;
+                let (s, e) = span(months_from_year_start(h * 6 + 1), 6);
+                (s, e, format!("{}-H{}", day.year(), h + 1))
+            }
+            Period::Year => {
+                let (s, e) = span(months_from_year_start(1), 12);
+                (s, e, day.year().to_string())
+            }
+        }
+    }
+}
+
+/// A run of consecutive days off of the State Council's notice, with its holiday's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HolidayBlock {
+    /// 元旦, 春节, 清明节, 劳动节, 端午节, 中秋节, 国庆节 (or 节假日 when none fits).
+    pub name: &'static str,
+    pub start: chrono::NaiveDate,
+    pub end: chrono::NaiveDate,
+}
+
+/// The holidays of `year` as blocks of consecutive days off, named by when they fall (the notice
+/// lists dates, not names): the block holding 1 January is 元旦, 1 October 国庆节 (中秋 falling
+/// inside it joins it), 1 May 劳动节, early April 清明节; a week or more from mid-January to
+/// February is 春节; a June block 端午节, a September block 中秋节.
+pub fn holiday_blocks(table: &crate::calendar::HolidayTable, year: i32) -> Vec<HolidayBlock> {
+    use chrono::{Datelike, Days};
+    let Some(y) = table.year(year) else { return Vec::new() };
+    let mut blocks: Vec<(chrono::NaiveDate, chrono::NaiveDate)> = Vec::new();
+    for d in &y.holidays {
+        match blocks.last_mut() {
+            Some((_, end)) if *end + Days::new(1) == *d => *end = *d,
+            _ => blocks.push((*d, *d)),
+        }
+    }
+    blocks
+        .into_iter()
+        .map(|(start, end)| {
+            let has =
+                |m: u32, d: u32| start.iter_days().take_while(|x| *x <= end).any(|x| x.month() == m && x.day() == d);
+            let len = (end - start).num_days() + 1;
+            let name = if has(1, 1) {
+                "元旦"
+            } else if has(10, 1) {
+                "国庆节"
+            } else if has(5, 1) {
+                "劳动节"
+            } else if (has(4, 4) || has(4, 5)) && start.month() == 4 {
+                "清明节"
+            } else if len >= 5 && (start.month() == 1 || start.month() == 2) {
+                "春节"
+            } else if start.month() == 6 || (start.month() == 5 && start.day() > 20) {
+                "端午节"
+            } else if start.month() == 9 {
+                "中秋节"
+            } else {
+                "节假日"
+            };
+            HolidayBlock { name, start, end }
+        })
+        .collect()
+}
+
+/// The latest instant from which `lead` of the calendar's working time remains before `end`
+/// (an inspection `lead` before a holiday starts must be done by then). `None` when even a year
+/// before `end` is too late (a calendar without working time).
+pub fn lead_before(
+    cal: &crate::calendar::Calendar,
+    end: chrono::DateTime<chrono::Utc>,
+    lead: chrono::Duration,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let at = |secs: i64| chrono::DateTime::from_timestamp(secs, 0).unwrap_or(end);
+    let enough = |secs: i64| cal.elapsed(at(secs), end, &[]).map(|e| e.value >= lead).unwrap_or(false);
+    // Whole seconds: the latest second with enough working time left before `end`.
+    let mut lo = end.timestamp() - 366 * 86_400;
+    if !enough(lo) {
+        return None;
+    }
+    let mut hi = end.timestamp() + 1;
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if enough(mid) { lo = mid } else { hi = mid }
+    }
+    Some(at(lo))
+}

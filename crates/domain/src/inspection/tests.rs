@@ -163,3 +163,44 @@ fn unanswered_items_in_template_order() {
     let keys: Vec<&str> = unanswered(&t, &answered).iter().map(|i| i.key.as_str()).collect();
     assert_eq!(keys, ["1.1", "2.1"]);
 }
+
+#[test]
+fn periods_contain_the_day() {
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+    let b = |p: Period, s: &str| {
+        let (a, z, l) = p.bounds(d(s));
+        (a.to_string(), z.to_string(), l)
+    };
+    assert_eq!(b(Period::Quarter, "2026-05-20"), ("2026-04-01".into(), "2026-06-30".into(), "2026-Q2".into()));
+    assert_eq!(b(Period::Quarter, "2026-12-31"), ("2026-10-01".into(), "2026-12-31".into(), "2026-Q4".into()));
+    assert_eq!(b(Period::Month, "2026-02-10"), ("2026-02-01".into(), "2026-02-28".into(), "2026-02".into()));
+    assert_eq!(b(Period::HalfYear, "2026-07-01"), ("2026-07-01".into(), "2026-12-31".into(), "2026-H2".into()));
+    assert_eq!(b(Period::Week, "2026-03-04"), ("2026-03-02".into(), "2026-03-08".into(), "2026-W10".into()));
+    assert_eq!(b(Period::Year, "2026-03-04").2, "2026");
+}
+
+#[test]
+fn the_2026_notice_gives_named_holiday_blocks() {
+    let t = crate::calendar::HolidayTable::cn();
+    let got: Vec<(&str, String, String)> =
+        holiday_blocks(t, 2026).into_iter().map(|b| (b.name, b.start.to_string(), b.end.to_string())).collect();
+    let names: Vec<&str> = got.iter().map(|g| g.0).collect();
+    assert_eq!(names, ["元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节"], "{got:?}");
+    assert_eq!(got[1], ("春节", "2026-02-15".into(), "2026-02-23".into()));
+    assert_eq!(got[6].1, "2026-10-01");
+}
+
+#[test]
+fn five_working_days_before_national_day_skip_the_mid_autumn_weekend() {
+    use chrono::TimeZone;
+    // Office hours 08:30–12:00 and 13:30–17:30 Mon–Fri with the 2026 notice: before Thu 1 Oct come Wed 30, Tue 29,
+    // Mon 28 Sep, then 中秋 (Fri 25 – Sun 27) off, then Thu 24 and Wed 23: 08:30 on the 23rd.
+    let doc = include_str!("../../../../contracts/seed-003.toml");
+    let c = crate::contract::parse(doc).expect("preset");
+    let cals = c.compile_calendars();
+    let office = &cals["office"];
+    let tz = chrono_tz::Asia::Shanghai;
+    let start = tz.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).single().expect("time").with_timezone(&chrono::Utc);
+    let due = lead_before(office, start, chrono::Duration::seconds(5 * office.standard_day_seconds())).expect("due");
+    assert_eq!(due.with_timezone(&tz).to_rfc3339(), "2026-09-23T08:30:00+08:00");
+}
