@@ -81,6 +81,15 @@ async fn find_template(
         .ok_or_else(|| AppError::NotFound(format!("巡检模板 {template_code} 不存在")))
 }
 
+/// A template by code inside a transaction: the project's own, or a built-in.
+pub(crate) async fn find_template_tx(
+    tx: &mut yunwei_store::Tx,
+    project_id: i64,
+    template_code: &str,
+) -> Result<TemplateView, AppError> {
+    Ok(find_template(tx, project_id, template_code).await?.0)
+}
+
 async fn severities(app: &App, project_id: i64) -> Result<Vec<String>, AppError> {
     let cv = crate::incident::current_contract(app, project_id).await?;
     let t = crate::incident::terms(app, cv).await?;
@@ -245,6 +254,11 @@ impl ExecutionView {
         self.results.iter().find(|r| r.item_key == key)
     }
 
+    /// Not completed and past its due time.
+    pub fn overdue(&self, now: DateTime<Utc>) -> bool {
+        Status::parse(&self.row.status).is_some_and(Status::open) && self.row.due_at.is_some_and(|d| now > d)
+    }
+
     /// Items answered abnormal.
     pub fn abnormal(&self) -> usize {
         self.results.iter().filter(|r| r.verdict == Verdict::Abnormal.code()).count()
@@ -353,6 +367,9 @@ pub async fn create_execution(
         created_by: actor.username.clone(),
         updated_at: now,
         version: 1,
+        plan_id: None,
+        period: None,
+        due_at: None,
     };
     row.id = store::insert_execution(&mut tx, &row).await?;
     record(

@@ -16,6 +16,7 @@ pub mod identity;
 pub mod incident;
 pub mod monitoring;
 pub mod inspection;
+pub mod inspection_plan;
 pub mod notify;
 pub mod project;
 pub mod tabular;

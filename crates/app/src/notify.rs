@@ -765,8 +765,17 @@ pub async fn run_worker(app: App, interval: std::time::Duration) {
     let app = Arc::new(app);
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut plans_due = std::time::Instant::now();
     loop {
         tick.tick().await;
+        // Inspection plans: the executions of a new period, the first inspection, pre-holiday
+        // ones. Hourly is often enough (periods are days long) and idempotent anyway.
+        if std::time::Instant::now() >= plans_due {
+            plans_due = std::time::Instant::now() + std::time::Duration::from_secs(3600);
+            if let Err(e) = crate::inspection_plan::generate_all(&app).await {
+                tracing::error!(error = %e, "inspection plan pass failed");
+            }
+        }
         if let Err(e) = fire_due(&app).await {
             tracing::error!(error = %e, "escalation pass failed");
         }

@@ -142,9 +142,15 @@ pub struct ExecutionRow {
     pub created_by: String,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    /// The plan that generated it.
+    pub plan_id: Option<i64>,
+    /// The plan's period it stands for (`2026-Q2`, `first`, `pre_holiday:2026-国庆节`).
+    pub period: Option<String>,
+    /// By when it is to be done.
+    pub due_at: Option<DateTime<Utc>>,
 }
 
-const EXECUTION_COLS: [&str; 27] = [
+const EXECUTION_COLS: [&str; 30] = [
     "id",
     "project_id",
     "number",
@@ -172,6 +178,9 @@ const EXECUTION_COLS: [&str; 27] = [
     "created_by",
     "updated_at",
     "version",
+    "plan_id",
+    "period",
+    "due_at",
 ];
 
 fn select_executions() -> SelectStatement {
@@ -225,11 +234,94 @@ pub async fn insert_execution(tx: &mut Tx, r: &ExecutionRow) -> Result<i64, Stor
             ("created_by", r.created_by.as_str().into()),
             ("updated_at", r.updated_at.into()),
             ("version", r.version.into()),
+            ("plan_id", r.plan_id.into()),
+            ("period", r.period.clone().into()),
+            ("due_at", r.due_at.into()),
         ],
     );
     q.returning_col("id");
     let (id,): (i64,) = tx.fetch_one(&q).await?;
     Ok(id)
+}
+
+/// Whether the plan already has its execution for `period` and the CI.
+pub async fn planned(tx: &mut Tx, plan_id: i64, period: &str, ci_id: Option<i64>) -> Result<bool, StoreError> {
+    let mut q = Query::select()
+        .expr(Expr::col("id"))
+        .from("inspection_executions")
+        .and_where(Expr::col("plan_id").eq(plan_id))
+        .and_where(Expr::col("period").eq(period))
+        .limit(1)
+        .to_owned();
+    match ci_id {
+        Some(c) => q.and_where(Expr::col("ci_id").eq(c)),
+        None => q.and_where(Expr::col("ci_id").is_null()),
+    };
+    Ok(tx.fetch_optional::<(i64,), _>(&q).await?.is_some())
+}
+
+/// A plan: a template on a set of CIs on a cycle.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct PlanRow {
+    pub id: i64,
+    pub project_id: i64,
+    pub name: String,
+    pub template_code: String,
+    /// JSON array of CI ids (empty: one execution without a CI).
+    pub cis: String,
+    /// Period code (`quarter` …).
+    pub cycle: String,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+const PLAN_COLS: [&str; 11] = [
+    "id",
+    "project_id",
+    "name",
+    "template_code",
+    "cis",
+    "cycle",
+    "active",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "version",
+];
+
+/// Stores a plan; returns its id.
+pub async fn insert_plan(tx: &mut Tx, r: &PlanRow) -> Result<i64, StoreError> {
+    let mut q = insert_into(
+        "inspection_plans",
+        vec![
+            ("project_id", r.project_id.into()),
+            ("name", r.name.as_str().into()),
+            ("template_code", r.template_code.as_str().into()),
+            ("cis", r.cis.as_str().into()),
+            ("cycle", r.cycle.as_str().into()),
+            ("active", r.active.into()),
+            ("created_at", r.created_at.into()),
+            ("created_by", r.created_by.as_str().into()),
+            ("updated_at", r.updated_at.into()),
+            ("version", r.version.into()),
+        ],
+    );
+    q.returning_col("id");
+    let (id,): (i64,) = tx.fetch_one(&q).await?;
+    Ok(id)
+}
+
+/// The project's plans (all projects' active ones with `None`).
+pub async fn plans(db: &Db, project_id: Option<i64>) -> Result<Vec<PlanRow>, StoreError> {
+    let mut q = Query::select().columns(PLAN_COLS).from("inspection_plans").order_by("id", Order::Asc).to_owned();
+    match project_id {
+        Some(p) => q.and_where(Expr::col("project_id").eq(p)),
+        None => q.and_where(Expr::col("active").eq(true)),
+    };
+    db.fetch_all(&q).await
 }
 
 /// Saves the changing state of an execution if it is still at `expected_version`.
@@ -275,6 +367,9 @@ pub struct ExecutionFilter {
     pub from: Option<String>,
     /// `planned_for` on or before.
     pub to: Option<String>,
+    /// Not completed and past its due time at this instant.
+    pub overdue_at: Option<DateTime<Utc>>,
+    pub plan_id: Option<i64>,
 }
 
 /// The project's executions, latest planned first.
@@ -296,6 +391,13 @@ pub async fn executions(
     }
     if let Some(to) = &f.to {
         q.and_where(Expr::col("planned_for").lte(to.as_str()));
+    }
+    if let Some(at) = f.overdue_at {
+        q.and_where(Expr::col("status").is_in(["planned", "in_progress"]));
+        q.and_where(Expr::col("due_at").lt(at));
+    }
+    if let Some(p) = f.plan_id {
+        q.and_where(Expr::col("plan_id").eq(p));
     }
     q.order_by("planned_for", Order::Desc).order_by("id", Order::Desc).limit(limit);
     db.fetch_all(&q).await

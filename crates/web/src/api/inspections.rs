@@ -372,6 +372,15 @@ pub struct ExecutionJson {
     pub report: ReportJson,
     pub counts: CountsJson,
     pub items: Vec<ExecutionItemJson>,
+    /// By when it is to be done (plans set it: the period's end, the contract's first-inspection
+    /// or pre-holiday time); `null` for one planned by hand.
+    pub due_at: Option<String>,
+    /// Not completed and past `due_at`.
+    pub overdue: bool,
+    /// The plan that generated it, and the period it stands for (`2026-Q2`, `first`,
+    /// `pre_holiday:2026-国庆节`).
+    pub plan_id: Option<i64>,
+    pub period: Option<String>,
     pub version: i64,
 }
 
@@ -440,6 +449,10 @@ fn execution_json(v: &ExecutionView, now: chrono::DateTime<chrono::Utc>) -> Exec
         },
         counts: CountsJson { items: v.template.items.len(), answered: v.results.len(), abnormal: v.abnormal() },
         items,
+        due_at: r.due_at.map(rfc3339),
+        overdue: v.overdue(now),
+        plan_id: r.plan_id,
+        period: r.period.clone(),
         version: r.version,
     }
 }
@@ -511,6 +524,9 @@ pub struct ExecutionQuery {
     pub from: Option<String>,
     /// Planned on or before (`YYYY-MM-DD`).
     pub to: Option<String>,
+    /// `true`: only those not completed past their due time.
+    pub overdue: Option<bool>,
+    pub plan_id: Option<i64>,
     /// 1–500, default 100.
     pub limit: Option<u64>,
 }
@@ -529,6 +545,9 @@ pub struct ExecutionSummaryJson {
     pub completed_at: Option<String>,
     pub report_due: Option<String>,
     pub report_issued_at: Option<String>,
+    pub due_at: Option<String>,
+    pub overdue: bool,
+    pub period: Option<String>,
 }
 
 /// A page of inspections.
@@ -577,27 +596,12 @@ pub async fn list_executions(
         ci_id: q.ci_id,
         from: parse_date("from", &q.from)?.map(|d| d.to_string()),
         to: parse_date("to", &q.to)?.map(|d| d.to_string()),
+        overdue_at: q.overdue.unwrap_or(false).then(|| st.app.now()),
+        plan_id: q.plan_id,
     };
+    let now = st.app.now();
     let rows = uc::list(&st.app, &auth.actor, &code, &f, limit).await?;
-    let items = rows
-        .into_iter()
-        .map(|r| {
-            let s = status_of(&r);
-            ExecutionSummaryJson {
-                id: r.id,
-                number: r.number,
-                status: s.code(),
-                status_name: s.label(),
-                kind: r.kind,
-                template_code: r.template_code,
-                ci: r.ci_id.map(|id| CiRefJson { id, name: r.ci_name.unwrap_or_default() }),
-                planned_for: r.planned_for,
-                completed_at: r.completed_at.map(rfc3339),
-                report_due: r.report_due.map(rfc3339),
-                report_issued_at: r.report_issued_at.map(rfc3339),
-            }
-        })
-        .collect();
+    let items = rows.into_iter().map(|r| summary_json(r, now)).collect();
     Ok(Json(ExecutionListJson { items }))
 }
 
@@ -787,4 +791,107 @@ pub async fn put_report(
     .collect();
     let v = uc::write_report(&st.app, &auth.actor, id, fields, req.issue).await?;
     Ok(respond(&st, StatusCode::OK, v))
+}
+
+/// A plan as written.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePlan {
+    pub name: String,
+    /// Template code (built-in or the project's own).
+    pub template: String,
+    /// The CIs inspected (one execution each per period); none: one execution without a CI.
+    #[serde(default)]
+    pub ci_ids: Vec<i64>,
+    /// `month`, `quarter` …; the contract's `inspection.cycle` when absent.
+    pub cycle: Option<String>,
+}
+
+/// A plan.
+#[derive(Serialize, ToSchema)]
+pub struct PlanJson {
+    pub id: i64,
+    pub name: String,
+    pub template: String,
+    pub ci_ids: Vec<i64>,
+    pub cycle: String,
+    pub active: bool,
+    /// Executions this call generated (on create: the current period's, the first inspection,
+    /// a pre-holiday one when due soon).
+    pub generated: Vec<ExecutionSummaryJson>,
+}
+
+fn summary_json(r: ExecutionRow, now: chrono::DateTime<chrono::Utc>) -> ExecutionSummaryJson {
+    let s = status_of(&r);
+    ExecutionSummaryJson {
+        id: r.id,
+        number: r.number,
+        status: s.code(),
+        status_name: s.label(),
+        kind: r.kind,
+        template_code: r.template_code,
+        ci: r.ci_id.map(|id| CiRefJson { id, name: r.ci_name.unwrap_or_default() }),
+        planned_for: r.planned_for,
+        completed_at: r.completed_at.map(rfc3339),
+        report_due: r.report_due.map(rfc3339),
+        report_issued_at: r.report_issued_at.map(rfc3339),
+        overdue: s.open() && r.due_at.is_some_and(|d| now > d),
+        due_at: r.due_at.map(rfc3339),
+        period: r.period,
+    }
+}
+
+fn plan_json(v: yunwei_app::inspection_plan::PlanView, now: chrono::DateTime<chrono::Utc>) -> PlanJson {
+    PlanJson {
+        id: v.row.id,
+        name: v.row.name,
+        template: v.row.template_code,
+        ci_ids: v.ci_ids,
+        cycle: v.row.cycle,
+        active: v.row.active,
+        generated: v.created.into_iter().map(|r| summary_json(r, now)).collect(),
+    }
+}
+
+/// Creates an inspection plan and generates what it owes now.
+#[utoipa::path(post, path = "/api/v1/projects/{code}/inspection-plans", tag = "inspection", security(("bearer" = [])),
+    params(("code" = String, Path, description = "项目代码")),
+    request_body = CreatePlan,
+    responses(
+        (status = 201, body = PlanJson),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_plan(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(req): ApiJson<CreatePlan>,
+) -> Result<(StatusCode, Json<PlanJson>), ApiError> {
+    let n = yunwei_app::inspection_plan::NewPlan {
+        name: req.name,
+        template: req.template,
+        ci_ids: req.ci_ids,
+        cycle: req.cycle,
+    };
+    let v = yunwei_app::inspection_plan::create(&st.app, &auth.actor, &code, n).await?;
+    Ok((StatusCode::CREATED, Json(plan_json(v, st.app.now()))))
+}
+
+/// The project's inspection plans.
+#[utoipa::path(get, path = "/api/v1/projects/{code}/inspection-plans", tag = "inspection", security(("bearer" = [])),
+    params(("code" = String, Path, description = "项目代码")),
+    responses(
+        (status = 200, body = Vec<PlanJson>),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_plans(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(code): ApiPath<String>,
+) -> Result<Json<Vec<PlanJson>>, ApiError> {
+    let now = st.app.now();
+    let plans = yunwei_app::inspection_plan::list(&st.app, &auth.actor, &code).await?;
+    Ok(Json(plans.into_iter().map(|p| plan_json(p, now)).collect()))
 }

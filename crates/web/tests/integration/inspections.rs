@@ -541,3 +541,92 @@ async fn the_daily_log_is_signed_in_signed_off_and_exported_as_the_seed_form() {
     );
     assert_eq!(rows[2][0], "3月1日");
 }
+
+#[tokio::test]
+async fn a_plan_generates_each_period_the_first_and_the_pre_holiday_inspections_once() {
+    let t = TestApp::new().await;
+    let contract = yunwei_domain::contract::with_project_fields(
+        include_str!("../../../../contracts/seed-003.toml"),
+        &[("code", "pl")],
+    );
+    yunwei_app::contract::apply(&t.app, None, &contract).await.expect("contract");
+    t.project("other").await;
+    for (name, project, role) in [("it1", "pl", "hospital_it"), ("e1", "pl", "engineer"), ("e2", "other", "engineer")] {
+        t.user(name, false).await;
+        t.grant(project, name, role).await;
+    }
+    let (it, eng, outsider) = (t.token("it1").await, t.token("e1").await, t.token("e2").await);
+    let mut cis = Vec::new();
+    for name in ["体检服务器 A", "体检服务器 B"] {
+        let r = t
+            .api(Method::POST, "/api/v1/projects/pl/cis", Some(&eng), Some(json!({"name": name, "type": "server"})))
+            .await;
+        cis.push(r.json()["id"].as_i64().expect("ci"));
+    }
+    let foreign = t
+        .api(Method::POST, "/api/v1/projects/other/cis", Some(&outsider), Some(json!({"name": "x", "type": "server"})))
+        .await;
+    let foreign = foreign.json()["id"].as_i64().expect("ci");
+
+    // Thursday 10 September 2026, 09:00 in Beijing.
+    t.clock.set(bj("2026-09-10T09:00:00"));
+    let plan = json!({"name": "体检服务器季度巡检", "template": "health_checkup_server", "ci_ids": cis});
+    let r = t.api(Method::POST, "/api/v1/projects/pl/inspection-plans", Some(&eng), Some(plan.clone())).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "plans are the hospital's and the manager's");
+    for (bad, want) in [
+        (json!({"name": "x", "template": "nope"}), "template"),
+        (json!({"name": "x", "template": "oracle", "ci_ids": [foreign]}), "ci_ids"),
+        (json!({"name": "x", "template": "oracle", "cycle": "fortnight"}), "cycle"),
+    ] {
+        let r = t.api(Method::POST, "/api/v1/projects/pl/inspection-plans", Some(&it), Some(bad.clone())).await;
+        assert_eq!((r.status, field(&r)), (StatusCode::UNPROCESSABLE_ENTITY, want.to_owned()), "{bad}: {}", r.body);
+    }
+    let r = t.api(Method::POST, "/api/v1/projects/pl/inspection-plans", Some(&it), Some(plan)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["cycle"], "quarter", "the contract's cycle (seed 003 1.1.6.2.5)");
+    let generated = v["generated"].as_array().cloned().unwrap_or_default();
+    let mut got: Vec<(String, String, String, bool)> = generated
+        .iter()
+        .map(|g| {
+            let s = |k: &str| g[k].as_str().unwrap_or_default().to_owned();
+            (s("kind"), s("period"), s("due_at"), g["overdue"].as_bool().unwrap_or_default())
+        })
+        .collect();
+    got.dedup();
+    assert_eq!(
+        got,
+        [
+            // This quarter: due when it ends.
+            ("routine".into(), "2026-Q3".into(), api_time("2026-10-01T00:00:00"), false),
+            // The first inspection: a week (7×24) after the service period started — long past.
+            ("first".into(), "first".into(), api_time("2026-01-08T00:00:00"), true),
+            // 国庆 starts Thu 1 Oct; 5 working days of the office calendar before it, 中秋 (25–27
+            // Sep) off: Wed 23 Sep 08:30. Listed now, within 30 days of that.
+            ("pre_holiday".into(), "pre_holiday:2026-国庆节".into(), api_time("2026-09-23T08:30:00"), false),
+        ]
+    );
+    assert_eq!(generated.len(), 6, "each for both CIs");
+    assert_eq!(yunwei_app::inspection_plan::generate_all(&t.app).await.expect("pass"), 0, "nothing twice");
+
+    // 8 October: a new quarter. Two processes run their pass at once; each execution once.
+    t.clock.set(bj("2026-10-08T09:00:00"));
+    let other = yunwei_app::App::new(t.tdb.second().await, t.clock.clone(), yunwei_app::AuthSettings::default());
+    let (a, b) = tokio::join!(
+        yunwei_app::inspection_plan::generate_all(&t.app),
+        yunwei_app::inspection_plan::generate_all(&other)
+    );
+    assert_eq!(a.unwrap_or(0) + b.unwrap_or(0), 2, "2026-Q4 for both CIs");
+    assert_eq!(t.tdb.scalar("SELECT COUNT(*) FROM inspection_executions").await, 8);
+    let overdue = t.api(Method::GET, "/api/v1/projects/pl/inspections?overdue=true", Some(&it), None).await;
+    let items = overdue.json()["items"].as_array().cloned().unwrap_or_default();
+    let mut periods: Vec<&str> = items.iter().filter_map(|i| i["period"].as_str()).collect();
+    periods.sort_unstable();
+    assert_eq!(periods, ["2026-Q3", "2026-Q3", "first", "first", "pre_holiday:2026-国庆节", "pre_holiday:2026-国庆节"]);
+    let plans = t.api(Method::GET, "/api/v1/projects/pl/inspection-plans", Some(&eng), None).await;
+    assert_eq!(plans.json()[0]["ci_ids"], json!(cis));
+    assert_eq!(
+        t.api(Method::GET, "/api/v1/projects/pl/inspection-plans", Some(&outsider), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -116,6 +116,8 @@ fn rows() -> Vec<Row> {
         r(Method::POST, "/api/v1/projects/{code}/alerts/zabbix", Who::Project(REPORTERS), 200, false),
         r(Method::POST, "/api/v1/projects/{code}/alerts/backup", Who::Project(REPORTERS), 200, false),
         r(Method::GET, "/api/v1/projects/{code}/alerts", Who::Project(ALL), 200, false),
+        r(Method::GET, "/api/v1/projects/{code}/inspection-plans", Who::Project(INSPECTION_READ), 200, false),
+        r(Method::POST, "/api/v1/projects/{code}/inspection-plans", Who::Project(INSPECTION_TEMPLATES), 201, false),
         // daily operation log
         r(Method::GET, "/api/v1/projects/{code}/daily-log", Who::Project(INSPECTION_READ), 200, false),
         r(Method::GET, "/api/v1/projects/{code}/daily-log.xlsx", Who::Project(INSPECTION_READ), 200, false),
@@ -435,6 +437,13 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         }
         ("POST", "/api/v1/projects") => {
             t.api(Method::POST, row.path, token, Some(json!({"code": format!("new{n}"), "name": "新项目"}))).await
+        }
+        ("GET", "/api/v1/projects/{code}/inspection-plans") => {
+            t.api(Method::GET, "/api/v1/projects/alpha/inspection-plans", token, None).await
+        }
+        ("POST", "/api/v1/projects/{code}/inspection-plans") => {
+            let body = json!({"name": format!("季度巡检 {n}"), "template": "oracle"});
+            t.api(Method::POST, "/api/v1/projects/alpha/inspection-plans", token, Some(body)).await
         }
         ("GET", "/api/v1/projects/{code}/daily-log") | ("GET", "/api/v1/projects/{code}/daily-log.xlsx") => {
             t.api(Method::GET, &format!("{}?month=2026-03", row.path.replace("{code}", "alpha")), token, None).await

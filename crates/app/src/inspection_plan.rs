@@ -1,0 +1,279 @@
+//! Inspection plans (seed 003 1.1.6.2.5/7: quarterly at least; 1.1.5.1.3: a first inspection
+//! within a week of the start; 1.1.8.2: before 国庆, 元旦 and 春节): a template on a set of CIs on
+//! a cycle. Generating a plan creates, per CI, the execution of the current period (due at the
+//! period's end), the first inspection (due the contract's `inspection.first` after the service
+//! period starts) and, within [`PRE_HOLIDAY_HORIZON_DAYS`] of their due time, one before each of
+//! the contract's holidays (due `inspection.pre_holiday.lead` of working time before the first day
+//! off, found in the holiday notice). Generating is idempotent: run on creation, by the worker
+//! every hour, and by two processes at once, it creates each execution once.
+
+use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
+use serde_json::json;
+use yunwei_domain::ValidationErrors;
+use yunwei_domain::calendar::{CalendarKind, HolidayTable};
+use yunwei_domain::identity::Permission;
+use yunwei_domain::inspection::{self as domain, Period, Status};
+use yunwei_store::inspection::{self as store, ExecutionRow, PlanRow};
+
+use crate::audit::{Change, record};
+use crate::identity::Actor;
+use crate::incident::Terms;
+use crate::project::authorize;
+use crate::{App, AppError};
+
+/// How far ahead of its due time a pre-holiday inspection is put on the list (an operating
+/// choice: a month's notice to schedule the visit; the contract sets the due time itself).
+pub const PRE_HOLIDAY_HORIZON_DAYS: u64 = 30;
+
+/// A plan as asked for.
+#[derive(Debug, Clone, Default)]
+pub struct NewPlan {
+    pub name: String,
+    pub template: String,
+    pub ci_ids: Vec<i64>,
+    /// Period code; the contract's `inspection.cycle` when absent.
+    pub cycle: Option<String>,
+}
+
+/// A plan with what it generated this time.
+#[derive(Debug, Clone)]
+pub struct PlanView {
+    pub row: PlanRow,
+    pub ci_ids: Vec<i64>,
+    /// Executions created by the generation that ran with this call.
+    pub created: Vec<ExecutionRow>,
+}
+
+fn ci_ids_of(r: &PlanRow) -> Vec<i64> {
+    serde_json::from_str(&r.cis).unwrap_or_default()
+}
+
+/// Creates a plan and generates its executions due now.
+pub async fn create(app: &App, actor: &Actor, code: &str, n: NewPlan) -> Result<PlanView, AppError> {
+    let access = authorize(app, actor, code, Permission::InspectionTemplateWrite).await?;
+    let pid = access.project.id;
+    let cv = crate::incident::current_contract(app, pid).await?;
+    let t = crate::incident::terms(app, cv).await?;
+    let mut v = ValidationErrors::default();
+    let name = n.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 {
+        v.push("name", "须为 1–100 个字符");
+    }
+    let default_cycle = t.contract.terms.inspection.as_ref().map(|i| i.cycle.code()).unwrap_or("quarter");
+    let cycle = n.cycle.clone().unwrap_or_else(|| default_cycle.to_owned());
+    if Period::parse(&cycle).is_none() {
+        v.push("cycle", format!("未知周期“{cycle}”，可选：{}", Period::ALL.map(Period::code).join(", ")));
+    }
+    if n.ci_ids.len() > 500 {
+        v.push("ci_ids", "一个计划最多 500 个配置项");
+    }
+    let mut ids = n.ci_ids.clone();
+    ids.sort_unstable();
+    ids.dedup();
+    let found = yunwei_store::cmdb::by_ids(&app.db, pid, &ids).await?;
+    if let Some(missing) = ids.iter().find(|id| !found.iter().any(|c| c.id == **id)) {
+        v.push("ci_ids", format!("本项目没有编号为 {missing} 的配置项"));
+    }
+    let mut tx = app.db.begin().await?;
+    if crate::inspection::find_template_tx(&mut tx, pid, &n.template).await.is_err() {
+        v.push("template", format!("没有代码为“{}”的巡检模板", n.template));
+    }
+    v.into_result()?;
+    let now = app.now();
+    let mut row = PlanRow {
+        id: 0,
+        project_id: pid,
+        name,
+        template_code: n.template.clone(),
+        cis: serde_json::to_string(&ids).map_err(|e| AppError::Internal(e.to_string()))?,
+        cycle,
+        active: true,
+        created_at: now,
+        created_by: actor.username.clone(),
+        updated_at: now,
+        version: 1,
+    };
+    row.id = store::insert_plan(&mut tx, &row).await?;
+    record(
+        &mut tx,
+        Some(actor),
+        now,
+        Change {
+            project_id: Some(pid),
+            entity: "inspection_plan",
+            entity_id: row.id.to_string(),
+            action: "create",
+            summary: json!({ "after": { "name": row.name, "template": row.template_code, "cis": ids, "cycle": row.cycle } }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let created = generate(app, &row, &t, now).await?;
+    Ok(PlanView { ci_ids: ids, row, created })
+}
+
+/// The project's plans.
+pub async fn list(app: &App, actor: &Actor, code: &str) -> Result<Vec<PlanView>, AppError> {
+    let access = authorize(app, actor, code, Permission::InspectionRead).await?;
+    let rows = store::plans(&app.db, Some(access.project.id)).await?;
+    Ok(rows.into_iter().map(|row| PlanView { ci_ids: ci_ids_of(&row), row, created: Vec::new() }).collect())
+}
+
+/// Generates what every active plan of every project has due (the worker's hourly pass).
+pub async fn generate_all(app: &App) -> Result<usize, AppError> {
+    let now = app.now();
+    let mut n = 0;
+    for plan in store::plans(&app.db, None).await? {
+        let cv = match crate::incident::current_contract(app, plan.project_id).await {
+            Ok(cv) => cv,
+            Err(AppError::Conflict { .. }) => continue,
+            Err(e) => return Err(e),
+        };
+        let t = crate::incident::terms(app, cv).await?;
+        n += generate(app, &plan, &t, now).await?.len();
+    }
+    Ok(n)
+}
+
+/// Local midnight at the start of `day` in `tz`, as an instant.
+fn midnight(tz: chrono_tz::Tz, day: NaiveDate) -> DateTime<Utc> {
+    tz.from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+/// One execution a plan owes: (kind, period label, planned day, due instant).
+type Owed = (&'static str, String, NaiveDate, DateTime<Utc>);
+
+/// What `plan` owes at `now` under the contract `t`.
+pub fn owed(plan: &PlanRow, t: &Terms, now: DateTime<Utc>) -> Vec<Owed> {
+    let tz = t.contract.project.timezone;
+    let today = now.with_timezone(&tz).date_naive();
+    let mut out = Vec::new();
+    if let Some(cycle) = Period::parse(&plan.cycle) {
+        let (start, end, label) = cycle.bounds(today);
+        let created = plan.created_at.with_timezone(&tz).date_naive();
+        let due = midnight(tz, end + Days::new(1));
+        out.push(("routine", label, start.max(created), due));
+    }
+    let Some(terms) = &t.contract.terms.inspection else { return out };
+    if let Some(first) = &terms.first
+        && let Some(cal) = t.calendars.get(&first.calendar)
+        && let Ok(due) = cal.add_business(midnight(tz, t.contract.project.start), first.within, &[])
+    {
+        out.push(("first", "first".to_owned(), t.contract.project.start, due.value));
+    }
+    if let Some(pre) = &terms.pre_holiday
+        && let Some(cal) = t.calendars.get(&pre.lead.calendar)
+    {
+        let table = match t.contract.calendars.get(&pre.lead.calendar).map(|s| &s.kind) {
+            Some(CalendarKind::Business { holidays: Some(table), .. }) => table.clone(),
+            _ => HolidayTable::cn().clone(),
+        };
+        let lead = chrono::Duration::seconds(pre.lead.within.to_seconds(cal.standard_day_seconds()));
+        for year in [today.year(), today.year() + 1] {
+            for b in domain::holiday_blocks(&table, year) {
+                if !pre.holidays.iter().any(|h| h == b.name) {
+                    continue;
+                }
+                let starts = midnight(tz, b.start);
+                let Some(due) = domain::lead_before(cal, starts, lead) else { continue };
+                let window = due - chrono::Duration::days(PRE_HOLIDAY_HORIZON_DAYS as i64);
+                if now >= window && now < starts {
+                    let label = format!("pre_holiday:{year}-{}", b.name);
+                    out.push(("pre_holiday", label, due.with_timezone(&tz).date_naive(), due));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Creates the executions `plan` owes at `now` that do not exist yet; returns those created.
+pub async fn generate(app: &App, plan: &PlanRow, t: &Terms, now: DateTime<Utc>) -> Result<Vec<ExecutionRow>, AppError> {
+    let owed = owed(plan, t, now);
+    if owed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = ci_ids_of(plan);
+    let cis = yunwei_store::cmdb::by_ids(&app.db, plan.project_id, &ids).await?;
+    let targets: Vec<Option<(i64, String)>> = if ids.is_empty() {
+        vec![None]
+    } else {
+        cis.into_iter().filter(|c| c.status != "retired").map(|c| Some((c.id, c.name))).collect()
+    };
+    let cv = crate::incident::current_contract(app, plan.project_id).await?;
+    let mut created = Vec::new();
+    let mut tx = app.db.begin().await?;
+    let Ok(tv) = crate::inspection::find_template_tx(&mut tx, plan.project_id, &plan.template_code).await else {
+        tracing::warn!(plan = plan.id, template = %plan.template_code, "inspection plan's template is gone");
+        return Ok(Vec::new());
+    };
+    let template = serde_json::to_string(&tv.template).map_err(|e| AppError::Internal(e.to_string()))?;
+    for (kind, period, planned_for, due) in &owed {
+        for target in &targets {
+            let ci = target.as_ref().map(|c| c.0);
+            if store::planned(&mut tx, plan.id, period, ci).await? {
+                continue;
+            }
+            let year = planned_for.year();
+            let seq = store::next_seq(&mut tx, plan.project_id, year).await?;
+            let mut row = ExecutionRow {
+                id: 0,
+                project_id: plan.project_id,
+                number: format!("INSP-{year}-{seq:06}"),
+                contract_version_id: cv,
+                template_code: tv.template.code.clone(),
+                template_version: tv.version,
+                template: template.clone(),
+                ci_id: ci,
+                ci_name: target.as_ref().map(|c| c.1.clone()),
+                kind: (*kind).to_owned(),
+                status: Status::Planned.code().to_owned(),
+                planned_for: planned_for.to_string(),
+                started_at: None,
+                completed_at: None,
+                engineer_id: None,
+                engineer_name: None,
+                hospital_id: None,
+                hospital_name: None,
+                hospital_signed_at: None,
+                hospital_note: None,
+                report_due: None,
+                report_issued_at: None,
+                report: "{}".into(),
+                created_at: now,
+                created_by: format!("plan:{}", plan.id),
+                updated_at: now,
+                version: 1,
+                plan_id: Some(plan.id),
+                period: Some(period.clone()),
+                due_at: Some(*due),
+            };
+            row.id = match store::insert_execution(&mut tx, &row).await {
+                Ok(id) => id,
+                // Another process generated this one first (the unique index): its work stands.
+                Err(yunwei_store::StoreError::Unique(_)) => return Ok(Vec::new()),
+                Err(e) => return Err(e.into()),
+            };
+            record(
+                &mut tx,
+                None,
+                now,
+                Change {
+                    project_id: Some(plan.project_id),
+                    entity: "inspection",
+                    entity_id: row.id.to_string(),
+                    action: "generate",
+                    summary: json!({ "plan": plan.id, "period": period, "kind": kind, "ci": row.ci_name,
+                                     "due_at": due.to_rfc3339() }),
+                },
+            )
+            .await?;
+            created.push(row);
+        }
+    }
+    tx.commit().await?;
+    Ok(created)
+}
