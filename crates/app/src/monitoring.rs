@@ -78,33 +78,38 @@ async fn receive_with(
         }
         None => None,
     };
-    record(
-        &mut tx,
-        Some(actor),
-        now,
-        Change {
-            project_id: Some(pid),
-            entity: "alert",
-            entity_id: ids.first().map(|i| i.to_string()).unwrap_or_default(),
-            action: "receive",
-            summary: json!({ "source": alerts.first().map(|a| a.source.code()), "alerts": alerts.len(),
-                             "accepted": accepted, "resent": resent }),
-        },
-    )
-    .await?;
+    // The alert rows are the record of what came in; the trail records notifications that
+    // brought something new (a resend only counts on its row).
+    if accepted > 0 {
+        record(
+            &mut tx,
+            Some(actor),
+            now,
+            Change {
+                project_id: Some(pid),
+                entity: "alert",
+                entity_id: ids.first().map(|i| i.to_string()).unwrap_or_default(),
+                action: "receive",
+                summary: json!({ "source": alerts.first().map(|a| a.source.code()), "alerts": alerts.len(),
+                                 "accepted": accepted, "resent": resent }),
+            },
+        )
+        .await?;
+    }
     tx.commit().await?;
-    // Acting now is a convenience: whatever fails here stays pending for the worker.
-    if let Err(e) = process_pending(app, Some(pid)).await {
-        tracing::warn!(error = %e, project = pid, "alerts stored; acting on them is left to the worker");
-    }
+    // Act on what this notification stored, now; whatever fails here stays pending for the
+    // worker (and other pending alerts are the worker's, not this request's).
     let mut rows = Vec::with_capacity(ids.len());
-    let mut tx = app.db.begin().await?;
     for id in ids {
-        if let Some(r) = store::get_tx(&mut tx, id).await? {
-            rows.push(r);
+        let Some(mut r) = store::get(&app.db, id).await? else { continue };
+        if r.state == "pending" {
+            match act(app, &r).await {
+                Ok(_) => r = store::get(&app.db, id).await?.unwrap_or(r),
+                Err(e) => tracing::warn!(error = %e, alert = id, "alert stored; acting on it is left to the worker"),
+            }
         }
+        rows.push(r);
     }
-    drop(tx);
     Ok((Intake { accepted, resent, alerts: rows }, backup_id))
 }
 
@@ -410,4 +415,149 @@ pub async fn timezone(app: &App, actor: &Actor, code: &str) -> Result<chrono_tz:
     let access = authorize(app, actor, code, Permission::IncidentReport).await?;
     let cv = crate::incident::current_contract(app, access.project.id).await?;
     Ok(crate::incident::terms(app, cv).await?.contract.project.timezone)
+}
+
+/// A backup job as set up.
+#[derive(Debug, Clone)]
+pub struct BackupJobView {
+    pub row: yunwei_store::monitoring::BackupJobRow,
+    /// Its latest report.
+    pub last: Option<BackupRow>,
+}
+
+/// Sets up (or changes) a backup job the project expects a report from every day by
+/// `expected_by` (`HH:MM`, the project's time zone).
+pub async fn set_backup_job(
+    app: &App,
+    actor: &Actor,
+    code: &str,
+    job: &str,
+    expected_by: &str,
+    host: Option<String>,
+) -> Result<BackupJobView, AppError> {
+    let access = authorize(app, actor, code, Permission::InspectionTemplateWrite).await?;
+    let pid = access.project.id;
+    let mut v = yunwei_domain::ValidationErrors::default();
+    let job = job.trim().to_owned();
+    if job.is_empty() || job.chars().count() > 200 {
+        v.push("job", "须为 1–200 个字符的作业名");
+    }
+    let time = chrono::NaiveTime::parse_from_str(expected_by.trim(), "%H:%M");
+    if time.is_err() {
+        v.push("expected_by", "须为当地时间，例如 06:00");
+    }
+    v.into_result()?;
+    let now = app.now();
+    let mut tx = app.db.begin().await?;
+    let row = yunwei_store::monitoring::BackupJobRow {
+        id: 0,
+        project_id: pid,
+        job: job.clone(),
+        expected_by: time.map(|t| t.format("%H:%M").to_string()).unwrap_or_default(),
+        host: host.map(|h| h.trim().to_owned()).filter(|h| !h.is_empty()),
+        owner_id: actor.user_id,
+        // Days before it was set up are not held against it.
+        checked_until: Some(now),
+        created_at: now,
+        updated_at: now,
+    };
+    store::upsert_job(&mut tx, &row).await?;
+    record(
+        &mut tx,
+        Some(actor),
+        now,
+        Change {
+            project_id: Some(pid),
+            entity: "backup_job",
+            entity_id: job.clone(),
+            action: "set",
+            summary: json!({ "expected_by": row.expected_by }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let last = store::last_backup(&app.db, pid, &job).await?;
+    Ok(BackupJobView { row, last })
+}
+
+/// The project's backup jobs with their latest reports.
+pub async fn backup_jobs(app: &App, actor: &Actor, code: &str) -> Result<Vec<BackupJobView>, AppError> {
+    let access = authorize(app, actor, code, Permission::IncidentRead).await?;
+    let mut out = Vec::new();
+    for row in store::jobs(&app.db, Some(access.project.id)).await? {
+        let last = store::last_backup(&app.db, row.project_id, &row.job).await?;
+        out.push(BackupJobView { row, last });
+    }
+    Ok(out)
+}
+
+/// The latest due time of a daily job at `now`: today's `expected_by` once passed, else
+/// yesterday's.
+fn latest_due(expected_by: &str, tz: chrono_tz::Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    use chrono::TimeZone;
+    let time = chrono::NaiveTime::parse_from_str(expected_by, "%H:%M").ok()?;
+    let today = now.with_timezone(&tz).date_naive();
+    let at = |d: chrono::NaiveDate| tz.from_local_datetime(&d.and_time(time)).earliest().map(|t| t.with_timezone(&Utc));
+    match at(today)? {
+        due if due <= now => Some(due),
+        _ => at(today.pred_opt()?),
+    }
+}
+
+/// Raises an alert for every backup job whose report of the last day did not come by its due
+/// time (once per due time); a later report of the job resolves it. Returns the alerts raised.
+pub async fn check_backups(app: &App) -> Result<usize, AppError> {
+    let now = app.now();
+    let mut raised = 0;
+    for job in store::jobs(&app.db, None).await? {
+        let cv = match crate::incident::current_contract(app, job.project_id).await {
+            Ok(cv) => cv,
+            Err(AppError::Conflict { .. }) => continue,
+            Err(e) => return Err(e),
+        };
+        let t = crate::incident::terms(app, cv).await?;
+        let tz = t.contract.project.timezone;
+        let Some(due) = latest_due(&job.expected_by, tz, now) else { continue };
+        if job.checked_until.is_some_and(|c| c >= due) {
+            continue;
+        }
+        let mut tx = app.db.begin().await?;
+        if !store::mark_checked(&mut tx, job.id, due).await? {
+            continue;
+        }
+        let since = due - chrono::Duration::days(1);
+        if !store::reported_between(&mut tx, job.project_id, &job.job, since, due).await? {
+            let alert = Alert {
+                source: domain::Source::Backup,
+                fingerprint: format!("backup:{}", job.job),
+                firing: true,
+                starts_at: due,
+                ends_at: None,
+                labels: BTreeMap::from([
+                    ("source".to_owned(), "backup".to_owned()),
+                    ("job".to_owned(), job.job.clone()),
+                    ("reason".to_owned(), "missing".to_owned()),
+                ]),
+                annotations: BTreeMap::new(),
+                title: format!("备份作业未按时报告：{}", job.job),
+                description: format!(
+                    "应于 {} 前收到本日备份报告，至今未收到（备份可能未运行，或报告未能送达）。",
+                    local(&t, due)
+                ),
+                host: job.host.clone(),
+                link: None,
+            };
+            let owner = yunwei_store::identity::user_by_id(&app.db, job.owner_id)
+                .await?
+                .ok_or_else(|| AppError::Internal(format!("user {} missing", job.owner_id)))?;
+            let actor = crate::identity::actor_of(&owner, AuthMethod::Local);
+            store_one(&mut tx, job.project_id, &actor, &alert, now).await?;
+            raised += 1;
+        }
+        tx.commit().await?;
+    }
+    if raised > 0 {
+        process_pending(app, None).await?;
+    }
+    Ok(raised)
 }

@@ -782,6 +782,10 @@ pub async fn run_worker(app: App, interval: std::time::Duration) {
         if let Err(e) = deliver_due(&app).await {
             tracing::error!(error = %e, "delivery pass failed");
         }
+        // Backup jobs whose daily report did not come by its time.
+        if let Err(e) = crate::monitoring::check_backups(&app).await {
+            tracing::error!(error = %e, "backup check failed");
+        }
         // Alerts stored but not yet acted on (a crash between the two, or a failure acting).
         if let Err(e) = crate::monitoring::process_pending(&app, None).await {
             tracing::error!(error = %e, "alert pass failed");

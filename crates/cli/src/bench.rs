@@ -291,6 +291,46 @@ pub async fn run(app: App, backend: &str, args: BenchArgs) -> Result<()> {
     .await;
     println!("{}", read.line());
 
+    // Monitoring intake (issue 6: answers within 20 ms at p99). Alertmanager resends a firing
+    // alert every repeat_interval: most traffic is resends, which only count on the stored
+    // occurrence; a new alert opens an incident. One client (a monitoring system's steady
+    // stream) and all clients (a storm).
+    let alert = |fingerprint: String| {
+        json!({"version": "4", "status": "firing", "receiver": "yunwei", "groupKey": "{}:{alertname=\"HostDown\"}",
+               "alerts": [{"status": "firing", "labels": {"alertname": "HostDown", "instance": "10.1.2.3:9100",
+                           "severity": "warning"},
+                           "annotations": {"summary": "主机不可达"}, "startsAt": "2026-03-02T01:00:00Z",
+                           "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "http://prometheus/graph",
+                           "fingerprint": fingerprint}]})
+        .to_string()
+        .into_bytes()
+    };
+    let code0 = project_code(0);
+    for clients in [1, args.clients] {
+        let path = format!("/api/v1/projects/{code0}/alerts/alertmanager");
+        let resends = drive(&format!("POST alerts, resends ({clients} cl.)"), &target, clients, args.seconds, {
+            let path = path.clone();
+            move |i| Req {
+                method: "POST",
+                path: path.clone(),
+                body: Some(alert(format!("fp-{}", i % 200))),
+                expect: 200,
+            }
+        })
+        .await;
+        println!("{}", resends.line());
+        let fresh = drive(&format!("POST alerts, new ({clients} cl.)"), &target, clients, args.seconds, {
+            move |i| Req {
+                method: "POST",
+                path: path.clone(),
+                body: Some(alert(format!("new-{clients}-{i}"))),
+                expect: 200,
+            }
+        })
+        .await;
+        println!("{}", fresh.line());
+    }
+
     if args.bulk > 0 {
         let t = Instant::now();
         bulk_load(&app, args.bulk).await?;

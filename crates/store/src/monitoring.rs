@@ -187,6 +187,11 @@ pub async fn done(
     Ok(tx.execute(&q).await? == 1)
 }
 
+/// An occurrence by id.
+pub async fn get(db: &Db, id: i64) -> Result<Option<AlertRow>, StoreError> {
+    db.fetch_optional(&select().and_where(Expr::col("id").eq(id)).to_owned()).await
+}
+
 /// An occurrence by id inside a transaction.
 pub async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<AlertRow>, StoreError> {
     tx.fetch_optional(&select().and_where(Expr::col("id").eq(id)).to_owned()).await
@@ -234,6 +239,20 @@ pub struct BackupRow {
     pub alert_id: Option<i64>,
 }
 
+const BACKUP_COLS: [&str; 11] = [
+    "id",
+    "project_id",
+    "job",
+    "success",
+    "started_at",
+    "ended_at",
+    "size_bytes",
+    "error",
+    "host",
+    "received_at",
+    "alert_id",
+];
+
 /// Stores a backup report; returns its id.
 pub async fn insert_backup(tx: &mut Tx, r: &BackupRow) -> Result<i64, StoreError> {
     let mut q = insert_into(
@@ -259,23 +278,109 @@ pub async fn insert_backup(tx: &mut Tx, r: &BackupRow) -> Result<i64, StoreError
 /// The project's backup reports, newest first.
 pub async fn backups(db: &Db, project_id: i64, limit: u64) -> Result<Vec<BackupRow>, StoreError> {
     let q = Query::select()
-        .columns([
-            "id",
-            "project_id",
-            "job",
-            "success",
-            "started_at",
-            "ended_at",
-            "size_bytes",
-            "error",
-            "host",
-            "received_at",
-            "alert_id",
-        ])
+        .columns(BACKUP_COLS)
         .from("backup_reports")
         .and_where(Expr::col("project_id").eq(project_id))
         .order_by("id", Order::Desc)
         .limit(limit)
         .to_owned();
     db.fetch_all(&q).await
+}
+
+/// A backup job a project expects a daily report from.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct BackupJobRow {
+    pub id: i64,
+    pub project_id: i64,
+    pub job: String,
+    /// `HH:MM` in the project's time zone.
+    pub expected_by: String,
+    pub host: Option<String>,
+    /// Who set it up (alerts for a missing report are raised in their name).
+    pub owner_id: i64,
+    /// The last due time checked.
+    pub checked_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const JOB_COLS: [&str; 9] =
+    ["id", "project_id", "job", "expected_by", "host", "owner_id", "checked_until", "created_at", "updated_at"];
+
+/// Sets up or changes a backup job (by name).
+pub async fn upsert_job(tx: &mut Tx, r: &BackupJobRow) -> Result<(), StoreError> {
+    let mut q = insert_into(
+        "backup_jobs",
+        vec![
+            ("project_id", r.project_id.into()),
+            ("job", r.job.as_str().into()),
+            ("expected_by", r.expected_by.as_str().into()),
+            ("host", r.host.clone().into()),
+            ("owner_id", r.owner_id.into()),
+            ("checked_until", r.checked_until.into()),
+            ("created_at", r.created_at.into()),
+            ("updated_at", r.updated_at.into()),
+        ],
+    );
+    q.on_conflict(
+        sea_query::OnConflict::columns(["project_id", "job"])
+            .update_columns(["expected_by", "host", "owner_id", "checked_until", "updated_at"])
+            .to_owned(),
+    );
+    tx.execute(&q).await?;
+    Ok(())
+}
+
+/// Backup jobs of a project (all projects with `None`), by name.
+pub async fn jobs(db: &Db, project_id: Option<i64>) -> Result<Vec<BackupJobRow>, StoreError> {
+    let mut q = Query::select().columns(JOB_COLS).from("backup_jobs").order_by("job", Order::Asc).to_owned();
+    if let Some(p) = project_id {
+        q.and_where(Expr::col("project_id").eq(p));
+    }
+    db.fetch_all(&q).await
+}
+
+/// Moves a job's checked mark to `due` if it is still before it; `false` when another process
+/// checked this due time already.
+pub async fn mark_checked(tx: &mut Tx, id: i64, due: DateTime<Utc>) -> Result<bool, StoreError> {
+    let q = Query::update()
+        .table("backup_jobs")
+        .value("checked_until", due)
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("checked_until").is_null().or(Expr::col("checked_until").lt(due)))
+        .to_owned();
+    Ok(tx.execute(&q).await? == 1)
+}
+
+/// Whether the job reported (success or failure) with its end in `(from, to]`.
+pub async fn reported_between(
+    tx: &mut Tx,
+    project_id: i64,
+    job: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let q = Query::select()
+        .expr(Expr::col("id"))
+        .from("backup_reports")
+        .and_where(Expr::col("project_id").eq(project_id))
+        .and_where(Expr::col("job").eq(job))
+        .and_where(Expr::col("ended_at").gt(from))
+        .and_where(Expr::col("ended_at").lte(to))
+        .limit(1)
+        .to_owned();
+    Ok(tx.fetch_optional::<(i64,), _>(&q).await?.is_some())
+}
+
+/// The latest report of a job.
+pub async fn last_backup(db: &Db, project_id: i64, job: &str) -> Result<Option<BackupRow>, StoreError> {
+    let q = Query::select()
+        .columns(BACKUP_COLS)
+        .from("backup_reports")
+        .and_where(Expr::col("project_id").eq(project_id))
+        .and_where(Expr::col("job").eq(job))
+        .order_by("id", Order::Desc)
+        .limit(1)
+        .to_owned();
+    db.fetch_optional(&q).await
 }

@@ -194,3 +194,72 @@ pub async fn list_alerts(
     let rows = uc::list(&st.app, &auth.actor, &code, q.before, limit).await?;
     Ok(Json(rows.into_iter().map(alert_json).collect()))
 }
+
+/// A backup job the project expects a daily report from.
+#[derive(Serialize, ToSchema)]
+pub struct BackupJobJson {
+    pub job: String,
+    /// `HH:MM`, the project's time zone.
+    pub expected_by: String,
+    pub host: Option<String>,
+    /// Its latest report: success, end time, error.
+    pub last_success: Option<bool>,
+    pub last_ended_at: Option<String>,
+    pub last_error: Option<String>,
+}
+
+fn job_json(v: uc::BackupJobView) -> BackupJobJson {
+    BackupJobJson {
+        job: v.row.job,
+        expected_by: v.row.expected_by,
+        host: v.row.host,
+        last_success: v.last.as_ref().map(|l| l.success),
+        last_ended_at: v.last.as_ref().map(|l| rfc3339(l.ended_at)),
+        last_error: v.last.and_then(|l| l.error),
+    }
+}
+
+/// A backup job as set up.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WriteBackupJob {
+    /// The daily report is due by this local time (`06:00`).
+    pub expected_by: String,
+    /// The host backed up (for matching the CI of a missing-report alert).
+    pub host: Option<String>,
+}
+
+/// Sets up or changes a backup job: a day without its report by `expected_by` raises an alert.
+#[utoipa::path(put, path = "/api/v1/projects/{code}/backup-jobs/{job}", tag = "monitoring", security(("bearer" = [])),
+    params(("code" = String, Path, description = "项目代码"), ("job" = String, Path, description = "作业名")),
+    request_body = WriteBackupJob,
+    responses(
+        (status = 200, body = BackupJobJson),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn put_backup_job(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath((code, job)): ApiPath<(String, String)>,
+    ApiJson(req): ApiJson<WriteBackupJob>,
+) -> Result<Json<BackupJobJson>, ApiError> {
+    let v = uc::set_backup_job(&st.app, &auth.actor, &code, &job, &req.expected_by, req.host).await?;
+    Ok(Json(job_json(v)))
+}
+
+/// The project's backup jobs with their latest reports.
+#[utoipa::path(get, path = "/api/v1/projects/{code}/backup-jobs", tag = "monitoring", security(("bearer" = [])),
+    params(("code" = String, Path, description = "项目代码")),
+    responses(
+        (status = 200, body = Vec<BackupJobJson>),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_backup_jobs(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(code): ApiPath<String>,
+) -> Result<Json<Vec<BackupJobJson>>, ApiError> {
+    Ok(Json(uc::backup_jobs(&st.app, &auth.actor, &code).await?.into_iter().map(job_json).collect()))
+}

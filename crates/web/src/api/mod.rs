@@ -116,6 +116,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(alerts::zabbix))
         .routes(routes!(alerts::backup))
         .routes(routes!(alerts::list_alerts))
+        .routes(routes!(alerts::list_backup_jobs))
+        .routes(routes!(alerts::put_backup_job))
 }
 
 /// A JSON body whose errors name the field: malformed JSON is a 400 with line and column; a

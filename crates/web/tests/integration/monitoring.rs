@@ -423,3 +423,52 @@ async fn the_zabbix_media_type_sends_what_the_endpoint_takes() {
     assert_eq!(inc["title"], "【监控】PACS 存储空间不足（pacs-store01）");
     assert!(inc["description"].as_str().is_some_and(|d| d.contains("/data 使用率 97%")), "{inc}");
 }
+
+#[tokio::test]
+async fn a_backup_job_without_its_daily_report_raises_an_alert_once() {
+    let m = mon().await;
+    m.t.user("it1", false).await;
+    m.t.grant("mon", "it1", "hospital_it").await;
+    let it = m.t.token("it1").await;
+    let path = "/api/v1/projects/mon/backup-jobs/HIS%20%E5%85%A8%E5%BA%93%E5%A4%87%E4%BB%BD";
+    let r = m.t.api(Method::PUT, path, Some(&m.sender), Some(json!({"expected_by": "06:00"}))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "the monitoring token reports; it does not set up jobs");
+    let r = m.t.api(Method::PUT, path, Some(&it), Some(json!({"expected_by": "6 点"}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Set up on Monday 2 March 09:00; due every day by 06:00.
+    let r = m.t.api(Method::PUT, path, Some(&it), Some(json!({"expected_by": "06:00", "host": "his-db01"}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["job"], "HIS 全库备份");
+    assert_eq!(
+        yunwei_app::monitoring::check_backups(&m.t.app).await.expect("check"),
+        0,
+        "this morning is before it was set up"
+    );
+    // Tuesday 03:00 the report comes; Tuesday 06:00 passes: nothing to say.
+    m.t.clock
+        .set(chrono::DateTime::parse_from_rfc3339("2026-03-03T03:00:00+08:00").expect("t").with_timezone(&chrono::Utc));
+    let ok = json!({"job": "HIS 全库备份", "success": true, "started_at": "2026-03-03T02:00:00+08:00", "ended_at": "2026-03-03T02:50:00+08:00"});
+    assert_eq!(m.post("backup", ok).await.status, StatusCode::OK);
+    m.t.clock
+        .set(chrono::DateTime::parse_from_rfc3339("2026-03-03T07:00:00+08:00").expect("t").with_timezone(&chrono::Utc));
+    assert_eq!(yunwei_app::monitoring::check_backups(&m.t.app).await.expect("check"), 0);
+    // Wednesday: no report by 06:00. One alert and one incident, however often the check runs.
+    m.t.clock
+        .set(chrono::DateTime::parse_from_rfc3339("2026-03-04T06:00:01+08:00").expect("t").with_timezone(&chrono::Utc));
+    assert_eq!(yunwei_app::monitoring::check_backups(&m.t.app).await.expect("check"), 1);
+    assert_eq!(yunwei_app::monitoring::check_backups(&m.t.app).await.expect("check"), 0);
+    let incidents = m.incidents().await;
+    assert_eq!(incidents.len(), 1);
+    assert_eq!(incidents[0]["title"], "【监控】备份作业未按时报告：HIS 全库备份");
+    // The late report resolves the alert and logs it on the incident.
+    let late = json!({"job": "HIS 全库备份", "success": true, "started_at": "2026-03-04T06:30:00+08:00", "ended_at": "2026-03-04T07:10:00+08:00"});
+    m.t.clock
+        .set(chrono::DateTime::parse_from_rfc3339("2026-03-04T07:15:00+08:00").expect("t").with_timezone(&chrono::Utc));
+    let r = m.post("backup", late).await;
+    assert_eq!(r.json()["alerts"][0]["status"], "resolved", "{}", r.body);
+    let jobs = m.t.api(Method::GET, "/api/v1/projects/mon/backup-jobs", Some(&m.eng), None).await;
+    assert_eq!(
+        (jobs.json()[0]["last_success"].as_bool(), jobs.json()[0]["expected_by"].as_str()),
+        (Some(true), Some("06:00"))
+    );
+}

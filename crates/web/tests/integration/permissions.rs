@@ -116,6 +116,8 @@ fn rows() -> Vec<Row> {
         r(Method::POST, "/api/v1/projects/{code}/alerts/zabbix", Who::Project(REPORTERS), 200, false),
         r(Method::POST, "/api/v1/projects/{code}/alerts/backup", Who::Project(REPORTERS), 200, false),
         r(Method::GET, "/api/v1/projects/{code}/alerts", Who::Project(ALL), 200, false),
+        r(Method::GET, "/api/v1/projects/{code}/backup-jobs", Who::Project(ALL), 200, false),
+        r(Method::PUT, "/api/v1/projects/{code}/backup-jobs/{job}", Who::Project(INSPECTION_TEMPLATES), 200, false),
         r(Method::GET, "/api/v1/projects/{code}/inspection-plans", Who::Project(INSPECTION_READ), 200, false),
         r(Method::POST, "/api/v1/projects/{code}/inspection-plans", Who::Project(INSPECTION_TEMPLATES), 201, false),
         // daily operation log
@@ -479,6 +481,13 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         }
         ("GET", "/api/v1/projects/{code}/alerts") => {
             t.api(Method::GET, "/api/v1/projects/alpha/alerts", token, None).await
+        }
+        ("GET", "/api/v1/projects/{code}/backup-jobs") => {
+            t.api(Method::GET, "/api/v1/projects/alpha/backup-jobs", token, None).await
+        }
+        ("PUT", "/api/v1/projects/{code}/backup-jobs/{job}") => {
+            let path = format!("/api/v1/projects/alpha/backup-jobs/job-{n}");
+            t.api(Method::PUT, &path, token, Some(json!({"expected_by": "06:00"}))).await
         }
         ("GET", "/api/v1/projects/{code}/inspection-templates") | ("GET", "/api/v1/projects/{code}/inspections") => {
             t.api(Method::GET, &row.path.replace("{code}", "alpha"), token, None).await
