@@ -51,4 +51,213 @@
       if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); report.requestSubmit(); }
     });
   }
+
+  // Inspections (巡检) on a phone: each answer is saved at once through the API, carrying the
+  // time it was given on the device. It is written to an outbox in localStorage before it is
+  // sent and taken out once the server has answered, so an answer is never lost to a dead spot,
+  // a closed tab or a server error: the outbox is sent again when the browser is back online, on
+  // the next page load (any page, by the same user) and every 20 s. The server keeps the newest
+  // answer by device time, so an answer sent twice changes nothing. Without script each item is
+  // a plain form.
+  var OUTBOX = "yunwei.inspection.queue";
+  var user = document.body.dataset.user || "";
+  var insp = document.getElementById("inspection");
+  var csrfInput = document.querySelector("form[action='/logout'] input[name=_csrf]");
+  var csrf = insp ? insp.dataset.csrf : (csrfInput ? csrfInput.value : "");
+  function loadOutbox() {
+    try { return JSON.parse(localStorage.getItem(OUTBOX) || "{}") || {}; } catch (e) { return {}; }
+  }
+  function saveOutbox(q) {
+    try {
+      if (Object.keys(q).length) localStorage.setItem(OUTBOX, JSON.stringify(q)); else localStorage.removeItem(OUTBOX);
+    } catch (e) { /* storage full or disabled: the answer is still sent, only not kept */ }
+  }
+  // The caller's entries (a shared phone keeps another engineer's answers for them).
+  function mine() {
+    var q = loadOutbox();
+    return Object.keys(q).map(function (u) { return q[u]; }).filter(function (e) { return e.user === user; });
+  }
+  // Keeps the newest answer per item: an older one never replaces a newer one.
+  function put(entry) {
+    var q = loadOutbox(), old = q[entry.url];
+    if (!old || old.body.recorded_at <= entry.body.recorded_at) { q[entry.url] = entry; saveOutbox(q); }
+  }
+  function remove(entry) {
+    var q = loadOutbox(), cur = q[entry.url];
+    if (cur && cur.body.recorded_at <= entry.body.recorded_at) { delete q[entry.url]; saveOutbox(q); }
+  }
+  function problemText(p, status) {
+    var reasons = (p.errors || []).map(function (e) { return e.reason; });
+    return reasons.length ? reasons.join("；") : (p.detail || p.title || "HTTP " + status);
+  }
+  var ui = { state: function () {}, saved: function () {}, queue: function () {} };
+  var inflight = {};  // url → promise of the answer being sent
+  // Sends one answer from the outbox: "saved", "queued" (kept to send again) or "failed"
+  // (refused on its merits: taken out, the reason shown).
+  function send(entry, current) {
+    var here = function () { return !current || current(); };
+    var keep = function (why) {
+      if (here()) ui.state(entry, "pending", why ? "待同步（" + why + "）" : "待同步");
+      return "queued";
+    };
+    var p = fetch(entry.url, {
+      method: "PUT",
+      credentials: "same-origin",
+      keepalive: true,
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(entry.body)
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (v) {
+        if (res.ok) {
+          remove(entry);
+          if (here()) ui.saved(entry, v);
+          return "saved";
+        }
+        if (res.status >= 500 || res.status === 408 || res.status === 429) return keep("");
+        if (res.status === 401) return keep("登录已过期，请重新登录");
+        // A stale CSRF token (logged in again elsewhere) is cured by reloading the page.
+        if (res.status === 403 && /csrf/.test(v.type || "")) return keep("请刷新页面");
+        remove(entry);
+        if (here()) ui.state(entry, "error", "错误：" + problemText(v, res.status));
+        return "failed";
+      });
+    }, function () { return keep(""); });
+    inflight[entry.url] = p;
+    p.then(function () { if (inflight[entry.url] === p) delete inflight[entry.url]; ui.queue(); });
+    return p;
+  }
+  var flushing = null;
+  function flush() {
+    if (flushing) return flushing;
+    var todo = mine().filter(function (e) { return !inflight[e.url]; });
+    if (!todo.length || !csrf) return Promise.resolve();
+    flushing = todo.reduce(function (p, e) { return p.then(function () { return send(e); }); }, Promise.resolve())
+      .then(function () { flushing = null; ui.queue(); });
+    return flushing;
+  }
+
+  if (insp && insp.dataset.editable && window.fetch) {
+    var execId = insp.dataset.id, code = insp.dataset.code;
+    var seq = {}, last = {};
+    insp.classList.add("live");
+    var item = function (key) { return document.getElementById("item-" + key); };
+    ui.state = function (entry, state, text) {
+      var el = entry.exec === execId && item(entry.key), s = el && el.querySelector(".sync");
+      if (s) { s.dataset.state = state; s.textContent = text; }
+    };
+    ui.saved = function (entry, v) {
+      var el = entry.exec === execId && item(entry.key);
+      if (!el || !v) return;
+      var it = (v.items || []).filter(function (i) { return i.key === entry.key; })[0], a = it && it.answer;
+      var abnormal = !!a && a.verdict === "abnormal";
+      var now = new Date(), hm = ("0" + now.getHours()).slice(-2) + ":" + ("0" + now.getMinutes()).slice(-2);
+      ui.state(entry, "saved", "已保存（" + (abnormal ? "异常" : "正常") + "） · " + hm);
+      el.classList.toggle("is-abnormal", abnormal);
+      el.classList.toggle("is-ok", !!a && !abnormal);
+      var link = el.querySelector(".insp-incident");
+      if (link && a && a.incident_id) {
+        if (!link.querySelector("a")) {
+          var x = document.createElement("a");
+          x.href = "/p/" + code + "/incidents/" + a.incident_id;
+          x.textContent = "已转为故障 →";
+          link.appendChild(x);
+        }
+        link.hidden = false;
+      }
+      var raise = el.querySelector("form.raise");
+      if (raise) raise.hidden = !(abnormal && !a.incident_id);
+      var counts = v.counts || {};
+      insp.querySelectorAll("[data-count]").forEach(function (b) {
+        if (counts[b.dataset.count] !== undefined) b.textContent = counts[b.dataset.count];
+      });
+      var badge = document.getElementById("insp-status");
+      if (badge && v.status_name) { badge.textContent = v.status_name; badge.className = "status s-" + v.status; }
+    };
+    var banner = document.getElementById("insp-queue");
+    ui.queue = function () {
+      var n = mine().filter(function (e) { return !inflight[e.url]; }).length;
+      if (!banner) return;
+      banner.hidden = n === 0;
+      banner.textContent = n + " 项答案待同步：网络恢复后自动发送，请勿清除浏览器数据。";
+    };
+    var bodyOf = function (form) {
+      var b = { recorded_at: new Date().toISOString() };
+      var v = form.querySelector("input[name=verdict]:checked");
+      var n = form.querySelector("input[name=value]");
+      var t = form.querySelector("textarea[name=text]");
+      var note = form.querySelector("input[name=note]");
+      if (v) b.verdict = v.value;
+      if (n && n.value.trim() !== "") b.value = Number(n.value);
+      if (t && t.value.trim() !== "") b.text = t.value;
+      if (note) b.note = note.value;
+      return b;
+    };
+    var signature = function (b) { return JSON.stringify([b.verdict, b.value, b.text, b.note]); };
+    // What an answer still lacks before it is worth sending.
+    var lacking = function (kind, b) {
+      if (kind === "ok_abnormal" && !b.verdict) return "请选择正常或异常";
+      if (kind === "number" && b.value === undefined) return "请填写测量值";
+      return "";
+    };
+    insp.querySelectorAll("form.answer").forEach(function (form) {
+      var el = form.closest(".insp-item"), key = el.dataset.key, kind = el.dataset.kind, timer = null;
+      var url = "/api/v1/inspections/" + execId + "/results/" + encodeURIComponent(key);
+      last[key] = signature(bodyOf(form));
+      var save = function () {
+        clearTimeout(timer);
+        var body = bodyOf(form), sig = signature(body), need = lacking(kind, body);
+        if (sig === last[key]) return;
+        if (need) { ui.state({ exec: execId, key: key }, "none", need); return; }
+        last[key] = sig;
+        var n = seq[key] = (seq[key] || 0) + 1;
+        var entry = { url: url, exec: execId, key: key, user: user, body: body };
+        put(entry);
+        ui.state(entry, "saving", "保存中…");
+        send(entry, function () { return seq[key] === n; });
+      };
+      form.addEventListener("change", save);
+      form.addEventListener("input", function (e) {
+        if (e.target.type === "radio") return;
+        clearTimeout(timer);
+        timer = setTimeout(save, 1500);
+      });
+      form.addEventListener("submit", function (e) { e.preventDefault(); save(); });
+    });
+    // Answers still in the outbox from before this page was loaded: show them as given.
+    mine().forEach(function (entry) {
+      var el = entry.exec === execId && item(entry.key), form = el && el.querySelector("form.answer");
+      if (!form) return;
+      var b = entry.body;
+      form.querySelectorAll("input[name=verdict]").forEach(function (r) { r.checked = r.value === b.verdict; });
+      var n = form.querySelector("input[name=value]"), t = form.querySelector("textarea[name=text]");
+      var note = form.querySelector("input[name=note]");
+      if (n) n.value = b.value === undefined ? "" : b.value;
+      if (t) t.value = b.text || "";
+      if (note) note.value = b.note || "";
+      last[entry.key] = signature(b);
+      ui.state(entry, "pending", "待同步");
+    });
+    ui.queue();
+    // Signing waits for the answers on their way; with some still unsent it would be refused.
+    var complete = document.getElementById("complete-form");
+    if (complete) {
+      complete.addEventListener("submit", function (e) {
+        e.preventDefault();
+        var sending = Object.keys(inflight).map(function (u) { return inflight[u]; });
+        Promise.all(sending).then(flush).then(function () {
+          var left = mine().filter(function (entry) { return entry.exec === execId; }).length;
+          if (left) {
+            if (banner) { banner.hidden = false; banner.textContent = "还有 " + left + " 项答案待同步，联网后再签字完成。"; }
+          } else {
+            complete.submit();
+          }
+        });
+      });
+    }
+  }
+  if (csrf && user && window.fetch && window.localStorage) {
+    flush();
+    window.addEventListener("online", flush);
+    setInterval(flush, 20000);
+  }
 })();

@@ -171,7 +171,7 @@ pub struct ReportForm {
     description: String,
 }
 
-async fn severities(st: &AppState, auth: &Auth, code: &str) -> Vec<(String, String)> {
+pub(super) async fn severities(st: &AppState, auth: &Auth, code: &str) -> Vec<(String, String)> {
     match yunwei_app::contract::current(&st.app, None, code).await {
         Ok(row) => yunwei_app::contract::validate(&row.document)
             .map(|c| c.severities.into_iter().map(|(k, s)| (k.clone(), format!("{k} {}", s.name))).collect())
@@ -459,6 +459,8 @@ struct DetailPage {
     attachments: Vec<(i64, String, String, String)>,
     /// Other incidents on the same configuration items within an hour of this one.
     similar: Vec<(i64, String, String)>,
+    /// The inspection answers it came from: (inspection id, number, item key).
+    sources: Vec<(i64, String, String)>,
 }
 
 fn event_detail(kind: &str, data: &Value) -> String {
@@ -610,6 +612,11 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
             .map(|o| (o.id, o.number, o.title))
             .collect()
     };
+    let sources = if roles.grants(Permission::InspectionRead) {
+        yunwei_store::inspection::sources_of_incident(&st.app.db, row.id).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let shell = match Shell::build(st, auth, &row.number, Some(&access), "servicedesk").await {
         Ok(s) => s,
         Err(e) => return app_error_page(e),
@@ -645,6 +652,7 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
         steps,
         messages,
         similar,
+        sources,
         attachments,
     };
     (status, render(&page)).into_response()

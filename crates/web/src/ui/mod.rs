@@ -7,6 +7,7 @@ mod audit;
 mod cmdb;
 mod contract;
 mod incidents;
+mod inspections;
 mod login;
 mod notify;
 mod project;
@@ -64,6 +65,17 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/p/{code}/incidents/{id}/attachments/{attachment}", get(incidents::attachment)),
         (Method::GET, "/p/{code}/incidents/{id}/report", get(report::html)),
         (Method::GET, "/p/{code}/incidents/{id}/report.docx", get(report::docx)),
+        (Method::GET, "/p/{code}/inspections", get(inspections::list)),
+        (Method::POST, "/p/{code}/inspections", post(inspections::plan)),
+        (Method::GET, "/p/{code}/inspection-templates/{template}", get(inspections::template)),
+        (Method::GET, "/p/{code}/inspections/{id}", get(inspections::detail)),
+        (Method::POST, "/p/{code}/inspections/{id}/results/{key}", post(inspections::answer)),
+        (Method::POST, "/p/{code}/inspections/{id}/results/{key}/incident", post(inspections::raise_incident)),
+        (Method::POST, "/p/{code}/inspections/{id}/complete", post(inspections::complete)),
+        (Method::POST, "/p/{code}/inspections/{id}/confirm", post(inspections::confirm)),
+        (Method::GET, "/p/{code}/inspections/{id}/report", get(inspections::report_html)),
+        (Method::POST, "/p/{code}/inspections/{id}/report", post(inspections::write_report)),
+        (Method::GET, "/p/{code}/inspections/{id}/report.docx", get(inspections::report_docx)),
         (Method::GET, "/p/{code}/cis", get(cmdb::list)),
         (Method::POST, "/p/{code}/cis", post(cmdb::create)),
         (Method::POST, "/p/{code}/cis/import", post(cmdb::import)),
@@ -100,12 +112,35 @@ pub struct ProjectLink {
     pub name: String,
 }
 
+/// A module as the navigation and the project page link to it.
+pub struct NavModule {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub summary: &'static str,
+    pub seeds: &'static str,
+    /// Its own pages, or its placeholder.
+    pub href: String,
+    pub built: bool,
+}
+
+impl NavModule {
+    /// The module `m` of `project`. The inspection pages live here while the catalogue
+    /// (`domain::modules`) still lists the module as a placeholder.
+    pub fn of(m: &'static ModuleInfo, project: &str) -> NavModule {
+        let (href, built) = match m.code {
+            "inspection" => (format!("/p/{project}/inspections"), true),
+            _ => (m.href(project), m.built),
+        };
+        NavModule { code: m.code, label: m.label, summary: m.summary, seeds: m.seeds, href, built }
+    }
+}
+
 /// The project being viewed, as the navigation needs it.
 pub struct CurrentProject {
     pub code: String,
     pub name: String,
     pub role_labels: String,
-    pub modules: Vec<&'static ModuleInfo>,
+    pub modules: Vec<NavModule>,
     pub can_audit: bool,
     pub can_members: bool,
     pub can_contract: bool,
@@ -145,7 +180,7 @@ impl Shell {
             code: a.project.code.clone(),
             name: a.project.name.clone(),
             role_labels: a.roles.0.iter().map(|r| r.label()).collect::<Vec<_>>().join("、"),
-            modules: visible_to(&a.roles.0),
+            modules: visible_to(&a.roles.0).into_iter().map(|m| NavModule::of(m, &a.project.code)).collect(),
             can_audit: a.roles.grants(Permission::AuditRead),
             can_members: a.roles.grants(Permission::MembersRead),
             can_contract: a.roles.grants(Permission::ContractRead),

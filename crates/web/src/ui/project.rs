@@ -8,10 +8,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use yunwei_app::project::{self as uc, authorize};
 use yunwei_domain::identity::{Permission, Role};
-use yunwei_domain::modules::{ModuleInfo, module};
+use yunwei_domain::modules::module;
 use yunwei_store::identity::MemberRow;
 
-use super::{Shell, app_error_page, csrf_failed, csrf_ok, error_page, render};
+use super::{NavModule, Shell, app_error_page, csrf_failed, csrf_ok, error_page, render};
 use crate::AppState;
 use crate::auth::UiAuth;
 
@@ -140,7 +140,7 @@ pub async fn overview(State(st): State<AppState>, UiAuth(auth): UiAuth, Path(cod
 #[template(path = "module.html")]
 struct ModulePage {
     shell: Shell,
-    module: &'static ModuleInfo,
+    module: NavModule,
 }
 
 /// `GET /p/{code}/m/{module}`: a module's page; modules not built yet say so plainly.
@@ -160,7 +160,7 @@ pub async fn module_page(
         return error_page(StatusCode::FORBIDDEN, "无权访问", "您当前的角色无权查看此模块。");
     }
     match Shell::build(&st, &auth, info.label, Some(&access), info.code).await {
-        Ok(shell) => render(&ModulePage { shell, module: info }),
+        Ok(shell) => render(&ModulePage { shell, module: NavModule::of(info, &code) }),
         Err(e) => app_error_page(e),
     }
 }

@@ -1,7 +1,8 @@
 //! The incident report (故障处理报告, seed 000 §3.3.7: filled in by the engineer and filed with
 //! the hospital; GLOSSARY: the service report that closes the case): a printable page and a
 //! Word document with the facts, the timeline, cause, action and prevention, how each SLA clock
-//! went, who on the hospital side confirmed and when, and the satisfaction rating.
+//! went, who on the hospital side confirmed and when, and the satisfaction rating. The Word
+//! building blocks (`word`) and the download (`docx_download`) serve the inspection report too.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -44,8 +45,19 @@ pub struct Report {
     pub generated: String,
 }
 
-fn local(t: DateTime<Utc>, tz: Tz) -> String {
+/// A time as the reports print it, in the project's time zone.
+pub(super) fn local(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// The hospital and the vendor as the project's current contract names them (empty without one).
+pub(super) async fn parties(st: &AppState, code: &str) -> (String, String) {
+    yunwei_app::contract::current(&st.app, None, code)
+        .await
+        .ok()
+        .and_then(|c| yunwei_app::contract::validate(&c.document).ok())
+        .map(|c| (c.project.hospital, c.project.vendor))
+        .unwrap_or_default()
 }
 
 async fn build(st: &AppState, auth: &crate::auth::Auth, code: &str, id: i64) -> Result<Report, Response> {
@@ -166,14 +178,16 @@ pub async fn docx(State(st): State<AppState>, UiAuth(auth): UiAuth, Path((code, 
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    match to_docx(&r) {
+    docx_download(to_docx(&r), &r.number, "故障处理报告")
+}
+
+/// A Word document as a download named `{number}-{title}.docx` (ASCII fallback `{number}.docx`).
+pub(super) fn docx_download(built: Result<Vec<u8>, String>, number: &str, title: &str) -> Response {
+    match built {
         Ok(bytes) => {
-            let name = format!("{}-故障处理报告.docx", r.number);
-            let disposition = format!(
-                "attachment; filename=\"{}.docx\"; filename*=UTF-8''{}",
-                r.number,
-                super::percent_encode(&name)
-            );
+            let name = format!("{number}-{title}.docx");
+            let disposition =
+                format!("attachment; filename=\"{number}.docx\"; filename*=UTF-8''{}", super::percent_encode(&name));
             (
                 [
                     (
@@ -190,26 +204,66 @@ pub async fn docx(State(st): State<AppState>, UiAuth(auth): UiAuth, Path((code, 
     }
 }
 
-/// Builds the Word document (East Asian font 宋体 so WPS and Word show the Chinese alike).
-pub fn to_docx(r: &Report) -> Result<Vec<u8>, String> {
+/// Word building blocks shared by the reports: every run in 宋体 (the East Asian font, so WPS
+/// and Word show the Chinese alike), tables 9000 twips wide.
+pub(super) mod word {
     use docx_rs::{AlignmentType, Docx, Paragraph, Run, RunFonts, Table, TableCell, TableRow, WidthType};
-    let font = || RunFonts::new().east_asia("宋体").ascii("Times New Roman").hi_ansi("Times New Roman");
-    let text = |s: &str| Run::new().add_text(s).fonts(font()).size(21);
-    let para = |s: &str| Paragraph::new().add_run(text(s));
-    let heading = |s: &str| Paragraph::new().add_run(Run::new().add_text(s).fonts(font()).size(24).bold());
-    let cell = |s: &str| TableCell::new().add_paragraph(para(s));
-    let head_cell = |s: &str| TableCell::new().add_paragraph(Paragraph::new().add_run(text(s).bold()));
-    let table = |rows: Vec<TableRow>| Table::new(rows).width(9000, WidthType::Dxa);
 
-    let mut doc = Docx::new()
-        .default_fonts(font())
-        .add_paragraph(
-            Paragraph::new()
-                .add_run(Run::new().add_text("故障处理报告").fonts(font()).size(36).bold())
-                .align(AlignmentType::Center),
-        )
-        .add_paragraph(para(&format!("{}　{}", r.project, r.number)).align(AlignmentType::Center))
-        .add_paragraph(para(&format!("医院：{}　　维保服务商：{}", r.hospital, r.vendor)));
+    pub fn font() -> RunFonts {
+        RunFonts::new().east_asia("宋体").ascii("Times New Roman").hi_ansi("Times New Roman")
+    }
+
+    pub fn text(s: &str) -> Run {
+        Run::new().add_text(s).fonts(font()).size(21)
+    }
+
+    pub fn para(s: &str) -> Paragraph {
+        Paragraph::new().add_run(text(s))
+    }
+
+    pub fn heading(s: &str) -> Paragraph {
+        Paragraph::new().add_run(Run::new().add_text(s).fonts(font()).size(24).bold())
+    }
+
+    pub fn cell(s: &str) -> TableCell {
+        TableCell::new().add_paragraph(para(s))
+    }
+
+    pub fn head_cell(s: &str) -> TableCell {
+        TableCell::new().add_paragraph(Paragraph::new().add_run(text(s).bold()))
+    }
+
+    pub fn table(rows: Vec<TableRow>) -> Table {
+        Table::new(rows).width(9000, WidthType::Dxa)
+    }
+
+    /// A document opening with the report's title, `sub` centred under it, and the parties.
+    pub fn document(title: &str, sub: &str, hospital: &str, vendor: &str) -> Docx {
+        Docx::new()
+            .default_fonts(font())
+            .add_paragraph(
+                Paragraph::new()
+                    .add_run(Run::new().add_text(title).fonts(font()).size(36).bold())
+                    .align(AlignmentType::Center),
+            )
+            .add_paragraph(para(sub).align(AlignmentType::Center))
+            .add_paragraph(para(&format!("医院：{hospital}　　维保服务商：{vendor}")))
+    }
+
+    /// The finished file.
+    pub fn pack(doc: Docx) -> Result<Vec<u8>, String> {
+        let mut buf = std::io::Cursor::new(Vec::new());
+        doc.build().pack(&mut buf).map_err(|e| e.to_string())?;
+        Ok(buf.into_inner())
+    }
+}
+
+/// Builds the Word document.
+pub fn to_docx(r: &Report) -> Result<Vec<u8>, String> {
+    use docx_rs::TableRow;
+    use word::{cell, head_cell, heading, para, table};
+
+    let mut doc = word::document("故障处理报告", &format!("{}　{}", r.project, r.number), &r.hospital, &r.vendor);
     let mut facts: Vec<TableRow> = r.facts.iter().map(|(k, v)| TableRow::new(vec![head_cell(k), cell(v)])).collect();
     facts.insert(0, TableRow::new(vec![head_cell("故障现象"), cell(&r.title)]));
     if !r.description.is_empty() {
@@ -238,7 +292,5 @@ pub fn to_docx(r: &Report) -> Result<Vec<u8>, String> {
     ];
     doc = doc.add_table(table(confirm).set_grid(vec![1600, 2900, 1600, 2900]));
     doc = doc.add_paragraph(para(&format!("生成时间：{}", r.generated)));
-    let mut buf = std::io::Cursor::new(Vec::new());
-    doc.build().pack(&mut buf).map_err(|e| e.to_string())?;
-    Ok(buf.into_inner())
+    word::pack(doc)
 }

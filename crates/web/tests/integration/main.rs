@@ -13,3 +13,4 @@ mod monitoring;
 mod permissions;
 mod support;
 mod ui;
+mod ui_inspections;

@@ -220,6 +220,17 @@ fn rows() -> Vec<Row> {
         r(Method::POST, "/p/{code}/incidents/{id}/attachments", Who::Project(ALL), 303, true),
         r(Method::GET, "/p/{code}/incidents/{id}/attachments/{attachment}", Who::Project(ALL), 200, true),
         r(Method::GET, "/p/{code}/incidents/{id}/report.docx", Who::Project(ALL), 200, true),
+        r(Method::GET, "/p/{code}/inspections", Who::Project(INSPECTION_READ), 200, true),
+        r(Method::POST, "/p/{code}/inspections", Who::Project(INSPECTION_WORK), 303, true),
+        r(Method::GET, "/p/{code}/inspection-templates/{template}", Who::Project(INSPECTION_READ), 200, true),
+        r(Method::GET, "/p/{code}/inspections/{id}", Who::Project(INSPECTION_READ), 200, true),
+        r(Method::POST, "/p/{code}/inspections/{id}/results/{key}", Who::Project(INSPECTION_WORK), 303, true),
+        r(Method::POST, "/p/{code}/inspections/{id}/results/{key}/incident", Who::Project(INSPECTION_WORK), 303, true),
+        r(Method::POST, "/p/{code}/inspections/{id}/complete", Who::Project(INSPECTION_WORK), 303, true),
+        r(Method::POST, "/p/{code}/inspections/{id}/confirm", Who::Project(INSPECTION_CONFIRM), 303, true),
+        r(Method::GET, "/p/{code}/inspections/{id}/report", Who::Project(INSPECTION_READ), 200, true),
+        r(Method::POST, "/p/{code}/inspections/{id}/report", Who::Project(INSPECTION_WORK), 303, true),
+        r(Method::GET, "/p/{code}/inspections/{id}/report.docx", Who::Project(INSPECTION_READ), 200, true),
         r(Method::POST, "/p/{code}/members", Who::Project(&[Admin]), 303, true),
         r(Method::POST, "/p/{code}/members/revoke", Who::Project(&[Admin]), 303, true),
     ]
@@ -889,6 +900,53 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
             let id = fx.incident().await;
             let form = [("_csrf", csrf), ("type", "comment"), ("note", "已电话回访")];
             t.page(Method::POST, &format!("/p/alpha/incidents/{id}/events"), session, Some(&form)).await
+        }
+        ("GET", "/p/{code}/inspections") => {
+            t.page(Method::GET, "/p/alpha/inspections?status=in_progress", session, None).await
+        }
+        ("POST", "/p/{code}/inspections") => {
+            let form = [("_csrf", csrf), ("template", "health_checkup_server"), ("kind", "routine")];
+            t.page(Method::POST, "/p/alpha/inspections", session, Some(&form)).await
+        }
+        ("GET", "/p/{code}/inspection-templates/{template}") => {
+            t.page(Method::GET, "/p/alpha/inspection-templates/oracle", session, None).await
+        }
+        ("GET", "/p/{code}/inspections/{id}") => {
+            let id = fx.inspection(1, false).await;
+            t.page(Method::GET, &format!("/p/alpha/inspections/{id}"), session, None).await
+        }
+        ("POST", "/p/{code}/inspections/{id}/results/{key}") => {
+            let id = fx.inspection(0, false).await;
+            let form = [("_csrf", csrf), ("verdict", "ok"), ("note", "")];
+            t.page(Method::POST, &format!("/p/alpha/inspections/{id}/results/1.1"), session, Some(&form)).await
+        }
+        ("POST", "/p/{code}/inspections/{id}/results/{key}/incident") => {
+            let id = fx.inspection(1, false).await;
+            let path = format!("/p/alpha/inspections/{id}/results/1.1/incident");
+            t.page(Method::POST, &path, session, Some(&[("_csrf", csrf), ("severity", "")])).await
+        }
+        ("POST", "/p/{code}/inspections/{id}/complete") => {
+            let id = fx.inspection(3, false).await;
+            t.page(Method::POST, &format!("/p/alpha/inspections/{id}/complete"), session, Some(&[("_csrf", csrf)]))
+                .await
+        }
+        ("POST", "/p/{code}/inspections/{id}/confirm") => {
+            let id = fx.inspection(3, true).await;
+            let form = [("_csrf", csrf), ("note", "同意")];
+            t.page(Method::POST, &format!("/p/alpha/inspections/{id}/confirm"), session, Some(&form)).await
+        }
+        ("GET", "/p/{code}/inspections/{id}/report") => {
+            let id = fx.inspection(3, true).await;
+            t.page(Method::GET, &format!("/p/alpha/inspections/{id}/report"), session, None).await
+        }
+        ("POST", "/p/{code}/inspections/{id}/report") => {
+            let id = fx.inspection(3, true).await;
+            let form = [("_csrf", csrf), ("findings", "无异常"), ("issue", "1")];
+            t.page(Method::POST, &format!("/p/alpha/inspections/{id}/report"), session, Some(&form)).await
+        }
+        ("GET", "/p/{code}/inspections/{id}/report.docx") => {
+            let id = fx.inspection(1, false).await;
+            t.page(Method::GET, &format!("/p/alpha/inspections/{id}/report.docx"), session, None).await
         }
         ("GET", "/p/{code}/members") => t.page(Method::GET, "/p/alpha/members", session, None).await,
         ("POST", "/p/{code}/members") => {

@@ -37,9 +37,13 @@ async fn unbuilt_modules_say_so_plainly() {
     let uid = t.user("eng", false).await;
     t.grant("demo", "eng", "engineer").await;
     let (session, _) = t.session(uid).await;
-    let page = t.page(Method::GET, "/p/demo/m/inspection", Some(&session), None).await;
+    let page = t.page(Method::GET, "/p/demo/m/problem", Some(&session), None).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("该模块尚未上线"));
+    // A module with pages of its own leads to them.
+    let built = t.page(Method::GET, "/p/demo/m/inspection", Some(&session), None).await;
+    assert!(built.body.contains("<a class=\"button\" href=\"/p/demo/inspections\">进入巡检</a>"), "{}", built.body);
+    assert!(!built.body.contains("该模块尚未上线"));
     let hidden = t.page(Method::GET, "/p/demo/m/assessment", Some(&session), None).await;
     assert_eq!(hidden.status, StatusCode::FORBIDDEN);
     let missing = t.page(Method::GET, "/p/demo/m/nope", Some(&session), None).await;
@@ -53,7 +57,16 @@ async fn pages_load_nothing_from_outside_the_server() {
     let uid = t.user("it", false).await;
     t.grant("demo", "it", "hospital_it").await;
     let (session, _) = t.session(uid).await;
-    for path in ["/login", "/", "/p/demo", "/p/demo/audit", "/p/demo/members", "/account"] {
+    for path in [
+        "/login",
+        "/",
+        "/p/demo",
+        "/p/demo/audit",
+        "/p/demo/members",
+        "/account",
+        "/p/demo/inspections",
+        "/p/demo/inspection-templates/core_switch",
+    ] {
         let s = if path == "/login" { None } else { Some(session.as_str()) };
         let page = t.page(Method::GET, path, s, None).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
