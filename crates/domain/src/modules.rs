@@ -65,7 +65,7 @@ pub const MODULES: &[ModuleInfo] = &[
         label: "巡检",
         summary: "巡检模板、巡检计划、巡检报告与维护项目运行表",
         seeds: "000 §2.2–2.9；003 1.1.6.2.5；004 2.1",
-        built: false,
+        built: true,
         roles: VENDOR_WORK,
     },
     ModuleInfo {
@@ -169,6 +169,7 @@ impl ModuleInfo {
         match self.code {
             "servicedesk" => format!("/p/{project}/incidents"),
             "cmdb" => format!("/p/{project}/cis"),
+            "inspection" => format!("/p/{project}/inspections"),
             code => format!("/p/{project}/m/{code}"),
         }
     }

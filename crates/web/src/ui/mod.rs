@@ -127,11 +127,14 @@ impl NavModule {
     /// The module `m` of `project`. The inspection pages live here while the catalogue
     /// (`domain::modules`) still lists the module as a placeholder.
     pub fn of(m: &'static ModuleInfo, project: &str) -> NavModule {
-        let (href, built) = match m.code {
-            "inspection" => (format!("/p/{project}/inspections"), true),
-            _ => (m.href(project), m.built),
-        };
-        NavModule { code: m.code, label: m.label, summary: m.summary, seeds: m.seeds, href, built }
+        NavModule {
+            code: m.code,
+            label: m.label,
+            summary: m.summary,
+            seeds: m.seeds,
+            href: m.href(project),
+            built: m.built,
+        }
     }
 }
 
