@@ -124,8 +124,7 @@ pub struct NavModule {
 }
 
 impl NavModule {
-    /// The module `m` of `project`. The inspection pages live here while the catalogue
-    /// (`domain::modules`) still lists the module as a placeholder.
+    /// The module `m` of `project`.
     pub fn of(m: &'static ModuleInfo, project: &str) -> NavModule {
         NavModule {
             code: m.code,
