@@ -94,6 +94,11 @@ pub async fn ensure_demo(app: &App) -> Result<Vec<(String, Role)>, AppError> {
     if yunwei_store::incident::list(&app.db, pid, &Default::default(), 1).await?.is_empty() {
         demo_incidents(app).await?;
     }
+    if yunwei_store::inspection::executions(&app.db, pid, &Default::default(), 1).await?.is_empty() {
+        let (engineer, it) = (as_user(app, "engineer").await?, as_user(app, "hospital_it").await?);
+        let (manager, admin) = (as_user(app, "manager").await?, as_user(app, "admin").await?);
+        crate::demo_inspection::demo_inspections(app, &engineer, &it, &manager, &admin).await?;
+    }
     Ok(users)
 }
 

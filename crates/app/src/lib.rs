@@ -10,6 +10,7 @@ pub mod contract;
 pub mod daily_log;
 pub mod demo;
 mod demo_cmdb;
+mod demo_inspection;
 pub mod error;
 pub mod holidays;
 pub mod identity;

@@ -55,7 +55,7 @@ async fn receive_with(
     let (mut accepted, mut resent) = (0, 0);
     let mut ids = Vec::with_capacity(alerts.len());
     for a in &alerts {
-        let (id, new) = store_one(&mut tx, pid, actor, a, now).await?;
+        let Some((id, new)) = store_one(&mut tx, pid, actor, a, now).await? else { continue };
         ids.push(id);
         if new { accepted += 1 } else { resent += 1 }
     }
@@ -113,28 +113,30 @@ async fn receive_with(
     Ok((Intake { accepted, resent, alerts: rows }, backup_id))
 }
 
-/// Stores one alert: a new occurrence, a resend, or a recovery. `(occurrence id, new)`.
+/// Stores one alert: a new occurrence, a resend, or a recovery; `(occurrence id, new)`, or
+/// `None` for a backup success with no failure to clear (the report itself is the record).
 async fn store_one(
     tx: &mut yunwei_store::Tx,
     pid: i64,
     actor: &Actor,
     a: &Alert,
     now: DateTime<Utc>,
-) -> Result<(i64, bool), AppError> {
+) -> Result<Option<(i64, bool)>, AppError> {
     let latest = store::latest(tx, pid, a.source.code(), &a.fingerprint).await?;
     match (a.firing, latest) {
         (true, Some(l)) if l.status == "firing" => {
             store::resent(tx, l.id, now).await?;
-            Ok((l.id, false))
+            Ok(Some((l.id, false)))
         }
         (false, Some(l)) if l.status == "firing" => {
             store::resolve(tx, l.id, a.ends_at.unwrap_or(now).min(now), now).await?;
-            Ok((l.id, true))
+            Ok(Some((l.id, true)))
         }
         (false, Some(l)) if l.starts_at == a.starts_at => {
             store::resent(tx, l.id, now).await?;
-            Ok((l.id, false))
+            Ok(Some((l.id, false)))
         }
+        (false, _) if a.source == domain::Source::Backup => Ok(None),
         (firing, _) => {
             let row = AlertRow {
                 id: 0,
@@ -161,7 +163,7 @@ async fn store_one(
                 incident_id: None,
                 note: (!firing).then(|| "恢复通知：之前未收到此告警".to_owned()),
             };
-            Ok((store::insert(tx, &row).await?, true))
+            Ok(Some((store::insert(tx, &row).await?, true)))
         }
     }
 }
