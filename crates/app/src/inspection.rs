@@ -426,19 +426,11 @@ pub struct AnswerInput {
 /// one (a queued form sent again after the connection came back) changes nothing. An abnormal
 /// answer to an item whose template says so opens its incident at once.
 pub async fn answer(app: &App, actor: &Actor, id: i64, key: &str, a: AnswerInput) -> Result<ExecutionView, AppError> {
-    let row = store::execution(&app.db, id).await?.ok_or_else(|| not_found(id))?;
-    let access = access_to(app, actor, &row, Permission::InspectionWork).await?;
+    let first = store::execution(&app.db, id).await?.ok_or_else(|| not_found(id))?;
+    let access = access_to(app, actor, &first, Permission::InspectionWork).await?;
     let now = app.now();
-    let mut tx = app.db.begin().await?;
-    let mut row = store::execution_tx(&mut tx, id).await?.ok_or_else(|| not_found(id))?;
-    let status = Status::parse(&row.status).ok_or_else(|| AppError::Internal(format!("status {}", row.status)))?;
-    if !status.open() {
-        return Err(AppError::Conflict {
-            field: "status".into(),
-            reason: format!("巡检{}，不能再填写（当前状态：{}）", status.label(), status.code()),
-        });
-    }
-    let template: Template = serde_json::from_str(&row.template)
+    // An execution's template never changes: the answer is checked against it before the write.
+    let template: Template = serde_json::from_str(&first.template)
         .map_err(|e| AppError::Internal(format!("template of inspection {id} unreadable: {e}")))?;
     let item = template.item(key).ok_or_else(|| AppError::NotFound(format!("巡检项目 {key} 不存在")))?;
     let mut v = ValidationErrors::default();
@@ -464,14 +456,7 @@ pub async fn answer(app: &App, actor: &Actor, id: i64, key: &str, a: AnswerInput
     v.into_result()?;
     let verdict = judged.map_err(|(f, r)| ValidationErrors::single(f, r))?;
     let recorded_at = crate::clock::truncate_micros(a.recorded_at.map_or(now, |t| t.min(now)));
-    let results = store::results_tx(&mut tx, id).await?;
-    let existing = results.iter().find(|r| r.item_key == key);
-    if existing.is_some_and(|e| e.recorded_at > recorded_at) {
-        // An older answer arriving late: the newer one stands.
-        drop(tx);
-        return view(row, results);
-    }
-    let result = ResultRow {
+    let mut result = ResultRow {
         id: 0,
         execution_id: id,
         item_key: key.to_owned(),
@@ -483,8 +468,33 @@ pub async fn answer(app: &App, actor: &Actor, id: i64, key: &str, a: AnswerInput
         saved_at: now,
         actor_id: Some(actor.user_id),
         actor: actor.display_name.clone(),
-        incident_id: existing.and_then(|e| e.incident_id),
+        incident_id: None,
     };
+    // The incident it would open, checked outside the write transaction.
+    let auto = match (&item.incident, verdict) {
+        (Some(sev), Verdict::Abnormal) => {
+            let input = incident_input(&first, &template, item, &result, sev.clone());
+            Some(crate::incident::prepare(app, actor, &access.project.code, input).await?)
+        }
+        _ => None,
+    };
+    let mut tx = app.db.begin().await?;
+    let mut row = store::execution_tx(&mut tx, id).await?.ok_or_else(|| not_found(id))?;
+    let status = Status::parse(&row.status).ok_or_else(|| AppError::Internal(format!("status {}", row.status)))?;
+    if !status.open() {
+        return Err(AppError::Conflict {
+            field: "status".into(),
+            reason: format!("巡检{}，不能再填写（当前状态：{}）", status.label(), status.code()),
+        });
+    }
+    let results = store::results_tx(&mut tx, id).await?;
+    let existing = results.iter().find(|r| r.item_key == key);
+    if existing.is_some_and(|e| e.recorded_at > recorded_at) {
+        // An older answer arriving late: the newer one stands.
+        drop(tx);
+        return view(row, results);
+    }
+    result.incident_id = existing.and_then(|e| e.incident_id);
     store::upsert_result(&mut tx, row.project_id, &result).await?;
     let expected = row.version;
     if status == Status::Planned {
@@ -496,12 +506,10 @@ pub async fn answer(app: &App, actor: &Actor, id: i64, key: &str, a: AnswerInput
         return Err(AppError::Stale { current: expected + 1 });
     }
     row.version = expected + 1;
-    if verdict == Verdict::Abnormal
+    if let Some(prepared) = auto
         && result.incident_id.is_none()
-        && let Some(sev) = item.incident.clone()
     {
-        let item = item.clone();
-        open_incident(app, &mut tx, actor, &access, &row, &template, &item, &result, sev).await?;
+        open_incident(&mut tx, actor, id, key, prepared).await?;
     }
     record(
         &mut tx,
@@ -521,18 +529,14 @@ pub async fn answer(app: &App, actor: &Actor, id: i64, key: &str, a: AnswerInput
     view(row, results)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn open_incident(
-    app: &App,
-    tx: &mut yunwei_store::Tx,
-    actor: &Actor,
-    access: &ProjectAccess,
+/// The incident an abnormal answer becomes: what was checked, against what, and what was found.
+fn incident_input(
     row: &ExecutionRow,
     template: &Template,
     item: &domain::Item,
     result: &ResultRow,
     severity: String,
-) -> Result<i64, AppError> {
+) -> NewIncident {
     let on = row.ci_name.as_deref().map(|c| format!("{c} ")).unwrap_or_default();
     let mut description = format!(
         "巡检 {}（{}）第 {} 项“{} / {}”结论为异常。",
@@ -554,7 +558,7 @@ async fn open_incident(
     if !result.note.is_empty() {
         description.push_str(&format!("\n备注：{}", result.note));
     }
-    let input = NewIncident {
+    NewIncident {
         title: format!("巡检异常：{on}{}", item.name),
         description,
         severity,
@@ -564,10 +568,19 @@ async fn open_incident(
         scope: None,
         category: Some(crate::incident::INSPECTION_CATEGORY.into()),
         ci: row.ci_id.map(|id| vec![id.to_string()]).unwrap_or_default(),
-    };
-    let prepared = crate::incident::prepare(app, actor, &access.project.code, input).await?;
+    }
+}
+
+/// Stores a prepared incident for an answer and links the two, inside `tx`.
+async fn open_incident(
+    tx: &mut yunwei_store::Tx,
+    actor: &Actor,
+    execution_id: i64,
+    key: &str,
+    prepared: crate::incident::Prepared,
+) -> Result<i64, AppError> {
     let inc = crate::incident::insert_prepared(tx, actor, prepared.row, &prepared.terms).await?;
-    store::link_incident(tx, row.id, &item.key, inc.id).await?;
+    store::link_incident(tx, execution_id, key, inc.id).await?;
     Ok(inc.id)
 }
 
@@ -587,31 +600,43 @@ pub async fn raise_incident(
         Some(s) => s,
         None => lowest_severity(&terms)?,
     };
+    let raisable = |ev: &ExecutionView| -> Result<ResultRow, AppError> {
+        let result = ev
+            .result(key)
+            .ok_or_else(|| AppError::Conflict {
+                field: "item".into(), reason: format!("第 {key} 项还没有填写")
+            })?;
+        if result.verdict != Verdict::Abnormal.code() {
+            return Err(AppError::Conflict {
+                field: "item".into(),
+                reason: format!("第 {key} 项结论为正常，无需报障"),
+            });
+        }
+        if let Some(inc) = result.incident_id {
+            return Err(AppError::Conflict {
+                field: "item".into(),
+                reason: format!("第 {key} 项已转为故障（编号 {inc}）"),
+            });
+        }
+        Ok(result.clone())
+    };
+    // Checked and prepared outside the write transaction, checked again inside it.
+    let ev = view(row, store::results(&app.db, id).await?)?;
+    let item = ev.template.item(key).ok_or_else(|| AppError::NotFound(format!("巡检项目 {key} 不存在")))?;
+    let result = raisable(&ev)?;
+    let input = incident_input(&ev.row, &ev.template, item, &result, severity);
+    let prepared = crate::incident::prepare(app, actor, &access.project.code, input).await?;
     let mut tx = app.db.begin().await?;
     let row = store::execution_tx(&mut tx, id).await?.ok_or_else(|| not_found(id))?;
-    let ev = view(row, store::results_tx(&mut tx, id).await?)?;
-    let item = ev.template.item(key).ok_or_else(|| AppError::NotFound(format!("巡检项目 {key} 不存在")))?;
-    let result = ev
-        .result(key)
-        .ok_or_else(|| AppError::Conflict { field: "item".into(), reason: format!("第 {key} 项还没有填写") })?;
-    if result.verdict != Verdict::Abnormal.code() {
-        return Err(AppError::Conflict {
-            field: "item".into(), reason: format!("第 {key} 项结论为正常，无需报障")
-        });
-    }
-    if let Some(inc) = result.incident_id {
-        return Err(AppError::Conflict {
-            field: "item".into(),
-            reason: format!("第 {key} 项已转为故障（编号 {inc}）"),
-        });
-    }
-    let inc = open_incident(app, &mut tx, actor, &access, &ev.row, &ev.template, item, result, severity).await?;
+    let now_ev = view(row, store::results_tx(&mut tx, id).await?)?;
+    raisable(&now_ev)?;
+    let inc = open_incident(&mut tx, actor, id, key, prepared).await?;
     record(
         &mut tx,
         Some(actor),
         app.now(),
         Change {
-            project_id: Some(ev.row.project_id),
+            project_id: Some(now_ev.row.project_id),
             entity: "inspection",
             entity_id: id.to_string(),
             action: "raise_incident",

@@ -220,16 +220,37 @@ async fn act(app: &App, row: &AlertRow) -> Result<bool, AppError> {
     let labels: BTreeMap<String, String> = serde_json::from_str(&row.labels).unwrap_or_default();
     let decision = domain::decide(&t.contract.terms.monitoring, &labels, &lowest);
     let now = app.now();
+    // Everything read outside the write transaction comes first: a transaction holding a pool
+    // connection while waiting for another starves PostgreSQL's pool under a storm of alerts.
+    let fresh = if row.status == "firing"
+        && let Some(severity) = decision.severity.clone()
+    {
+        let ci = match_ci(app, row.project_id, row.host.as_deref()).await?;
+        let input = NewIncident {
+            title: cut(&format!("【监控】{}", row.title), 200),
+            description: describe(row, &labels),
+            severity,
+            channel: "monitoring".into(),
+            reported_at: Some(row.starts_at.min(now)),
+            department: None,
+            scope: None,
+            category: Some("监控告警".into()),
+            ci: ci.as_ref().map(|(id, _)| vec![id.to_string()]).unwrap_or_default(),
+        };
+        Some((ci, crate::incident::prepare(app, &actor, &project.code, input).await?))
+    } else {
+        None
+    };
     let mut tx = app.db.begin().await?;
     let Some(row) = store::get_tx(&mut tx, row.id).await? else { return Ok(false) };
     if row.state != "pending" {
         return Ok(false);
     }
     let (ci, incident, note) = if row.status == "firing" {
-        let Some(severity) = decision.severity.clone() else {
+        if decision.severity.is_none() {
             finish(&mut tx, &row, None, None, None, "合同规则：只记录，不开单").await?;
             return commit(tx).await;
-        };
+        }
         let earlier = store::latest_with_incident(&mut tx, row.project_id, &row.source, &row.fingerprint).await?;
         let open = match earlier.as_ref().and_then(|e| e.incident_id) {
             Some(id) => yunwei_store::incident::get_tx(&mut tx, id)
@@ -245,19 +266,8 @@ async fn act(app: &App, row: &AlertRow) -> Result<bool, AppError> {
                 (ci, Some(inc.id), "并入未关闭的故障".to_owned())
             }
             None => {
-                let ci = match_ci(app, row.project_id, row.host.as_deref()).await?;
-                let input = NewIncident {
-                    title: cut(&format!("【监控】{}", row.title), 200),
-                    description: describe(&row, &labels),
-                    severity: severity.clone(),
-                    channel: "monitoring".into(),
-                    reported_at: Some(row.starts_at.min(now)),
-                    department: None,
-                    scope: None,
-                    category: Some("监控告警".into()),
-                    ci: ci.as_ref().map(|(id, _)| vec![id.to_string()]).unwrap_or_default(),
-                };
-                let prepared = crate::incident::prepare(app, &actor, &project.code, input).await?;
+                let (ci, prepared) =
+                    fresh.ok_or_else(|| AppError::Internal(format!("alert {} not prepared", row.id)))?;
                 let inc = crate::incident::insert_prepared(&mut tx, &actor, prepared.row, &prepared.terms).await?;
                 (ci.map(|c| c.0), Some(inc.id), format!("已开故障 {}", inc.number))
             }
@@ -523,6 +533,10 @@ pub async fn check_backups(app: &App) -> Result<usize, AppError> {
         if job.checked_until.is_some_and(|c| c >= due) {
             continue;
         }
+        let owner = yunwei_store::identity::user_by_id(&app.db, job.owner_id)
+            .await?
+            .ok_or_else(|| AppError::Internal(format!("user {} missing", job.owner_id)))?;
+        let actor = crate::identity::actor_of(&owner, AuthMethod::Local);
         let mut tx = app.db.begin().await?;
         if !store::mark_checked(&mut tx, job.id, due).await? {
             continue;
@@ -549,10 +563,6 @@ pub async fn check_backups(app: &App) -> Result<usize, AppError> {
                 host: job.host.clone(),
                 link: None,
             };
-            let owner = yunwei_store::identity::user_by_id(&app.db, job.owner_id)
-                .await?
-                .ok_or_else(|| AppError::Internal(format!("user {} missing", job.owner_id)))?;
-            let actor = crate::identity::actor_of(&owner, AuthMethod::Local);
             store_one(&mut tx, job.project_id, &actor, &alert, now).await?;
             raised += 1;
         }
