@@ -166,7 +166,7 @@ pub async fn fire_due(app: &App) -> Result<Vec<Fired>, AppError> {
 
 /// The users a ladder target names: its configured contacts, else the project's members of the
 /// role the target belongs to (`manager…` → manager, `l2`/`expert` → l2_engineer).
-async fn recipients(app: &App, project_id: i64, target: &str) -> Result<Vec<(i64, String)>, AppError> {
+pub(crate) async fn recipients(app: &App, project_id: i64, target: &str) -> Result<Vec<(i64, String)>, AppError> {
     let ids = store::contacts_for(&app.db, project_id, target).await?;
     let members = yunwei_store::identity::list_members(&app.db, project_id).await?;
     let mut out: Vec<(i64, String)> = if ids.is_empty() {
@@ -240,17 +240,60 @@ async fn queue_escalation(
         assignee = row.assignee_name.as_deref().unwrap_or("未指派"),
         dept = row.department.as_deref().unwrap_or("—"),
     );
-    let base = NotificationRow {
-        id: 0,
+    let recipients = recipients(app, row.project_id, target).await?;
+    let notice = Notice {
         project_id: row.project_id,
         incident_id: Some(row.id),
+        kind: "escalation",
+        subject,
+        text,
+        urgent: most_severe,
+        event: json!({
+            "event": "incident.escalation",
+            "incident": {"id": row.id, "number": row.number, "title": row.title, "severity": row.severity, "status": row.status},
+            "step": step + 1,
+            "target": target,
+        }),
+    };
+    queue_notice(app, tx, &notice, &recipients, tz, now).await
+}
+
+/// A message to the people and group robots of a project.
+pub(crate) struct Notice {
+    pub(crate) project_id: i64,
+    pub(crate) incident_id: Option<i64>,
+    /// `escalation`, `inspection_overdue` …
+    pub(crate) kind: &'static str,
+    pub(crate) subject: String,
+    pub(crate) text: String,
+    /// Sent at once even in a recipient's quiet hours (the most severe level).
+    pub(crate) urgent: bool,
+    /// yunwei's own event for a generic gateway (the phones, subject and text are added).
+    pub(crate) event: Value,
+}
+
+/// Queues `notice` inside `tx`: in-app to each recipient, e-mail to those with an address (after
+/// their quiet hours unless urgent), and one message per project channel (WeCom and DingTalk
+/// robots mention the recipients' mobiles; a generic webhook gets the event).
+pub(crate) async fn queue_notice(
+    app: &App,
+    tx: &mut Tx,
+    notice: &Notice,
+    recipients: &[(i64, String)],
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let base = NotificationRow {
+        id: 0,
+        project_id: notice.project_id,
+        incident_id: notice.incident_id,
         user_id: None,
         channel_id: None,
         channel: String::new(),
         address: String::new(),
-        kind: "escalation".into(),
-        subject: subject.clone(),
-        body: text.clone(),
+        kind: notice.kind.into(),
+        subject: notice.subject.clone(),
+        body: notice.text.clone(),
         status: "pending".into(),
         attempts: 0,
         next_attempt_at: now,
@@ -260,28 +303,28 @@ async fn queue_escalation(
         read_at: None,
     };
     let mut phones = Vec::new();
-    for (user_id, name) in recipients(app, row.project_id, target).await? {
+    for (user_id, name) in recipients {
         store::enqueue(
             tx,
             &NotificationRow {
-                user_id: Some(user_id),
+                user_id: Some(*user_id),
                 channel: "in_app".into(),
-                address: name,
+                address: name.clone(),
                 status: "sent".into(),
                 sent_at: Some(now),
                 ..base.clone()
             },
         )
         .await?;
-        let contact = store::contact(&app.db, user_id).await?.unwrap_or_default();
-        let release = if most_severe {
+        let contact = store::contact(&app.db, *user_id).await?.unwrap_or_default();
+        let release = if notice.urgent {
             now
         } else {
             release_time(now, tz, contact.quiet_start.as_deref(), contact.quiet_end.as_deref())
         };
         if let Some(email) = contact.email.as_deref().filter(|e| !e.is_empty()) {
             let n = NotificationRow {
-                user_id: Some(user_id),
+                user_id: Some(*user_id),
                 channel: "email".into(),
                 address: email.to_owned(),
                 next_attempt_at: release,
@@ -294,8 +337,8 @@ async fn queue_escalation(
         }
     }
     let all_phones: Vec<&str> = phones.iter().map(|(p, _)| p.as_str()).collect();
-    for ch in store::channels(&app.db, row.project_id).await? {
-        let payload = robot_payload(&ch, &subject, &text, &all_phones, row, target, step);
+    for ch in store::channels(&app.db, notice.project_id).await? {
+        let payload = robot_payload(&ch, &notice.subject, &notice.text, &all_phones, &notice.event);
         let n = NotificationRow {
             channel_id: Some(ch.id),
             channel: ch.kind.clone(),
@@ -310,30 +353,22 @@ async fn queue_escalation(
 
 /// The JSON a channel expects: WeCom and DingTalk group robots' text messages (mentioning the
 /// recipients by mobile number), or yunwei's own event for a generic gateway.
-fn robot_payload(
-    ch: &ChannelRow,
-    subject: &str,
-    text: &str,
-    phones: &[&str],
-    row: &IncidentRow,
-    target: &str,
-    step: i64,
-) -> Value {
+fn robot_payload(ch: &ChannelRow, subject: &str, text: &str, phones: &[&str], event: &Value) -> Value {
     let content = format!("{subject}\n{text}");
     match ch.kind.as_str() {
         "wecom" => json!({"msgtype": "text", "text": {"content": content, "mentioned_mobile_list": phones}}),
         "dingtalk" => {
             json!({"msgtype": "text", "text": {"content": content}, "at": {"atMobiles": phones, "isAtAll": false}})
         }
-        _ => json!({
-            "event": "incident.escalation",
-            "incident": {"id": row.id, "number": row.number, "title": row.title, "severity": row.severity, "status": row.status},
-            "step": step + 1,
-            "target": target,
-            "phones": phones,
-            "subject": subject,
-            "text": text,
-        }),
+        _ => {
+            let mut e = event.clone();
+            if let Some(o) = e.as_object_mut() {
+                o.insert("phones".into(), json!(phones));
+                o.insert("subject".into(), json!(subject));
+                o.insert("text".into(), json!(text));
+            }
+            e
+        }
     }
 }
 
