@@ -817,6 +817,10 @@ pub async fn run_worker(app: App, interval: std::time::Duration) {
         if let Err(e) = deliver_due(&app).await {
             tracing::error!(error = %e, "delivery pass failed");
         }
+        // Inspections not done, and reports not issued, by their due time.
+        if let Err(e) = crate::inspection::notify_overdue(&app).await {
+            tracing::error!(error = %e, "inspection overdue pass failed");
+        }
         // Backup jobs whose daily report did not come by its time.
         if let Err(e) = crate::monitoring::check_backups(&app).await {
             tracing::error!(error = %e, "backup check failed");

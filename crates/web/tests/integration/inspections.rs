@@ -630,3 +630,31 @@ async fn a_plan_generates_each_period_the_first_and_the_pre_holiday_inspections_
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn overdue_inspections_and_reports_are_announced_once_to_the_managers() {
+    let s = site().await;
+    // A quarterly plan made on 2 March: 2026-Q1 is due at the quarter's end.
+    let plan = json!({"name": "体检服务器巡检", "template": "health_checkup_server"});
+    let v = s.ok(&s.it, Method::POST, "/api/v1/projects/xj/inspection-plans", Some(plan), StatusCode::CREATED).await;
+    let id = v["generated"][0]["id"].as_i64().expect("generated");
+    assert_eq!(yunwei_app::inspection::notify_overdue(&s.t.app).await.expect("pass"), 0, "nothing is late yet");
+    s.t.clock.set(bj("2026-04-01T09:00:00"));
+    assert_eq!(yunwei_app::inspection::notify_overdue(&s.t.app).await.expect("pass"), 1);
+    assert_eq!(yunwei_app::inspection::notify_overdue(&s.t.app).await.expect("pass"), 0, "once");
+    let inbox = s.ok(&s.manager, Method::GET, "/api/v1/me/notifications", None, StatusCode::OK).await;
+    let subjects: Vec<&str> = inbox.as_array().into_iter().flatten().filter_map(|n| n["subject"].as_str()).collect();
+    assert_eq!(subjects, [format!("【巡检逾期】{}", v["generated"][0]["number"].as_str().unwrap_or_default())]);
+    let body = inbox[0]["body"].as_str().unwrap_or_default();
+    assert!(body.contains("应于 2026-04-01 00:00 前完成") && body.contains("待巡检"), "{body}");
+    // Done late and signed; the report (3 working days, seed 000) is not issued in time either.
+    for key in ["1.1", "1.2", "1.3"] {
+        assert_eq!(s.answer(id, key, json!({"verdict": "ok"})).await.status, StatusCode::OK);
+    }
+    s.ok(&s.eng, Method::POST, &format!("/api/v1/inspections/{id}/complete"), None, StatusCode::OK).await;
+    s.t.clock.set(bj("2026-04-09T09:00:00"));
+    assert_eq!(yunwei_app::inspection::notify_overdue(&s.t.app).await.expect("pass"), 1);
+    let inbox = s.ok(&s.manager, Method::GET, "/api/v1/me/notifications", None, StatusCode::OK).await;
+    assert!(inbox[0]["subject"].as_str().is_some_and(|t| t.starts_with("【巡检报告逾期】")), "{inbox}");
+    assert_eq!(yunwei_app::inspection::notify_overdue(&s.t.app).await.expect("pass"), 0);
+}
