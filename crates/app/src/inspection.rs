@@ -265,7 +265,8 @@ impl ExecutionView {
     }
 }
 
-fn view(row: ExecutionRow, results: Vec<ResultRow>) -> Result<ExecutionView, AppError> {
+/// An execution with its template and answers, as stored.
+pub(crate) fn view(row: ExecutionRow, results: Vec<ResultRow>) -> Result<ExecutionView, AppError> {
     let template: Template = serde_json::from_str(&row.template)
         .map_err(|e| AppError::Internal(format!("template of inspection {} unreadable: {e}", row.id)))?;
     Ok(ExecutionView { row, template, results })

@@ -277,3 +277,52 @@ pub async fn generate(app: &App, plan: &PlanRow, t: &Terms, now: DateTime<Utc>) 
     tx.commit().await?;
     Ok(created)
 }
+
+/// A plan's inspections of one period: the report per plan period (巡检报告 for the quarter).
+#[derive(Debug, Clone)]
+pub struct PeriodReport {
+    pub plan: PlanRow,
+    pub period: String,
+    /// Every period the plan has inspections for, latest first.
+    pub periods: Vec<String>,
+    pub executions: Vec<crate::inspection::ExecutionView>,
+}
+
+/// The inspections `plan_id` generated for `period` (its latest period when absent).
+pub async fn period_report(
+    app: &App,
+    actor: &Actor,
+    plan_id: i64,
+    period: Option<&str>,
+) -> Result<PeriodReport, AppError> {
+    let not_found = || AppError::NotFound(format!("巡检计划 {plan_id} 不存在"));
+    let plan = store::plan(&app.db, plan_id).await?.ok_or_else(not_found)?;
+    match crate::project::authorize_by_id(app, actor, plan.project_id, Permission::InspectionRead).await {
+        Err(AppError::NotFound(_)) => return Err(not_found()),
+        Err(e) => return Err(e),
+        Ok(_) => {}
+    }
+    let periods = store::plan_periods(&app.db, plan_id).await?;
+    let period = match period {
+        Some(p) if periods.iter().any(|x| x == p) => p.to_owned(),
+        Some(p) => {
+            let known = periods.join(", ");
+            return Err(ValidationErrors::single("period", format!("本计划没有“{p}”的巡检，可选：{known}")).into());
+        }
+        None => periods
+            .first()
+            .cloned()
+            .ok_or_else(|| AppError::Conflict {
+                field: "period".into(), reason: "本计划还没有生成巡检".into()
+            })?,
+    };
+    let f = store::ExecutionFilter { plan_id: Some(plan_id), period: Some(period.clone()), ..Default::default() };
+    let rows = store::executions(&app.db, plan.project_id, &f, 500).await?;
+    let mut executions = Vec::with_capacity(rows.len());
+    for r in rows {
+        let results = store::results(&app.db, r.id).await?;
+        executions.push(crate::inspection::view(r, results)?);
+    }
+    executions.sort_by(|a, b| a.row.ci_name.cmp(&b.row.ci_name).then(a.row.id.cmp(&b.row.id)));
+    Ok(PeriodReport { plan, period, periods, executions })
+}

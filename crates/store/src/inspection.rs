@@ -324,6 +324,25 @@ pub async fn plans(db: &Db, project_id: Option<i64>) -> Result<Vec<PlanRow>, Sto
     db.fetch_all(&q).await
 }
 
+/// A plan by id (any project: the caller authorises against `project_id`).
+pub async fn plan(db: &Db, id: i64) -> Result<Option<PlanRow>, StoreError> {
+    let q = Query::select().columns(PLAN_COLS).from("inspection_plans").and_where(Expr::col("id").eq(id)).to_owned();
+    db.fetch_optional(&q).await
+}
+
+/// The periods a plan has executions for, latest first.
+pub async fn plan_periods(db: &Db, plan_id: i64) -> Result<Vec<String>, StoreError> {
+    let q = Query::select()
+        .column("period")
+        .from("inspection_executions")
+        .and_where(Expr::col("plan_id").eq(plan_id))
+        .and_where(Expr::col("period").is_not_null())
+        .group_by_col("period")
+        .order_by_expr(Expr::col("id").max(), Order::Desc)
+        .to_owned();
+    Ok(db.fetch_all::<(String,), _>(&q).await?.into_iter().map(|r| r.0).collect())
+}
+
 /// Saves the changing state of an execution if it is still at `expected_version`.
 pub async fn update_execution(tx: &mut Tx, r: &ExecutionRow, expected_version: i64) -> Result<bool, StoreError> {
     let q = Query::update()
@@ -370,6 +389,8 @@ pub struct ExecutionFilter {
     /// Not completed and past its due time at this instant.
     pub overdue_at: Option<DateTime<Utc>>,
     pub plan_id: Option<i64>,
+    /// The plan's period (`2026-Q2`, `first` …).
+    pub period: Option<String>,
 }
 
 /// The project's executions, latest planned first.
@@ -398,6 +419,9 @@ pub async fn executions(
     }
     if let Some(p) = f.plan_id {
         q.and_where(Expr::col("plan_id").eq(p));
+    }
+    if let Some(p) = &f.period {
+        q.and_where(Expr::col("period").eq(p.as_str()));
     }
     q.order_by("planned_for", Order::Desc).order_by("id", Order::Desc).limit(limit);
     db.fetch_all(&q).await

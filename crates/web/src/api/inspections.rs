@@ -527,6 +527,8 @@ pub struct ExecutionQuery {
     /// `true`: only those not completed past their due time.
     pub overdue: Option<bool>,
     pub plan_id: Option<i64>,
+    /// A plan's period (`2026-Q2`, `first` …).
+    pub period: Option<String>,
     /// 1–500, default 100.
     pub limit: Option<u64>,
 }
@@ -598,6 +600,7 @@ pub async fn list_executions(
         to: parse_date("to", &q.to)?.map(|d| d.to_string()),
         overdue_at: q.overdue.unwrap_or(false).then(|| st.app.now()),
         plan_id: q.plan_id,
+        period: q.period.clone().filter(|p| !p.trim().is_empty()),
     };
     let now = st.app.now();
     let rows = uc::list(&st.app, &auth.actor, &code, &f, limit).await?;
@@ -894,4 +897,101 @@ pub async fn list_plans(
     let now = st.app.now();
     let plans = yunwei_app::inspection_plan::list(&st.app, &auth.actor, &code).await?;
     Ok(Json(plans.into_iter().map(|p| plan_json(p, now)).collect()))
+}
+
+/// Which period of a plan.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodQuery {
+    /// `2026-Q2`, `first`, `pre_holiday:2026-国庆节`; the plan's latest when absent.
+    pub period: Option<String>,
+}
+
+/// An abnormal finding of a period.
+#[derive(Serialize, ToSchema)]
+pub struct FindingJson {
+    pub inspection_id: i64,
+    pub number: String,
+    pub ci: Option<String>,
+    pub key: String,
+    pub section: String,
+    pub item: String,
+    pub note: String,
+    pub value: Option<f64>,
+    pub incident_id: Option<i64>,
+}
+
+/// A plan's inspections of one period (the report per plan period).
+#[derive(Serialize, ToSchema)]
+pub struct PeriodReportJson {
+    pub plan: PlanJson,
+    pub period: String,
+    /// Every period the plan has inspections for, latest first.
+    pub periods: Vec<String>,
+    pub inspections: Vec<ExecutionSummaryJson>,
+    /// Inspections done (completed or confirmed) of all.
+    pub done: usize,
+    pub overdue: usize,
+    /// Items answered, and of them abnormal.
+    pub answered: usize,
+    pub abnormal: usize,
+    pub findings: Vec<FindingJson>,
+}
+
+/// A plan's inspections of one period, with their abnormal findings.
+#[utoipa::path(get, path = "/api/v1/inspection-plans/{id}/report", tag = "inspection", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "计划编号"), PeriodQuery),
+    responses(
+        (status = 200, body = PeriodReportJson),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_period_report(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
+) -> Result<Json<PeriodReportJson>, ApiError> {
+    let now = st.app.now();
+    let r = yunwei_app::inspection_plan::period_report(&st.app, &auth.actor, id, q.period.as_deref()).await?;
+    let done =
+        r.executions.iter().filter(|e| !status_of(&e.row).open() && status_of(&e.row) != Status::Cancelled).count();
+    let overdue = r.executions.iter().filter(|e| e.overdue(now)).count();
+    let answered = r.executions.iter().map(|e| e.results.len()).sum();
+    let abnormal = r.executions.iter().map(ExecutionView::abnormal).sum();
+    let mut findings = Vec::new();
+    for e in &r.executions {
+        for a in e.results.iter().filter(|a| a.verdict == "abnormal") {
+            let item = e.template.item(&a.item_key);
+            findings.push(FindingJson {
+                inspection_id: e.row.id,
+                number: e.row.number.clone(),
+                ci: e.row.ci_name.clone(),
+                key: a.item_key.clone(),
+                section: item.map(|i| i.section.clone()).unwrap_or_default(),
+                item: item.map(|i| i.name.clone()).unwrap_or_default(),
+                note: a.note.clone(),
+                value: a.number,
+                incident_id: a.incident_id,
+            });
+        }
+    }
+    let plan = yunwei_app::inspection_plan::PlanView {
+        ci_ids: serde_json::from_str(&r.plan.cis).unwrap_or_default(),
+        row: r.plan,
+        created: Vec::new(),
+    };
+    Ok(Json(PeriodReportJson {
+        plan: plan_json(plan, now),
+        period: r.period,
+        periods: r.periods,
+        inspections: r.executions.into_iter().map(|e| summary_json(e.row, now)).collect(),
+        done,
+        overdue,
+        answered,
+        abnormal,
+        findings,
+    }))
 }

@@ -108,6 +108,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(inspections::raise_incident))
         .routes(routes!(inspections::put_report))
         .routes(routes!(inspections::list_plans, inspections::create_plan))
+        .routes(routes!(inspections::get_period_report))
         .routes(routes!(daily_log::get_month))
         .routes(routes!(daily_log::get_xlsx))
         .routes(routes!(daily_log::put_day))

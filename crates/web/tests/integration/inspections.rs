@@ -629,6 +629,30 @@ async fn a_plan_generates_each_period_the_first_and_the_pre_holiday_inspections_
         t.api(Method::GET, "/api/v1/projects/pl/inspection-plans", Some(&outsider), None).await.status,
         StatusCode::NOT_FOUND
     );
+
+    // The report per plan period: the latest period by default, any period by name.
+    let plan_id = v["id"].as_i64().expect("plan");
+    let report = format!("/api/v1/inspection-plans/{plan_id}/report");
+    let r = t.api(Method::GET, &report, Some(&it), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["period"], "2026-Q4");
+    assert_eq!(r.json()["periods"][0], "2026-Q4");
+    let q3_id = generated[0]["id"].as_i64().expect("q3");
+    let ans = json!({"verdict": "abnormal", "note": "发现未授权账户"});
+    let a = t.api(Method::PUT, &format!("/api/v1/inspections/{q3_id}/results/1.1"), Some(&eng), Some(ans)).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let r = t.api(Method::GET, &format!("{report}?period=2026-Q3"), Some(&it), None).await;
+    let v = r.json();
+    assert_eq!(
+        (v["inspections"].as_array().map(Vec::len), v["done"].as_u64(), v["overdue"].as_u64()),
+        (Some(2), Some(0), Some(2))
+    );
+    assert_eq!((v["answered"].as_u64(), v["abnormal"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(v["findings"][0]["item"], "系统安全检查");
+    assert_eq!(v["findings"][0]["note"], "发现未授权账户");
+    let r = t.api(Method::GET, &format!("{report}?period=2025-Q1"), Some(&it), None).await;
+    assert_eq!((r.status, field(&r)), (StatusCode::UNPROCESSABLE_ENTITY, "period".to_owned()));
+    assert_eq!(t.api(Method::GET, &report, Some(&outsider), None).await.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -119,6 +119,7 @@ fn rows() -> Vec<Row> {
         r(Method::GET, "/api/v1/projects/{code}/backup-jobs", Who::Project(ALL), 200, false),
         r(Method::PUT, "/api/v1/projects/{code}/backup-jobs/{job}", Who::Project(INSPECTION_TEMPLATES), 200, false),
         r(Method::GET, "/api/v1/projects/{code}/inspection-plans", Who::Project(INSPECTION_READ), 200, false),
+        r(Method::GET, "/api/v1/inspection-plans/{id}/report", Who::Project(INSPECTION_READ), 200, false),
         r(Method::POST, "/api/v1/projects/{code}/inspection-plans", Who::Project(INSPECTION_TEMPLATES), 201, false),
         // daily operation log
         r(Method::GET, "/api/v1/projects/{code}/daily-log", Who::Project(INSPECTION_READ), 200, false),
@@ -453,6 +454,14 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         }
         ("GET", "/api/v1/projects/{code}/inspection-plans") => {
             t.api(Method::GET, "/api/v1/projects/alpha/inspection-plans", token, None).await
+        }
+        ("GET", "/api/v1/inspection-plans/{id}/report") => {
+            let body = json!({"name": format!("报告用计划 {n}"), "template": "oracle"});
+            let admin = Some(fx.token_of("admin"));
+            let r = t.api(Method::POST, "/api/v1/projects/alpha/inspection-plans", admin, Some(body)).await;
+            assert_eq!(r.status, 201, "{}", r.body);
+            let id = r.json()["id"].as_i64().expect("plan");
+            t.api(Method::GET, &format!("/api/v1/inspection-plans/{id}/report"), token, None).await
         }
         ("POST", "/api/v1/projects/{code}/inspection-plans") => {
             let body = json!({"name": format!("季度巡检 {n}"), "template": "oracle"});
