@@ -490,6 +490,36 @@ const ATTACHMENT_TYPES: &[(&str, &[u8])] = &[
     ("text/csv", b""),
 ];
 
+/// Checks a file's name, declared type (one of `types`, matching the file's first bytes; text
+/// must be UTF-8) and size; returns the bare name and the type.
+pub(crate) fn check_file(v: &mut ValidationErrors, file: &NewAttachment, types: &[(&str, &[u8])]) -> (String, String) {
+    let name = file.name.trim().rsplit(['/', '\\']).next().unwrap_or_default().to_owned();
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        v.push("name", "文件名不能为空，最多 200 个字符");
+    }
+    let ct = file.content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    match types.iter().find(|(t, _)| *t == ct) {
+        None => {
+            let ok = types.iter().map(|(t, _)| *t).collect::<Vec<_>>().join(", ");
+            v.push("file", format!("不接受的文件类型“{ct}”，可选：{ok}"));
+        }
+        Some((_, magic)) if !file.data.starts_with(magic) => {
+            v.push("file", format!("文件内容与类型 {ct} 不符"));
+        }
+        Some((t, _)) if t.starts_with("text/") && std::str::from_utf8(&file.data).is_err() => {
+            v.push("file", "文本文件须为 UTF-8 编码");
+        }
+        Some(_) => {}
+    }
+    if file.data.is_empty() {
+        v.push("file", "文件为空");
+    }
+    if file.data.len() > MAX_ATTACHMENT_BYTES {
+        v.push("file", format!("附件最大 {} MB", MAX_ATTACHMENT_BYTES / 1024 / 1024));
+    }
+    (name, ct)
+}
+
 /// A file to attach.
 pub struct NewAttachment {
     pub name: String,
@@ -509,30 +539,7 @@ pub async fn attach(
     let row = store::get(&app.db, id).await?.ok_or_else(|| AppError::NotFound(format!("故障 {id} 不存在")))?;
     access_to(app, actor, &row, Permission::IncidentComment).await?;
     let mut v = ValidationErrors::default();
-    let name = file.name.trim().rsplit(['/', '\\']).next().unwrap_or_default().to_owned();
-    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-        v.push("name", "文件名不能为空，最多 200 个字符");
-    }
-    let ct = file.content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    match ATTACHMENT_TYPES.iter().find(|(t, _)| *t == ct) {
-        None => {
-            let ok = ATTACHMENT_TYPES.iter().map(|(t, _)| *t).collect::<Vec<_>>().join(", ");
-            v.push("file", format!("不接受的文件类型“{ct}”，可选：{ok}"));
-        }
-        Some((_, magic)) if !file.data.starts_with(magic) => {
-            v.push("file", format!("文件内容与类型 {ct} 不符"));
-        }
-        Some((t, _)) if t.starts_with("text/") && std::str::from_utf8(&file.data).is_err() => {
-            v.push("file", "文本文件须为 UTF-8 编码");
-        }
-        Some(_) => {}
-    }
-    if file.data.is_empty() {
-        v.push("file", "文件为空");
-    }
-    if file.data.len() > MAX_ATTACHMENT_BYTES {
-        v.push("file", format!("附件最大 {} MB", MAX_ATTACHMENT_BYTES / 1024 / 1024));
-    }
+    let (name, ct) = check_file(&mut v, &file, ATTACHMENT_TYPES);
     v.into_result()?;
     let now = app.now();
     let mut a = yunwei_store::incident::AttachmentRow {
