@@ -120,6 +120,9 @@ fn rows() -> Vec<Row> {
         r(Method::PUT, "/api/v1/projects/{code}/backup-jobs/{job}", Who::Project(INSPECTION_TEMPLATES), 200, false),
         r(Method::GET, "/api/v1/projects/{code}/inspection-plans", Who::Project(INSPECTION_READ), 200, false),
         r(Method::GET, "/api/v1/inspection-plans/{id}/report", Who::Project(INSPECTION_READ), 200, false),
+        r(Method::POST, "/api/v1/inspections/{id}/results/{key}/photos", Who::Project(INSPECTION_WORK), 201, false),
+        r(Method::GET, "/api/v1/inspections/{id}/photos", Who::Project(INSPECTION_READ), 200, false),
+        r(Method::GET, "/api/v1/inspections/{id}/photos/{photo}", Who::Project(INSPECTION_READ), 200, false),
         r(Method::POST, "/api/v1/projects/{code}/inspection-plans", Who::Project(INSPECTION_TEMPLATES), 201, false),
         // daily operation log
         r(Method::GET, "/api/v1/projects/{code}/daily-log", Who::Project(INSPECTION_READ), 200, false),
@@ -454,6 +457,23 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         }
         ("GET", "/api/v1/projects/{code}/inspection-plans") => {
             t.api(Method::GET, "/api/v1/projects/alpha/inspection-plans", token, None).await
+        }
+        ("POST", "/api/v1/inspections/{id}/results/{key}/photos") => {
+            let id = fx.inspection(0, false).await;
+            let path = format!("/api/v1/inspections/{id}/results/1.1/photos?name=p.png");
+            t.upload(&path, token, "image/png", PNG.to_vec()).await
+        }
+        ("GET", "/api/v1/inspections/{id}/photos") => {
+            let id = fx.inspection(0, false).await;
+            t.api(Method::GET, &format!("/api/v1/inspections/{id}/photos"), token, None).await
+        }
+        ("GET", "/api/v1/inspections/{id}/photos/{photo}") => {
+            let id = fx.inspection(0, false).await;
+            let path = format!("/api/v1/inspections/{id}/results/1.1/photos?name=p.png");
+            let r = t.upload(&path, Some(fx.token_of("engineer")), "image/png", PNG.to_vec()).await;
+            assert_eq!(r.status, 201, "{}", r.body);
+            let photo = r.json()["id"].as_i64().expect("photo");
+            t.api(Method::GET, &format!("/api/v1/inspections/{id}/photos/{photo}"), token, None).await
         }
         ("GET", "/api/v1/inspection-plans/{id}/report") => {
             let body = json!({"name": format!("报告用计划 {n}"), "template": "oracle"});
