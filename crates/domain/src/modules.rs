@@ -73,7 +73,7 @@ pub const MODULES: &[ModuleInfo] = &[
         label: "监控告警",
         summary: "告警接入、备份作业与告警转工单",
         seeds: "000 §2.3",
-        built: false,
+        built: true,
         roles: VENDOR_WORK,
     },
     ModuleInfo {
@@ -170,6 +170,7 @@ impl ModuleInfo {
             "servicedesk" => format!("/p/{project}/incidents"),
             "cmdb" => format!("/p/{project}/cis"),
             "inspection" => format!("/p/{project}/inspections"),
+            "monitoring" => format!("/p/{project}/alerts"),
             code => format!("/p/{project}/m/{code}"),
         }
     }

@@ -260,4 +260,27 @@
     window.addEventListener("online", flush);
     setInterval(flush, 20000);
   }
+
+  // Template editing: 添加一行 copies the blank row (its fields numbered after the others); a
+  // ticked 删除 greys its row out. Without script the form ends with one blank row anyway.
+  var rows = document.getElementById("tpl-rows"), proto = document.getElementById("tpl-row-template");
+  var add = document.getElementById("add-row");
+  if (rows && proto && add) {
+    var next = parseInt(add.dataset.next, 10) || 0;
+    add.hidden = false;
+    // The blank row that stands in for the button without script.
+    var blank = rows.querySelector(".tpl-blank");
+    if (blank) blank.remove();
+    add.addEventListener("click", function () {
+      rows.insertAdjacentHTML("beforeend", proto.innerHTML.replace(/__i__/g, String(next++)));
+      var row = rows.lastElementChild, secs = rows.querySelectorAll("input[name$='.section']");
+      for (var i = secs.length - 2; i >= 0 && !secs[secs.length - 1].value; i--) secs[secs.length - 1].value = secs[i].value;
+      var name = row.querySelector("input[name$='.name']");
+      if (name) name.focus();
+    });
+    rows.addEventListener("change", function (e) {
+      var t = e.target;
+      if (t && t.name && /\.delete$/.test(t.name)) t.closest(".tpl-row").classList.toggle("is-deleted", t.checked);
+    });
+  }
 })();

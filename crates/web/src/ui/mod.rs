@@ -6,9 +6,11 @@ mod admin;
 mod audit;
 mod cmdb;
 mod contract;
+mod daily_log;
 mod incidents;
 mod inspections;
 mod login;
+mod monitoring;
 mod notify;
 mod project;
 mod report;
@@ -67,7 +69,11 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/p/{code}/incidents/{id}/report.docx", get(report::docx)),
         (Method::GET, "/p/{code}/inspections", get(inspections::list)),
         (Method::POST, "/p/{code}/inspections", post(inspections::plan)),
+        (Method::POST, "/p/{code}/inspection-templates", post(inspections::copy_template)),
         (Method::GET, "/p/{code}/inspection-templates/{template}", get(inspections::template)),
+        (Method::POST, "/p/{code}/inspection-templates/{template}", post(inspections::save_template)),
+        (Method::GET, "/p/{code}/inspection-templates/{template}/edit", get(inspections::edit_template)),
+        (Method::POST, "/p/{code}/inspection-plans", post(inspections::create_plan)),
         (Method::GET, "/p/{code}/inspections/{id}", get(inspections::detail)),
         (Method::POST, "/p/{code}/inspections/{id}/results/{key}", post(inspections::answer)),
         (Method::POST, "/p/{code}/inspections/{id}/results/{key}/incident", post(inspections::raise_incident)),
@@ -76,6 +82,11 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/p/{code}/inspections/{id}/report", get(inspections::report_html)),
         (Method::POST, "/p/{code}/inspections/{id}/report", post(inspections::write_report)),
         (Method::GET, "/p/{code}/inspections/{id}/report.docx", get(inspections::report_docx)),
+        (Method::GET, "/p/{code}/daily-log", get(daily_log::month)),
+        (Method::POST, "/p/{code}/daily-log/{day}", post(daily_log::write)),
+        (Method::POST, "/p/{code}/daily-log/{day}/sign", post(daily_log::sign)),
+        (Method::GET, "/p/{code}/alerts", get(monitoring::list)),
+        (Method::POST, "/p/{code}/backup-jobs", post(monitoring::set_job)),
         (Method::GET, "/p/{code}/cis", get(cmdb::list)),
         (Method::POST, "/p/{code}/cis", post(cmdb::create)),
         (Method::POST, "/p/{code}/cis/import", post(cmdb::import)),

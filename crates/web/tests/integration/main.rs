@@ -13,4 +13,7 @@ mod monitoring;
 mod permissions;
 mod support;
 mod ui;
+mod ui_alerts;
+mod ui_daily_log;
 mod ui_inspections;
+mod ui_templates;

@@ -227,6 +227,15 @@ fn rows() -> Vec<Row> {
         r(Method::GET, "/p/{code}/inspections", Who::Project(INSPECTION_READ), 200, true),
         r(Method::POST, "/p/{code}/inspections", Who::Project(INSPECTION_WORK), 303, true),
         r(Method::GET, "/p/{code}/inspection-templates/{template}", Who::Project(INSPECTION_READ), 200, true),
+        r(Method::POST, "/p/{code}/inspection-templates", Who::Project(INSPECTION_TEMPLATES), 303, true),
+        r(Method::POST, "/p/{code}/inspection-templates/{template}", Who::Project(INSPECTION_TEMPLATES), 303, true),
+        r(Method::GET, "/p/{code}/inspection-templates/{template}/edit", Who::Project(INSPECTION_TEMPLATES), 200, true),
+        r(Method::POST, "/p/{code}/inspection-plans", Who::Project(INSPECTION_TEMPLATES), 303, true),
+        r(Method::GET, "/p/{code}/daily-log", Who::Project(INSPECTION_READ), 200, true),
+        r(Method::POST, "/p/{code}/daily-log/{day}", Who::Project(INSPECTION_WORK), 303, true),
+        r(Method::POST, "/p/{code}/daily-log/{day}/sign", Who::Project(INSPECTION_CONFIRM), 303, true),
+        r(Method::GET, "/p/{code}/alerts", Who::Project(ALL), 200, true),
+        r(Method::POST, "/p/{code}/backup-jobs", Who::Project(INSPECTION_TEMPLATES), 303, true),
         r(Method::GET, "/p/{code}/inspections/{id}", Who::Project(INSPECTION_READ), 200, true),
         r(Method::POST, "/p/{code}/inspections/{id}/results/{key}", Who::Project(INSPECTION_WORK), 303, true),
         r(Method::POST, "/p/{code}/inspections/{id}/results/{key}/incident", Who::Project(INSPECTION_WORK), 303, true),
@@ -337,6 +346,18 @@ impl Fixture {
             assert_eq!(r.status, 200, "{}", r.body);
         }
         id
+    }
+
+    /// A fresh template of `alpha`'s own (version 1), copied from a built-in by its administrator;
+    /// its code.
+    async fn own_template(&self) -> String {
+        let n = self.counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let code = format!("ui-own-{n}");
+        let body = json!({"copy_of": "weblogic", "code": code, "name": "中间件巡检"});
+        let path = "/api/v1/projects/alpha/inspection-templates";
+        let r = self.t.api(Method::POST, path, Some(self.token_of("admin")), Some(body)).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        code
     }
 
     /// A fresh incident in `alpha`, reported by its project administrator.
@@ -939,6 +960,51 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         }
         ("GET", "/p/{code}/inspection-templates/{template}") => {
             t.page(Method::GET, "/p/alpha/inspection-templates/oracle", session, None).await
+        }
+        ("POST", "/p/{code}/inspection-templates") => {
+            let code = format!("ui-oracle-{n}");
+            let form = [("_csrf", csrf), ("copy_of", "oracle"), ("code", code.as_str()), ("name", "数据库巡检")];
+            t.page(Method::POST, "/p/alpha/inspection-templates", session, Some(&form)).await
+        }
+        ("GET", "/p/{code}/inspection-templates/{template}/edit") => {
+            let code = fx.own_template().await;
+            t.page(Method::GET, &format!("/p/alpha/inspection-templates/{code}/edit"), session, None).await
+        }
+        ("POST", "/p/{code}/inspection-templates/{template}") => {
+            let code = fx.own_template().await;
+            let form = [
+                ("_csrf", csrf),
+                ("version", "1"),
+                ("name", "中间件巡检（改）"),
+                ("items[0].section", "中间件"),
+                ("items[0].name", "JVM内存"),
+            ];
+            t.page(Method::POST, &format!("/p/alpha/inspection-templates/{code}"), session, Some(&form)).await
+        }
+        ("POST", "/p/{code}/inspection-plans") => {
+            let name = format!("季度巡检 {n}");
+            let form = [("_csrf", csrf), ("name", name.as_str()), ("template", "oracle"), ("cycle", "quarter")];
+            t.page(Method::POST, "/p/alpha/inspection-plans", session, Some(&form)).await
+        }
+        ("GET", "/p/{code}/daily-log") => t.page(Method::GET, "/p/alpha/daily-log?month=2026-03", session, None).await,
+        ("POST", "/p/{code}/daily-log/{day}") => {
+            let day = chrono::NaiveDate::from_ymd_opt(2023, 6, 1).expect("day") - chrono::Days::new(n);
+            let form = [("_csrf", csrf), ("server_state", "正常"), ("system_state", "正常"), ("notes", "")];
+            t.page(Method::POST, &format!("/p/alpha/daily-log/{day}"), session, Some(&form)).await
+        }
+        ("POST", "/p/{code}/daily-log/{day}/sign") => {
+            let day = chrono::NaiveDate::from_ymd_opt(2022, 6, 1).expect("day") - chrono::Days::new(n);
+            let path = format!("/api/v1/projects/alpha/daily-log/{day}");
+            let body = json!({"server_state": "正常", "system_state": "正常"});
+            let r = t.api(Method::PUT, &path, Some(fx.token_of("engineer")), Some(body)).await;
+            assert_eq!(r.status, 200, "{}", r.body);
+            t.page(Method::POST, &format!("/p/alpha/daily-log/{day}/sign"), session, Some(&[("_csrf", csrf)])).await
+        }
+        ("GET", "/p/{code}/alerts") => t.page(Method::GET, "/p/alpha/alerts?before=1000", session, None).await,
+        ("POST", "/p/{code}/backup-jobs") => {
+            let job = format!("ui-job-{n}");
+            let form = [("_csrf", csrf), ("job", job.as_str()), ("expected_by", "06:00"), ("host", "")];
+            t.page(Method::POST, "/p/alpha/backup-jobs", session, Some(&form)).await
         }
         ("GET", "/p/{code}/inspections/{id}") => {
             let id = fx.inspection(1, false).await;

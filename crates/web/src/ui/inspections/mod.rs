@@ -1,12 +1,19 @@
-//! The inspection pages (巡检): the project's inspections with a form to plan one and the
-//! checklists it may use; one inspection filled in item by item on a phone (`execution`); and the
+//! The inspection pages (巡检): the project's inspections with a form to plan one, the checklists
+//! it may use and the plans that generate inspections (`plans`); a checklist shown, copied and
+//! edited (`templates`); one inspection filled in item by item on a phone (`execution`); and the
 //! printable inspection report with its Word document (`report`).
 
 mod execution;
+mod plans;
 mod report;
+mod template_edit;
+mod templates;
 
 pub use execution::{answer, complete, confirm, detail, raise_incident, write_report};
+pub use plans::create as create_plan;
 pub use report::{docx as report_docx, html as report_html};
+pub use template_edit::{edit as edit_template, save as save_template};
+pub use templates::{copy as copy_template, show as template};
 
 use askama::Template;
 use axum::Form;
@@ -139,6 +146,7 @@ struct TemplateLink {
     source: String,
     /// `内置` or `第 2 版`.
     version: String,
+    builtin: bool,
 }
 
 /// List filters as typed.
@@ -149,6 +157,12 @@ pub struct ListQuery {
     /// Only those past their due time and not done.
     #[serde(default)]
     overdue: String,
+    /// Only those a plan generated (its id).
+    #[serde(default)]
+    plan: String,
+    /// How many the plan generated when it was just created.
+    #[serde(default)]
+    created: String,
 }
 
 /// The planning form as typed.
@@ -187,11 +201,16 @@ struct ListPage {
     kinds: Vec<(&'static str, &'static str)>,
     templates: Vec<TemplateLink>,
     error: String,
+    plans: plans::Section,
+    /// The plan the list is filtered by, and how many it just generated (empty unless created).
+    plan_name: String,
+    created: String,
 }
 
 /// Rows the list shows at most.
 const LIMIT: u64 = 200;
 
+#[allow(clippy::too_many_arguments)]
 async fn list_page(
     st: &AppState,
     auth: &Auth,
@@ -199,6 +218,7 @@ async fn list_page(
     f: ListQuery,
     form: PlanForm,
     error: String,
+    plan: Option<plans::Typed>,
     status: StatusCode,
 ) -> Response {
     let access = match authorize(&st.app, &auth.actor, code, Permission::InspectionRead).await {
@@ -207,9 +227,11 @@ async fn list_page(
     };
     let tz = tz_of(&access);
     let now = st.app.now();
+    let plan_id = f.plan.trim().parse::<i64>().ok();
     let filter = ExecutionFilter {
         status: Some(f.status.clone()).filter(|s| Status::parse(s).is_some()).into_iter().collect(),
         overdue_at: (!f.overdue.is_empty()).then_some(now),
+        plan_id,
         ..Default::default()
     };
     let mut list = match uc::list(&st.app, &auth.actor, code, &filter, LIMIT + 1).await {
@@ -267,10 +289,17 @@ async fn list_page(
             items: t.template.items.len(),
             source: t.template.source.clone(),
             version: if t.builtin { "内置".into() } else { format!("第 {} 版", t.version) },
+            builtin: t.builtin,
         })
         .collect();
     let can_plan = access.roles.grants(Permission::InspectionWork);
-    let cis = if can_plan { ci_options(st, auth, code).await } else { Vec::new() };
+    let plans = match plans::section(st, auth, code, &access, &all, plan).await {
+        Ok(p) => p,
+        Err(e) => return app_error_page(e),
+    };
+    let plan_name =
+        plan_id.and_then(|id| plans.rows.iter().find(|p| p.id == id)).map(|p| p.name.clone()).unwrap_or_default();
+    let cis = if can_plan || plans.can_create { ci_options(st, auth, code).await } else { Vec::new() };
     let form = PlanForm {
         planned_for: if form.planned_for.is_empty() {
             now.with_timezone(&tz).date_naive().to_string()
@@ -290,7 +319,6 @@ async fn list_page(
         more,
         limit: LIMIT,
         statuses: Status::ALL.iter().map(|s| (s.code(), s.label())).collect(),
-        f,
         can_plan,
         form,
         builtin,
@@ -299,6 +327,10 @@ async fn list_page(
         kinds: KINDS.to_vec(),
         templates,
         error,
+        plans,
+        created: if plan_name.is_empty() { String::new() } else { f.created.trim().to_owned() },
+        plan_name,
+        f,
     };
     (status, render(&page)).into_response()
 }
@@ -326,7 +358,7 @@ pub async fn list(
     Query(f): Query<ListQuery>,
 ) -> Response {
     let form = PlanForm { kind: KINDS[0].0.to_owned(), ..Default::default() };
-    list_page(&st, &auth, &code, f, form, String::new(), StatusCode::OK).await
+    list_page(&st, &auth, &code, f, form, String::new(), None, StatusCode::OK).await
 }
 
 /// The planning form read into the use case's input; bad dates and ids name their field.
@@ -374,105 +406,10 @@ pub async fn plan(
         Err(e) => match reasons(e) {
             Ok(msg) => {
                 let msg = format!("未能计划巡检：{msg}");
-                list_page(&st, &auth, &code, ListQuery::default(), f, msg, StatusCode::UNPROCESSABLE_ENTITY).await
+                let status = StatusCode::UNPROCESSABLE_ENTITY;
+                list_page(&st, &auth, &code, ListQuery::default(), f, msg, None, status).await
             }
             Err(e) => app_error_page(e),
         },
     }
-}
-
-/// One line of a checklist as the template page shows it.
-struct ItemLine {
-    key: String,
-    name: String,
-    standard: String,
-    method: String,
-    result: &'static str,
-    range: String,
-    cycle: &'static str,
-    incident: String,
-}
-
-#[derive(Template)]
-#[template(path = "inspection_template.html")]
-struct TemplatePage {
-    shell: Shell,
-    code: String,
-    name: String,
-    title: String,
-    template_code: String,
-    source: String,
-    cycle: &'static str,
-    header: String,
-    ci_types: String,
-    version: String,
-    /// (section number, name, lines)
-    sections: Vec<(usize, String, Vec<ItemLine>)>,
-}
-
-/// `GET /p/{code}/inspection-templates/{template}`: one checklist, section by section.
-pub async fn template(
-    State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
-    Path((code, template)): Path<(String, String)>,
-) -> Response {
-    let access = match authorize(&st.app, &auth.actor, &code, Permission::InspectionRead).await {
-        Ok(a) => a,
-        Err(e) => return app_error_page(e),
-    };
-    let v = match uc::template(&st.app, &auth.actor, &code, &template).await {
-        Ok(v) => v,
-        Err(AppError::NotFound(_)) => return error_page(StatusCode::NOT_FOUND, "页面不存在", "没有这个巡检模板。"),
-        Err(e) => return app_error_page(e),
-    };
-    let t = &v.template;
-    let sections = t
-        .sections()
-        .into_iter()
-        .enumerate()
-        .map(|(i, (name, items))| {
-            let lines = items
-                .into_iter()
-                .map(|it| ItemLine {
-                    key: it.key.clone(),
-                    name: it.name.clone(),
-                    standard: it.standard.clone().unwrap_or_default(),
-                    method: it.method.clone().unwrap_or_default(),
-                    result: it.result.label(),
-                    range: range_of(it),
-                    cycle: it.cycle.map(|c| c.label()).unwrap_or(""),
-                    incident: it.incident.clone().unwrap_or_default(),
-                })
-                .collect();
-            (i + 1, name.to_owned(), lines)
-        })
-        .collect();
-    let ci_types = t
-        .ci_types
-        .iter()
-        .map(|c| yunwei_domain::cmdb::ci_type(c).map(|t| t.name_zh.to_owned()).unwrap_or_else(|| c.clone()))
-        .collect::<Vec<_>>()
-        .join("、");
-    let version = match (&v.builtin, &v.based_on) {
-        (true, _) => "内置（随版本提供，复制后可编辑）".to_owned(),
-        (false, Some(b)) => format!("第 {} 版，复制自 {b}", v.version),
-        (false, None) => format!("第 {} 版", v.version),
-    };
-    let shell = match Shell::build(&st, &auth, &t.name, Some(&access), ACTIVE).await {
-        Ok(s) => s,
-        Err(e) => return app_error_page(e),
-    };
-    render(&TemplatePage {
-        shell,
-        code,
-        name: t.name.clone(),
-        title: t.title.clone(),
-        template_code: t.code.clone(),
-        source: t.source.clone(),
-        cycle: t.cycle.label(),
-        header: t.header.join("、"),
-        ci_types,
-        version,
-        sections,
-    })
 }
