@@ -122,7 +122,7 @@ async fn store_one(
     a: &Alert,
     now: DateTime<Utc>,
 ) -> Result<Option<(i64, bool)>, AppError> {
-    let latest = store::latest(tx, pid, a.source.code(), &a.fingerprint).await?;
+    let latest = store::latest(tx, pid, a.source.code(), &a.fingerprint, false).await?;
     match (a.firing, latest) {
         (true, Some(l)) if l.status == "firing" => {
             store::resent(tx, l.id, now).await?;
@@ -251,7 +251,7 @@ async fn act(app: &App, row: &AlertRow) -> Result<bool, AppError> {
             finish(&mut tx, &row, None, None, None, "合同规则：只记录，不开单").await?;
             return commit(tx).await;
         }
-        let earlier = store::latest_with_incident(&mut tx, row.project_id, &row.source, &row.fingerprint).await?;
+        let earlier = store::latest(&mut tx, row.project_id, &row.source, &row.fingerprint, true).await?;
         let open = match earlier.as_ref().and_then(|e| e.incident_id) {
             Some(id) => yunwei_store::incident::get_tx(&mut tx, id)
                 .await?

@@ -69,38 +69,25 @@ fn select() -> SelectStatement {
     Query::select().columns(COLS).from("alerts").to_owned()
 }
 
-/// The latest occurrence of an alert in the project.
+/// The latest occurrence of an alert in the project; with `with_incident`, the latest that
+/// opened or joined an incident.
 pub async fn latest(
     tx: &mut Tx,
     project_id: i64,
     source: &str,
     fingerprint: &str,
+    with_incident: bool,
 ) -> Result<Option<AlertRow>, StoreError> {
-    let q = select()
+    let mut q = select()
         .and_where(Expr::col("project_id").eq(project_id))
         .and_where(Expr::col("source").eq(source))
         .and_where(Expr::col("fingerprint").eq(fingerprint))
         .order_by("id", Order::Desc)
         .limit(1)
         .to_owned();
-    tx.fetch_optional(&q).await
-}
-
-/// The latest occurrence of an alert that opened or joined an incident.
-pub async fn latest_with_incident(
-    tx: &mut Tx,
-    project_id: i64,
-    source: &str,
-    fingerprint: &str,
-) -> Result<Option<AlertRow>, StoreError> {
-    let q = select()
-        .and_where(Expr::col("project_id").eq(project_id))
-        .and_where(Expr::col("source").eq(source))
-        .and_where(Expr::col("fingerprint").eq(fingerprint))
-        .and_where(Expr::col("incident_id").is_not_null())
-        .order_by("id", Order::Desc)
-        .limit(1)
-        .to_owned();
+    if with_incident {
+        q.and_where(Expr::col("incident_id").is_not_null());
+    }
     tx.fetch_optional(&q).await
 }
 
