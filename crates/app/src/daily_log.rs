@@ -35,8 +35,7 @@ fn field(v: &mut ValidationErrors, name: &str, s: &str, required: bool) -> Strin
 
 /// The project's time zone and hospital name from its current contract.
 async fn project_terms(app: &App, project_id: i64) -> Result<(chrono_tz::Tz, String), AppError> {
-    let cv = crate::incident::current_contract(app, project_id).await?;
-    let t = crate::incident::terms(app, cv).await?;
+    let t = crate::incident::current_terms(app, project_id).await?;
     Ok((t.contract.project.timezone, t.contract.project.hospital.clone()))
 }
 

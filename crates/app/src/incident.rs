@@ -174,6 +174,12 @@ fn clock_events(events: &[EventRow]) -> Vec<ClockEvent> {
     events.iter().filter_map(|e| EventKind::parse(&e.kind).map(|kind| ClockEvent { kind, at: e.at })).collect()
 }
 
+/// The compiled terms of the contract a project's new work falls under (its newest version).
+pub(crate) async fn current_terms(app: &App, project_id: i64) -> Result<std::sync::Arc<Terms>, AppError> {
+    let cv = current_contract(app, project_id).await?;
+    terms(app, cv).await
+}
+
 /// The contract version new incidents of a project are opened under (its newest).
 pub(crate) async fn current_contract(app: &App, project_id: i64) -> Result<i64, AppError> {
     let load = || async {

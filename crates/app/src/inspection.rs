@@ -91,8 +91,7 @@ pub(crate) async fn find_template_tx(
 }
 
 async fn severities(app: &App, project_id: i64) -> Result<Vec<String>, AppError> {
-    let cv = crate::incident::current_contract(app, project_id).await?;
-    let t = crate::incident::terms(app, cv).await?;
+    let t = crate::incident::current_terms(app, project_id).await?;
     Ok(t.contract.severities.keys().cloned().collect())
 }
 

@@ -214,8 +214,7 @@ async fn act(app: &App, row: &AlertRow) -> Result<bool, AppError> {
         .await?
         .ok_or_else(|| AppError::Internal(format!("project {} missing", row.project_id)))?;
     let actor = sender(app, row).await?;
-    let cv = crate::incident::current_contract(app, row.project_id).await?;
-    let t = crate::incident::terms(app, cv).await?;
+    let t = crate::incident::current_terms(app, row.project_id).await?;
     let lowest = t.contract.severities.keys().next_back().cloned().unwrap_or_default();
     let labels: BTreeMap<String, String> = serde_json::from_str(&row.labels).unwrap_or_default();
     let decision = domain::decide(&t.contract.terms.monitoring, &labels, &lowest);
@@ -425,8 +424,7 @@ pub async fn list(
 /// The project's time zone (Zabbix writes local times), for a caller allowed to report.
 pub async fn timezone(app: &App, actor: &Actor, code: &str) -> Result<chrono_tz::Tz, AppError> {
     let access = authorize(app, actor, code, Permission::IncidentReport).await?;
-    let cv = crate::incident::current_contract(app, access.project.id).await?;
-    Ok(crate::incident::terms(app, cv).await?.contract.project.timezone)
+    Ok(crate::incident::current_terms(app, access.project.id).await?.contract.project.timezone)
 }
 
 /// A backup job as set up.
@@ -522,12 +520,12 @@ pub async fn check_backups(app: &App) -> Result<usize, AppError> {
     let now = app.now();
     let mut raised = 0;
     for job in store::jobs(&app.db, None).await? {
-        let cv = match crate::incident::current_contract(app, job.project_id).await {
-            Ok(cv) => cv,
+        // A project without a contract yet has nothing due.
+        let t = match crate::incident::current_terms(app, job.project_id).await {
+            Ok(t) => t,
             Err(AppError::Conflict { .. }) => continue,
             Err(e) => return Err(e),
         };
-        let t = crate::incident::terms(app, cv).await?;
         let tz = t.contract.project.timezone;
         let Some(due) = latest_due(&job.expected_by, tz, now) else { continue };
         if job.checked_until.is_some_and(|c| c >= due) {
