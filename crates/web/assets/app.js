@@ -255,6 +255,38 @@
       });
     }
   }
+  // Photos of an item: taken or picked on the phone and uploaded at once (no queue: a photo is
+  // too big for the outbox); the server's refusal is shown under the item.
+  if (insp && insp.dataset.editable && window.fetch && csrf) {
+    insp.querySelectorAll("input[data-photo]").forEach(function (input) {
+      var el = input.closest(".insp-item"), box = input.closest(".insp-photos");
+      var msg = box.querySelector(".photo-msg"), thumbs = box.querySelector(".thumbs");
+      input.closest("label").hidden = false;
+      input.addEventListener("change", function () {
+        var file = input.files && input.files[0];
+        if (!file) return;
+        var base = "/api/v1/inspections/" + insp.dataset.id;
+        var url = base + "/results/" + encodeURIComponent(el.dataset.key) + "/photos?name=" + encodeURIComponent(file.name || "photo.jpg");
+        msg.textContent = "上传中…";
+        fetch(url, {
+          method: "POST", credentials: "same-origin", body: file,
+          headers: { "Content-Type": file.type || "application/octet-stream", "Accept": "application/json", "X-CSRF-Token": csrf }
+        }).then(function (res) {
+          return res.json().catch(function () { return {}; }).then(function (v) {
+            if (!res.ok) { msg.textContent = "未能上传：" + (v.detail || v.title || ("HTTP " + res.status)); return; }
+            var a = document.createElement("a"), img = document.createElement("img");
+            a.href = img.src = base + "/photos/" + v.id;
+            a.target = "_blank"; a.rel = "noopener";
+            img.alt = img.title = v.name || "";
+            a.appendChild(img);
+            thumbs.appendChild(a);
+            msg.textContent = "已上传";
+          });
+        }, function () { msg.textContent = "未能上传：网络不可用，请联网后重试"; })
+          .then(function () { input.value = ""; });
+      });
+    });
+  }
   if (csrf && user && window.fetch && window.localStorage) {
     flush();
     window.addEventListener("online", flush);

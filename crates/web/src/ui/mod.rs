@@ -74,6 +74,8 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/p/{code}/inspection-templates/{template}", post(inspections::save_template)),
         (Method::GET, "/p/{code}/inspection-templates/{template}/edit", get(inspections::edit_template)),
         (Method::POST, "/p/{code}/inspection-plans", post(inspections::create_plan)),
+        (Method::GET, "/p/{code}/inspection-plans/{id}/report", get(inspections::period_report_html)),
+        (Method::GET, "/p/{code}/inspection-plans/{id}/report.docx", get(inspections::period_report_docx)),
         (Method::GET, "/p/{code}/inspections/{id}", get(inspections::detail)),
         (Method::POST, "/p/{code}/inspections/{id}/results/{key}", post(inspections::answer)),
         (Method::POST, "/p/{code}/inspections/{id}/results/{key}/incident", post(inspections::raise_incident)),

@@ -231,6 +231,8 @@ fn rows() -> Vec<Row> {
         r(Method::POST, "/p/{code}/inspection-templates/{template}", Who::Project(INSPECTION_TEMPLATES), 303, true),
         r(Method::GET, "/p/{code}/inspection-templates/{template}/edit", Who::Project(INSPECTION_TEMPLATES), 200, true),
         r(Method::POST, "/p/{code}/inspection-plans", Who::Project(INSPECTION_TEMPLATES), 303, true),
+        r(Method::GET, "/p/{code}/inspection-plans/{id}/report", Who::Project(INSPECTION_READ), 200, true),
+        r(Method::GET, "/p/{code}/inspection-plans/{id}/report.docx", Who::Project(INSPECTION_READ), 200, true),
         r(Method::GET, "/p/{code}/daily-log", Who::Project(INSPECTION_READ), 200, true),
         r(Method::POST, "/p/{code}/daily-log/{day}", Who::Project(INSPECTION_WORK), 303, true),
         r(Method::POST, "/p/{code}/daily-log/{day}/sign", Who::Project(INSPECTION_CONFIRM), 303, true),
@@ -985,6 +987,15 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
             let name = format!("季度巡检 {n}");
             let form = [("_csrf", csrf), ("name", name.as_str()), ("template", "oracle"), ("cycle", "quarter")];
             t.page(Method::POST, "/p/alpha/inspection-plans", session, Some(&form)).await
+        }
+        ("GET", "/p/{code}/inspection-plans/{id}/report" | "/p/{code}/inspection-plans/{id}/report.docx") => {
+            let body = json!({"name": format!("报告用计划 {n}"), "template": "oracle"});
+            let admin = Some(fx.token_of("admin"));
+            let r = t.api(Method::POST, "/api/v1/projects/alpha/inspection-plans", admin, Some(body)).await;
+            assert_eq!(r.status, 201, "{}", r.body);
+            let id = r.json()["id"].as_i64().expect("plan");
+            let path = row.path.replace("{code}", "alpha").replace("{id}", &id.to_string());
+            t.page(Method::GET, &path, session, None).await
         }
         ("GET", "/p/{code}/daily-log") => t.page(Method::GET, "/p/alpha/daily-log?month=2026-03", session, None).await,
         ("POST", "/p/{code}/daily-log/{day}") => {

@@ -411,3 +411,143 @@ async fn planned_inspections_show_their_due_time_and_the_overdue_ones_filter() {
         page.body
     );
 }
+
+#[tokio::test]
+async fn a_plans_period_report_lists_its_inspections_findings_and_report_text_on_the_page_and_in_word() {
+    let s = site().await;
+    let ci = s.fixtures().await;
+    let it = s.t.token("it1").await;
+    let plan = json!({"name": "HIS 小型机季度巡检", "template": "his-mc", "ci_ids": [ci]});
+    let r = s.t.api(Method::POST, "/api/v1/projects/xj/inspection-plans", Some(&it), Some(plan)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let plan = r.json()["id"].as_i64().expect("plan id");
+    let api = s.t.api(Method::GET, &format!("/api/v1/inspection-plans/{plan}/report"), Some(&it), None).await.json();
+    let period = api["period"].as_str().expect("period").to_owned();
+    let id = api["inspections"][0]["id"].as_i64().expect("an inspection this period");
+    let number = api["inspections"][0]["number"].as_str().expect("number").to_owned();
+    let at = format!("/p/xj/inspections/{id}");
+    for (k, fields) in [
+        ("1.1", vec![("value", "95"), ("note", "高峰期")]),
+        ("1.2", vec![("verdict", "ok"), ("note", "")]),
+        ("2.1", vec![("text", "无硬件报错"), ("note", "")]),
+    ] {
+        let r = s.post(&s.eng, &format!("{at}/results/{k}"), &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{k}: {}", r.body);
+    }
+    assert_eq!(s.post(&s.eng, &format!("{at}/complete"), &[]).await.status, StatusCode::SEE_OTHER);
+    let text = [("findings", "CPU 高峰期超过 80%"), ("risks", "业务高峰可能卡顿"), ("issue", "1")];
+    assert_eq!(s.post(&s.eng, &format!("{at}/report"), &text).await.status, StatusCode::SEE_OTHER);
+
+    // Linked from the plans on the inspections page.
+    let list = s.get(&s.eng, "/p/xj/inspections").await;
+    let path = format!("/p/xj/inspection-plans/{plan}/report");
+    assert!(list.body.contains(&format!("href=\"{path}\"")), "{}", list.body);
+
+    let page = s.get(&s.it, &path).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for needle in [
+        "<h1>巡检报告</h1>".to_owned(),
+        "HIS 小型机季度巡检".to_owned(),
+        format!("<option value=\"{period}\" selected>{period}</option>"),
+        format!("<a href=\"{at}\">{number}</a>"),
+        "<td>HIS 小型机 01</td>".to_owned(),
+        "<td class=\"n\">1</td>".to_owned(),
+        "met-met\">按时</td>".to_owned(),
+        "<td>系统性能检查</td>".to_owned(),
+        "<td>CPU利用率</td>".to_owned(),
+        "<td class=\"pre\">高峰期</td>".to_owned(),
+        "<td class=\"pre\">95%</td>".to_owned(),
+        "\">INC-2026-000001</a>".to_owned(),
+        "<tr><th>发现的问题</th><td class=\"pre\">CPU 高峰期超过 80%</td></tr>".to_owned(),
+        "<tr><th>风险</th><td class=\"pre\">业务高峰可能卡顿</td></tr>".to_owned(),
+        format!("href=\"{path}.docx?period={period}\""),
+    ] {
+        assert!(page.body.contains(&needle), "{needle}: {}", page.body);
+    }
+    // Only the fields written are shown.
+    assert!(!page.body.contains("<th>原因分析</th>"), "{}", page.body);
+    // A period by name; one the plan has no inspections for is not there.
+    assert_eq!(s.get(&s.it, &format!("{path}?period={period}")).await.status, StatusCode::OK);
+    assert_eq!(s.get(&s.it, &format!("{path}?period=1999-Q1")).await.status, StatusCode::NOT_FOUND);
+
+    let doc = s.get(&s.it, &format!("{path}.docx?period={period}")).await;
+    assert_eq!(doc.status, StatusCode::OK, "{}", doc.body);
+    assert!(doc.header("content-type").unwrap_or_default().contains("wordprocessingml"));
+    assert!(doc.header("content-disposition").unwrap_or_default().contains(&format!("PLAN-{plan}-")));
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(doc.bytes.clone())).expect("a docx is a zip");
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").expect("document.xml"), &mut xml).expect("xml");
+    assert!(xml.contains("宋体") && xml.contains("巡检报告") && xml.contains("HIS 小型机季度巡检"));
+    let rows = docx_rows(&xml);
+    let find = |first: &str, len: usize| rows.iter().find(|r| r.len() == len && r[0] == first).cloned();
+    let line = find(&number, 8).expect("the inspection's line");
+    assert_eq!((line[1].as_str(), line[4].as_str(), line[7].as_str()), ("HIS 小型机 01", "1", "按时"), "{rows:?}");
+    assert_eq!(
+        find(&number, 7),
+        Some(
+            [number.as_str(), "HIS 小型机 01", "系统性能检查", "CPU利用率", "高峰期", "95%", "INC-2026-000001"]
+                .map(String::from)
+                .to_vec()
+        ),
+        "{rows:?}"
+    );
+    assert!(rows.iter().any(|r| r == &["发现的问题", "CPU 高峰期超过 80%"]), "{rows:?}");
+    assert!(rows.iter().any(|r| r == &["风险", "业务高峰可能卡顿"]), "{rows:?}");
+}
+
+#[tokio::test]
+async fn a_plans_period_report_is_refused_to_reporters_and_hidden_from_other_projects() {
+    let s = site().await;
+    let ci = s.fixtures().await;
+    let it = s.t.token("it1").await;
+    let plan = json!({"name": "HIS 小型机季度巡检", "template": "his-mc", "ci_ids": [ci]});
+    let r = s.t.api(Method::POST, "/api/v1/projects/xj/inspection-plans", Some(&it), Some(plan)).await;
+    let plan = r.json()["id"].as_i64().expect("plan id");
+    let path = format!("/p/xj/inspection-plans/{plan}/report");
+    for p in [path.clone(), format!("{path}.docx")] {
+        assert_eq!(s.get(&s.reporter, &p).await.status, StatusCode::FORBIDDEN, "{p}");
+        assert_eq!(s.get(&s.outsider, &p).await.status, StatusCode::NOT_FOUND, "{p}");
+        // The plan under another project's code, by one who may read that project.
+        let other = p.replace("/p/xj/", "/p/other/");
+        assert_eq!(s.get(&s.outsider, &other).await.status, StatusCode::NOT_FOUND, "{other}");
+    }
+    assert_eq!(s.get(&s.eng, "/p/xj/inspection-plans/999/report").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_items_photos_show_as_thumbnails_on_the_page_and_the_printable_report() {
+    let s = site().await;
+    let ci = s.fixtures().await;
+    let at = s.plan(ci).await;
+    let id = at.rsplit('/').next().expect("id").to_owned();
+    // Before any photo: the upload control is there for the engineer (shown by script), not for the hospital.
+    let page = s.get(&s.eng, &at).await;
+    assert!(page.body.contains("capture=\"environment\" data-photo"), "{}", page.body);
+    assert!(!s.get(&s.it, &at).await.body.contains("data-photo"));
+
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let path = format!("/api/v1/inspections/{id}/results/1.2/photos?name=%E5%86%85%E5%AD%98.png");
+    let r = s.t.upload(&path, Some(&s.eng_token), "image/png", png.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let photo = r.json()["id"].as_i64().expect("photo id");
+    let src = format!("/api/v1/inspections/{id}/photos/{photo}");
+
+    for who in [&s.eng, &s.it] {
+        let page = s.get(who, &at).await;
+        let item =
+            page.body.split("id=\"item-1.2\"").nth(1).expect("item 1.2").split("</article>").next().expect("end");
+        assert!(item.contains(&format!("<img src=\"{src}\" alt=\"内存.png\"")), "{item}");
+        let other =
+            page.body.split("id=\"item-1.1\"").nth(1).expect("item 1.1").split("</article>").next().expect("end");
+        assert!(!other.contains("<img"), "{other}");
+    }
+    // The thumbnail loads with the session cookie alone.
+    let img = s.get(&s.it, &src).await;
+    assert_eq!(img.status, StatusCode::OK);
+    assert_eq!(img.bytes, png);
+
+    let report = s.get(&s.it, &format!("{at}/report")).await;
+    assert!(report.body.contains("<h2>现场照片</h2>"), "{}", report.body);
+    assert!(report.body.contains("<h3>1.2 系统性能检查 / 内存利用率</h3>"), "{}", report.body);
+    assert!(report.body.contains(&format!("<img src=\"{src}\" alt=\"内存.png\">")), "{}", report.body);
+}

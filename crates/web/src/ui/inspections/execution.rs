@@ -2,7 +2,8 @@
 //! standard, method and normal range; a form per item (saved at once by `app.js` through the
 //! API, queued on the phone while the network is away; without script a plain form post per
 //! item); the engineer's and the hospital's signatures; abnormal items turned into incidents;
-//! and the report's text with its due time.
+//! photos per item (thumbnails; taken or picked and uploaded by `app.js`); and the report's text
+//! with its due time.
 
 use askama::Template;
 use axum::Form;
@@ -46,6 +47,8 @@ struct ItemView {
     incident: Option<(i64, String)>,
     /// Abnormal and not yet an incident.
     can_raise: bool,
+    /// (id, name) of its photos, oldest first.
+    photos: Vec<(i64, String)>,
 }
 
 #[derive(Template)]
@@ -111,6 +114,10 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
             incidents.push((i.id, i.number));
         }
     }
+    let photos = match uc::photos(&st.app, &auth.actor, id).await {
+        Ok(p) => p,
+        Err(e) => return app_error_page(e),
+    };
     let sections = v
         .template
         .sections()
@@ -142,6 +149,11 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
                         saved: r.map(|r| format!("{} · {}", local(r.recorded_at, tz), r.actor)).unwrap_or_default(),
                         can_raise: verdict == Some(Verdict::Abnormal) && incident.is_none(),
                         incident,
+                        photos: photos
+                            .iter()
+                            .filter(|p| p.item_key == it.key)
+                            .map(|p| (p.id, p.name.clone()))
+                            .collect(),
                     }
                 })
                 .collect();

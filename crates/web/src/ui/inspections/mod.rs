@@ -1,15 +1,18 @@
 //! The inspection pages (巡检): the project's inspections with a form to plan one, the checklists
 //! it may use and the plans that generate inspections (`plans`); a checklist shown, copied and
 //! edited (`templates`); one inspection filled in item by item on a phone (`execution`); and the
-//! printable inspection report with its Word document (`report`).
+//! printable inspection report with its Word document (`report`); the report of a plan's period
+//! (`period_report`).
 
 mod execution;
+mod period_report;
 mod plans;
 mod report;
 mod template_edit;
 mod templates;
 
 pub use execution::{answer, complete, confirm, detail, raise_incident, write_report};
+pub use period_report::{docx as period_report_docx, html as period_report_html};
 pub use plans::create as create_plan;
 pub use report::{docx as report_docx, html as report_html};
 pub use template_edit::{edit as edit_template, save as save_template};

@@ -1,7 +1,8 @@
 //! The inspection report (巡检报告, seed 000 §2.9: issued within 3 working days of the
 //! inspection; seed 003 1.1.6.2.5: the problems found, their causes, impact, advice and risks):
 //! a printable page and a Word document with the form's header filled from the CI, the checklist
-//! with every answer, the abnormal items and their incidents, the report's text, both
+//! with every answer, the abnormal items and their incidents, the items' photos (on the page), the
+//! report's text, both
 //! signatures, and whether the report was issued in time.
 
 use askama::Template;
@@ -18,8 +19,8 @@ use super::{execution_in_project, kind_label, met_view, number_text, range_of, s
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
 use crate::ui::incidents::tz_of;
-use crate::ui::render;
 use crate::ui::report::{docx_download, local, parties, word};
+use crate::ui::{app_error_page, render};
 
 /// One line of the checklist, in words.
 pub struct CheckRow {
@@ -43,6 +44,15 @@ pub struct AbnormalRow {
     pub incident: String,
 }
 
+/// An item's photos.
+pub struct ItemPhotos {
+    pub key: String,
+    /// `section / item`.
+    pub item: String,
+    /// (address, name) of each photo, oldest first.
+    pub photos: Vec<(String, String)>,
+}
+
 /// Everything the report shows, already in words.
 pub struct Report {
     pub hospital: String,
@@ -55,6 +65,8 @@ pub struct Report {
     /// (section, its lines)
     pub checklist: Vec<(String, Vec<CheckRow>)>,
     pub abnormal: Vec<AbnormalRow>,
+    /// The items with photos.
+    pub photos: Vec<ItemPhotos>,
     /// (label, text)
     pub fields: Vec<(&'static str, String)>,
     pub engineer: String,
@@ -186,6 +198,24 @@ async fn build(st: &AppState, auth: &Auth, code: &str, id: i64) -> Result<Report
             incident,
         });
     }
+    let shots = yunwei_app::inspection::photos(&st.app, &auth.actor, id).await.map_err(app_error_page)?;
+    let photos = v
+        .template
+        .items
+        .iter()
+        .filter_map(|it| {
+            let mine: Vec<(String, String)> = shots
+                .iter()
+                .filter(|p| p.item_key == it.key)
+                .map(|p| (format!("/api/v1/inspections/{id}/photos/{}", p.id), p.name.clone()))
+                .collect();
+            (!mine.is_empty()).then(|| ItemPhotos {
+                key: it.key.clone(),
+                item: format!("{} / {}", it.section, it.name),
+                photos: mine,
+            })
+        })
+        .collect();
     let text: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&row.report).unwrap_or_default();
     let fields = REPORT_FIELDS
         .iter()
@@ -200,6 +230,7 @@ async fn build(st: &AppState, auth: &Auth, code: &str, id: i64) -> Result<Report
         header,
         checklist,
         abnormal,
+        photos,
         fields,
         engineer: row.engineer_name.clone().unwrap_or_default(),
         engineer_at: at(row.completed_at),
