@@ -179,6 +179,24 @@ async fn set_viewport(b: &WebDriver, (w, h): (u32, u32)) {
     assert_eq!(inner, [w, h], "viewport size");
 }
 
+/// A browser of `size` logged in as `username` (the demo password) at `base`. The driver is
+/// returned to be kept alive as long as the browser (declared first, it is dropped last).
+async fn logged_in(
+    chromedriver: &Path,
+    profile: &Path,
+    base: &str,
+    size: (u32, u32),
+    username: &str,
+) -> (DriverProcess, WebDriver) {
+    let driver = start_chromedriver(chromedriver).await;
+    let b = start_browser(&driver, profile).await;
+    b.goto(format!("{base}/login")).await.expect("open /login");
+    set_viewport(&b, size).await;
+    submit_login(&b, base, username, DEMO_PASSWORD).await;
+    b.query(By::Css("a.project-card")).first().await.expect("logged in");
+    (driver, b)
+}
+
 /// Serves the router on a loopback port; returns its base URL.
 async fn serve(app: App) -> String {
     let router = yunwei_web::router(AppState { app, web: WebSettings { cookie_secure: false } });
@@ -442,11 +460,7 @@ async fn the_topology_of_a_500_ci_hospital_is_legible_in_chromium() {
     big_hospital(&app).await;
     let base = serve(app).await;
     let profile = tempfile::tempdir().expect("browser profile dir");
-    let driver = start_chromedriver(&chromedriver).await;
-    let b = start_browser(&driver, profile.path()).await;
-    set_viewport(&b, (1600, 1000)).await;
-    submit_login(&b, &base, "engineer", DEMO_PASSWORD).await;
-    b.query(By::Css("a.project-card")).first().await.expect("logged in");
+    let (_driver, b) = logged_in(&chromedriver, profile.path(), &base, (1600, 1000), "engineer").await;
 
     b.goto(format!("{base}/p/big/topology?scope=all")).await.expect("open the topology");
     b.query(By::Css("#topology svg g.ci")).first().await.expect("the drawing");
@@ -604,12 +618,7 @@ async fn an_engineer_fills_in_an_inspection_on_a_phone_through_a_dead_spot() {
     yunwei_app::inspection::create_template(&app, &it, DEMO_PROJECT, input, None).await.expect("template");
     let base = serve(app.clone()).await;
     let profile = tempfile::tempdir().expect("browser profile dir");
-    let driver = start_chromedriver(&chromedriver).await;
-    let b = start_browser(&driver, profile.path()).await;
-    b.goto(format!("{base}/login")).await.expect("open /login");
-    set_viewport(&b, PHONE).await;
-    submit_login(&b, &base, "engineer", DEMO_PASSWORD).await;
-    b.query(By::Css("a.project-card")).first().await.expect("logged in");
+    let (_driver, b) = logged_in(&chromedriver, profile.path(), &base, PHONE, "engineer").await;
 
     // Plan it on the phone: the checklist, the minicomputer of the HIS database.
     b.goto(format!("{base}/p/{DEMO_PROJECT}/inspections")).await.expect("open the inspections");
@@ -818,12 +827,7 @@ async fn an_engineer_signs_the_daily_log_on_a_phone_and_the_hospital_edits_a_che
     log_project(&app).await;
     let base = serve(app.clone()).await;
     let profile = tempfile::tempdir().expect("browser profile dir");
-    let driver = start_chromedriver(&chromedriver).await;
-    let b = start_browser(&driver, profile.path()).await;
-    b.goto(format!("{base}/login")).await.expect("open /login");
-    set_viewport(&b, PHONE).await;
-    submit_login(&b, &base, "engineer", DEMO_PASSWORD).await;
-    b.query(By::Css("a.project-card")).first().await.expect("logged in");
+    let (_driver, b) = logged_in(&chromedriver, profile.path(), &base, PHONE, "engineer").await;
 
     // On the phone: today's form on top with 正常 filled in; one tap signs in.
     b.goto(format!("{base}/p/rz/daily-log")).await.expect("open the daily log");
