@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod error;
 pub mod observe;
+pub mod openapi;
 pub mod topology;
 pub mod ui;
 

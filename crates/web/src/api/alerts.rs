@@ -16,7 +16,8 @@ use yunwei_store::monitoring::AlertRow;
 use super::{ApiJson, ApiPath, ApiQuery, rfc3339};
 use crate::AppState;
 use crate::auth::Auth;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
+use crate::openapi::problems::{BadRequest, Forbidden, Invalid, NotFound, Unauthorized};
 
 /// A JSON body whose every problem is a 400 naming the field.
 pub struct Payload<T>(pub T);
@@ -90,15 +91,14 @@ fn intake_json(i: Intake) -> IntakeJson {
 
 /// Receives an Alertmanager notification (webhook version 4).
 #[utoipa::path(post, path = "/api/v1/projects/{code}/alerts/alertmanager", tag = "monitoring",
-    security(("bearer" = [])),
     params(("code" = String, Path, description = "项目代码")),
     request_body(content = Object, description = "Alertmanager webhook payload, version 4"),
     responses(
         (status = 200, body = IntakeJson),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
     ))]
 pub async fn alertmanager(
     State(st): State<AppState>,
@@ -111,15 +111,15 @@ pub async fn alertmanager(
 }
 
 /// Receives a Zabbix event from the yunwei media type (`contrib/zabbix/`).
-#[utoipa::path(post, path = "/api/v1/projects/{code}/alerts/zabbix", tag = "monitoring", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/projects/{code}/alerts/zabbix", tag = "monitoring",
     params(("code" = String, Path, description = "项目代码")),
     request_body(content = Object, description = "event_id, value, severity, host, host_ip, trigger, started_at, recovered_at, message, url"),
     responses(
         (status = 200, body = IntakeJson),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
     ))]
 pub async fn zabbix(
     State(st): State<AppState>,
@@ -141,15 +141,15 @@ pub struct BackupJson {
 }
 
 /// Receives a backup job's report: a failure raises an alert, the job's next success resolves it.
-#[utoipa::path(post, path = "/api/v1/projects/{code}/alerts/backup", tag = "monitoring", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/projects/{code}/alerts/backup", tag = "monitoring",
     params(("code" = String, Path, description = "项目代码")),
     request_body(content = Object, description = "job, success, started_at, ended_at, size_bytes, error, host"),
     responses(
         (status = 200, body = BackupJson),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
     ))]
 pub async fn backup(
     State(st): State<AppState>,
@@ -174,12 +174,12 @@ pub struct AlertQuery {
 }
 
 /// The project's alerts, newest first.
-#[utoipa::path(get, path = "/api/v1/projects/{code}/alerts", tag = "monitoring", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/projects/{code}/alerts", tag = "monitoring",
     params(("code" = String, Path, description = "项目代码"), AlertQuery),
     responses(
         (status = 200, body = Vec<AlertJson>),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        Invalid,
     ))]
 pub async fn list_alerts(
     State(st): State<AppState>,
@@ -230,14 +230,14 @@ pub struct WriteBackupJob {
 }
 
 /// Sets up or changes a backup job: a day without its report by `expected_by` raises an alert.
-#[utoipa::path(put, path = "/api/v1/projects/{code}/backup-jobs/{job}", tag = "monitoring", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/projects/{code}/backup-jobs/{job}", tag = "monitoring",
     params(("code" = String, Path, description = "项目代码"), ("job" = String, Path, description = "作业名")),
     request_body = WriteBackupJob,
     responses(
         (status = 200, body = BackupJobJson),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        Invalid,
     ))]
 pub async fn put_backup_job(
     State(st): State<AppState>,
@@ -250,11 +250,11 @@ pub async fn put_backup_job(
 }
 
 /// The project's backup jobs with their latest reports.
-#[utoipa::path(get, path = "/api/v1/projects/{code}/backup-jobs", tag = "monitoring", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/projects/{code}/backup-jobs", tag = "monitoring",
     params(("code" = String, Path, description = "项目代码")),
     responses(
         (status = 200, body = Vec<BackupJobJson>),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
     ))]
 pub async fn list_backup_jobs(
     State(st): State<AppState>,

@@ -10,7 +10,8 @@ use yunwei_store::audit::AuditFilter;
 use super::{ApiPath, ApiQuery, decode_cursor, encode_cursor, parse_instant, rfc3339};
 use crate::AppState;
 use crate::auth::Auth;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
+use crate::openapi::problems::{Forbidden, Invalid, NotFound};
 
 /// Filters of the audit list.
 #[derive(Deserialize, IntoParams, Default)]
@@ -103,13 +104,13 @@ pub async fn page(st: &AppState, auth: &Auth, code: &str, q: &AuditQuery) -> Res
 }
 
 /// The project's audit trail with filters and cursor pagination.
-#[utoipa::path(get, path = "/api/v1/projects/{code}/audit", tag = "audit", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/projects/{code}/audit", tag = "audit",
     params(("code" = String, Path, description = "项目代码"), AuditQuery),
     responses(
         (status = 200, body = AuditPage),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        Invalid,
     ))]
 pub async fn list_audit(
     State(st): State<AppState>,

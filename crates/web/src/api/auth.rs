@@ -12,6 +12,7 @@ use yunwei_app::identity as uc;
 use super::{ApiJson, ApiPath, rfc3339};
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
+use crate::openapi::problems::{Invalid, NotFound, Unauthorized};
 use crate::{AppState, session_cookie};
 
 /// Login credentials.
@@ -53,7 +54,7 @@ impl From<&yunwei_app::Actor> for Me {
 }
 
 /// Logs in with a password; sets the session cookie and returns a session-bound bearer token.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", security(), request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse),
         (status = 401, body = Problem, content_type = "application/problem+json", description = "用户名或密码错误"),
@@ -70,16 +71,16 @@ pub async fn login(
 }
 
 /// Ends the current session (cookie or session-bound token). API tokens are revoked instead.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
-    responses((status = 204), (status = 401, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204), Unauthorized))]
 pub async fn logout(State(st): State<AppState>, jar: CookieJar, auth: Auth) -> Result<impl IntoResponse, ApiError> {
     uc::logout(&st.app, &auth.actor, &auth.token).await?;
     Ok((jar.remove(session_cookie(&st, String::new())), StatusCode::NO_CONTENT))
 }
 
 /// The caller.
-#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])),
-    responses((status = 200, body = Me), (status = 401, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
+    responses((status = 200, body = Me), Unauthorized))]
 pub async fn me(auth: Auth) -> Json<Me> {
     Json(Me::from(&auth.actor))
 }
@@ -102,8 +103,8 @@ pub struct TokenInfo {
 }
 
 /// The caller's API tokens, newest first.
-#[utoipa::path(get, path = "/api/v1/auth/tokens", tag = "auth", security(("bearer" = [])),
-    responses((status = 200, body = Vec<TokenInfo>), (status = 401, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/auth/tokens", tag = "auth",
+    responses((status = 200, body = Vec<TokenInfo>), Unauthorized))]
 pub async fn list_tokens(State(st): State<AppState>, auth: Auth) -> Result<Json<Vec<TokenInfo>>, ApiError> {
     let rows = uc::list_tokens(&st.app, &auth.actor).await?;
     Ok(Json(
@@ -137,8 +138,8 @@ pub struct CreatedToken {
 }
 
 /// Creates an API token for the caller.
-#[utoipa::path(post, path = "/api/v1/auth/tokens", tag = "auth", security(("bearer" = [])), request_body = CreateTokenRequest,
-    responses((status = 201, body = CreatedToken), (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/auth/tokens", tag = "auth", request_body = CreateTokenRequest,
+    responses((status = 201, body = CreatedToken), Invalid))]
 pub async fn create_token(
     State(st): State<AppState>,
     auth: Auth,
@@ -149,9 +150,9 @@ pub async fn create_token(
 }
 
 /// Revokes one of the caller's API tokens.
-#[utoipa::path(delete, path = "/api/v1/auth/tokens/{id}", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/auth/tokens/{id}", tag = "auth",
     params(("id" = i64, Path, description = "令牌编号")),
-    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204), NotFound))]
 pub async fn revoke_token(
     State(st): State<AppState>,
     auth: Auth,

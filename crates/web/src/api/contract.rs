@@ -14,7 +14,8 @@ use yunwei_domain::FieldError;
 use super::{ApiJson, ApiPath, ApiQuery, if_match_version, json_with_etag, rfc3339};
 use crate::AppState;
 use crate::auth::Auth;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
+use crate::openapi::problems::{Forbidden, Invalid, NotFound, PreconditionFailed, PreconditionRequired};
 
 /// The contract version in force.
 #[derive(Serialize, ToSchema)]
@@ -30,12 +31,12 @@ pub struct ContractInfo {
 }
 
 /// The contract in force (hospital IT and project administrators).
-#[utoipa::path(get, path = "/api/v1/projects/{code}/contract", tag = "contract", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/projects/{code}/contract", tag = "contract",
     params(("code" = String, Path, description = "项目代码")),
     responses(
         (status = 200, body = ContractInfo, headers(("ETag" = String))),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
     ))]
 pub async fn get_contract(
     State(st): State<AppState>,
@@ -73,16 +74,16 @@ pub struct AppliedInfo {
 
 /// Applies a new contract version. Send `If-Match` with the ETag of the version in force (none
 /// is needed for the first). Problems in the document are 422 naming line and field.
-#[utoipa::path(put, path = "/api/v1/projects/{code}/contract", tag = "contract", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/projects/{code}/contract", tag = "contract",
     params(("code" = String, Path, description = "项目代码"), ("If-Match" = Option<String>, Header, description = "现行版本的 ETag")),
     request_body = PutContract,
     responses(
         (status = 200, body = AppliedInfo, headers(("ETag" = String))),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 412, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 428, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        PreconditionFailed,
+        Invalid,
+        PreconditionRequired,
     ))]
 pub async fn put_contract(
     State(st): State<AppState>,
@@ -118,13 +119,13 @@ pub struct PreviewClock {
 }
 
 /// Deadlines of each clock of a severity for a fault reported at `at`.
-#[utoipa::path(get, path = "/api/v1/projects/{code}/sla-preview", tag = "contract", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/projects/{code}/sla-preview", tag = "contract",
     params(("code" = String, Path, description = "项目代码"), PreviewQuery),
     responses(
         (status = 200, body = Vec<PreviewClock>),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        Invalid,
     ))]
 pub async fn sla_preview(
     State(st): State<AppState>,

@@ -15,7 +15,8 @@ use yunwei_store::daily_log::DailyLogRow;
 use super::{ApiJson, ApiPath, ApiQuery, rfc3339};
 use crate::AppState;
 use crate::auth::Auth;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
+use crate::openapi::problems::{Conflict, Forbidden, Invalid, NotFound};
 
 /// One day's entry.
 #[derive(Serialize, ToSchema)]
@@ -105,12 +106,12 @@ fn month_json(m: Month) -> MonthJson {
 }
 
 /// A month of the log, every day listed.
-#[utoipa::path(get, path = "/api/v1/projects/{code}/daily-log", tag = "inspection", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/projects/{code}/daily-log", tag = "inspection",
     params(("code" = String, Path, description = "项目代码"), MonthQuery),
     responses(
         (status = 200, body = MonthJson),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        Invalid,
     ))]
 pub async fn get_month(
     State(st): State<AppState>,
@@ -123,12 +124,12 @@ pub async fn get_month(
 }
 
 /// The month as the seed's form (XLSX).
-#[utoipa::path(get, path = "/api/v1/projects/{code}/daily-log.xlsx", tag = "inspection", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/projects/{code}/daily-log.xlsx", tag = "inspection",
     params(("code" = String, Path, description = "项目代码"), MonthQuery),
     responses(
         (status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        Invalid,
     ))]
 pub async fn get_xlsx(
     State(st): State<AppState>,
@@ -159,15 +160,15 @@ pub struct WriteDay {
 }
 
 /// The engineer signs in for a day (first entry) or updates it until the hospital signs it off.
-#[utoipa::path(put, path = "/api/v1/projects/{code}/daily-log/{day}", tag = "inspection", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/projects/{code}/daily-log/{day}", tag = "inspection",
     params(("code" = String, Path, description = "项目代码"), ("day" = String, Path, description = "日期 YYYY-MM-DD")),
     request_body = WriteDay,
     responses(
         (status = 200, body = DayJson),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        Conflict,
+        Invalid,
     ))]
 pub async fn put_day(
     State(st): State<AppState>,
@@ -181,13 +182,12 @@ pub async fn put_day(
 
 /// The hospital's IT department signs a day off.
 #[utoipa::path(post, path = "/api/v1/projects/{code}/daily-log/{day}/sign", tag = "inspection",
-    security(("bearer" = [])),
     params(("code" = String, Path, description = "项目代码"), ("day" = String, Path, description = "日期 YYYY-MM-DD")),
     responses(
         (status = 200, body = DayJson),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        Conflict,
     ))]
 pub async fn sign_day(
     State(st): State<AppState>,

@@ -19,7 +19,8 @@ use super::{
 };
 use crate::AppState;
 use crate::auth::Auth;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
+use crate::openapi::problems::{Conflict, Forbidden, Invalid, NotFound, PreconditionFailed, TooLarge};
 
 /// A fault as reported.
 #[derive(Deserialize, ToSchema)]
@@ -259,15 +260,15 @@ fn with_etag(status: StatusCode, v: IncidentView) -> Response {
 }
 
 /// Reports a fault: 201 with the incident and its clocks.
-#[utoipa::path(post, path = "/api/v1/projects/{code}/incidents", tag = "servicedesk", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/projects/{code}/incidents", tag = "servicedesk",
     params(("code" = String, Path, description = "项目代码")),
     request_body = CreateIncident,
     responses(
         (status = 201, body = IncidentJson, headers(("ETag" = String))),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        Conflict,
+        Invalid,
     ))]
 pub async fn create_incident(
     State(st): State<AppState>,
@@ -291,11 +292,11 @@ pub async fn create_incident(
 }
 
 /// An incident with its live clocks and events.
-#[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "servicedesk", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "servicedesk",
     params(("id" = i64, Path, description = "故障 id")),
     responses(
         (status = 200, body = IncidentJson, headers(("ETag" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
     ))]
 pub async fn get_incident(
     State(st): State<AppState>,
@@ -307,16 +308,16 @@ pub async fn get_incident(
 
 /// Records an event; illegal transitions are 409 naming the current status. `If-Match` is
 /// optional (send it to refuse acting on a stale view).
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/events", tag = "servicedesk", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/events", tag = "servicedesk",
     params(("id" = i64, Path, description = "故障 id"), ("If-Match" = Option<String>, Header, description = "读取时的 ETag")),
     request_body = CreateEvent,
     responses(
         (status = 200, body = IncidentJson, headers(("ETag" = String))),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 412, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        Conflict,
+        PreconditionFailed,
+        Invalid,
     ))]
 pub async fn create_event(
     State(st): State<AppState>,
@@ -377,12 +378,12 @@ pub struct IncidentPage {
 }
 
 /// A project's incidents, newest first, with filters and keyset pagination.
-#[utoipa::path(get, path = "/api/v1/projects/{code}/incidents", tag = "servicedesk", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/projects/{code}/incidents", tag = "servicedesk",
     params(("code" = String, Path, description = "项目代码"), IncidentQuery),
     responses(
         (status = 200, body = IncidentPage),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        Invalid,
     ))]
 pub async fn list_incidents(
     State(st): State<AppState>,
@@ -475,14 +476,14 @@ pub(crate) async fn read_limited(body: axum::body::Body, limit: usize) -> Result
 
 /// Attaches a file: the request body is the file itself, its `Content-Type` the file's type
 /// (PNG, JPEG, GIF, WebP, PDF, ZIP, DOCX, XLSX, UTF-8 text or CSV; at most 10 MB).
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/attachments", tag = "servicedesk", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/attachments", tag = "servicedesk",
     params(("id" = i64, Path, description = "故障 id"), AttachQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses(
         (status = 201, body = AttachmentJson),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        TooLarge,
+        Invalid,
     ))]
 pub async fn create_attachment(
     State(st): State<AppState>,
@@ -500,11 +501,11 @@ pub async fn create_attachment(
 }
 
 /// The attachments of an incident.
-#[utoipa::path(get, path = "/api/v1/incidents/{id}/attachments", tag = "servicedesk", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/attachments", tag = "servicedesk",
     params(("id" = i64, Path, description = "故障 id")),
     responses(
         (status = 200, body = Vec<AttachmentJson>),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
     ))]
 pub async fn list_attachments(
     State(st): State<AppState>,
@@ -515,11 +516,11 @@ pub async fn list_attachments(
 }
 
 /// Downloads an attachment (always as a download, never rendered inline).
-#[utoipa::path(get, path = "/api/v1/incidents/{id}/attachments/{attachment}", tag = "servicedesk", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/attachments/{attachment}", tag = "servicedesk",
     params(("id" = i64, Path, description = "故障 id"), ("attachment" = i64, Path, description = "附件 id")),
     responses(
         (status = 200, description = "文件内容"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
     ))]
 pub async fn get_attachment(
     State(st): State<AppState>,

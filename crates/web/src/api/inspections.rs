@@ -19,7 +19,10 @@ use yunwei_store::inspection::{ExecutionFilter, ExecutionRow};
 use super::{ApiJson, ApiPath, ApiQuery, if_match_version, json_with_status_etag, parse_instant, rfc3339};
 use crate::AppState;
 use crate::auth::Auth;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
+use crate::openapi::problems::{
+    Conflict, Forbidden, Invalid, NotFound, PreconditionFailed, PreconditionRequired, TooLarge,
+};
 
 /// One line of a checklist.
 #[derive(Serialize, ToSchema)]
@@ -186,11 +189,11 @@ impl WriteTemplate {
 }
 
 /// The built-in templates (the seeds' checklists), then the project's own.
-#[utoipa::path(get, path = "/api/v1/projects/{code}/inspection-templates", tag = "inspection", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/projects/{code}/inspection-templates", tag = "inspection",
     params(("code" = String, Path, description = "项目代码")),
     responses(
         (status = 200, body = Vec<TemplateJson>),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
     ))]
 pub async fn list_templates(
     State(st): State<AppState>,
@@ -201,15 +204,15 @@ pub async fn list_templates(
 }
 
 /// A new template of the project, written in full or copied from another (`copy_of`).
-#[utoipa::path(post, path = "/api/v1/projects/{code}/inspection-templates", tag = "inspection", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/projects/{code}/inspection-templates", tag = "inspection",
     params(("code" = String, Path, description = "项目代码")),
     request_body = WriteTemplate,
     responses(
         (status = 201, body = TemplateJson, headers(("ETag" = String))),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        Conflict,
+        Invalid,
     ))]
 pub async fn create_template(
     State(st): State<AppState>,
@@ -224,11 +227,10 @@ pub async fn create_template(
 
 /// One template: the project's own, or a built-in.
 #[utoipa::path(get, path = "/api/v1/projects/{code}/inspection-templates/{template}", tag = "inspection",
-    security(("bearer" = [])),
     params(("code" = String, Path, description = "项目代码"), ("template" = String, Path, description = "模板代码")),
     responses(
         (status = 200, body = TemplateJson, headers(("ETag" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
     ))]
 pub async fn get_template(
     State(st): State<AppState>,
@@ -242,18 +244,17 @@ pub async fn get_template(
 /// Saves a new version of one of the project's templates (`If-Match` required); inspections
 /// already planned keep the version they were created with.
 #[utoipa::path(put, path = "/api/v1/projects/{code}/inspection-templates/{template}", tag = "inspection",
-    security(("bearer" = [])),
     params(("code" = String, Path, description = "项目代码"), ("template" = String, Path, description = "模板代码"),
         ("If-Match" = String, Header, description = "ETag")),
     request_body = WriteTemplate,
     responses(
         (status = 200, body = TemplateJson, headers(("ETag" = String))),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 412, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 428, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        Conflict,
+        PreconditionFailed,
+        Invalid,
+        PreconditionRequired,
     ))]
 pub async fn update_template(
     State(st): State<AppState>,
@@ -487,14 +488,14 @@ fn parse_date(field: &str, v: &Option<String>) -> Result<Option<NaiveDate>, ApiE
 }
 
 /// Plans an inspection of one CI against one template (the template is copied into it).
-#[utoipa::path(post, path = "/api/v1/projects/{code}/inspections", tag = "inspection", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/projects/{code}/inspections", tag = "inspection",
     params(("code" = String, Path, description = "项目代码")),
     request_body = CreateExecution,
     responses(
         (status = 201, body = ExecutionJson, headers(("ETag" = String))),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        Invalid,
     ))]
 pub async fn create_execution(
     State(st): State<AppState>,
@@ -559,12 +560,12 @@ pub struct ExecutionListJson {
 }
 
 /// The project's inspections, latest planned first.
-#[utoipa::path(get, path = "/api/v1/projects/{code}/inspections", tag = "inspection", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/projects/{code}/inspections", tag = "inspection",
     params(("code" = String, Path, description = "项目代码"), ExecutionQuery),
     responses(
         (status = 200, body = ExecutionListJson),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        Invalid,
     ))]
 pub async fn list_executions(
     State(st): State<AppState>,
@@ -609,11 +610,11 @@ pub async fn list_executions(
 }
 
 /// One inspection with its checklist and answers.
-#[utoipa::path(get, path = "/api/v1/inspections/{id}", tag = "inspection", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/inspections/{id}", tag = "inspection",
     params(("id" = i64, Path, description = "巡检编号")),
     responses(
         (status = 200, body = ExecutionJson, headers(("ETag" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
     ))]
 pub async fn get_execution(
     State(st): State<AppState>,
@@ -640,15 +641,15 @@ pub struct WriteAnswer {
 }
 
 /// Records the answer to one item (`key` as in the checklist, `2.3`).
-#[utoipa::path(put, path = "/api/v1/inspections/{id}/results/{key}", tag = "inspection", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/inspections/{id}/results/{key}", tag = "inspection",
     params(("id" = i64, Path, description = "巡检编号"), ("key" = String, Path, description = "项目序号，如 2.3")),
     request_body = WriteAnswer,
     responses(
         (status = 200, body = ExecutionJson, headers(("ETag" = String))),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        Conflict,
+        Invalid,
     ))]
 pub async fn put_answer(
     State(st): State<AppState>,
@@ -668,14 +669,14 @@ pub async fn put_answer(
 }
 
 /// The engineer signs the inspection: every item must be answered. Starts the report's clock.
-#[utoipa::path(post, path = "/api/v1/inspections/{id}/complete", tag = "inspection", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/inspections/{id}/complete", tag = "inspection",
     params(("id" = i64, Path, description = "巡检编号")),
     responses(
         (status = 200, body = ExecutionJson, headers(("ETag" = String))),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        Conflict,
+        Invalid,
     ))]
 pub async fn complete_execution(
     State(st): State<AppState>,
@@ -694,15 +695,15 @@ pub struct ConfirmExecution {
 }
 
 /// The hospital signs a completed inspection.
-#[utoipa::path(post, path = "/api/v1/inspections/{id}/confirm", tag = "inspection", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/inspections/{id}/confirm", tag = "inspection",
     params(("id" = i64, Path, description = "巡检编号")),
     request_body = ConfirmExecution,
     responses(
         (status = 200, body = ExecutionJson, headers(("ETag" = String))),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        Conflict,
+        Invalid,
     ))]
 pub async fn confirm_execution(
     State(st): State<AppState>,
@@ -731,15 +732,14 @@ pub struct RaisedJson {
 
 /// Turns an abnormal item into an incident (channel `on_site`, linked both ways).
 #[utoipa::path(post, path = "/api/v1/inspections/{id}/results/{key}/incident", tag = "inspection",
-    security(("bearer" = [])),
     params(("id" = i64, Path, description = "巡检编号"), ("key" = String, Path, description = "项目序号，如 2.3")),
     request_body = RaiseIncident,
     responses(
         (status = 201, body = RaisedJson),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        Conflict,
+        Invalid,
     ))]
 pub async fn raise_incident(
     State(st): State<AppState>,
@@ -766,15 +766,15 @@ pub struct WriteReport {
 }
 
 /// Writes the inspection report and, with `issue: true`, issues it.
-#[utoipa::path(put, path = "/api/v1/inspections/{id}/report", tag = "inspection", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/inspections/{id}/report", tag = "inspection",
     params(("id" = i64, Path, description = "巡检编号")),
     request_body = WriteReport,
     responses(
         (status = 200, body = ExecutionJson, headers(("ETag" = String))),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        Conflict,
+        Invalid,
     ))]
 pub async fn put_report(
     State(st): State<AppState>,
@@ -857,14 +857,14 @@ fn plan_json(v: yunwei_app::inspection_plan::PlanView, now: chrono::DateTime<chr
 }
 
 /// Creates an inspection plan and generates what it owes now.
-#[utoipa::path(post, path = "/api/v1/projects/{code}/inspection-plans", tag = "inspection", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/projects/{code}/inspection-plans", tag = "inspection",
     params(("code" = String, Path, description = "项目代码")),
     request_body = CreatePlan,
     responses(
         (status = 201, body = PlanJson),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        Invalid,
     ))]
 pub async fn create_plan(
     State(st): State<AppState>,
@@ -883,11 +883,11 @@ pub async fn create_plan(
 }
 
 /// The project's inspection plans.
-#[utoipa::path(get, path = "/api/v1/projects/{code}/inspection-plans", tag = "inspection", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/projects/{code}/inspection-plans", tag = "inspection",
     params(("code" = String, Path, description = "项目代码")),
     responses(
         (status = 200, body = Vec<PlanJson>),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
     ))]
 pub async fn list_plans(
     State(st): State<AppState>,
@@ -940,13 +940,13 @@ pub struct PeriodReportJson {
 }
 
 /// A plan's inspections of one period, with their abnormal findings.
-#[utoipa::path(get, path = "/api/v1/inspection-plans/{id}/report", tag = "inspection", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/inspection-plans/{id}/report", tag = "inspection",
     params(("id" = i64, Path, description = "计划编号"), PeriodQuery),
     responses(
         (status = 200, body = PeriodReportJson),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        Conflict,
+        Invalid,
     ))]
 pub async fn get_period_report(
     State(st): State<AppState>,
@@ -1026,17 +1026,16 @@ fn photo_json(p: yunwei_store::inspection::PhotoRow) -> PhotoJson {
 /// Adds a photo to an item: the body is the image itself (JPEG, PNG or WebP, at most 10 MB),
 /// its `Content-Type` the image's type.
 #[utoipa::path(post, path = "/api/v1/inspections/{id}/results/{key}/photos", tag = "inspection",
-    security(("bearer" = [])),
     params(("id" = i64, Path, description = "巡检编号"), ("key" = String, Path, description = "项目序号，如 2.3"),
         super::incidents::AttachQuery),
     request_body(content = Vec<u8>, content_type = "image/jpeg"),
     responses(
         (status = 201, body = PhotoJson),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        Conflict,
+        TooLarge,
+        Invalid,
     ))]
 pub async fn add_photo(
     State(st): State<AppState>,
@@ -1054,11 +1053,11 @@ pub async fn add_photo(
 }
 
 /// The photos of an inspection.
-#[utoipa::path(get, path = "/api/v1/inspections/{id}/photos", tag = "inspection", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/inspections/{id}/photos", tag = "inspection",
     params(("id" = i64, Path, description = "巡检编号")),
     responses(
         (status = 200, body = Vec<PhotoJson>),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
     ))]
 pub async fn list_photos(
     State(st): State<AppState>,
@@ -1069,11 +1068,11 @@ pub async fn list_photos(
 }
 
 /// One photo (as a download; an `<img>` shows it).
-#[utoipa::path(get, path = "/api/v1/inspections/{id}/photos/{photo}", tag = "inspection", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/inspections/{id}/photos/{photo}", tag = "inspection",
     params(("id" = i64, Path, description = "巡检编号"), ("photo" = i64, Path, description = "照片编号")),
     responses(
         (status = 200, content_type = "image/jpeg", body = Vec<u8>),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
     ))]
 pub async fn get_photo(
     State(st): State<AppState>,

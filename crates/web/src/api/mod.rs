@@ -19,8 +19,7 @@ use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, header};
 use base64::Engine;
 use serde::de::DeserializeOwned;
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use yunwei_domain::FieldError;
@@ -28,36 +27,9 @@ use yunwei_domain::FieldError;
 use crate::AppState;
 use crate::error::ApiError;
 
-/// The OpenAPI document's fixed parts; paths come from the router.
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "yunwei API", description = "医院信息化运维服务平台接口。约定见 docs/API.md。", version = "1"),
-    modifiers(&BearerAuth),
-    tags(
-        (name = "auth", description = "登录、会话与 API 令牌"),
-        (name = "users", description = "用户、机构与科室"),
-        (name = "projects", description = "服务项目与成员"),
-        (name = "audit", description = "审计日志"),
-        (name = "contract", description = "服务合同与 SLA 时限"),
-        (name = "cmdb", description = "配置管理：配置项、IP 地址、关系、影响分析与历史"),
-        (name = "inspection", description = "巡检：模板、巡检记录、异常转故障与巡检报告"),
-        (name = "monitoring", description = "监控接入：Alertmanager、Zabbix 告警与备份作业报告"),
-    )
-)]
-pub struct ApiDoc;
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
-    }
-}
-
 /// All API routes with their OpenAPI description.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))

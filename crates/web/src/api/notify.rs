@@ -12,7 +12,8 @@ use yunwei_store::notify::{ChannelRow, ContactRow, NotificationRow};
 use super::{ApiJson, ApiPath, rfc3339};
 use crate::AppState;
 use crate::auth::Auth;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
+use crate::openapi::problems::{Forbidden, Invalid, NotFound};
 
 /// One step of an incident's escalation ladder.
 #[derive(Serialize, ToSchema)]
@@ -93,11 +94,11 @@ pub(crate) async fn recipient_name(st: &AppState, n: &NotificationRow) -> String
 }
 
 /// The escalation ladder of an incident and every message it sent, with each delivery attempt.
-#[utoipa::path(get, path = "/api/v1/incidents/{id}/notifications", tag = "servicedesk", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/notifications", tag = "servicedesk",
     params(("id" = i64, Path, description = "故障 id")),
     responses(
         (status = 200, body = NoticesJson),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
     ))]
 pub async fn incident_notifications(
     State(st): State<AppState>,
@@ -169,12 +170,12 @@ pub struct SettingsJson {
 
 /// Who the escalation ladder's targets are and where the project's notices go (admin, manager,
 /// hospital_it).
-#[utoipa::path(get, path = "/api/v1/projects/{code}/notify-settings", tag = "servicedesk", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/projects/{code}/notify-settings", tag = "servicedesk",
     params(("code" = String, Path, description = "项目代码")),
     responses(
         (status = 200, body = SettingsJson),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
     ))]
 pub async fn get_settings(
     State(st): State<AppState>,
@@ -201,14 +202,14 @@ pub struct SetTarget {
 }
 
 /// Says who a ladder target (`manager1` …) is in this project.
-#[utoipa::path(put, path = "/api/v1/projects/{code}/escalation-contacts/{target}", tag = "servicedesk", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/projects/{code}/escalation-contacts/{target}", tag = "servicedesk",
     params(("code" = String, Path, description = "项目代码"), ("target" = String, Path, description = "升级对象代码")),
     request_body = SetTarget,
     responses(
         (status = 204, description = "已保存"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        Invalid,
     ))]
 pub async fn put_target(
     State(st): State<AppState>,
@@ -234,14 +235,14 @@ pub struct CreateChannel {
 }
 
 /// Adds a group robot or gateway.
-#[utoipa::path(post, path = "/api/v1/projects/{code}/notify-channels", tag = "servicedesk", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/projects/{code}/notify-channels", tag = "servicedesk",
     params(("code" = String, Path, description = "项目代码")),
     request_body = CreateChannel,
     responses(
         (status = 201, body = ChannelJson),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        Invalid,
     ))]
 pub async fn create_channel(
     State(st): State<AppState>,
@@ -254,12 +255,12 @@ pub async fn create_channel(
 }
 
 /// Removes a group robot or gateway.
-#[utoipa::path(delete, path = "/api/v1/projects/{code}/notify-channels/{id}", tag = "servicedesk", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/projects/{code}/notify-channels/{id}", tag = "servicedesk",
     params(("code" = String, Path, description = "项目代码"), ("id" = i64, Path)),
     responses(
         (status = 204, description = "已删除"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
     ))]
 pub async fn delete_channel(
     State(st): State<AppState>,
@@ -288,18 +289,18 @@ fn contact_json(c: ContactRow) -> ContactJson {
 }
 
 /// The caller's contact details.
-#[utoipa::path(get, path = "/api/v1/me/contact", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/me/contact", tag = "auth",
     responses((status = 200, body = ContactJson)))]
 pub async fn get_contact(State(st): State<AppState>, auth: Auth) -> Result<Json<ContactJson>, ApiError> {
     Ok(Json(contact_json(uc::my_contact(&st.app, auth.actor.user_id).await?)))
 }
 
 /// Sets the caller's contact details and quiet hours.
-#[utoipa::path(put, path = "/api/v1/me/contact", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/me/contact", tag = "auth",
     request_body = ContactJson,
     responses(
         (status = 200, body = ContactJson),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        Invalid,
     ))]
 pub async fn put_contact(
     State(st): State<AppState>,
@@ -327,7 +328,7 @@ pub struct InboxItem {
 }
 
 /// The caller's in-app messages, newest first (the latest 100).
-#[utoipa::path(get, path = "/api/v1/me/notifications", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/me/notifications", tag = "auth",
     responses((status = 200, body = Vec<InboxItem>)))]
 pub async fn inbox(State(st): State<AppState>, auth: Auth) -> Result<Json<Vec<InboxItem>>, ApiError> {
     let rows = uc::my_inbox(&st.app, &auth.actor, 100).await?;

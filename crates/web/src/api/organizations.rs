@@ -12,7 +12,8 @@ use super::users::Created;
 use super::{ApiJson, ApiPath, rfc3339};
 use crate::AppState;
 use crate::auth::Auth;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
+use crate::openapi::problems::{Conflict, Forbidden, Invalid, NotFound, Unauthorized};
 
 /// A department.
 #[derive(Serialize, ToSchema)]
@@ -39,8 +40,8 @@ pub struct OrganizationInfo {
 }
 
 /// All organisations with their departments.
-#[utoipa::path(get, path = "/api/v1/organizations", tag = "users", security(("bearer" = [])),
-    responses((status = 200, body = Vec<OrganizationInfo>), (status = 401, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/organizations", tag = "users",
+    responses((status = 200, body = Vec<OrganizationInfo>), Unauthorized))]
 pub async fn list_organizations(
     State(st): State<AppState>,
     _auth: Auth,
@@ -69,12 +70,12 @@ pub struct CreateOrganizationRequest {
 }
 
 /// Creates an organisation (installation administrators).
-#[utoipa::path(post, path = "/api/v1/organizations", tag = "users", security(("bearer" = [])), request_body = CreateOrganizationRequest,
+#[utoipa::path(post, path = "/api/v1/organizations", tag = "users", request_body = CreateOrganizationRequest,
     responses(
         (status = 201, body = Created),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        Conflict,
+        Invalid,
     ))]
 pub async fn create_organization(
     State(st): State<AppState>,
@@ -93,13 +94,13 @@ pub struct CreateDepartmentRequest {
 }
 
 /// Adds a department to an organisation (installation administrators).
-#[utoipa::path(post, path = "/api/v1/organizations/{id}/departments", tag = "users", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/departments", tag = "users",
     params(("id" = i64, Path, description = "机构编号")), request_body = CreateDepartmentRequest,
     responses(
         (status = 201, body = Created),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        Conflict,
     ))]
 pub async fn create_department(
     State(st): State<AppState>,

@@ -14,7 +14,10 @@ use super::users::Created;
 use super::{ApiJson, ApiPath, if_match_version, json_with_etag, rfc3339};
 use crate::AppState;
 use crate::auth::Auth;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
+use crate::openapi::problems::{
+    Conflict, Forbidden, Invalid, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized,
+};
 
 /// A project (one hospital × vendor service contract).
 #[derive(Serialize, ToSchema)]
@@ -58,8 +61,8 @@ fn role_codes(a: &ProjectAccess) -> Vec<String> {
 }
 
 /// The projects the caller is a member of.
-#[utoipa::path(get, path = "/api/v1/projects", tag = "projects", security(("bearer" = [])),
-    responses((status = 200, body = Vec<ProjectInfo>), (status = 401, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/projects", tag = "projects",
+    responses((status = 200, body = Vec<ProjectInfo>), Unauthorized))]
 pub async fn list_projects(State(st): State<AppState>, auth: Auth) -> Result<Json<Vec<ProjectInfo>>, ApiError> {
     let list = uc::list_mine(&st.app, &auth.actor).await?;
     Ok(Json(
@@ -88,12 +91,12 @@ pub struct CreateProjectRequest {
 }
 
 /// Creates a project (installation administrators). Members are granted separately.
-#[utoipa::path(post, path = "/api/v1/projects", tag = "projects", security(("bearer" = [])), request_body = CreateProjectRequest,
+#[utoipa::path(post, path = "/api/v1/projects", tag = "projects", request_body = CreateProjectRequest,
     responses(
         (status = 201, body = Created),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        Conflict,
+        Invalid,
     ))]
 pub async fn create_project(
     State(st): State<AppState>,
@@ -116,9 +119,9 @@ pub async fn create_project(
 }
 
 /// One project, with its ETag.
-#[utoipa::path(get, path = "/api/v1/projects/{code}", tag = "projects", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/projects/{code}", tag = "projects",
     params(("code" = String, Path, description = "项目代码")),
-    responses((status = 200, body = ProjectInfo, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ProjectInfo, headers(("ETag" = String))), NotFound))]
 pub async fn get_project(
     State(st): State<AppState>,
     auth: Auth,
@@ -144,16 +147,16 @@ pub struct UpdateProjectRequest {
 
 /// Updates a project. Requires `If-Match` with the ETag of the version being changed; a stale
 /// one gets 412 and nothing is written.
-#[utoipa::path(patch, path = "/api/v1/projects/{code}", tag = "projects", security(("bearer" = [])),
+#[utoipa::path(patch, path = "/api/v1/projects/{code}", tag = "projects",
     params(("code" = String, Path, description = "项目代码"), ("If-Match" = String, Header, description = "GET 返回的 ETag")),
     request_body = UpdateProjectRequest,
     responses(
         (status = 200, body = ProjectInfo, headers(("ETag" = String))),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 412, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 428, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        PreconditionFailed,
+        Invalid,
+        PreconditionRequired,
     ))]
 pub async fn update_project(
     State(st): State<AppState>,
@@ -191,9 +194,9 @@ pub struct MemberInfo {
 }
 
 /// The project's members, one row per role held.
-#[utoipa::path(get, path = "/api/v1/projects/{code}/members", tag = "projects", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/projects/{code}/members", tag = "projects",
     params(("code" = String, Path, description = "项目代码")),
-    responses((status = 200, body = Vec<MemberInfo>), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Vec<MemberInfo>), Forbidden, NotFound))]
 pub async fn list_members(
     State(st): State<AppState>,
     auth: Auth,
@@ -223,14 +226,14 @@ pub struct GrantRequest {
 }
 
 /// Grants a role in the project (project administrators).
-#[utoipa::path(post, path = "/api/v1/projects/{code}/members", tag = "projects", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/projects/{code}/members", tag = "projects",
     params(("code" = String, Path, description = "项目代码")), request_body = GrantRequest,
     responses(
         (status = 201, description = "已授予"),
         (status = 200, description = "已持有该角色，未改变"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        Invalid,
     ))]
 pub async fn grant_member(
     State(st): State<AppState>,
@@ -243,12 +246,12 @@ pub async fn grant_member(
 }
 
 /// Revokes a role in the project (project administrators).
-#[utoipa::path(delete, path = "/api/v1/projects/{code}/members/{username}/{role}", tag = "projects", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/projects/{code}/members/{username}/{role}", tag = "projects",
     params(("code" = String, Path, description = "项目代码"), ("username" = String, Path), ("role" = String, Path)),
     responses(
         (status = 204, description = "已撤销"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
     ))]
 pub async fn revoke_member(
     State(st): State<AppState>,

@@ -11,7 +11,8 @@ use yunwei_app::identity as uc;
 use super::{ApiJson, rfc3339};
 use crate::AppState;
 use crate::auth::Auth;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
+use crate::openapi::problems::{Conflict, Forbidden, Invalid};
 
 /// A user as administrators see it (never the password hash).
 #[derive(Serialize, ToSchema)]
@@ -31,8 +32,8 @@ pub struct UserInfo {
 }
 
 /// All users.
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
-    responses((status = 200, body = Vec<UserInfo>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/users", tag = "users",
+    responses((status = 200, body = Vec<UserInfo>), Forbidden))]
 pub async fn list_users(State(st): State<AppState>, auth: Auth) -> Result<Json<Vec<UserInfo>>, ApiError> {
     let rows = uc::list_users(&st.app, &auth.actor).await?;
     Ok(Json(
@@ -75,12 +76,12 @@ pub struct Created {
 }
 
 /// Creates a user.
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = [])), request_body = CreateUserRequest,
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUserRequest,
     responses(
         (status = 201, body = Created),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        Conflict,
+        Invalid,
     ))]
 pub async fn create_user(
     State(st): State<AppState>,

@@ -19,7 +19,8 @@ use yunwei_store::cmdb::{CiFilter, CiRow, RevisionRow};
 use super::{ApiJson, ApiPath, ApiQuery, decode_cursor, encode_cursor, if_match_version, parse_instant, rfc3339};
 use crate::AppState;
 use crate::auth::Auth;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
+use crate::openapi::problems::{Conflict, Forbidden, Invalid, NotFound, PreconditionFailed, PreconditionRequired};
 
 /// A CI type of the catalog.
 #[derive(Serialize, ToSchema)]
@@ -35,7 +36,7 @@ pub struct CiTypeJson {
 }
 
 /// The CI types with their Chinese names, in display order.
-#[utoipa::path(get, path = "/api/v1/cmdb/types", tag = "cmdb", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/cmdb/types", tag = "cmdb",
     responses((status = 200, body = Vec<CiTypeJson>)))]
 pub async fn list_ci_types(_auth: Auth) -> Json<Vec<CiTypeJson>> {
     Json(
@@ -209,15 +210,15 @@ fn with_etag(status: StatusCode, v: CiView) -> Response {
 }
 
 /// Records a CI.
-#[utoipa::path(post, path = "/api/v1/projects/{code}/cis", tag = "cmdb", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/projects/{code}/cis", tag = "cmdb",
     params(("code" = String, Path, description = "项目代码")),
     request_body = WriteCi,
     responses(
         (status = 201, body = CiJson, headers(("ETag" = String))),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        Conflict,
+        Invalid,
     ))]
 pub async fn create_ci(
     State(st): State<AppState>,
@@ -231,11 +232,11 @@ pub async fn create_ci(
 }
 
 /// One CI.
-#[utoipa::path(get, path = "/api/v1/cis/{id}", tag = "cmdb", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/cis/{id}", tag = "cmdb",
     params(("id" = i64, Path, description = "配置项编号")),
     responses(
         (status = 200, body = CiJson, headers(("ETag" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
     ))]
 pub async fn get_ci(State(st): State<AppState>, auth: Auth, ApiPath(id): ApiPath<i64>) -> Result<Response, ApiError> {
     Ok(with_etag(StatusCode::OK, uc::get(&st.app, &auth.actor, id).await?))
@@ -243,17 +244,17 @@ pub async fn get_ci(State(st): State<AppState>, auth: Auth, ApiPath(id): ApiPath
 
 /// Replaces a CI's record; `If-Match` with the version read is required. A save that changes
 /// nothing keeps the version.
-#[utoipa::path(put, path = "/api/v1/cis/{id}", tag = "cmdb", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/cis/{id}", tag = "cmdb",
     params(("id" = i64, Path, description = "配置项编号"), ("If-Match" = String, Header, description = "ETag")),
     request_body = WriteCi,
     responses(
         (status = 200, body = CiJson, headers(("ETag" = String))),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 412, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 428, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        Conflict,
+        PreconditionFailed,
+        Invalid,
+        PreconditionRequired,
     ))]
 pub async fn update_ci(
     State(st): State<AppState>,
@@ -308,12 +309,12 @@ fn blank_none(v: Option<String>) -> Option<String> {
 }
 
 /// A project's CIs, newest first, with filters and keyset pagination.
-#[utoipa::path(get, path = "/api/v1/projects/{code}/cis", tag = "cmdb", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/projects/{code}/cis", tag = "cmdb",
     params(("code" = String, Path, description = "项目代码"), CiQuery),
     responses(
         (status = 200, body = CiPage),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        Invalid,
     ))]
 pub async fn list_cis(
     State(st): State<AppState>,
@@ -398,15 +399,15 @@ fn relation_json(v: RelationView) -> RelationJson {
 }
 
 /// Relates this CI to another (`HIS runs_on vm01`).
-#[utoipa::path(post, path = "/api/v1/cis/{id}/relations", tag = "cmdb", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/cis/{id}/relations", tag = "cmdb",
     params(("id" = i64, Path, description = "配置项编号")),
     request_body = WriteRelation,
     responses(
         (status = 201, body = RelationJson),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        Conflict,
+        Invalid,
     ))]
 pub async fn create_relation(
     State(st): State<AppState>,
@@ -421,11 +422,11 @@ pub async fn create_relation(
 }
 
 /// The relations of a CI, from either end.
-#[utoipa::path(get, path = "/api/v1/cis/{id}/relations", tag = "cmdb", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/cis/{id}/relations", tag = "cmdb",
     params(("id" = i64, Path, description = "配置项编号")),
     responses(
         (status = 200, body = Vec<RelationJson>),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
     ))]
 pub async fn list_relations(
     State(st): State<AppState>,
@@ -436,12 +437,12 @@ pub async fn list_relations(
 }
 
 /// Removes a relation of this CI.
-#[utoipa::path(delete, path = "/api/v1/cis/{id}/relations/{relation}", tag = "cmdb", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/cis/{id}/relations/{relation}", tag = "cmdb",
     params(("id" = i64, Path, description = "配置项编号"), ("relation" = i64, Path, description = "关系编号")),
     responses(
         (status = 204),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
     ))]
 pub async fn delete_relation(
     State(st): State<AppState>,
@@ -465,11 +466,11 @@ pub struct ImpactedJson {
 }
 
 /// Everything a failure of this CI impacts, directly or transitively, nearest first.
-#[utoipa::path(get, path = "/api/v1/cis/{id}/impact", tag = "cmdb", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/cis/{id}/impact", tag = "cmdb",
     params(("id" = i64, Path, description = "配置项编号")),
     responses(
         (status = 200, body = Vec<ImpactedJson>),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
     ))]
 pub async fn get_impact(
     State(st): State<AppState>,
@@ -521,12 +522,12 @@ pub struct HistoryQuery {
 }
 
 /// The revisions of a CI, newest first; with `as_of`, only the one in force then.
-#[utoipa::path(get, path = "/api/v1/cis/{id}/history", tag = "cmdb", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/cis/{id}/history", tag = "cmdb",
     params(("id" = i64, Path, description = "配置项编号"), HistoryQuery),
     responses(
         (status = 200, body = Vec<RevisionJson>),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        Invalid,
     ))]
 pub async fn get_history(
     State(st): State<AppState>,
@@ -576,12 +577,12 @@ pub struct IpAnswer {
 }
 
 /// Looks up an address, a monitoring `instance` or a host name; without `ip`, lists conflicts.
-#[utoipa::path(get, path = "/api/v1/projects/{code}/ips", tag = "cmdb", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/projects/{code}/ips", tag = "cmdb",
     params(("code" = String, Path, description = "项目代码"), IpQuery),
     responses(
         (status = 200, body = IpAnswer),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        Invalid,
     ))]
 pub async fn lookup_ip(
     State(st): State<AppState>,

@@ -12,7 +12,8 @@ use crate::AppState;
 use crate::api::incidents::{download_file, read_limited};
 use crate::api::{ApiPath, ApiQuery};
 use crate::auth::Auth;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
+use crate::openapi::problems::{Forbidden, Invalid, NotFound, TooLarge};
 
 /// How to import.
 #[derive(Deserialize, IntoParams)]
@@ -59,15 +60,15 @@ const MAX_IMPORT_BYTES: usize = 20 * 1024 * 1024;
 /// Imports CIs from a spreadsheet in the body (the 信息资产统计 layout of the export and the
 /// template). With bad rows and without `skip_invalid`, nothing is written and the answer is 422
 /// naming each row and column; a dry run answers 200 with the same counts and errors.
-#[utoipa::path(post, path = "/api/v1/projects/{code}/cis/import", tag = "cmdb", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/projects/{code}/cis/import", tag = "cmdb",
     params(("code" = String, Path, description = "项目代码"), ImportQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses(
         (status = 200, body = ImportJson),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        NotFound,
+        TooLarge,
+        Invalid,
     ))]
 pub async fn import_cis(
     State(st): State<AppState>,
@@ -116,12 +117,12 @@ pub struct ExportQuery {
 }
 
 /// The project's CIs as a spreadsheet that re-imports with no changes.
-#[utoipa::path(get, path = "/api/v1/projects/{code}/cis/export", tag = "cmdb", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/projects/{code}/cis/export", tag = "cmdb",
     params(("code" = String, Path, description = "项目代码"), ExportQuery),
     responses(
         (status = 200, description = "XLSX 或 CSV 文件"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        Invalid,
     ))]
 pub async fn export_cis(
     State(st): State<AppState>,
@@ -135,7 +136,7 @@ pub async fn export_cis(
 }
 
 /// The import template: the columns with one example row, and the type codes.
-#[utoipa::path(get, path = "/api/v1/cmdb/template.xlsx", tag = "cmdb", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/cmdb/template.xlsx", tag = "cmdb",
     responses((status = 200, description = "XLSX 文件")))]
 pub async fn get_template(_auth: Auth) -> Result<Response, ApiError> {
     let f = uc::template()?;

@@ -12,7 +12,8 @@ use yunwei_domain::FieldError;
 use crate::AppState;
 use crate::api::{ApiPath, ApiQuery};
 use crate::auth::Auth;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
+use crate::openapi::problems::{Invalid, NotFound};
 
 /// Which CIs a project's drawing shows.
 #[derive(Deserialize, IntoParams)]
@@ -73,12 +74,12 @@ pub fn svg_response(t: &Topology, title: &str) -> Result<Response, ApiError> {
 
 /// The project's topology: relations drawn in layers, uplinks above, with CIs hanging off one
 /// parent listed under it.
-#[utoipa::path(get, path = "/api/v1/projects/{code}/topology", tag = "cmdb", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/projects/{code}/topology", tag = "cmdb",
     params(("code" = String, Path, description = "项目代码"), ProjectTopologyQuery),
     responses(
         (status = 200, description = "SVG 图", content_type = "image/svg+xml", body = String),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        Invalid,
     ))]
 pub async fn get_project_topology(
     State(st): State<AppState>,
@@ -92,12 +93,12 @@ pub async fn get_project_topology(
 }
 
 /// The topology around one CI: everything within `depth` relations of it.
-#[utoipa::path(get, path = "/api/v1/cis/{id}/topology", tag = "cmdb", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/cis/{id}/topology", tag = "cmdb",
     params(("id" = i64, Path, description = "配置项编号"), CiTopologyQuery),
     responses(
         (status = 200, description = "SVG 图", content_type = "image/svg+xml", body = String),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        Invalid,
     ))]
 pub async fn get_ci_topology(
     State(st): State<AppState>,
