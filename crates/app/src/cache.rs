@@ -15,7 +15,7 @@ use yunwei_domain::identity::RoleSet;
 use yunwei_store::project::ProjectRow;
 
 use crate::Actor;
-use crate::incident::Terms;
+use yunwei_domain::contract::CompiledContract;
 
 /// How long a token, a project or a membership is trusted without reading it again.
 pub const IDENTITY_TTL: Duration = Duration::seconds(10);
@@ -88,7 +88,7 @@ pub struct Caches {
     /// Project id → its newest contract version id (what new incidents are opened under).
     pub contracts: TtlCache<i64, i64>,
     /// Contract version id → compiled terms.
-    pub terms: TtlCache<i64, Arc<Terms>>,
+    pub terms: TtlCache<i64, Arc<CompiledContract>>,
 }
 
 impl Caches {

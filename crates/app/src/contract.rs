@@ -9,9 +9,12 @@ use yunwei_domain::contract::{ClockKind, Contract, ContractErrors, parse};
 use yunwei_domain::identity::Permission;
 use yunwei_store::contract::{self as store, ContractRow};
 
-use crate::audit::{Change, record};
-use crate::identity::Actor;
-use crate::project::{NewProjectInput, authorize, create_in, prepare_create};
+use yunwei_domain::contract::audit;
+
+use crate::access::authorize;
+use crate::actor::Actor;
+use crate::audit::{Record, record};
+use crate::project::{NewProjectInput, create_in, prepare_create};
 use crate::{App, AppError};
 
 /// What applying a document did.
@@ -119,11 +122,10 @@ pub async fn apply_checked(
         &mut tx,
         actor,
         now,
-        Change {
+        Record {
             project_id: Some(project.id),
-            entity: "contract",
+            code: audit::CONTRACT_APPLY,
             entity_id: id.to_string(),
-            action: "apply",
             summary: json!({ "version": version, "digest": digest }),
         },
     )

@@ -10,9 +10,11 @@ use yunwei_domain::ValidationErrors;
 use yunwei_domain::identity::Permission;
 use yunwei_store::daily_log::{self as store, DailyLogRow};
 
-use crate::audit::{Change, record};
-use crate::identity::Actor;
-use crate::project::authorize;
+use yunwei_domain::inspection::audit;
+
+use crate::access::authorize;
+use crate::actor::Actor;
+use crate::audit::{Record, record};
 use crate::{App, AppError};
 
 /// What the engineer records for a day.
@@ -35,7 +37,7 @@ fn field(v: &mut ValidationErrors, name: &str, s: &str, required: bool) -> Strin
 
 /// The project's time zone and hospital name from its current contract.
 async fn project_terms(app: &App, project_id: i64) -> Result<(chrono_tz::Tz, String), AppError> {
-    let t = crate::incident::current_terms(app, project_id).await?;
+    let t = crate::terms::current(app, project_id).await?;
     Ok((t.contract.project.timezone, t.contract.project.hospital.clone()))
 }
 
@@ -107,11 +109,10 @@ pub async fn write(
         &mut tx,
         Some(actor),
         now,
-        Change {
+        Record {
             project_id: Some(pid),
-            entity: "daily_log",
+            code: if row.version == 1 { audit::DAILY_LOG_SIGN_IN } else { audit::DAILY_LOG_UPDATE },
             entity_id: row.id.to_string(),
-            action: if row.version == 1 { "sign_in" } else { "update" },
             summary: json!({ "day": key, "version": row.version }),
         },
     )
@@ -147,11 +148,10 @@ pub async fn sign(app: &App, actor: &Actor, code: &str, day: NaiveDate) -> Resul
         &mut tx,
         Some(actor),
         now,
-        Change {
+        Record {
             project_id: Some(pid),
-            entity: "daily_log",
+            code: audit::DAILY_LOG_SIGN_OFF,
             entity_id: cur.id.to_string(),
-            action: "sign_off",
             summary: json!({ "day": key }),
         },
     )

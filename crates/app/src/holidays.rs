@@ -10,8 +10,10 @@ use yunwei_domain::ValidationErrors;
 use yunwei_domain::calendar::{HolidayTable, HolidayYear};
 use yunwei_store::holidays::{self as store, HolidayYearRow};
 
-use crate::audit::{Change, record};
-use crate::identity::Actor;
+use yunwei_domain::calendar::audit;
+
+use crate::actor::Actor;
+use crate::audit::{Record, record};
 use crate::{App, AppError};
 
 /// Years accepted on import.
@@ -135,11 +137,10 @@ pub async fn import(app: &App, actor: Option<&Actor>, text: &str, source: Option
             &mut tx,
             actor,
             now,
-            Change {
+            Record {
                 project_id: None,
-                entity: "holiday_year",
+                code: audit::HOLIDAY_YEAR_IMPORT,
                 entity_id: year.to_string(),
-                action: "import",
                 summary: json!({ "before": before.as_ref().map(summary), "after": summary(&row) }),
             },
         )

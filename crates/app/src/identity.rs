@@ -6,51 +6,20 @@ use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use yunwei_domain::ValidationErrors;
-use yunwei_domain::identity::{OrgKind, Password, Role, Username};
+use yunwei_domain::identity::{OrgKind, Password, Username};
 use yunwei_store::Tx;
 use yunwei_store::identity::{self as store, NewUser, ThrottleRow, UserRow};
 
-use crate::audit::{Change, record};
+use crate::actor::{Actor, AuthMethod};
+use yunwei_domain::identity::audit;
+
+use crate::audit::{Record, record};
 use crate::{App, AppError};
 
 /// Prefix of API tokens (`ywt_…`), so a leaked token is recognisable in a scan.
 pub const API_TOKEN_PREFIX: &str = "ywt_";
 /// Prefix of session tokens (`yws_…`), used in the cookie and as a session-bound bearer token.
 pub const SESSION_TOKEN_PREFIX: &str = "yws_";
-
-/// How the caller authenticated.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuthMethod {
-    /// A browser or API session (cookie or `yws_` bearer token).
-    Session {
-        /// Session id.
-        id: i64,
-        /// The session's CSRF token, required on HTML form posts.
-        csrf_token: String,
-    },
-    /// An API token (`ywt_`).
-    ApiToken {
-        /// Token id.
-        id: i64,
-    },
-    /// On this machine, without a login: the demo installation and command-line use cases.
-    Local,
-}
-
-/// The authenticated caller of a use case.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    /// User id.
-    pub user_id: i64,
-    /// Login name.
-    pub username: String,
-    /// Name shown in the UI.
-    pub display_name: String,
-    /// Installation administrator (manages users and projects; sees no project by this alone).
-    pub is_admin: bool,
-    /// How the caller authenticated.
-    pub method: AuthMethod,
-}
 
 fn random_token(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
@@ -167,11 +136,10 @@ pub async fn login(app: &App, username: &str, password: &str) -> Result<LoginOut
                     &mut tx,
                     None,
                     now,
-                    Change {
+                    Record {
                         project_id: None,
-                        entity: "user",
+                        code: audit::USER_LOGIN_LOCKED,
                         entity_id: u.id.to_string(),
-                        action: "login_locked",
                         summary: json!({ "failures": t.failures, "locked_minutes": s.lockout_minutes }),
                     },
                 )
@@ -198,26 +166,16 @@ pub async fn login(app: &App, username: &str, password: &str) -> Result<LoginOut
         now + Duration::minutes(s.session_idle_minutes),
     )
     .await?;
-    let actor = actor_of(&user, AuthMethod::Session { id, csrf_token: csrf });
+    let actor = Actor::of_user(&user, AuthMethod::Session { id, csrf_token: csrf });
     record(
         &mut tx,
         Some(&actor),
         now,
-        Change { project_id: None, entity: "session", entity_id: id.to_string(), action: "login", summary: json!({}) },
+        Record { project_id: None, code: audit::SESSION_LOGIN, entity_id: id.to_string(), summary: json!({}) },
     )
     .await?;
     tx.commit().await?;
     Ok(LoginOutcome { token, actor })
-}
-
-pub(crate) fn actor_of(u: &UserRow, method: AuthMethod) -> Actor {
-    Actor {
-        user_id: u.id,
-        username: u.username.clone(),
-        display_name: u.display_name.clone(),
-        is_admin: u.is_admin,
-        method,
-    }
 }
 
 /// Resolves a session or API token to its user; `None` when unknown, expired, revoked, or the
@@ -244,7 +202,7 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Option<Actor>, AppEr
             store::touch_session(&mut tx, sess.id, now, expires_at).await?;
             tx.commit().await?;
         }
-        let actor = actor_of(&user, AuthMethod::Session { id: sess.id, csrf_token: sess.csrf_token });
+        let actor = Actor::of_user(&user, AuthMethod::Session { id: sess.id, csrf_token: sess.csrf_token });
         app.caches.actors.put(hash, actor.clone(), ttl.min(expires_at));
         return Ok(Some(actor));
     }
@@ -260,7 +218,7 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Option<Actor>, AppEr
             store::touch_api_token(&mut tx, t.id, now).await?;
             tx.commit().await?;
         }
-        let actor = actor_of(&user, AuthMethod::ApiToken { id: t.id });
+        let actor = Actor::of_user(&user, AuthMethod::ApiToken { id: t.id });
         app.caches.actors.put(hash, actor.clone(), ttl);
         return Ok(Some(actor));
     }
@@ -278,13 +236,7 @@ pub async fn logout(app: &App, actor: &Actor, token: &str) -> Result<(), AppErro
             &mut tx,
             Some(actor),
             now,
-            Change {
-                project_id: None,
-                entity: "session",
-                entity_id: id.to_string(),
-                action: "logout",
-                summary: json!({}),
-            },
+            Record { project_id: None, code: audit::SESSION_LOGOUT, entity_id: id.to_string(), summary: json!({}) },
         )
         .await?;
     }
@@ -368,11 +320,10 @@ pub async fn add_user(app: &App, actor: Option<&Actor>, input: NewUserInput<'_>)
         },
     )
     .await?;
-    record(&mut tx, actor, now, Change {
+    record(&mut tx, actor, now, Record {
         project_id: None,
-        entity: "user",
+        code: audit::USER_CREATE,
         entity_id: id.to_string(),
-        action: "create",
         summary: json!({ "after": { "username": username.as_str(), "display_name": display, "is_admin": input.is_admin, "organization_id": org_id, "department_id": dept_id } }),
     })
     .await?;
@@ -406,13 +357,7 @@ pub async fn set_password(app: &App, actor: Option<&Actor>, username: &str, pass
         &mut tx,
         actor,
         now,
-        Change {
-            project_id: None,
-            entity: "user",
-            entity_id: u.id.to_string(),
-            action: "set_password",
-            summary: json!({}),
-        },
+        Record { project_id: None, code: audit::USER_SET_PASSWORD, entity_id: u.id.to_string(), summary: json!({}) },
     )
     .await?;
     tx.commit().await?;
@@ -430,11 +375,10 @@ pub async fn set_admin(app: &App, username: &str, is_admin: bool) -> Result<(), 
         &mut tx,
         None,
         now,
-        Change {
+        Record {
             project_id: None,
-            entity: "user",
+            code: audit::USER_SET_ADMIN,
             entity_id: u.id.to_string(),
-            action: "set_admin",
             summary: json!({ "before": { "is_admin": u.is_admin }, "after": { "is_admin": is_admin } }),
         },
     )
@@ -476,11 +420,10 @@ pub async fn create_token(app: &App, actor: Option<&Actor>, username: &str, name
         &mut tx,
         actor,
         now,
-        Change {
+        Record {
             project_id: None,
-            entity: "api_token",
+            code: audit::API_TOKEN_CREATE,
             entity_id: id.to_string(),
-            action: "create",
             summary: json!({ "after": { "user_id": u.id, "name": name, "prefix": prefix } }),
         },
     )
@@ -500,13 +443,7 @@ pub async fn revoke_token(app: &App, actor: &Actor, token_id: i64) -> Result<(),
         &mut tx,
         Some(actor),
         now,
-        Change {
-            project_id: None,
-            entity: "api_token",
-            entity_id: token_id.to_string(),
-            action: "revoke",
-            summary: json!({}),
-        },
+        Record { project_id: None, code: audit::API_TOKEN_REVOKE, entity_id: token_id.to_string(), summary: json!({}) },
     )
     .await?;
     tx.commit().await?;
@@ -598,8 +535,7 @@ async fn insert_organization(
 ) -> Result<i64, AppError> {
     let id = store::insert_organization(tx, kind.code(), name, now).await?;
     let summary = json!({ "after": { "kind": kind.code(), "name": name } });
-    let change =
-        Change { project_id: None, entity: "organization", entity_id: id.to_string(), action: "create", summary };
+    let change = Record { project_id: None, code: audit::ORGANIZATION_CREATE, entity_id: id.to_string(), summary };
     record(tx, actor, now, change).await?;
     Ok(id)
 }
@@ -614,8 +550,7 @@ async fn insert_department(
 ) -> Result<i64, AppError> {
     let id = store::insert_department(tx, organization_id, name, now).await?;
     let summary = json!({ "after": { "organization_id": organization_id, "name": name } });
-    let change =
-        Change { project_id: None, entity: "department", entity_id: id.to_string(), action: "create", summary };
+    let change = Record { project_id: None, code: audit::DEPARTMENT_CREATE, entity_id: id.to_string(), summary };
     record(tx, actor, now, change).await?;
     Ok(id)
 }
@@ -647,11 +582,6 @@ pub async fn ensure_department(
     let id = insert_department(&mut tx, actor, organization_id, name, now).await?;
     tx.commit().await?;
     Ok(id)
-}
-
-/// Roles as parsed from storage; unknown codes (from a newer release) are skipped.
-pub fn parse_roles(codes: &[String]) -> Vec<Role> {
-    codes.iter().filter_map(|c| c.parse().ok()).collect()
 }
 
 /// Changes the caller's own password after checking the current one; ends their other sessions.

@@ -2,13 +2,10 @@
 //! The SLA clocks are recomputed from the events and the contract version the incident was
 //! opened under every time something happens (and live when it is read).
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Datelike, Utc};
 use serde_json::{Value, json};
 use yunwei_domain::ValidationErrors;
-use yunwei_domain::calendar::Calendar;
-use yunwei_domain::contract::{ClockKind, Contract};
+use yunwei_domain::contract::{ClockKind, CompiledContract};
 use yunwei_domain::identity::{Permission, Role};
 use yunwei_domain::servicedesk::{
     Channel, ClockEvent, Clocks, EventKind, SUPPORT_LINES, Scope, Status, compute_clocks, transition,
@@ -16,33 +13,12 @@ use yunwei_domain::servicedesk::{
 use yunwei_store::identity::UserRow;
 use yunwei_store::incident::{self as store, EventRow, IncidentFilter, IncidentRow};
 
-use crate::audit::{Change, record};
-use crate::identity::Actor;
-use crate::project::{ProjectAccess, authorize};
+use yunwei_domain::servicedesk::audit;
+
+use crate::access::{ProjectAccess, ProjectScoped, authorize, authorize_entity};
+use crate::actor::Actor;
+use crate::audit::{Record, record};
 use crate::{App, AppError};
-
-/// A contract version with its calendars compiled.
-pub struct Terms {
-    /// The contract.
-    pub contract: Contract,
-    /// Its calendars, with administrator holiday years.
-    pub calendars: BTreeMap<String, Calendar>,
-}
-
-/// The compiled terms of a contract version. Versions never change, so they are compiled once
-/// per process; administrator holiday years can, so an entry lives for [`crate::cache::TERMS_TTL`] only.
-pub(crate) async fn terms(app: &App, contract_version_id: i64) -> Result<std::sync::Arc<Terms>, AppError> {
-    let load = || async {
-        let row = yunwei_store::contract::by_id(&app.db, contract_version_id)
-            .await?
-            .ok_or_else(|| AppError::Internal(format!("contract version {contract_version_id} missing")))?;
-        let mut contract = crate::contract::validate(&row.document)?;
-        contract.add_holiday_years(&crate::holidays::stored(app).await?);
-        let calendars = contract.compile_calendars();
-        Ok::<_, AppError>(std::sync::Arc::new(Terms { contract, calendars }))
-    };
-    app.caches.terms.get_or_load(contract_version_id, app.now(), crate::cache::TERMS_TTL, load).await
-}
 
 /// An incident with its live clocks and its events.
 #[derive(Debug, Clone)]
@@ -127,7 +103,12 @@ fn opt_text(v: &mut ValidationErrors, field: &str, s: &Option<String>, max: usiz
 }
 
 /// The clocks from the stored events (no new event).
-fn clocks_of(t: &Terms, row: &IncidentRow, events: &[ClockEvent], now: DateTime<Utc>) -> Result<Clocks, AppError> {
+fn clocks_of(
+    t: &CompiledContract,
+    row: &IncidentRow,
+    events: &[ClockEvent],
+    now: DateTime<Utc>,
+) -> Result<Clocks, AppError> {
     let sev = t
         .contract
         .severities
@@ -174,24 +155,6 @@ fn clock_events(events: &[EventRow]) -> Vec<ClockEvent> {
     events.iter().filter_map(|e| EventKind::parse(&e.kind).map(|kind| ClockEvent { kind, at: e.at })).collect()
 }
 
-/// The compiled terms of the contract a project's new work falls under (its newest version).
-pub(crate) async fn current_terms(app: &App, project_id: i64) -> Result<std::sync::Arc<Terms>, AppError> {
-    let cv = current_contract(app, project_id).await?;
-    terms(app, cv).await
-}
-
-/// The contract version new incidents of a project are opened under (its newest).
-pub(crate) async fn current_contract(app: &App, project_id: i64) -> Result<i64, AppError> {
-    let load = || async {
-        let row = yunwei_store::contract::latest(&app.db, project_id).await?.ok_or_else(|| AppError::Conflict {
-            field: "contract".into(),
-            reason: "本项目还没有生效的服务合同，无法计算服务时限".into(),
-        })?;
-        Ok::<_, AppError>(row.id)
-    };
-    app.caches.contracts.get_or_load(project_id, app.now(), crate::cache::IDENTITY_TTL, load).await
-}
-
 /// Reports a fault in project `code`.
 pub async fn create(app: &App, actor: &Actor, code: &str, input: NewIncident) -> Result<IncidentView, AppError> {
     let new = prepare(app, actor, code, input).await?;
@@ -206,15 +169,15 @@ pub async fn create(app: &App, actor: &Actor, code: &str, input: NewIncident) ->
 pub(crate) struct Prepared {
     pub(crate) row: IncidentRow,
     pub(crate) clocks: Clocks,
-    pub(crate) terms: std::sync::Arc<Terms>,
+    pub(crate) terms: std::sync::Arc<CompiledContract>,
 }
 
 /// Checks a report of a fault in project `code` (permission, fields, contract) without writing.
 pub(crate) async fn prepare(app: &App, actor: &Actor, code: &str, input: NewIncident) -> Result<Prepared, AppError> {
     let access = authorize(app, actor, code, Permission::IncidentReport).await?;
     let project = access.project;
-    let contract_version_id = current_contract(app, project.id).await?;
-    let t = terms(app, contract_version_id).await?;
+    let contract_version_id = crate::terms::current_version(app, project.id).await?;
+    let t = crate::terms::of_version(app, contract_version_id).await?;
     let now = app.now();
     let mut v = ValidationErrors::default();
     let title = text(&mut v, "title", &input.title, 200, true);
@@ -282,7 +245,7 @@ pub(crate) async fn insert_prepared(
     tx: &mut yunwei_store::Tx,
     actor: &Actor,
     mut row: IncidentRow,
-    t: &Terms,
+    t: &CompiledContract,
 ) -> Result<IncidentRow, AppError> {
     let now = row.created_at;
     let year = row.reported_at.with_timezone(&t.contract.project.timezone).year();
@@ -299,11 +262,10 @@ pub(crate) async fn insert_prepared(
         tx,
         Some(actor),
         now,
-        Change {
+        Record {
             project_id: Some(row.project_id),
-            entity: "incident",
+            code: audit::INCIDENT_CREATE,
             entity_id: row.id.to_string(),
-            action: "create",
             summary: json!({ "after": { "number": row.number, "severity": row.severity, "channel": row.channel, "reported_at": row.reported_at.to_rfc3339() } }),
         },
     )
@@ -311,20 +273,25 @@ pub(crate) async fn insert_prepared(
     Ok(row)
 }
 
-async fn access_to(app: &App, actor: &Actor, row: &IncidentRow, p: Permission) -> Result<ProjectAccess, AppError> {
-    match crate::project::authorize_by_id(app, actor, row.project_id, p).await {
-        // Outside the project, the incident does not exist.
-        Err(AppError::NotFound(_)) => Err(AppError::NotFound(format!("故障 {} 不存在", row.id))),
-        other => other,
+fn not_found(id: i64) -> AppError {
+    AppError::NotFound(format!("故障 {id} 不存在"))
+}
+
+impl ProjectScoped for IncidentRow {
+    fn project_id(&self) -> i64 {
+        self.project_id
     }
+}
+
+async fn access_to(app: &App, actor: &Actor, row: &IncidentRow, p: Permission) -> Result<ProjectAccess, AppError> {
+    authorize_entity(app, actor, row, p, || not_found(row.id)).await
 }
 
 /// An incident with live clocks.
 pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<IncidentView, AppError> {
-    let (row, events) =
-        store::get_with_events(&app.db, id).await?.ok_or_else(|| AppError::NotFound(format!("故障 {id} 不存在")))?;
+    let (row, events) = store::get_with_events(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     access_to(app, actor, &row, Permission::IncidentRead).await?;
-    let t = terms(app, row.contract_version_id).await?;
+    let t = crate::terms::of_version(app, row.contract_version_id).await?;
     let clocks = clocks_of(&t, &row, &clock_events(&events), app.now())?;
     let cis = linked_cis(app, &row).await?;
     let inspections = linked_inspections(app, &row).await?;
@@ -351,7 +318,7 @@ pub async fn add_event(
     input: NewEvent,
     expected_version: Option<i64>,
 ) -> Result<IncidentView, AppError> {
-    let found = store::get(&app.db, id).await?.ok_or_else(|| AppError::NotFound(format!("故障 {id} 不存在")))?;
+    let found = store::get(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     let access = access_to(app, actor, &found, Permission::IncidentRead).await?;
     let kind = EventKind::parse(&input.kind).ok_or_else(|| {
         ValidationErrors::single("type", format!("未知事件类型“{}”，可选：{}", input.kind, EventKind::codes()))
@@ -361,7 +328,7 @@ pub async fn add_event(
     if !allowed {
         return Err(AppError::Forbidden(format!("当前角色不能执行“{}”", kind.label())));
     }
-    let t = terms(app, found.contract_version_id).await?;
+    let t = crate::terms::of_version(app, found.contract_version_id).await?;
     let now = app.now();
     let mut v = ValidationErrors::default();
     let note = opt_text(&mut v, "note", &input.note, 10_000).unwrap_or_default();
@@ -479,73 +446,19 @@ pub fn clock_kinds() -> [ClockKind; 4] {
     ClockKind::ALL
 }
 
-/// Largest attachment accepted, in bytes.
-pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
-
-/// Content types accepted for attachments, with the magic bytes checked for binary formats.
-const ATTACHMENT_TYPES: &[(&str, &[u8])] = &[
-    ("image/png", b"\x89PNG\r\n\x1a\n"),
-    ("image/jpeg", b"\xff\xd8\xff"),
-    ("image/gif", b"GIF8"),
-    ("image/webp", b"RIFF"),
-    ("application/pdf", b"%PDF-"),
-    ("application/zip", b"PK\x03\x04"),
-    ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04"),
-    ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04"),
-    ("text/plain", b""),
-    ("text/csv", b""),
-];
-
-/// Checks a file's name, declared type (one of `types`, matching the file's first bytes; text
-/// must be UTF-8) and size; returns the bare name and the type.
-pub(crate) fn check_file(v: &mut ValidationErrors, file: &NewAttachment, types: &[(&str, &[u8])]) -> (String, String) {
-    let name = file.name.trim().rsplit(['/', '\\']).next().unwrap_or_default().to_owned();
-    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-        v.push("name", "文件名不能为空，最多 200 个字符");
-    }
-    let ct = file.content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    match types.iter().find(|(t, _)| *t == ct) {
-        None => {
-            let ok = types.iter().map(|(t, _)| *t).collect::<Vec<_>>().join(", ");
-            v.push("file", format!("不接受的文件类型“{ct}”，可选：{ok}"));
-        }
-        Some((_, magic)) if !file.data.starts_with(magic) => {
-            v.push("file", format!("文件内容与类型 {ct} 不符"));
-        }
-        Some((t, _)) if t.starts_with("text/") && std::str::from_utf8(&file.data).is_err() => {
-            v.push("file", "文本文件须为 UTF-8 编码");
-        }
-        Some(_) => {}
-    }
-    if file.data.is_empty() {
-        v.push("file", "文件为空");
-    }
-    if file.data.len() > MAX_ATTACHMENT_BYTES {
-        v.push("file", format!("附件最大 {} MB", MAX_ATTACHMENT_BYTES / 1024 / 1024));
-    }
-    (name, ct)
-}
-
-/// A file to attach.
-pub struct NewAttachment {
-    pub name: String,
-    pub content_type: String,
-    pub data: Vec<u8>,
-}
-
 /// Attaches a file to an incident (anyone in its project who may comment). The declared type
 /// must be one we accept and match the file's first bytes; text must be UTF-8.
 pub async fn attach(
     app: &App,
     actor: &Actor,
     id: i64,
-    file: NewAttachment,
+    file: crate::files::Upload,
 ) -> Result<yunwei_store::incident::AttachmentRow, AppError> {
     use sha2::Digest;
-    let row = store::get(&app.db, id).await?.ok_or_else(|| AppError::NotFound(format!("故障 {id} 不存在")))?;
+    let row = store::get(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     access_to(app, actor, &row, Permission::IncidentComment).await?;
     let mut v = ValidationErrors::default();
-    let (name, ct) = check_file(&mut v, &file, ATTACHMENT_TYPES);
+    let (name, ct) = crate::files::check(&mut v, &file, crate::files::ATTACHMENT_TYPES);
     v.into_result()?;
     let now = app.now();
     let mut a = yunwei_store::incident::AttachmentRow {
@@ -565,11 +478,10 @@ pub async fn attach(
         &mut tx,
         Some(actor),
         now,
-        Change {
+        Record {
             project_id: Some(row.project_id),
-            entity: "incident",
+            code: audit::INCIDENT_ATTACH,
             entity_id: id.to_string(),
-            action: "attach",
             summary: json!({ "attachment": a.id, "name": a.name, "size": a.size, "sha256": a.sha256 }),
         },
     )
@@ -584,7 +496,7 @@ pub async fn attachments(
     actor: &Actor,
     id: i64,
 ) -> Result<Vec<yunwei_store::incident::AttachmentRow>, AppError> {
-    let row = store::get(&app.db, id).await?.ok_or_else(|| AppError::NotFound(format!("故障 {id} 不存在")))?;
+    let row = store::get(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     access_to(app, actor, &row, Permission::IncidentRead).await?;
     Ok(store::attachments(&app.db, id).await?)
 }
@@ -596,7 +508,7 @@ pub async fn attachment(
     id: i64,
     attachment_id: i64,
 ) -> Result<(yunwei_store::incident::AttachmentRow, Vec<u8>), AppError> {
-    let row = store::get(&app.db, id).await?.ok_or_else(|| AppError::NotFound(format!("故障 {id} 不存在")))?;
+    let row = store::get(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     access_to(app, actor, &row, Permission::IncidentRead).await?;
     store::attachment_data(&app.db, id, attachment_id)
         .await?
@@ -635,7 +547,7 @@ pub(crate) struct Recorded {
 /// Returns the incident, its clocks and all its events.
 pub(crate) async fn apply_event(
     tx: &mut yunwei_store::Tx,
-    t: &Terms,
+    t: &CompiledContract,
     actor: &Actor,
     id: i64,
     r: Recorded,
@@ -643,7 +555,7 @@ pub(crate) async fn apply_event(
     now: DateTime<Utc>,
 ) -> Result<(IncidentRow, Clocks, Vec<EventRow>), AppError> {
     let Recorded { kind, at, severity, to, assignee, note, data } = r;
-    let mut row = store::get_tx(tx, id).await?.ok_or_else(|| AppError::NotFound(format!("故障 {id} 不存在")))?;
+    let mut row = store::get_tx(tx, id).await?.ok_or_else(|| not_found(id))?;
     if let Some(expected) = expected_version
         && expected != row.version
     {
@@ -722,11 +634,10 @@ pub(crate) async fn apply_event(
         tx,
         Some(actor),
         now,
-        Change {
+        Record {
             project_id: Some(row.project_id),
-            entity: "incident",
+            code: audit::incident_event(kind),
             entity_id: id.to_string(),
-            action: kind.code(),
             summary: json!({ "before": before, "after": { "status": row.status, "severity": row.severity, "version": row.version }, "event": event_id, "at": at.to_rfc3339() }),
         },
     )

@@ -15,11 +15,13 @@ use yunwei_domain::identity::Permission;
 use yunwei_domain::inspection::{self as domain, Answer, Status, Template, TemplateInput, Verdict};
 use yunwei_store::inspection::{self as store, ExecutionFilter, ExecutionRow, ResultRow, TemplateRow};
 
-use crate::audit::{Change, record};
-use crate::identity::Actor;
-use crate::incident::{NewIncident, Terms};
-use crate::project::{ProjectAccess, authorize, authorize_by_id};
+use crate::access::{ProjectAccess, ProjectScoped, authorize, authorize_entity};
+use crate::actor::Actor;
+use crate::audit::{Record, record};
+use crate::incident::NewIncident;
 use crate::{App, AppError};
+use yunwei_domain::contract::CompiledContract;
+use yunwei_domain::inspection::audit;
 
 /// A template as listed: a built-in (version 0) or the project's own.
 #[derive(Debug, Clone)]
@@ -91,7 +93,7 @@ pub(crate) async fn find_template_tx(
 }
 
 async fn severities(app: &App, project_id: i64) -> Result<Vec<String>, AppError> {
-    let t = crate::incident::current_terms(app, project_id).await?;
+    let t = crate::terms::current(app, project_id).await?;
     Ok(t.contract.severities.keys().cloned().collect())
 }
 
@@ -156,11 +158,10 @@ pub async fn create_template(
         &mut tx,
         Some(actor),
         now,
-        Change {
+        Record {
             project_id: Some(pid),
-            entity: "inspection_template",
+            code: audit::TEMPLATE_CREATE,
             entity_id: id.to_string(),
-            action: "create",
             summary: json!({ "after": { "code": t.code, "name": t.name, "items": t.items.len(), "based_on": row.based_on } }),
         },
     )
@@ -216,11 +217,10 @@ pub async fn update_template(
         &mut tx,
         Some(actor),
         now,
-        Change {
+        Record {
             project_id: Some(pid),
-            entity: "inspection_template",
+            code: audit::TEMPLATE_UPDATE,
             entity_id: cur.id.to_string(),
-            action: "update",
             summary: json!({ "version": row.version, "items": t.items.len() }),
         },
     )
@@ -275,11 +275,14 @@ fn not_found(id: i64) -> AppError {
     AppError::NotFound(format!("巡检 {id} 不存在"))
 }
 
-async fn access_to(app: &App, actor: &Actor, row: &ExecutionRow, p: Permission) -> Result<ProjectAccess, AppError> {
-    match authorize_by_id(app, actor, row.project_id, p).await {
-        Err(AppError::NotFound(_)) => Err(not_found(row.id)),
-        other => other,
+impl ProjectScoped for ExecutionRow {
+    fn project_id(&self) -> i64 {
+        self.project_id
     }
+}
+
+async fn access_to(app: &App, actor: &Actor, row: &ExecutionRow, p: Permission) -> Result<ProjectAccess, AppError> {
+    authorize_entity(app, actor, row, p, || not_found(row.id)).await
 }
 
 /// What kind of inspection an execution is.
@@ -307,8 +310,8 @@ pub async fn create_execution(
 ) -> Result<ExecutionView, AppError> {
     let access = authorize(app, actor, code, Permission::InspectionWork).await?;
     let pid = access.project.id;
-    let cv = crate::incident::current_contract(app, pid).await?;
-    let terms = crate::incident::terms(app, cv).await?;
+    let cv = crate::terms::current_version(app, pid).await?;
+    let terms = crate::terms::of_version(app, cv).await?;
     let now = app.now();
     let mut v = ValidationErrors::default();
     let kind = n.kind.unwrap_or_else(|| KINDS[0].0.to_owned());
@@ -376,11 +379,10 @@ pub async fn create_execution(
         &mut tx,
         Some(actor),
         now,
-        Change {
+        Record {
             project_id: Some(pid),
-            entity: "inspection",
+            code: audit::INSPECTION_CREATE,
             entity_id: row.id.to_string(),
-            action: "create",
             summary: json!({ "after": { "number": row.number, "template": row.template_code,
                 "template_version": row.template_version, "ci": row.ci_name, "planned_for": row.planned_for } }),
         },
@@ -515,11 +517,10 @@ pub async fn answer(app: &App, actor: &Actor, id: i64, key: &str, a: AnswerInput
         &mut tx,
         Some(actor),
         now,
-        Change {
+        Record {
             project_id: Some(row.project_id),
-            entity: "inspection",
+            code: audit::INSPECTION_ANSWER,
             entity_id: id.to_string(),
-            action: "answer",
             summary: json!({ "item": key, "verdict": verdict.code() }),
         },
     )
@@ -595,7 +596,7 @@ pub async fn raise_incident(
 ) -> Result<i64, AppError> {
     let row = store::execution(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     let access = access_to(app, actor, &row, Permission::InspectionWork).await?;
-    let terms = crate::incident::terms(app, row.contract_version_id).await?;
+    let terms = crate::terms::of_version(app, row.contract_version_id).await?;
     let severity = match severity {
         Some(s) => s,
         None => lowest_severity(&terms)?,
@@ -635,11 +636,10 @@ pub async fn raise_incident(
         &mut tx,
         Some(actor),
         app.now(),
-        Change {
+        Record {
             project_id: Some(now_ev.row.project_id),
-            entity: "inspection",
+            code: audit::INSPECTION_RAISE_INCIDENT,
             entity_id: id.to_string(),
-            action: "raise_incident",
             summary: json!({ "item": key, "incident_id": inc }),
         },
     )
@@ -649,7 +649,7 @@ pub async fn raise_incident(
 }
 
 /// The contract's least severe level (its last code: P1 is the most severe).
-fn lowest_severity(t: &Terms) -> Result<String, AppError> {
+fn lowest_severity(t: &CompiledContract) -> Result<String, AppError> {
     t.contract
         .severities
         .keys()
@@ -663,11 +663,17 @@ async fn transition(
     actor: &Actor,
     id: i64,
     p: Permission,
-    change: impl FnOnce(&mut ExecutionRow, &ExecutionView, Status, DateTime<Utc>, &Terms) -> Result<&'static str, AppError>,
+    change: impl FnOnce(
+        &mut ExecutionRow,
+        &ExecutionView,
+        Status,
+        DateTime<Utc>,
+        &CompiledContract,
+    ) -> Result<yunwei_domain::audit::AuditCode, AppError>,
 ) -> Result<ExecutionView, AppError> {
     let row = store::execution(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     access_to(app, actor, &row, p).await?;
-    let terms = crate::incident::terms(app, row.contract_version_id).await?;
+    let terms = crate::terms::of_version(app, row.contract_version_id).await?;
     let now = app.now();
     let mut tx = app.db.begin().await?;
     let row = store::execution_tx(&mut tx, id).await?.ok_or_else(|| not_found(id))?;
@@ -684,11 +690,10 @@ async fn transition(
         &mut tx,
         Some(actor),
         now,
-        Change {
+        Record {
             project_id: Some(row.project_id),
-            entity: "inspection",
+            code: action,
             entity_id: id.to_string(),
-            action,
             summary: json!({ "before": { "status": row.status }, "after": { "status": next.status,
                 "report_due": next.report_due.map(|d| d.to_rfc3339()) } }),
         },
@@ -727,14 +732,14 @@ pub async fn complete(app: &App, actor: &Actor, id: i64) -> Result<ExecutionView
         row.engineer_id = Some(uid);
         row.engineer_name = Some(name);
         row.report_due = report_due(terms, now)?;
-        Ok("complete")
+        Ok(audit::INSPECTION_COMPLETE)
     })
     .await
 }
 
 /// When the inspection report is due after an inspection completed at `at`, in the contract's
 /// calendar (seed 000 §2.9: 3 working days); `None` when the contract sets no such term.
-pub fn report_due(t: &Terms, at: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, AppError> {
+pub fn report_due(t: &CompiledContract, at: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, AppError> {
     let Some(target) = t.contract.terms.reports.get(&ReportKind::Inspection) else { return Ok(None) };
     let cal = t
         .calendars
@@ -763,7 +768,7 @@ pub async fn confirm(app: &App, actor: &Actor, id: i64, note: Option<String>) ->
         row.hospital_name = Some(name);
         row.hospital_signed_at = Some(now);
         row.hospital_note = note;
-        Ok("confirm")
+        Ok(audit::INSPECTION_CONFIRM)
     })
     .await
 }
@@ -807,7 +812,7 @@ pub async fn write_report(
         if issue && row.report_issued_at.is_none() {
             row.report_issued_at = Some(now);
         }
-        Ok(if issue { "issue_report" } else { "write_report" })
+        Ok(if issue { audit::INSPECTION_ISSUE_REPORT } else { audit::INSPECTION_WRITE_REPORT })
     })
     .await
 }
@@ -821,7 +826,7 @@ pub async fn notify_overdue(app: &App) -> Result<usize, AppError> {
     let mut sent = 0;
     for report in [false, true] {
         for row in store::overdue_unnoticed(&app.db, now, report, 200).await? {
-            let terms = crate::incident::terms(app, row.contract_version_id).await?;
+            let terms = crate::terms::of_version(app, row.contract_version_id).await?;
             let tz = terms.contract.project.timezone;
             let recipients = crate::notify::recipients(app, row.project_id, "manager1").await?;
             let on = row.ci_name.as_deref().map(|c| format!("（{c}）")).unwrap_or_default();
@@ -887,7 +892,7 @@ pub async fn add_photo(
     actor: &Actor,
     id: i64,
     key: &str,
-    file: crate::incident::NewAttachment,
+    file: crate::files::Upload,
 ) -> Result<store::PhotoRow, AppError> {
     use sha2::Digest;
     let row = store::execution(&app.db, id).await?.ok_or_else(|| not_found(id))?;
@@ -904,7 +909,7 @@ pub async fn add_photo(
         });
     }
     let mut v = ValidationErrors::default();
-    let (name, content_type) = crate::incident::check_file(&mut v, &file, PHOTO_TYPES);
+    let (name, content_type) = crate::files::check(&mut v, &file, PHOTO_TYPES);
     v.into_result()?;
     let now = app.now();
     let mut p = store::PhotoRow {
@@ -925,11 +930,10 @@ pub async fn add_photo(
         &mut tx,
         Some(actor),
         now,
-        Change {
+        Record {
             project_id: Some(p.project_id),
-            entity: "inspection",
+            code: audit::INSPECTION_PHOTO,
             entity_id: id.to_string(),
-            action: "photo",
             summary: json!({ "item": key, "photo": p.id, "size": p.size, "sha256": p.sha256 }),
         },
     )

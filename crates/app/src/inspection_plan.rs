@@ -15,11 +15,13 @@ use yunwei_domain::identity::Permission;
 use yunwei_domain::inspection::{self as domain, Period, Status};
 use yunwei_store::inspection::{self as store, ExecutionRow, PlanRow};
 
-use crate::audit::{Change, record};
-use crate::identity::Actor;
-use crate::incident::Terms;
-use crate::project::authorize;
+use yunwei_domain::inspection::audit;
+
+use crate::access::{ProjectScoped, authorize, load_entity};
+use crate::actor::Actor;
+use crate::audit::{Record, record};
 use crate::{App, AppError};
+use yunwei_domain::contract::CompiledContract;
 
 /// How far ahead of its due time a pre-holiday inspection is put on the list (an operating
 /// choice: a month's notice to schedule the visit; the contract sets the due time itself).
@@ -52,7 +54,7 @@ fn ci_ids_of(r: &PlanRow) -> Vec<i64> {
 pub async fn create(app: &App, actor: &Actor, code: &str, n: NewPlan) -> Result<PlanView, AppError> {
     let access = authorize(app, actor, code, Permission::InspectionTemplateWrite).await?;
     let pid = access.project.id;
-    let t = crate::incident::current_terms(app, pid).await?;
+    let t = crate::terms::current(app, pid).await?;
     let mut v = ValidationErrors::default();
     let name = n.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
@@ -97,11 +99,10 @@ pub async fn create(app: &App, actor: &Actor, code: &str, n: NewPlan) -> Result<
         &mut tx,
         Some(actor),
         now,
-        Change {
+        Record {
             project_id: Some(pid),
-            entity: "inspection_plan",
+            code: audit::PLAN_CREATE,
             entity_id: row.id.to_string(),
-            action: "create",
             summary: json!({ "after": { "name": row.name, "template": row.template_code, "cis": ids, "cycle": row.cycle } }),
         },
     )
@@ -124,7 +125,7 @@ pub async fn generate_all(app: &App) -> Result<usize, AppError> {
     let mut n = 0;
     for plan in store::plans(&app.db, None).await? {
         // A project without a contract yet has nothing due.
-        let t = match crate::incident::current_terms(app, plan.project_id).await {
+        let t = match crate::terms::current(app, plan.project_id).await {
             Ok(t) => t,
             Err(AppError::Conflict { .. }) => continue,
             Err(e) => return Err(e),
@@ -146,7 +147,7 @@ fn midnight(tz: chrono_tz::Tz, day: NaiveDate) -> DateTime<Utc> {
 type Owed = (&'static str, String, NaiveDate, DateTime<Utc>);
 
 /// What `plan` owes at `now` under the contract `t`.
-pub fn owed(plan: &PlanRow, t: &Terms, now: DateTime<Utc>) -> Vec<Owed> {
+pub fn owed(plan: &PlanRow, t: &CompiledContract, now: DateTime<Utc>) -> Vec<Owed> {
     let tz = t.contract.project.timezone;
     let today = now.with_timezone(&tz).date_naive();
     let mut out = Vec::new();
@@ -190,7 +191,12 @@ pub fn owed(plan: &PlanRow, t: &Terms, now: DateTime<Utc>) -> Vec<Owed> {
 }
 
 /// Creates the executions `plan` owes at `now` that do not exist yet; returns those created.
-pub async fn generate(app: &App, plan: &PlanRow, t: &Terms, now: DateTime<Utc>) -> Result<Vec<ExecutionRow>, AppError> {
+pub async fn generate(
+    app: &App,
+    plan: &PlanRow,
+    t: &CompiledContract,
+    now: DateTime<Utc>,
+) -> Result<Vec<ExecutionRow>, AppError> {
     let owed = owed(plan, t, now);
     if owed.is_empty() {
         return Ok(Vec::new());
@@ -202,7 +208,7 @@ pub async fn generate(app: &App, plan: &PlanRow, t: &Terms, now: DateTime<Utc>) 
     } else {
         cis.into_iter().filter(|c| c.status != "retired").map(|c| Some((c.id, c.name))).collect()
     };
-    let cv = crate::incident::current_contract(app, plan.project_id).await?;
+    let cv = crate::terms::current_version(app, plan.project_id).await?;
     let mut created = Vec::new();
     let mut tx = app.db.begin().await?;
     let Ok(tv) = crate::inspection::find_template_tx(&mut tx, plan.project_id, &plan.template_code).await else {
@@ -260,11 +266,10 @@ pub async fn generate(app: &App, plan: &PlanRow, t: &Terms, now: DateTime<Utc>) 
                 &mut tx,
                 None,
                 now,
-                Change {
+                Record {
                     project_id: Some(plan.project_id),
-                    entity: "inspection",
+                    code: audit::INSPECTION_GENERATE,
                     entity_id: row.id.to_string(),
-                    action: "generate",
                     summary: json!({ "plan": plan.id, "period": period, "kind": kind, "ci": row.ci_name,
                                      "due_at": due.to_rfc3339() }),
                 },
@@ -295,12 +300,8 @@ pub async fn period_report(
     period: Option<&str>,
 ) -> Result<PeriodReport, AppError> {
     let not_found = || AppError::NotFound(format!("巡检计划 {plan_id} 不存在"));
-    let plan = store::plan(&app.db, plan_id).await?.ok_or_else(not_found)?;
-    match crate::project::authorize_by_id(app, actor, plan.project_id, Permission::InspectionRead).await {
-        Err(AppError::NotFound(_)) => return Err(not_found()),
-        Err(e) => return Err(e),
-        Ok(_) => {}
-    }
+    let (plan, _) =
+        load_entity(app, actor, store::plan(&app.db, plan_id).await?, Permission::InspectionRead, not_found).await?;
     let periods = store::plan_periods(&app.db, plan_id).await?;
     let period = match period {
         Some(p) if periods.iter().any(|x| x == p) => p.to_owned(),
@@ -324,4 +325,10 @@ pub async fn period_report(
     }
     executions.sort_by(|a, b| a.row.ci_name.cmp(&b.row.ci_name).then(a.row.id.cmp(&b.row.id)));
     Ok(PeriodReport { plan, period, periods, executions })
+}
+
+impl ProjectScoped for PlanRow {
+    fn project_id(&self) -> i64 {
+        self.project_id
+    }
 }

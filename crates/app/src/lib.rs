@@ -2,16 +2,19 @@
 //! writes its audit entry inside that transaction, so nothing is half-written and every change is
 //! on the trail.
 
+pub mod access;
+pub mod actor;
 pub mod audit;
+pub mod audit_trail;
+pub mod background;
 pub mod cache;
 pub mod clock;
 pub mod cmdb;
 pub mod contract;
 pub mod daily_log;
 pub mod demo;
-mod demo_cmdb;
-mod demo_inspection;
 pub mod error;
+pub mod files;
 pub mod holidays;
 pub mod identity;
 pub mod incident;
@@ -20,33 +23,17 @@ pub mod inspection_plan;
 pub mod monitoring;
 pub mod notify;
 pub mod project;
+pub mod settings;
 pub mod tabular;
+pub mod terms;
 
 use std::sync::Arc;
 
+pub use actor::Actor;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::AppError;
-pub use identity::Actor;
+pub use settings::{AuthSettings, NotifySettings, SmtpSettings};
 use yunwei_store::Db;
-
-/// Settings of the app layer (sessions and login throttling).
-#[derive(Debug, Clone)]
-pub struct AuthSettings {
-    /// Idle lifetime of a session, in minutes.
-    pub session_idle_minutes: i64,
-    /// Failed logins for one username within `throttle_window_minutes` that lock it.
-    pub max_failed_logins: i64,
-    /// Window in which failures are counted, in minutes.
-    pub throttle_window_minutes: i64,
-    /// How long a locked username stays locked, in minutes.
-    pub lockout_minutes: i64,
-}
-
-impl Default for AuthSettings {
-    fn default() -> Self {
-        Self { session_idle_minutes: 12 * 60, max_failed_logins: 5, throttle_window_minutes: 15, lockout_minutes: 15 }
-    }
-}
 
 /// The application: database, clock and settings. Cheap to clone.
 #[derive(Clone)]
@@ -58,7 +45,7 @@ pub struct App {
     /// Session and login settings.
     pub auth: AuthSettings,
     /// Escalation and delivery settings.
-    pub notify: Arc<notify::NotifySettings>,
+    pub notify: Arc<NotifySettings>,
     /// Tokens, projects, memberships and contract terms read recently.
     pub caches: Arc<cache::Caches>,
 }
@@ -66,11 +53,11 @@ pub struct App {
 impl App {
     /// Builds the app over an open, migrated database.
     pub fn new(db: Db, clock: Arc<dyn Clock>, auth: AuthSettings) -> Self {
-        Self { db, clock, auth, notify: Arc::new(notify::NotifySettings::default()), caches: Arc::default() }
+        Self { db, clock, auth, notify: Arc::new(NotifySettings::default()), caches: Arc::default() }
     }
 
     /// The same app with other notification settings.
-    pub fn with_notify(mut self, settings: notify::NotifySettings) -> Self {
+    pub fn with_notify(mut self, settings: NotifySettings) -> Self {
         self.notify = Arc::new(settings);
         self
     }

@@ -18,11 +18,14 @@ use yunwei_domain::monitoring::{self as domain, Alert, BackupReport};
 use yunwei_domain::servicedesk::{EventKind, Status};
 use yunwei_store::monitoring::{self as store, AlertRow, BackupRow};
 
-use crate::audit::{Change, record};
-use crate::identity::{Actor, AuthMethod};
+use yunwei_domain::monitoring::audit;
+
+use crate::access::authorize;
+use crate::actor::{Actor, AuthMethod};
+use crate::audit::{Record, record};
 use crate::incident::{NewIncident, Recorded};
-use crate::project::authorize;
 use crate::{App, AppError};
+use yunwei_domain::contract::CompiledContract;
 
 /// What a notification did.
 #[derive(Debug, Clone)]
@@ -85,11 +88,10 @@ async fn receive_with(
             &mut tx,
             Some(actor),
             now,
-            Change {
+            Record {
                 project_id: Some(pid),
-                entity: "alert",
+                code: audit::ALERT_RECEIVE,
                 entity_id: ids.first().map(|i| i.to_string()).unwrap_or_default(),
-                action: "receive",
                 summary: json!({ "source": alerts.first().map(|a| a.source.code()), "alerts": alerts.len(),
                                  "accepted": accepted, "resent": resent }),
             },
@@ -205,7 +207,7 @@ async fn sender(app: &App, row: &AlertRow) -> Result<Actor, AppError> {
     let u = yunwei_store::identity::user_by_id(&app.db, row.received_by)
         .await?
         .ok_or_else(|| AppError::Internal(format!("user {} missing", row.received_by)))?;
-    Ok(crate::identity::actor_of(&u, AuthMethod::Local))
+    Ok(Actor::of_user(&u, AuthMethod::Local))
 }
 
 /// Acts on one occurrence; `false` when it was no longer pending.
@@ -214,7 +216,7 @@ async fn act(app: &App, row: &AlertRow) -> Result<bool, AppError> {
         .await?
         .ok_or_else(|| AppError::Internal(format!("project {} missing", row.project_id)))?;
     let actor = sender(app, row).await?;
-    let t = crate::incident::current_terms(app, row.project_id).await?;
+    let t = crate::terms::current(app, row.project_id).await?;
     let lowest = t.contract.severities.keys().next_back().cloned().unwrap_or_default();
     let labels: BTreeMap<String, String> = serde_json::from_str(&row.labels).unwrap_or_default();
     let decision = domain::decide(&t.contract.terms.monitoring, &labels, &lowest);
@@ -329,13 +331,13 @@ async fn finish(
     }
 }
 
-fn local(t: &crate::incident::Terms, at: DateTime<Utc>) -> String {
+fn local(t: &CompiledContract, at: DateTime<Utc>) -> String {
     at.with_timezone(&t.contract.project.timezone).format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
 async fn comment(
     tx: &mut yunwei_store::Tx,
-    t: &crate::incident::Terms,
+    t: &CompiledContract,
     actor: &Actor,
     id: i64,
     note: String,
@@ -347,7 +349,7 @@ async fn comment(
 #[allow(clippy::too_many_arguments)]
 async fn event(
     tx: &mut yunwei_store::Tx,
-    t: &crate::incident::Terms,
+    t: &CompiledContract,
     actor: &Actor,
     id: i64,
     kind: EventKind,
@@ -424,7 +426,7 @@ pub async fn list(
 /// The project's time zone (Zabbix writes local times), for a caller allowed to report.
 pub async fn timezone(app: &App, actor: &Actor, code: &str) -> Result<chrono_tz::Tz, AppError> {
     let access = authorize(app, actor, code, Permission::IncidentReport).await?;
-    Ok(crate::incident::current_terms(app, access.project.id).await?.contract.project.timezone)
+    Ok(crate::terms::current(app, access.project.id).await?.contract.project.timezone)
 }
 
 /// A backup job as set up.
@@ -476,11 +478,10 @@ pub async fn set_backup_job(
         &mut tx,
         Some(actor),
         now,
-        Change {
+        Record {
             project_id: Some(pid),
-            entity: "backup_job",
+            code: audit::BACKUP_JOB_SET,
             entity_id: job.clone(),
-            action: "set",
             summary: json!({ "expected_by": row.expected_by }),
         },
     )
@@ -521,7 +522,7 @@ pub async fn check_backups(app: &App) -> Result<usize, AppError> {
     let mut raised = 0;
     for job in store::jobs(&app.db, None).await? {
         // A project without a contract yet has nothing due.
-        let t = match crate::incident::current_terms(app, job.project_id).await {
+        let t = match crate::terms::current(app, job.project_id).await {
             Ok(t) => t,
             Err(AppError::Conflict { .. }) => continue,
             Err(e) => return Err(e),
@@ -534,7 +535,7 @@ pub async fn check_backups(app: &App) -> Result<usize, AppError> {
         let owner = yunwei_store::identity::user_by_id(&app.db, job.owner_id)
             .await?
             .ok_or_else(|| AppError::Internal(format!("user {} missing", job.owner_id)))?;
-        let actor = crate::identity::actor_of(&owner, AuthMethod::Local);
+        let actor = Actor::of_user(&owner, AuthMethod::Local);
         let mut tx = app.db.begin().await?;
         if !store::mark_checked(&mut tx, job.id, due).await? {
             continue;

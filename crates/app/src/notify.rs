@@ -6,8 +6,6 @@
 //! `max_attempts`. Personal channels respect the recipient's quiet hours except for the
 //! contract's most severe level.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde_json::{Value, json};
@@ -20,58 +18,18 @@ use yunwei_store::notify::{self as store, ChannelRow, ContactRow, NotificationRo
 use yunwei_domain::ValidationErrors;
 use yunwei_domain::identity::Permission;
 
-use crate::audit::{Change, record};
-use crate::identity::Actor;
-use crate::incident::Terms;
-use crate::project::authorize;
+use yunwei_domain::servicedesk::audit;
+
+use crate::access::authorize;
+use crate::actor::Actor;
+use crate::audit::{Record, record};
 use crate::{App, AppError};
-
-/// How mail leaves (lettre over SMTP).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SmtpSettings {
-    pub host: String,
-    pub port: u16,
-    /// `none` (plain, e.g. an intranet relay on port 25), `starttls`, or `tls` (implicit).
-    pub tls: String,
-    pub from: String,
-    pub username: Option<String>,
-    pub password: Option<String>,
-}
-
-/// Settings of escalation and delivery.
-#[derive(Debug, Clone)]
-pub struct NotifySettings {
-    /// Mail server; without one, e-mail messages fail with a clear reason and are retried.
-    pub smtp: Option<SmtpSettings>,
-    /// Attempts before a message is given up (`failed`).
-    pub max_attempts: i64,
-    /// Wait before attempt n+1, in seconds; the last value repeats.
-    pub backoff_seconds: Vec<i64>,
-    /// How long a delivery attempt holds its message before another worker may retry it.
-    pub lease_seconds: i64,
-    /// This instance's name, recorded on the steps it fires.
-    pub instance: String,
-    /// Timeout of one HTTP or SMTP attempt.
-    pub timeout_seconds: u64,
-}
-
-impl Default for NotifySettings {
-    fn default() -> Self {
-        Self {
-            smtp: None,
-            max_attempts: 8,
-            backoff_seconds: vec![60, 300, 900, 3600, 4 * 3600],
-            lease_seconds: 120,
-            instance: "yunwei".into(),
-            timeout_seconds: 15,
-        }
-    }
-}
+use yunwei_domain::contract::CompiledContract;
 
 /// Recomputes the ladder of an incident inside the transaction that changed it.
 pub(crate) async fn sync_escalations(
     tx: &mut Tx,
-    t: &Terms,
+    t: &CompiledContract,
     row: &IncidentRow,
     events: &[ClockEvent],
     now: DateTime<Utc>,
@@ -144,11 +102,10 @@ pub async fn fire_due(app: &App) -> Result<Vec<Fired>, AppError> {
                 &mut tx,
                 None,
                 now,
-                Change {
+                Record {
                     project_id: Some(row.project_id),
-                    entity: "incident",
+                    code: audit::INCIDENT_ESCALATION,
                     entity_id: row.id.to_string(),
-                    action: "escalation",
                     summary: json!({ "step": s.step, "target": s.target, "due_at": s.due_at.map(|d| d.to_rfc3339()), "instance": app.notify.instance }),
                 },
             )
@@ -219,8 +176,8 @@ async fn queue_escalation(
         .await?
         .ok_or_else(|| AppError::Internal("project missing".into()))?;
     let tz: Tz = project.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
-    let contract = yunwei_store::contract::by_id(&app.db, row.contract_version_id).await?;
-    let (sev_name, most_severe) = match contract.and_then(|c| crate::contract::validate(&c.document).ok()) {
+    let terms = crate::terms::of_version(app, row.contract_version_id).await.ok();
+    let (sev_name, most_severe) = match terms.as_ref().map(|t| &t.contract) {
         Some(c) => (
             c.severities.get(&row.severity).map(|s| s.name.clone()).unwrap_or_else(|| row.severity.clone()),
             c.severities.keys().next().is_some_and(|k| *k == row.severity),
@@ -543,7 +500,9 @@ pub struct Notices {
 
 /// The escalation steps and messages of an incident (members of its project).
 pub async fn incident_notices(app: &App, actor: &Actor, id: i64) -> Result<Notices, AppError> {
-    crate::incident::get(app, actor, id).await?;
+    let found = yunwei_store::incident::get(&app.db, id).await?;
+    let not_found = || AppError::NotFound(format!("故障 {id} 不存在"));
+    crate::access::load_entity(app, actor, found, Permission::IncidentRead, not_found).await?;
     Ok(Notices {
         steps: store::steps_of(&app.db, id).await?,
         messages: store::for_incident(&app.db, id).await?,
@@ -562,9 +521,14 @@ pub struct Settings {
 /// The ladder targets named by the project's current contract, in order of first use.
 async fn contract_targets(app: &App, project_id: i64) -> Result<Vec<String>, AppError> {
     let mut out: Vec<String> = Vec::new();
-    if let Some(row) = yunwei_store::contract::latest(&app.db, project_id).await? {
-        let c = crate::contract::validate(&row.document)?;
-        for s in c.severities.values() {
+    let terms = match crate::terms::current(app, project_id).await {
+        Ok(t) => Some(t),
+        // No contract yet: no ladder, no targets.
+        Err(AppError::Conflict { .. }) => None,
+        Err(e) => return Err(e),
+    };
+    if let Some(t) = terms {
+        for s in t.contract.severities.values() {
             for e in &s.escalate {
                 if !out.contains(&e.to) {
                     out.push(e.to.clone());
@@ -624,11 +588,10 @@ pub async fn set_target_contacts(
         &mut tx,
         Some(actor),
         now,
-        Change {
+        Record {
             project_id: Some(pid),
-            entity: "escalation_contacts",
+            code: audit::ESCALATION_CONTACTS_SET,
             entity_id: target.to_owned(),
-            action: "set",
             summary: json!({ "users": ids }),
         },
     )
@@ -689,11 +652,10 @@ pub async fn add_channel(
         &mut tx,
         Some(actor),
         now,
-        Change {
+        Record {
             project_id: Some(row.project_id),
-            entity: "notify_channel",
+            code: audit::NOTIFY_CHANNEL_CREATE,
             entity_id: row.id.to_string(),
-            action: "create",
             // The URL carries the robot's key: the trail keeps only its host.
             summary: json!({ "kind": row.kind, "name": row.name, "host": host_of(&row.url) }),
         },
@@ -722,11 +684,10 @@ pub async fn remove_channel(app: &App, actor: &Actor, code: &str, id: i64) -> Re
         &mut tx,
         Some(actor),
         now,
-        Change {
+        Record {
             project_id: Some(pid),
-            entity: "notify_channel",
+            code: audit::NOTIFY_CHANNEL_DELETE,
             entity_id: id.to_string(),
-            action: "delete",
             summary: json!({}),
         },
     )
@@ -777,11 +738,10 @@ pub async fn set_my_contact(app: &App, actor: &Actor, input: ContactRow) -> Resu
         &mut tx,
         Some(actor),
         now,
-        Change {
+        Record {
             project_id: None,
-            entity: "user_contact",
+            code: audit::USER_CONTACT_UPDATE,
             entity_id: actor.user_id.to_string(),
-            action: "update",
             summary: json!({ "quiet_hours": row.quiet_start.is_some() }),
         },
     )
@@ -793,43 +753,6 @@ pub async fn set_my_contact(app: &App, actor: &Actor, input: ContactRow) -> Resu
 /// The caller's in-app messages, newest first.
 pub async fn my_inbox(app: &App, actor: &Actor, limit: u64) -> Result<Vec<NotificationRow>, AppError> {
     Ok(store::inbox(&app.db, actor.user_id, limit).await?)
-}
-
-/// Runs escalation and delivery forever, every `interval` (the `serve` background worker).
-pub async fn run_worker(app: App, interval: std::time::Duration) {
-    let app = Arc::new(app);
-    let mut tick = tokio::time::interval(interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut plans_due = std::time::Instant::now();
-    loop {
-        tick.tick().await;
-        // Inspection plans: the executions of a new period, the first inspection, pre-holiday
-        // ones. Hourly is often enough (periods are days long) and idempotent anyway.
-        if std::time::Instant::now() >= plans_due {
-            plans_due = std::time::Instant::now() + std::time::Duration::from_secs(3600);
-            if let Err(e) = crate::inspection_plan::generate_all(&app).await {
-                tracing::error!(error = %e, "inspection plan pass failed");
-            }
-        }
-        if let Err(e) = fire_due(&app).await {
-            tracing::error!(error = %e, "escalation pass failed");
-        }
-        if let Err(e) = deliver_due(&app).await {
-            tracing::error!(error = %e, "delivery pass failed");
-        }
-        // Inspections not done, and reports not issued, by their due time.
-        if let Err(e) = crate::inspection::notify_overdue(&app).await {
-            tracing::error!(error = %e, "inspection overdue pass failed");
-        }
-        // Backup jobs whose daily report did not come by its time.
-        if let Err(e) = crate::monitoring::check_backups(&app).await {
-            tracing::error!(error = %e, "backup check failed");
-        }
-        // Alerts stored but not yet acted on (a crash between the two, or a failure acting).
-        if let Err(e) = crate::monitoring::process_pending(&app, None).await {
-            tracing::error!(error = %e, "alert pass failed");
-        }
-    }
 }
 
 #[cfg(test)]

@@ -10,81 +10,13 @@ use yunwei_store::Tx;
 use yunwei_store::identity as ids;
 use yunwei_store::project::{self as store, NewProject, ProjectRow, ProjectUpdate};
 
-use crate::audit::{Change, record};
-use crate::cache::IDENTITY_TTL;
-use crate::identity::{Actor, ensure_organization, parse_roles};
+use yunwei_domain::identity::audit;
+
+use crate::access::{ProjectAccess, authorize, parse_roles, project_not_found as not_found};
+use crate::actor::Actor;
+use crate::audit::{Record, record};
+use crate::identity::ensure_organization;
 use crate::{App, AppError};
-
-/// A project the caller may access, with the roles they hold there.
-#[derive(Debug, Clone)]
-pub struct ProjectAccess {
-    /// The project.
-    pub project: ProjectRow,
-    /// The caller's roles in it.
-    pub roles: RoleSet,
-}
-
-fn not_found(code: &str) -> AppError {
-    AppError::NotFound(format!("项目 {code} 不存在"))
-}
-
-/// Loads the project `code` for `actor` and checks `permission`: 404 when it does not exist or
-/// the caller holds no role there, 403 when the roles held do not grant `permission`.
-pub async fn authorize(
-    app: &App,
-    actor: &Actor,
-    code: &str,
-    permission: Permission,
-) -> Result<ProjectAccess, AppError> {
-    let p = app
-        .caches
-        .projects_by_code
-        .get_or_load(code.to_owned(), app.now(), IDENTITY_TTL, || async {
-            store::by_code(&app.db, code).await?.ok_or_else(|| not_found(code))
-        })
-        .await?;
-    check_roles(app, actor, p, permission).await
-}
-
-/// [`authorize`] for the project with id `project_id` (an entity's project), with the same
-/// answers: 404 outside it, 403 without `permission`.
-pub async fn authorize_by_id(
-    app: &App,
-    actor: &Actor,
-    project_id: i64,
-    permission: Permission,
-) -> Result<ProjectAccess, AppError> {
-    let p = app
-        .caches
-        .projects_by_id
-        .get_or_load(project_id, app.now(), IDENTITY_TTL, || async {
-            store::by_id(&app.db, project_id).await?.ok_or_else(|| not_found(&project_id.to_string()))
-        })
-        .await?;
-    check_roles(app, actor, p, permission).await
-}
-
-async fn check_roles(
-    app: &App,
-    actor: &Actor,
-    p: ProjectRow,
-    permission: Permission,
-) -> Result<ProjectAccess, AppError> {
-    let roles = app
-        .caches
-        .roles
-        .get_or_load((p.id, actor.user_id), app.now(), IDENTITY_TTL, || async {
-            Ok::<_, AppError>(RoleSet(parse_roles(&ids::roles_in_project(&app.db, p.id, actor.user_id).await?)))
-        })
-        .await?;
-    if roles.is_empty() {
-        return Err(not_found(&p.code));
-    }
-    if !roles.grants(permission) {
-        return Err(AppError::Forbidden("当前角色无权执行此操作".into()));
-    }
-    Ok(ProjectAccess { project: p, roles })
-}
 
 /// The projects the caller is a member of, with their roles.
 pub async fn list_mine(app: &App, actor: &Actor) -> Result<Vec<ProjectAccess>, AppError> {
@@ -193,11 +125,10 @@ pub async fn create_in(
         tx,
         actor,
         now,
-        Change {
+        Record {
             project_id: Some(id),
-            entity: "project",
+            code: audit::PROJECT_CREATE,
             entity_id: id.to_string(),
-            action: "create",
             summary: json!({ "after": { "code": code, "name": p.name, "timezone": p.timezone } }),
         },
     )
@@ -251,11 +182,10 @@ pub async fn update(
         &mut tx,
         Some(actor),
         now,
-        Change {
+        Record {
             project_id: Some(cur.id),
-            entity: "project",
+            code: audit::PROJECT_UPDATE,
             entity_id: cur.id.to_string(),
-            action: "update",
             summary: diff_summary(&before, &after),
         },
     )
@@ -317,11 +247,10 @@ async fn change_membership(
             &mut tx,
             actor,
             now,
-            Change {
+            Record {
                 project_id: Some(project.id),
-                entity: "membership",
+                code: if grant { audit::MEMBERSHIP_GRANT } else { audit::MEMBERSHIP_REVOKE },
                 entity_id: user.id.to_string(),
-                action: if grant { "grant" } else { "revoke" },
                 summary: json!({ "username": user.username, "role": role.code() }),
             },
         )

@@ -280,8 +280,8 @@ async fn open(cfg: &Config) -> Result<App> {
         throttle_window_minutes: cfg.throttle_window_minutes,
         lockout_minutes: cfg.lockout_minutes,
     };
-    let notify = yunwei_app::notify::NotifySettings {
-        smtp: cfg.smtp_host.clone().map(|host| yunwei_app::notify::SmtpSettings {
+    let notify = yunwei_app::NotifySettings {
+        smtp: cfg.smtp_host.clone().map(|host| yunwei_app::SmtpSettings {
             host,
             port: cfg.smtp_port,
             tls: cfg.smtp_tls.clone(),
@@ -500,7 +500,8 @@ async fn run(cli: Cli) -> Result<()> {
                 indicatif::ProgressStyle::with_template("{spinner} verifying audit trail: {pos} entries ({per_sec})")
                     .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
             );
-            let result = yunwei_app::audit::verify_all(&app, |n| bar.set_position(n as u64)).await.map_err(app_err)?;
+            let result =
+                yunwei_app::audit_trail::verify_all(&app, |n| bar.set_position(n as u64)).await.map_err(app_err)?;
             bar.finish_and_clear();
             match result {
                 Ok(r) => {
@@ -629,7 +630,7 @@ async fn serve(cfg: Config, demo: bool) -> Result<()> {
     };
     if cfg.jobs_interval_seconds > 0 {
         let worker =
-            yunwei_app::notify::run_worker(app.clone(), std::time::Duration::from_secs(cfg.jobs_interval_seconds));
+            yunwei_app::background::run_worker(app.clone(), std::time::Duration::from_secs(cfg.jobs_interval_seconds));
         tokio::spawn(worker);
     }
     // New incidents reach the search index within half a second; searches cover the gap.

@@ -215,6 +215,24 @@ pub fn diff_summary(before: &Value, after: &Value) -> Value {
     serde_json::json!({ "before": bo, "after": ao })
 }
 
+/// What an audit entry is about and what was done, as stored in `entity` and `action`. Every
+/// module declares its codes once (its `audit` module: `servicedesk::audit::INCIDENT_CREATE` …),
+/// so no use case writes a free string and a search of the trail can list every code there is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AuditCode {
+    /// Kind of thing (`incident`, `ci`, `user` …).
+    pub entity: &'static str,
+    /// What was done to it (`create`, `update`, an event kind …).
+    pub action: &'static str,
+}
+
+impl AuditCode {
+    /// A code of `entity` and `action`.
+    pub const fn new(entity: &'static str, action: &'static str) -> Self {
+        Self { entity, action }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -324,6 +324,40 @@ impl RoleSet {
     }
 }
 
+/// Audit codes of identity and projects: the entity and action of each audit entry they write.
+pub mod audit {
+    use crate::audit::AuditCode;
+
+    /// A user created.
+    pub const USER_CREATE: AuditCode = AuditCode::new("user", "create");
+    /// A user's password set by an administrator or by themselves.
+    pub const USER_SET_PASSWORD: AuditCode = AuditCode::new("user", "set_password");
+    /// Installation administrator granted or withdrawn.
+    pub const USER_SET_ADMIN: AuditCode = AuditCode::new("user", "set_admin");
+    /// A username locked after too many failed logins.
+    pub const USER_LOGIN_LOCKED: AuditCode = AuditCode::new("user", "login_locked");
+    /// A session opened.
+    pub const SESSION_LOGIN: AuditCode = AuditCode::new("session", "login");
+    /// A session ended.
+    pub const SESSION_LOGOUT: AuditCode = AuditCode::new("session", "logout");
+    /// An API token issued.
+    pub const API_TOKEN_CREATE: AuditCode = AuditCode::new("api_token", "create");
+    /// An API token revoked.
+    pub const API_TOKEN_REVOKE: AuditCode = AuditCode::new("api_token", "revoke");
+    /// An organisation created.
+    pub const ORGANIZATION_CREATE: AuditCode = AuditCode::new("organization", "create");
+    /// A department created.
+    pub const DEPARTMENT_CREATE: AuditCode = AuditCode::new("department", "create");
+    /// A project created.
+    pub const PROJECT_CREATE: AuditCode = AuditCode::new("project", "create");
+    /// A project's name, parties or time zone changed.
+    pub const PROJECT_UPDATE: AuditCode = AuditCode::new("project", "update");
+    /// A role granted to a member.
+    pub const MEMBERSHIP_GRANT: AuditCode = AuditCode::new("membership", "grant");
+    /// A role withdrawn from a member.
+    pub const MEMBERSHIP_REVOKE: AuditCode = AuditCode::new("membership", "revoke");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -410,6 +410,16 @@ pub fn decide(terms: &MonitoringTerms, labels: &BTreeMap<String, String>, lowest
     }
 }
 
+/// Audit codes of monitoring intake: the entity and action of each audit entry it writes.
+pub mod audit {
+    use crate::audit::AuditCode;
+
+    /// A notification with something new received from a monitoring system.
+    pub const ALERT_RECEIVE: AuditCode = AuditCode::new("alert", "receive");
+    /// A backup job's expected time set.
+    pub const BACKUP_JOB_SET: AuditCode = AuditCode::new("backup_job", "set");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,8 @@ use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
-use yunwei_app::identity::{AuthMethod, authenticate};
+use yunwei_app::actor::AuthMethod;
+use yunwei_app::identity::authenticate;
 use yunwei_app::{Actor, AppError};
 
 use crate::AppState;

@@ -16,9 +16,11 @@ use yunwei_domain::cmdb::{self as domain, CiInput, CiIp, Edge, ImpactGraph, Impa
 use yunwei_domain::identity::Permission;
 use yunwei_store::cmdb::{self as store, CiFilter, CiRow, IpRow, RelationRow, RevisionRow};
 
-use crate::audit::{Change, record};
-use crate::identity::Actor;
-use crate::project::{ProjectAccess, authorize, authorize_by_id};
+use yunwei_domain::cmdb::audit;
+
+use crate::access::{ProjectAccess, ProjectScoped, authorize, load_entity};
+use crate::actor::Actor;
+use crate::audit::{Record, record};
 use crate::{App, AppError};
 
 /// A CI with its addresses.
@@ -44,11 +46,12 @@ fn not_found(id: i64) -> AppError {
 
 /// The CI and the caller's access to its project; 404 outside the project.
 async fn ci_access(app: &App, actor: &Actor, id: i64, p: Permission) -> Result<(CiRow, ProjectAccess), AppError> {
-    let row = store::get(&app.db, id).await?.ok_or_else(|| not_found(id))?;
-    match authorize_by_id(app, actor, row.project_id, p).await {
-        Err(AppError::NotFound(_)) => Err(not_found(id)),
-        Err(e) => Err(e),
-        Ok(a) => Ok((row, a)),
+    load_entity(app, actor, store::get(&app.db, id).await?, p, || not_found(id)).await
+}
+
+impl ProjectScoped for CiRow {
+    fn project_id(&self) -> i64 {
+        self.project_id
     }
 }
 
@@ -221,11 +224,10 @@ pub async fn create(
         &mut tx,
         Some(actor),
         now,
-        Change {
+        Record {
             project_id: Some(row.project_id),
-            entity: "ci",
+            code: audit::CI_CREATE,
             entity_id: row.id.to_string(),
-            action: "create",
             summary: json!({ "after": { "name": row.name, "type": row.kind } }),
         },
     )
@@ -264,11 +266,10 @@ pub async fn update(
         &mut tx,
         Some(actor),
         now,
-        Change {
+        Record {
             project_id: Some(row.project_id),
-            entity: "ci",
+            code: audit::CI_UPDATE,
             entity_id: id.to_string(),
-            action: "update",
             summary: json!({ "changes": changes }),
         },
     )
@@ -417,11 +418,10 @@ pub async fn add_relation(app: &App, actor: &Actor, id: i64, input: &RelationInp
         &mut tx,
         Some(actor),
         now,
-        Change {
+        Record {
             project_id: Some(source.project_id),
-            entity: "ci_relation",
+            code: audit::RELATION_CREATE,
             entity_id: rid.to_string(),
-            action: "create",
             summary: json!({ "after": { "source": id, "kind": row.kind, "target": target.id,
                                         "source_port": row.source_port, "target_port": row.target_port } }),
         },
@@ -444,11 +444,10 @@ pub async fn delete_relation(app: &App, actor: &Actor, id: i64, relation: i64) -
         &mut tx,
         Some(actor),
         app.now(),
-        Change {
+        Record {
             project_id: Some(ci.project_id),
-            entity: "ci_relation",
+            code: audit::RELATION_DELETE,
             entity_id: relation.to_string(),
-            action: "delete",
             summary: json!({ "before": { "source": r.source_id, "kind": r.kind, "target": r.target_id } }),
         },
     )

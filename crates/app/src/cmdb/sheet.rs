@@ -15,9 +15,11 @@ use yunwei_domain::{FieldError, ValidationErrors};
 use yunwei_store::cmdb::{self as store, CiRow, IpRow};
 
 use super::{CiView, Overwrite, insert_in, last_snapshot, update_in};
-use crate::audit::{Change, record};
-use crate::identity::Actor;
-use crate::project::authorize;
+use yunwei_domain::cmdb::audit;
+
+use crate::access::authorize;
+use crate::actor::Actor;
+use crate::audit::{Record, record};
 use crate::{App, AppError, tabular};
 
 /// How to import.
@@ -152,11 +154,10 @@ pub async fn import(
         &mut tx,
         actor,
         now,
-        Change {
+        Record {
             project_id: Some(pid),
-            entity: "ci",
+            code: audit::CI_IMPORT,
             entity_id: "import".into(),
-            action: "import",
             summary: json!({ "file": name, "new": report.new, "changed": report.changed,
                              "unchanged": report.unchanged, "invalid": report.invalid }),
         },

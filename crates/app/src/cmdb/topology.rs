@@ -9,8 +9,8 @@ use yunwei_domain::identity::Permission;
 use yunwei_store::cmdb::{self as store, CiRow, RelationRow};
 
 use super::{ci_access, edges};
-use crate::identity::Actor;
-use crate::project::authorize;
+use crate::access::authorize;
+use crate::actor::Actor;
 use crate::{App, AppError};
 
 /// Which CIs a project's drawing shows.

@@ -7,6 +7,7 @@
 //! minute stepping. A 24x7 calendar is wall-clock time. Paused intervals (awaiting the
 //! hospital's approval) are excluded from both.
 
+pub mod audit;
 mod compile;
 pub mod duration;
 pub mod holidays;

@@ -44,6 +44,7 @@ macro_rules! code_enum {
     };
 }
 
+pub mod audit;
 mod input;
 mod ip;
 mod relation;

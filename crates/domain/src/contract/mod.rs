@@ -3,6 +3,8 @@
 //! clock. Parsing names the line, column and field path of every problem
 //! (`severity.P3.respond.calendar: no calendar named "offce"`), so a typo never passes silently.
 
+pub mod audit;
+mod compiled;
 mod raw;
 mod terms;
 
@@ -18,6 +20,7 @@ use crate::calendar::{
     BusinessDuration, Calendar, CalendarError, CalendarKind, CalendarSpec, DaySchedule, HolidayTable, Pause,
 };
 use crate::identity::ProjectCode;
+pub use compiled::CompiledContract;
 use raw::*;
 pub use terms::*;
 

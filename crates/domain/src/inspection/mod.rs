@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ValidationErrors;
 
+pub mod audit;
 #[cfg(test)]
 mod tests;
 

@@ -10,6 +10,8 @@ use chrono::{DateTime, Utc};
 use crate::calendar::{Calendar, CalendarError, Pause};
 use crate::contract::{ClockKind, SeverityTerms};
 
+pub mod audit;
+
 #[cfg(test)]
 mod tests;
 

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use yunwei_app::audit as uc;
+use yunwei_app::audit_trail as uc;
 use yunwei_store::audit::AuditFilter;
 
 use super::{ApiPath, ApiQuery, decode_cursor, encode_cursor, parse_instant, rfc3339};

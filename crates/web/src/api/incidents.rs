@@ -493,9 +493,9 @@ pub async fn create_attachment(
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Result<(StatusCode, Json<AttachmentJson>), ApiError> {
-    let data = read_limited(body, uc::MAX_ATTACHMENT_BYTES).await?;
+    let data = read_limited(body, yunwei_app::files::MAX_ATTACHMENT_BYTES).await?;
     let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    let file = uc::NewAttachment { name: q.name, content_type, data };
+    let file = yunwei_app::files::Upload { name: q.name, content_type, data };
     let a = uc::attach(&st.app, &auth.actor, id, file).await?;
     Ok((StatusCode::CREATED, Json(attachment_json(&a))))
 }

@@ -1045,9 +1045,9 @@ pub async fn add_photo(
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Result<(StatusCode, Json<PhotoJson>), ApiError> {
-    let data = super::incidents::read_limited(body, yunwei_app::incident::MAX_ATTACHMENT_BYTES).await?;
+    let data = super::incidents::read_limited(body, yunwei_app::files::MAX_ATTACHMENT_BYTES).await?;
     let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    let file = yunwei_app::incident::NewAttachment { name: q.name, content_type, data };
+    let file = yunwei_app::files::Upload { name: q.name, content_type, data };
     let p = uc::add_photo(&st.app, &auth.actor, id, &key, file).await?;
     Ok((StatusCode::CREATED, Json(photo_json(p))))
 }

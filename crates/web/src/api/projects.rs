@@ -6,7 +6,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use yunwei_app::project::{self as uc, ProjectAccess};
+use yunwei_app::access::ProjectAccess;
+use yunwei_app::project::{self as uc};
 use yunwei_domain::identity::Permission;
 use yunwei_store::project::ProjectRow;
 
@@ -127,7 +128,7 @@ pub async fn get_project(
     auth: Auth,
     ApiPath(code): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    let a = uc::authorize(&st.app, &auth.actor, &code, Permission::ProjectRead).await?;
+    let a = yunwei_app::access::authorize(&st.app, &auth.actor, &code, Permission::ProjectRead).await?;
     let roles = role_codes(&a);
     let v = a.project.version;
     Ok(json_with_etag(v, info(a.project, roles)))
@@ -174,7 +175,7 @@ pub async fn update_project(
         uc::ProjectPatch { name: req.name, timezone: req.timezone, active: req.active },
     )
     .await?;
-    let a = uc::authorize(&st.app, &auth.actor, &code, Permission::ProjectRead).await?;
+    let a = yunwei_app::access::authorize(&st.app, &auth.actor, &code, Permission::ProjectRead).await?;
     let roles = role_codes(&a);
     let v = p.version;
     Ok(json_with_etag(v, info(p, roles)))

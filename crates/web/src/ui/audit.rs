@@ -6,7 +6,7 @@ use axum::response::Response;
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
 use serde::Deserialize;
-use yunwei_app::project::authorize;
+use yunwei_app::access::authorize;
 use yunwei_domain::audit::{ACTIONS, ENTITIES, action_label, entity_label};
 use yunwei_domain::identity::Permission;
 

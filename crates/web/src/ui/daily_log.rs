@@ -12,8 +12,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, Months, NaiveDate};
 use serde::Deserialize;
 use yunwei_app::AppError;
+use yunwei_app::access::authorize;
 use yunwei_app::daily_log::{self as uc, DayInput};
-use yunwei_app::project::authorize;
 use yunwei_domain::identity::Permission;
 
 use super::{Shell, app_error_page, csrf_failed, csrf_ok, error_page, render};

@@ -11,8 +11,8 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::Value;
 use yunwei_app::AppError;
+use yunwei_app::access::{ProjectAccess, authorize};
 use yunwei_app::incident::{self as uc, NewEvent, NewIncident};
-use yunwei_app::project::{ProjectAccess, authorize};
 use yunwei_domain::contract::ClockKind;
 use yunwei_domain::identity::{Permission, Role};
 use yunwei_domain::servicedesk::{Channel, EventKind, SUPPORT_LINES, Scope, Status, transition};
@@ -759,8 +759,8 @@ pub async fn upload(
     mut form: axum::extract::Multipart,
 ) -> Response {
     let mut csrf = String::new();
-    let mut file: Option<uc::NewAttachment> = None;
-    let too_large = format!("未能上传：附件最大 {} MB", uc::MAX_ATTACHMENT_BYTES / 1024 / 1024);
+    let mut file: Option<yunwei_app::files::Upload> = None;
+    let too_large = format!("未能上传：附件最大 {} MB", yunwei_app::files::MAX_ATTACHMENT_BYTES / 1024 / 1024);
     loop {
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
@@ -773,7 +773,7 @@ pub async fn upload(
                 let name = field.file_name().unwrap_or_default().to_owned();
                 let content_type = field.content_type().unwrap_or_default().to_owned();
                 match field.bytes().await {
-                    Ok(b) => file = Some(uc::NewAttachment { name, content_type, data: b.to_vec() }),
+                    Ok(b) => file = Some(yunwei_app::files::Upload { name, content_type, data: b.to_vec() }),
                     Err(_) => {
                         return detail_page(&st, &auth, &code, id, too_large, StatusCode::PAYLOAD_TOO_LARGE).await;
                     }
@@ -792,7 +792,7 @@ pub async fn upload(
         return detail_page(&st, &auth, &code, id, "未能上传：请选择文件".into(), StatusCode::UNPROCESSABLE_ENTITY)
             .await;
     };
-    if file.data.len() > uc::MAX_ATTACHMENT_BYTES {
+    if file.data.len() > yunwei_app::files::MAX_ATTACHMENT_BYTES {
         return detail_page(&st, &auth, &code, id, too_large, StatusCode::PAYLOAD_TOO_LARGE).await;
     }
     match uc::attach(&st.app, &auth.actor, id, file).await {

@@ -22,7 +22,8 @@ use axum::http::{Method, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use yunwei_app::AppError;
-use yunwei_app::project::{ProjectAccess, list_mine};
+use yunwei_app::access::ProjectAccess;
+use yunwei_app::project::list_mine;
 use yunwei_domain::identity::Permission;
 use yunwei_domain::modules::{ModuleInfo, visible_to};
 
@@ -62,7 +63,7 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             Method::POST,
             "/p/{code}/incidents/{id}/attachments",
             post(incidents::upload)
-                .layer(axum::extract::DefaultBodyLimit::max(yunwei_app::incident::MAX_ATTACHMENT_BYTES + 64 * 1024)),
+                .layer(axum::extract::DefaultBodyLimit::max(yunwei_app::files::MAX_ATTACHMENT_BYTES + 64 * 1024)),
         ),
         (Method::GET, "/p/{code}/incidents/{id}/attachments/{attachment}", get(incidents::attachment)),
         (Method::GET, "/p/{code}/incidents/{id}/report", get(report::html)),

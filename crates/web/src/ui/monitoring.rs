@@ -12,8 +12,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use yunwei_app::AppError;
+use yunwei_app::access::authorize;
 use yunwei_app::monitoring as uc;
-use yunwei_app::project::authorize;
 use yunwei_domain::identity::Permission;
 use yunwei_domain::monitoring::Source;
 

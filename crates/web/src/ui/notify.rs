@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use yunwei_app::AppError;
+use yunwei_app::access::authorize;
 use yunwei_app::notify::{self as uc, CHANNEL_KINDS, host_of};
-use yunwei_app::project::authorize;
 use yunwei_domain::identity::Permission;
 
 use super::{Shell, app_error_page, csrf_failed, csrf_ok, render};

@@ -7,8 +7,8 @@ use axum::http::header;
 use axum::response::Response;
 use serde::Deserialize;
 use yunwei_app::AppError;
+use yunwei_app::access::{ProjectAccess, authorize};
 use yunwei_app::cmdb::{self as uc, DEFAULT_DEPTH, MAX_DEPTH, Topology, TopologyScope};
-use yunwei_app::project::{ProjectAccess, authorize};
 use yunwei_domain::identity::Permission;
 
 use super::{Shell, app_error_page, render};

@@ -2,7 +2,7 @@
 
 use axum::http::{Method, StatusCode};
 use serde_json::json;
-use yunwei_app::audit::verify_all;
+use yunwei_app::audit_trail::verify_all;
 
 use crate::support::{TestApp, TestDb};
 

@@ -214,7 +214,7 @@ async fn the_login_page_logs_in_and_returns_to_next() {
 /// revoked or a role withdrawn elsewhere stops working there within seconds, here at once.
 #[tokio::test]
 async fn a_revoked_token_and_a_withdrawn_role_stop_working_on_another_instance_within_the_ttl() {
-    use yunwei_app::{App, AuthSettings, cache::IDENTITY_TTL, project};
+    use yunwei_app::{App, AuthSettings, access, cache::IDENTITY_TTL, project};
     use yunwei_domain::identity::Permission;
 
     let t = TestApp::new().await;
@@ -224,12 +224,12 @@ async fn a_revoked_token_and_a_withdrawn_role_stop_working_on_another_instance_w
     let token = t.token("zabbix").await;
     let other = App::new(t.tdb.second().await, t.clock.clone(), AuthSettings::default());
     let actor = yunwei_app::identity::authenticate(&other, &token).await.expect("auth").expect("known token");
-    project::authorize(&other, &actor, "hx", Permission::IncidentWork).await.expect("engineer works cases");
+    access::authorize(&other, &actor, "hx", Permission::IncidentWork).await.expect("engineer works cases");
 
     // Withdrawn and revoked through this instance, which forgets at once.
     project::revoke(&t.app, None, "hx", "zabbix", "engineer").await.expect("revoke role");
     let here = yunwei_app::identity::authenticate(&t.app, &token).await.expect("auth").expect("still a token");
-    assert!(project::authorize(&t.app, &here, "hx", Permission::IncidentWork).await.is_err());
+    assert!(access::authorize(&t.app, &here, "hx", Permission::IncidentWork).await.is_err());
     let id = t.tdb.scalar("SELECT id FROM api_tokens").await;
     yunwei_app::identity::revoke_token(&t.app, &here, id).await.expect("revoke token");
     assert!(yunwei_app::identity::authenticate(&t.app, &token).await.expect("auth").is_none());
@@ -237,10 +237,10 @@ async fn a_revoked_token_and_a_withdrawn_role_stop_working_on_another_instance_w
     // The other instance still trusts what it read a moment ago …
     t.clock.advance(IDENTITY_TTL - Duration::seconds(1));
     assert!(yunwei_app::identity::authenticate(&other, &token).await.expect("auth").is_some());
-    assert!(project::authorize(&other, &actor, "hx", Permission::IncidentWork).await.is_ok());
+    assert!(access::authorize(&other, &actor, "hx", Permission::IncidentWork).await.is_ok());
     // … and not a second longer than the TTL.
     t.clock.advance(Duration::seconds(1));
     assert!(yunwei_app::identity::authenticate(&other, &token).await.expect("auth").is_none());
-    let err = project::authorize(&other, &actor, "hx", Permission::IncidentWork).await.expect_err("role withdrawn");
+    let err = access::authorize(&other, &actor, "hx", Permission::IncidentWork).await.expect_err("role withdrawn");
     assert!(matches!(err, yunwei_app::AppError::NotFound(_)), "{err:?}");
 }

@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Duration, Utc};
 use yunwei_app::incident::{self as uc, NewEvent, NewIncident};
-use yunwei_app::notify::{self, NotifySettings, SmtpSettings};
+use yunwei_app::notify;
 use yunwei_app::{Actor, App, AuthSettings};
+use yunwei_app::{NotifySettings, SmtpSettings};
 use yunwei_store::notify as ns;
 
 use crate::support::TestApp;

@@ -408,7 +408,7 @@ async fn attachments_are_checked_stored_whole_and_served_as_downloads() {
     let url = |name: &str| format!("/api/v1/incidents/{id}/attachments?name={name}");
     let png: Vec<u8> = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-screenshot".to_vec();
 
-    let big = vec![b'a'; yunwei_app::incident::MAX_ATTACHMENT_BYTES + 1];
+    let big = vec![b'a'; yunwei_app::files::MAX_ATTACHMENT_BYTES + 1];
     let r = d.t.upload(&url("huge.log"), Some(&d.reporter), "text/plain", big).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
     assert!(r.header("content-type").unwrap_or_default().starts_with("application/problem+json"));
@@ -453,7 +453,7 @@ async fn attachments_are_checked_stored_whole_and_served_as_downloads() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let body = d.t.page(Method::GET, &page, Some(&s), None).await.body;
     assert!(body.contains("截图.png") && body.contains("alert.log"), "{body}");
-    let big = vec![b'a'; yunwei_app::incident::MAX_ATTACHMENT_BYTES + 1];
+    let big = vec![b'a'; yunwei_app::files::MAX_ATTACHMENT_BYTES + 1];
     let r = d.t.multipart(&format!("{page}/attachments"), Some(&s), &csrf, ("big.log", "text/plain", &big)).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(r.body.contains("未能上传：附件最大 10 MB"), "{}", r.body);

@@ -9,8 +9,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use yunwei_app::AppError;
+use yunwei_app::access::authorize;
 use yunwei_app::inspection::REPORT_FIELDS;
-use yunwei_app::project::authorize;
 use yunwei_domain::identity::Permission;
 use yunwei_domain::inspection::{Period, Status};
 

@@ -9,9 +9,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use yunwei_app::AppError;
+use yunwei_app::access::ProjectAccess;
 use yunwei_app::inspection::TemplateView;
 use yunwei_app::inspection_plan::{self as uc, NewPlan};
-use yunwei_app::project::ProjectAccess;
 use yunwei_domain::identity::Permission;
 use yunwei_domain::inspection::Period;
 

@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use yunwei_app::AppError;
+use yunwei_app::access::{ProjectAccess, authorize};
 use yunwei_app::inspection::{self as uc, TemplateView};
-use yunwei_app::project::{ProjectAccess, authorize};
 use yunwei_domain::identity::Permission;
 use yunwei_domain::inspection::TemplateInput;
 

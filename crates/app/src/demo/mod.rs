@@ -1,12 +1,16 @@
 //! The demo installation of `serve --demo`: project `demo` and one user per role, all with the
 //! password `yunwei-demo`. Idempotent: running it again changes nothing.
 
+mod cmdb;
+mod inspection;
+
 use yunwei_domain::identity::{OrgKind, Role};
 use yunwei_store::identity as ids;
 
 use chrono::Duration;
 
-use crate::identity::{Actor, AuthMethod, NewUserInput, actor_of, add_user, ensure_department, ensure_organization};
+use crate::actor::{Actor, AuthMethod};
+use crate::identity::{NewUserInput, add_user, ensure_department, ensure_organization};
 use crate::incident::{self, NewEvent, NewIncident};
 use crate::project::{NewProjectInput, create, grant};
 use crate::{App, AppError};
@@ -18,7 +22,7 @@ pub const DEMO_PROJECT: &str = "demo";
 
 /// The preset the demo project runs under: seed 003 (P1–P4, 15 min response, 30 min on site,
 /// 24 h resolution, Manager1/2/3 ladder, spare parts, quarterly inspections).
-pub const DEMO_PRESET: &str = include_str!("../../../contracts/seed-003.toml");
+pub const DEMO_PRESET: &str = include_str!("../../../../contracts/seed-003.toml");
 
 /// The demo project's contract: [`DEMO_PRESET`] with the demo's code and parties.
 pub fn demo_contract() -> String {
@@ -89,7 +93,7 @@ pub async fn ensure_demo(app: &App) -> Result<Vec<(String, Role)>, AppError> {
     let pid = project_id(app).await?;
     // The CIs first, so the demo incidents' CI names link to them.
     if yunwei_store::cmdb::count_by_type(&app.db, pid).await?.is_empty() {
-        crate::demo_cmdb::demo_cmdb(app, &as_user(app, "engineer").await?).await?;
+        cmdb::demo_cmdb(app, &as_user(app, "engineer").await?).await?;
     }
     if yunwei_store::incident::list(&app.db, pid, &Default::default(), 1).await?.is_empty() {
         demo_incidents(app).await?;
@@ -97,7 +101,7 @@ pub async fn ensure_demo(app: &App) -> Result<Vec<(String, Role)>, AppError> {
     if yunwei_store::inspection::executions(&app.db, pid, &Default::default(), 1).await?.is_empty() {
         let (engineer, it) = (as_user(app, "engineer").await?, as_user(app, "hospital_it").await?);
         let (manager, admin) = (as_user(app, "manager").await?, as_user(app, "admin").await?);
-        crate::demo_inspection::demo_inspections(app, &engineer, &it, &manager, &admin).await?;
+        inspection::demo_inspections(app, &engineer, &it, &manager, &admin).await?;
     }
     Ok(users)
 }
@@ -106,7 +110,7 @@ async fn as_user(app: &App, username: &str) -> Result<Actor, AppError> {
     let u = ids::user_by_username(&app.db, username)
         .await?
         .ok_or_else(|| AppError::Internal(format!("demo user {username} missing")))?;
-    Ok(actor_of(&u, AuthMethod::Local))
+    Ok(Actor::of_user(&u, AuthMethod::Local))
 }
 
 /// A service desk with something in every state, relative to now: a P1 whose engineer is on

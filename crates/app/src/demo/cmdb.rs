@@ -7,8 +7,8 @@
 use serde_json::{Map, Value};
 use yunwei_domain::cmdb::{CiInput, Location, RelationInput};
 
-use crate::demo::DEMO_PROJECT;
-use crate::identity::Actor;
+use super::DEMO_PROJECT;
+use crate::actor::Actor;
 use crate::{App, AppError};
 
 /// (name, type, vendor, model, building, room, address, attributes `k=v;…`)

@@ -7,8 +7,8 @@
 use chrono::{Datelike, Duration, Weekday};
 use yunwei_domain::monitoring::{Alert, BackupReport, Source};
 
-use crate::demo::DEMO_PROJECT;
-use crate::identity::Actor;
+use super::DEMO_PROJECT;
+use crate::actor::Actor;
 use crate::inspection::{AnswerInput, NewExecution};
 use crate::{App, AppError};
 
