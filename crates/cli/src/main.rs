@@ -424,9 +424,8 @@ async fn run(cli: Cli) -> Result<()> {
             let offset = *at.offset();
             let fmt = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&offset).to_rfc3339();
             if json {
-                let map: serde_json::Map<String, serde_json::Value> =
-                    lines.iter().map(|l| (l.clock.code().to_owned(), serde_json::Value::String(fmt(l.due)))).collect();
-                println!("{}", serde_json::Value::Object(map));
+                // The API's answer, so scripts read one shape.
+                println!("{}", serde_json::to_string(&yunwei_web::api::contract::SlaPreview::new(&lines, offset))?);
             } else {
                 for l in &lines {
                     println!("{} {}", l.clock.code(), fmt(l.due));
@@ -540,7 +539,10 @@ async fn import_cmdb(
         println!("{}:{}:{}: {}: {}", file.display(), e.row, e.column, e.field, e.reason);
     }
     println!("{}", report.line());
-    if !report.applied && !opts.dry_run {
+    if report.refused(opts) {
+        if opts.dry_run {
+            bail!("check failed: {} bad row(s); the import would write nothing", report.invalid);
+        }
         bail!("nothing imported: {} bad row(s); fix them or use --skip-invalid", report.invalid);
     }
     Ok(())

@@ -324,8 +324,12 @@ async fn cmdb_import_reports_bad_rows_and_an_export_reimports_unchanged() {
     std::fs::write(&file, &gbk).expect("write csv");
     let f = file.to_string_lossy().into_owned();
 
+    // A dry run that finds bad rows fails as the import would; with --skip-invalid it passes.
     let dry = t.run(&["import", "cmdb", &f, "--project", "demo", "--dry-run"]);
-    assert!(dry.status.success(), "{}", text(&dry.stderr));
+    assert!(!dry.status.success(), "a check with bad rows exits non-zero");
+    assert!(text(&dry.stderr).contains("check failed: 3 bad row(s)"), "{}", text(&dry.stderr));
+    let dry_skip = t.run(&["import", "cmdb", &f, "--project", "demo", "--dry-run", "--skip-invalid"]);
+    assert!(dry_skip.status.success(), "{}", text(&dry_skip.stderr));
     let out = text(&dry.stdout);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.last(), Some(&"new 2, changed 0, unchanged 0, invalid 3"), "{out}");

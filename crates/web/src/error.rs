@@ -81,6 +81,11 @@ impl ApiError {
         }))
     }
 
+    /// The fields a validation problem names, in order.
+    pub fn fields(&self) -> Vec<&str> {
+        self.0.problem.errors.iter().map(|f| f.field.as_str()).collect()
+    }
+
     /// A validation problem naming each field.
     pub fn invalid(errors: Vec<FieldError>) -> Self {
         let detail = errors.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("；");

@@ -53,6 +53,13 @@ impl ImportReport {
     pub fn line(&self) -> String {
         format!("new {}, changed {}, unchanged {}, invalid {}", self.new, self.changed, self.unchanged, self.invalid)
     }
+
+    /// Whether the import is (or, for a dry run, would be) refused: bad rows without
+    /// `skip_invalid`. A dry run answers the same as the import it checks, so a script that runs
+    /// `--dry-run` first learns from the exit code what the import would do.
+    pub fn refused(&self, opts: ImportOptions) -> bool {
+        self.invalid > 0 && !opts.skip_invalid
+    }
 }
 
 /// The project a caller may act on; without a caller (the command line, run by whoever holds

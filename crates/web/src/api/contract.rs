@@ -1,15 +1,18 @@
 //! `/api/v1/projects/{code}/contract` and `/sla-preview`: the contract document in force, a new
 //! version, and the deadlines it gives.
 
+use std::collections::BTreeMap;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use yunwei_app::contract as uc;
 use yunwei_domain::FieldError;
+use yunwei_domain::contract::ClockKind;
 
 use super::{ApiJson, ApiPath, ApiQuery, if_match_version, json_with_etag, rfc3339};
 use crate::AppState;
@@ -107,22 +110,53 @@ pub struct PreviewQuery {
     pub at: String,
 }
 
-/// One clock's deadline.
-#[derive(Serialize, ToSchema)]
-pub struct PreviewClock {
-    /// `respond`, `remote`, `onsite` or `resolve`.
-    pub clock: String,
-    /// Deadline, RFC 3339 in the offset of `at`.
-    pub due: String,
-    /// Years crossed for which no holiday data is loaded (the deadline ignores holidays there).
-    pub missing_holiday_years: Vec<i32>,
+/// Deadlines of a severity's clocks, one key per clock the severity has a target for (RFC 3339
+/// in the offset of `at`), the same object `yunwei sla preview --json` prints.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct SlaPreview {
+    /// 响应时限.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub respond: Option<String>,
+    /// 远程支持时限.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote: Option<String>,
+    /// 到场时限.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub onsite: Option<String>,
+    /// 解决时限.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolve: Option<String>,
+    /// Per clock, the years it crosses for which no holiday data is loaded (its deadline ignores
+    /// holidays there); absent when there are none.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub missing_holiday_years: BTreeMap<String, Vec<i32>>,
+}
+
+impl SlaPreview {
+    /// The preview of `lines`, times shown in `offset`.
+    pub fn new(lines: &[uc::PreviewLine], offset: FixedOffset) -> Self {
+        let mut p = Self::default();
+        for l in lines {
+            let due = Some(l.due.with_timezone(&offset).to_rfc3339());
+            match l.clock {
+                ClockKind::Respond => p.respond = due,
+                ClockKind::Remote => p.remote = due,
+                ClockKind::Onsite => p.onsite = due,
+                ClockKind::Resolve => p.resolve = due,
+            }
+            if !l.missing_holiday_years.is_empty() {
+                p.missing_holiday_years.insert(l.clock.code().to_owned(), l.missing_holiday_years.clone());
+            }
+        }
+        p
+    }
 }
 
 /// Deadlines of each clock of a severity for a fault reported at `at`.
 #[utoipa::path(get, path = "/api/v1/projects/{code}/sla-preview", tag = "contract",
     params(("code" = String, Path, description = "项目代码"), PreviewQuery),
     responses(
-        (status = 200, body = Vec<PreviewClock>),
+        (status = 200, body = SlaPreview),
         Forbidden,
         NotFound,
         Invalid,
@@ -132,20 +166,10 @@ pub async fn sla_preview(
     auth: Auth,
     ApiPath(code): ApiPath<String>,
     ApiQuery(q): ApiQuery<PreviewQuery>,
-) -> Result<Json<Vec<PreviewClock>>, ApiError> {
+) -> Result<Json<SlaPreview>, ApiError> {
     let at = DateTime::parse_from_rfc3339(&q.at).map_err(|_| {
         ApiError::invalid(vec![FieldError::new("at", "须为带时区的 RFC 3339 时间，例如 2025-09-30T16:50:00+08:00")])
     })?;
     let lines = uc::preview(&st.app, Some(&auth.actor), &code, &q.severity, at.with_timezone(&Utc)).await?;
-    let offset = *at.offset();
-    Ok(Json(
-        lines
-            .into_iter()
-            .map(|l| PreviewClock {
-                clock: l.clock.code().to_owned(),
-                due: l.due.with_timezone(&offset).to_rfc3339(),
-                missing_holiday_years: l.missing_holiday_years,
-            })
-            .collect(),
-    ))
+    Ok(Json(SlaPreview::new(&lines, *at.offset())))
 }

@@ -261,8 +261,10 @@ pub async fn update_template(
     auth: Auth,
     ApiPath((code, template)): ApiPath<(String, String)>,
     headers: HeaderMap,
-    ApiJson(req): ApiJson<WriteTemplate>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Response, ApiError> {
+    let current = template_json(uc::template(&st.app, &auth.actor, &code, &template).await?);
+    let req: WriteTemplate = super::update::parse_update(body, &current)?;
     let (input, copy_of) = req.input();
     if copy_of.is_some() {
         return Err(ApiError::invalid(vec![FieldError::new("copy_of", "只能在新建模板时复制")]));

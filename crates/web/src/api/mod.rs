@@ -12,6 +12,7 @@ pub mod inspections;
 pub mod notify;
 pub mod organizations;
 pub mod projects;
+pub mod update;
 pub mod users;
 
 use axum::body::Bytes;
@@ -125,8 +126,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
 /// Parses JSON into `T`, naming the offending field on failure.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::bad_request(format!("JSON 格式错误（第 {} 行第 {} 列）：{e}", e.line(), e.column())))?;
+    parse_value(parse_json_value(bytes)?)
+}
+
+/// Parses a body as JSON of any shape (a 400 with line and column when it is not JSON).
+pub fn parse_json_value(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::bad_request(format!("JSON 格式错误（第 {} 行第 {} 列）：{e}", e.line(), e.column())))
+}
+
+/// Reads a JSON value into `T`, naming the offending field on failure.
+pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();

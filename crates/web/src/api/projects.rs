@@ -164,9 +164,12 @@ pub async fn update_project(
     auth: Auth,
     ApiPath(code): ApiPath<String>,
     headers: HeaderMap,
-    ApiJson(req): ApiJson<UpdateProjectRequest>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Response, ApiError> {
     let expected = if_match_version(&headers)?;
+    let a = yunwei_app::access::authorize(&st.app, &auth.actor, &code, Permission::ProjectRead).await?;
+    let roles = role_codes(&a);
+    let req: UpdateProjectRequest = super::update::parse_update(body, &info(a.project, roles))?;
     let p = uc::update(
         &st.app,
         &auth.actor,

@@ -5,6 +5,7 @@ mod api;
 mod audit;
 mod auth;
 mod cmdb;
+mod consistency;
 mod contract;
 mod escalation;
 mod incidents;

@@ -261,9 +261,11 @@ pub async fn update_ci(
     auth: Auth,
     ApiPath(id): ApiPath<i64>,
     headers: HeaderMap,
-    ApiJson(req): ApiJson<WriteCi>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Response, ApiError> {
     let expected = if_match_version(&headers)?;
+    let current = view_json(uc::get(&st.app, &auth.actor, id).await?);
+    let req: WriteCi = super::update::parse_update(body, &current)?;
     let (input, cause) = req.input()?;
     let v = uc::update(&st.app, &auth.actor, id, expected, &input, cause.as_deref()).await?;
     Ok(with_etag(StatusCode::OK, v))
