@@ -26,6 +26,7 @@ pub mod project;
 pub mod settings;
 pub mod tabular;
 pub mod terms;
+pub mod worker;
 
 use std::sync::Arc;
 

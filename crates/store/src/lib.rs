@@ -12,6 +12,7 @@ pub mod holidays;
 pub mod identity;
 pub mod incident;
 pub mod inspection;
+pub mod jobs;
 pub mod monitoring;
 pub mod notify;
 pub mod project;

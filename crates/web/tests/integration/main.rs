@@ -10,6 +10,7 @@ mod contract;
 mod escalation;
 mod incidents;
 mod inspections;
+mod jobs;
 mod monitoring;
 mod permissions;
 mod support;
