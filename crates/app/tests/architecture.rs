@@ -8,6 +8,7 @@ use std::path::Path;
 /// The shared layer every module is written on; it uses nothing else of the crate.
 const BOTTOM: &[&str] = &[
     "lib", "access", "actor", "audit", "cache", "clock", "error", "files", "holidays", "settings", "tabular", "terms",
+    "worker",
 ];
 
 /// The documented ways one feature module uses another: (user, used, why).

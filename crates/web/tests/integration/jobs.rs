@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::Duration;
 use serde_json::json;
-use yunwei_app::notify::NotifySettings;
+use yunwei_app::NotifySettings;
 use yunwei_app::worker::{self, Outcome, Retry, Worker};
 use yunwei_app::{App, AppError, AuthSettings};
 use yunwei_store::jobs as js;
