@@ -1,7 +1,7 @@
 //! Identity: usernames, project codes, roles and what each role may do (DESIGN.md "Who uses it";
 //! seed 004 管理制度 for the split between hospital and vendor staff).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;
 
@@ -98,31 +98,13 @@ impl fmt::Debug for Password {
     }
 }
 
-/// Kind of organisation: the hospital (甲方) or the vendor (乙方).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrgKind {
-    /// 医院 / 甲方.
-    Hospital,
-    /// 维保商 / 乙方.
-    Vendor,
-}
-
-impl OrgKind {
-    /// Code stored in the database.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Hospital => "hospital",
-            Self::Vendor => "vendor",
-        }
-    }
-
-    /// Chinese name shown in the UI.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Hospital => "医院",
-            Self::Vendor => "维保商",
-        }
+code_enum! {
+    /// Kind of organisation: the hospital (甲方) or the vendor (乙方).
+    OrgKind {
+        /// 医院 / 甲方.
+        Hospital = ("hospital", "医院"),
+        /// 维保商 / 乙方.
+        Vendor = ("vendor", "维保商"),
     }
 }
 
@@ -137,74 +119,31 @@ impl FromStr for OrgKind {
     }
 }
 
-/// A role granted to a user in one project (DESIGN.md "Who uses it").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// 临床科室报障人: reports faults, confirms fixes, rates service.
-    Reporter,
-    /// 医院信息科: approves changes and downtime, signs reports, configures the contract.
-    HospitalIt,
-    /// 呼叫受理员 / 热线工程师: takes calls, classifies, assigns.
-    Dispatcher,
-    /// 驻场 / 现场工程师: handles incidents and inspections.
-    Engineer,
-    /// 二线工程师 / DBA / 产品专家: escalated cases, patches, tuning.
-    L2Engineer,
-    /// 项目经理 / 服务交付中心经理 / 总经理: escalation target, reports, complaints.
-    Manager,
-    /// 备件管理专员: spare-part stock.
-    Storekeeper,
-    /// 院方或第三方审计: read-only, audit trail.
-    Auditor,
-    /// 项目管理员: members and settings of the project.
-    Admin,
+code_enum! {
+    /// A role granted to a user in one project (DESIGN.md "Who uses it").
+    Role {
+        /// 项目管理员: members and settings of the project.
+        Admin = ("admin", "项目管理员"),
+        /// 医院信息科: approves changes and downtime, signs reports, configures the contract.
+        HospitalIt = ("hospital_it", "医院信息科"),
+        /// 临床科室报障人: reports faults, confirms fixes, rates service.
+        Reporter = ("reporter", "科室报障人"),
+        /// 呼叫受理员 / 热线工程师: takes calls, classifies, assigns.
+        Dispatcher = ("dispatcher", "呼叫受理员"),
+        /// 驻场 / 现场工程师: handles incidents and inspections.
+        Engineer = ("engineer", "驻场工程师"),
+        /// 二线工程师 / DBA / 产品专家: escalated cases, patches, tuning.
+        L2Engineer = ("l2_engineer", "二线工程师"),
+        /// 项目经理 / 服务交付中心经理 / 总经理: escalation target, reports, complaints.
+        Manager = ("manager", "项目经理"),
+        /// 备件管理专员: spare-part stock.
+        Storekeeper = ("storekeeper", "备件管理员"),
+        /// 院方或第三方审计: read-only, audit trail.
+        Auditor = ("auditor", "审计员"),
+    }
 }
 
 impl Role {
-    /// Every role, in the order the UI lists them.
-    pub const ALL: [Role; 9] = [
-        Role::Admin,
-        Role::HospitalIt,
-        Role::Reporter,
-        Role::Dispatcher,
-        Role::Engineer,
-        Role::L2Engineer,
-        Role::Manager,
-        Role::Storekeeper,
-        Role::Auditor,
-    ];
-
-    /// Code used in the database, the API and the CLI.
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::Reporter => "reporter",
-            Role::HospitalIt => "hospital_it",
-            Role::Dispatcher => "dispatcher",
-            Role::Engineer => "engineer",
-            Role::L2Engineer => "l2_engineer",
-            Role::Manager => "manager",
-            Role::Storekeeper => "storekeeper",
-            Role::Auditor => "auditor",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// Chinese name shown in the UI.
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Reporter => "科室报障人",
-            Role::HospitalIt => "医院信息科",
-            Role::Dispatcher => "呼叫受理员",
-            Role::Engineer => "驻场工程师",
-            Role::L2Engineer => "二线工程师",
-            Role::Manager => "项目经理",
-            Role::Storekeeper => "备件管理员",
-            Role::Auditor => "审计员",
-            Role::Admin => "项目管理员",
-        }
-    }
-
     /// Whether the role belongs to the hospital side (甲方) rather than the vendor.
     pub fn is_hospital_side(self) -> bool {
         matches!(self, Role::Reporter | Role::HospitalIt | Role::Auditor)
@@ -235,12 +174,6 @@ impl Role {
             P::InspectionWork => matches!(self, R::Manager | R::Engineer | R::L2Engineer),
             P::InspectionConfirm => matches!(self, R::HospitalIt),
         }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
     }
 }
 

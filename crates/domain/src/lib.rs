@@ -3,6 +3,9 @@
 //! Nothing here does I/O, is async or knows a database type; everything is unit-testable.
 //! One module per DESIGN.md module.
 
+#[macro_use]
+pub mod code;
+
 pub mod audit;
 pub mod calendar;
 pub mod cmdb;

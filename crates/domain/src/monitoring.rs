@@ -13,34 +13,15 @@ use sha2::{Digest, Sha256};
 use crate::contract::MonitoringTerms;
 use crate::error::ValidationErrors;
 
-/// Where an alert came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Source {
-    /// Prometheus Alertmanager.
-    Alertmanager,
-    /// Zabbix, through the media type in `contrib/zabbix/`.
-    Zabbix,
-    /// A backup job's report.
-    Backup,
-}
-
-impl Source {
-    /// Code in the API, the database and the `source` label.
-    pub fn code(self) -> &'static str {
-        match self {
-            Source::Alertmanager => "alertmanager",
-            Source::Zabbix => "zabbix",
-            Source::Backup => "backup",
-        }
-    }
-
-    /// Chinese name.
-    pub fn label(self) -> &'static str {
-        match self {
-            Source::Alertmanager => "Prometheus 告警",
-            Source::Zabbix => "Zabbix 告警",
-            Source::Backup => "备份作业",
-        }
+code_enum! {
+    /// Where an alert came from.
+    Source {
+        /// Prometheus Alertmanager.
+        Alertmanager = ("alertmanager", "Prometheus 告警"),
+        /// Zabbix, through the media type in `contrib/zabbix/`.
+        Zabbix = ("zabbix", "Zabbix 告警"),
+        /// A backup job's report.
+        Backup = ("backup", "备份作业"),
     }
 }
 

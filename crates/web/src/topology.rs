@@ -140,8 +140,8 @@ fn type_name(r: &CiRow) -> &'static str {
 
 fn status_title(r: &CiRow) -> String {
     match CiStatus::parse(&r.status) {
-        Ok(CiStatus::InService) | Err(_) => String::new(),
-        Ok(s) => format!("（{}）", s.name_zh()),
+        Some(CiStatus::InService) | None => String::new(),
+        Some(s) => format!("（{}）", s.label()),
     }
 }
 
@@ -191,10 +191,10 @@ fn path(points: &[(f64, f64)]) -> String {
 fn link_title(t: &Topology, l: &Link) -> String {
     let name = |id: i64| t.cis.get(&id).map_or_else(|| id.to_string(), |c| c.name.clone());
     let Some(lower) = l.lower else {
-        return format!("{} 下挂的配置项（{}）", name(l.upper), l.kind.name_zh());
+        return format!("{} 下挂的配置项（{}）", name(l.upper), l.kind.label());
     };
     let (source, target) = if l.reversed { (l.upper, lower) } else { (lower, l.upper) };
-    let mut title = format!("{} {} {}", name(source), l.kind.name_zh(), name(target));
+    let mut title = format!("{} {} {}", name(source), l.kind.label(), name(target));
     if let Some(rel) =
         t.relations.get(&(source, target)).filter(|r| !r.source_port.is_empty() || !r.target_port.is_empty())
     {
@@ -208,15 +208,15 @@ fn legend() -> Vec<LegendItem> {
     let mut out = Vec::new();
     let mut x = 24.0;
     for k in RelationKind::ALL {
-        out.push(LegendItem { x, label: k.name_zh(), kind: k.code(), line: true });
-        x += 44.0 + text_width(k.name_zh(), SMALL);
+        out.push(LegendItem { x, label: k.label(), kind: k.code(), line: true });
+        x += 44.0 + text_width(k.label(), SMALL);
     }
     x += 16.0;
     for c in
         [CiClass::Network, CiClass::Security, CiClass::Host, CiClass::Storage, CiClass::Database, CiClass::Application]
     {
-        out.push(LegendItem { x, label: c.name_zh(), kind: c.code(), line: false });
-        x += 24.0 + text_width(c.name_zh(), SMALL);
+        out.push(LegendItem { x, label: c.label(), kind: c.code(), line: false });
+        x += 24.0 + text_width(c.label(), SMALL);
     }
     out
 }
@@ -257,7 +257,7 @@ pub fn svg(t: &Topology, title: &str) -> Result<String, askama::Error> {
                     "{name}{}\n{}{ip}\n{}",
                     ci.map(status_title).unwrap_or_default(),
                     ci.map(type_name).unwrap_or_default(),
-                    m.kind.name_zh()
+                    m.kind.label()
                 ),
             });
         }

@@ -476,7 +476,7 @@ pub async fn relations(app: &App, actor: &Actor, id: i64) -> Result<Vec<Relation
 fn edges(rels: &[RelationRow]) -> Vec<Edge> {
     rels.iter()
         .filter_map(|r| {
-            let kind = domain::RelationKind::parse(&r.kind).ok()?;
+            let kind = domain::RelationKind::parse(&r.kind)?;
             Some(Edge { source: r.source_id, target: r.target_id, kind })
         })
         .collect()

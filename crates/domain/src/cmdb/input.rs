@@ -150,11 +150,11 @@ impl CiInput {
         let ci_type = CiType::parse(&self.type_code).map_err(|err| e.0.push(err.at("type"))).ok();
         let status = match self.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => Some(CiStatus::InService),
-            Some(s) => CiStatus::parse(s).map_err(|err| e.0.push(err.at("status"))).ok(),
+            Some(s) => CiStatus::parse_lenient(s).map_err(|err| e.0.push(err.at("status"))).ok(),
         };
         let criticality = match self.criticality.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => Some(Criticality::Medium),
-            Some(s) => Criticality::parse(s).map_err(|err| e.0.push(err.at("criticality"))).ok(),
+            Some(s) => Criticality::parse_lenient(s).map_err(|err| e.0.push(err.at("criticality"))).ok(),
         };
         let hostname = text(&mut e, "hostname", self.hostname.as_deref(), HOSTNAME_MAX)
             .map(|h| h.trim_end_matches('.').to_lowercase());

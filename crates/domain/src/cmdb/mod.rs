@@ -4,45 +4,7 @@
 //! a CI's history the configuration archive the seeds ask to keep in sync. The store loads rows
 //! and edges; everything decided about them is decided here.
 
-use std::fmt;
-
-use serde::{Deserialize, Serialize};
-
-use crate::error::FieldError;
-
-/// A closed list of codes with Chinese names, serialised as the snake_case code.
-macro_rules! code_enum {
-    ($(#[$m:meta])* $name:ident, $what:literal { $($(#[$vm:meta])* $v:ident = ($code:literal, $zh:literal)),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vm])* $v),+ }
-
-        impl $name {
-            /// Every value, in display order.
-            pub const ALL: &'static [$name] = &[$($name::$v),+];
-
-            /// Code in the API and the database.
-            pub fn code(self) -> &'static str {
-                match self { $($name::$v => $code),+ }
-            }
-
-            /// Chinese name.
-            pub fn name_zh(self) -> &'static str {
-                match self { $($name::$v => $zh),+ }
-            }
-
-            /// Parses a code (any case) or the Chinese name, as a spreadsheet may hold either;
-            /// surrounding spaces are ignored.
-            pub fn parse(s: &str) -> Result<Self, $crate::cmdb::UnknownCode> {
-                let t = s.trim();
-                Self::ALL.iter().copied().find(|v| v.code().eq_ignore_ascii_case(t) || v.name_zh() == t).ok_or_else(
-                    || $crate::cmdb::UnknownCode::new($what, t, Self::ALL.iter().map(|v| (v.code(), v.name_zh()))),
-                )
-            }
-        }
-    };
-}
+use serde::Serialize;
 
 pub mod audit;
 mod input;
@@ -66,44 +28,7 @@ pub use sheet::{
     validate_rows,
 };
 
-/// A value that is not in its list of codes. `Display` is the Chinese reason, ready for a
-/// [`FieldError`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct UnknownCode {
-    /// What was looked up, in Chinese (`状态`).
-    pub what: &'static str,
-    /// The value given, trimmed.
-    pub given: String,
-    /// The accepted values, `code（名称）` joined by `、`; empty when the list is too long to quote.
-    pub allowed: String,
-}
-
-impl UnknownCode {
-    /// An error for `given` not being one of `allowed` (code, Chinese name) pairs.
-    pub fn new<'a>(what: &'static str, given: &str, allowed: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        let allowed = allowed.into_iter().map(|(c, n)| format!("{c}（{n}）")).collect::<Vec<_>>().join("、");
-        Self { what, given: given.to_string(), allowed }
-    }
-
-    /// The error as a [`FieldError`] on `field`.
-    pub fn at(&self, field: impl Into<String>) -> FieldError {
-        FieldError::new(field, self.to_string())
-    }
-}
-
-impl fmt::Display for UnknownCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.given.is_empty() {
-            write!(f, "{}不能为空", self.what)?;
-        } else {
-            write!(f, "未知的{}“{}”", self.what, self.given)?;
-        }
-        if !self.allowed.is_empty() {
-            write!(f, "，可选：{}", self.allowed)?;
-        }
-        Ok(())
-    }
-}
+pub use crate::code::UnknownCode;
 
 code_enum! {
     /// The broad class of a CI type (seed 003 配置档案: 网络、安全、主机、存储、系统、数据库、中间件、应用).
@@ -219,7 +144,7 @@ pub struct CiTypeInfo {
 pub fn list_types() -> Vec<CiTypeInfo> {
     CI_TYPES
         .iter()
-        .map(|t| CiTypeInfo { code: t.code, name: t.name_zh, class: t.class, class_name: t.class.name_zh() })
+        .map(|t| CiTypeInfo { code: t.code, name: t.name_zh, class: t.class, class_name: t.class.label() })
         .collect()
 }
 

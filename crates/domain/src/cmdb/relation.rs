@@ -100,7 +100,7 @@ impl RelationInput {
     /// links, trimmed, at most 64 characters.
     pub fn validate(&self, source: i64) -> Result<ValidRelation, ValidationErrors> {
         let mut errors = ValidationErrors::default();
-        let kind = RelationKind::parse(&self.kind).map_err(|e| errors.0.push(e.at("kind"))).ok();
+        let kind = RelationKind::parse_lenient(&self.kind).map_err(|e| errors.0.push(e.at("kind"))).ok();
         if self.target == source {
             errors.push("target", "不能与自身建立关系");
         }

@@ -454,7 +454,7 @@ impl<'a> Seen<'a> {
         }
         let live = match nonblank(&input.status) {
             None => true,
-            Some(s) => CiStatus::parse(s).is_ok_and(CiStatus::is_live),
+            Some(s) => CiStatus::parse_lenient(s).is_ok_and(CiStatus::is_live),
         };
         if !live {
             return;

@@ -48,41 +48,17 @@ impl fmt::Display for ContractError {
 #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
 pub struct ContractErrors(pub Vec<ContractError>);
 
-/// The SLA clocks of an incident (seed 000 §3, seed 003 1.1.5.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ClockKind {
-    /// Reported → an engineer confirms and starts diagnosis (响应).
-    Respond,
-    /// Remote support requested → engineer logged in (远程支持响应).
-    Remote,
-    /// On-site requested → engineer on site (到达现场).
-    Onsite,
-    /// Reported → fault removed (解决).
-    Resolve,
-}
-
-impl ClockKind {
-    /// All clocks in display order.
-    pub const ALL: [ClockKind; 4] = [ClockKind::Respond, ClockKind::Remote, ClockKind::Onsite, ClockKind::Resolve];
-
-    /// Key in the document and the API.
-    pub fn code(self) -> &'static str {
-        match self {
-            ClockKind::Respond => "respond",
-            ClockKind::Remote => "remote",
-            ClockKind::Onsite => "onsite",
-            ClockKind::Resolve => "resolve",
-        }
-    }
-
-    /// Chinese name.
-    pub fn label(self) -> &'static str {
-        match self {
-            ClockKind::Respond => "响应",
-            ClockKind::Remote => "远程支持",
-            ClockKind::Onsite => "到达现场",
-            ClockKind::Resolve => "解决",
-        }
+code_enum! {
+    /// The SLA clocks of an incident (seed 000 §3, seed 003 1.1.5.2).
+    ClockKind {
+        /// Reported → an engineer confirms and starts diagnosis (响应).
+        Respond = ("respond", "响应"),
+        /// Remote support requested → engineer logged in (远程支持响应).
+        Remote = ("remote", "远程支持"),
+        /// On-site requested → engineer on site (到达现场).
+        Onsite = ("onsite", "到达现场"),
+        /// Reported → fault removed (解决).
+        Resolve = ("resolve", "解决"),
     }
 }
 

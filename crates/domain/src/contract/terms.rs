@@ -46,43 +46,21 @@ impl fmt::Display for Fixed {
     }
 }
 
-/// A recurring period: inspection cycles, report periods, assessment periods.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Cycle {
-    /// Every calendar month.
-    Month,
-    /// Every calendar quarter.
-    Quarter,
-    /// Every half year.
-    HalfYear,
-    /// Every year.
-    Year,
+code_enum! {
+    /// A recurring period: inspection cycles, report periods, assessment periods.
+    Cycle {
+        /// Every calendar month.
+        Month = ("month", "每月"),
+        /// Every calendar quarter.
+        Quarter = ("quarter", "每季度"),
+        /// Every half year.
+        HalfYear = ("half_year", "每半年"),
+        /// Every year.
+        Year = ("year", "每年"),
+    }
 }
 
 impl Cycle {
-    /// All cycles.
-    pub const ALL: [Cycle; 4] = [Cycle::Month, Cycle::Quarter, Cycle::HalfYear, Cycle::Year];
-
-    /// Code in the document.
-    pub fn code(self) -> &'static str {
-        match self {
-            Cycle::Month => "month",
-            Cycle::Quarter => "quarter",
-            Cycle::HalfYear => "half_year",
-            Cycle::Year => "year",
-        }
-    }
-
-    /// Chinese name (每月 …).
-    pub fn label(self) -> &'static str {
-        match self {
-            Cycle::Month => "每月",
-            Cycle::Quarter => "每季度",
-            Cycle::HalfYear => "每半年",
-            Cycle::Year => "每年",
-        }
-    }
-
     /// Length in months.
     pub fn months(self) -> u32 {
         match self {
@@ -92,74 +70,31 @@ impl Cycle {
             Cycle::Year => 12,
         }
     }
-
-    fn parse(s: &str) -> Option<Cycle> {
-        Cycle::ALL.into_iter().find(|c| c.code() == s)
-    }
 }
 
-/// Reports the vendor owes, each due a business time after its trigger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ReportKind {
-    /// 月度服务报告, after each month ends.
-    Monthly,
-    /// 季度服务总结及服务清单 (seed 000 §3.4), after each quarter ends.
-    Quarterly,
-    /// 半年服务总结, after each half year ends.
-    HalfYearly,
-    /// 年度服务总结, after each service year ends.
-    Annual,
-    /// 信息安全月报 (seed 003 1.1.6.3.3), after each month ends.
-    SecurityMonthly,
-    /// 巡检报告 (seed 000 §2.9, seed 003 1.1.7.2.9), after each inspection.
-    Inspection,
-    /// 故障分析报告, after a major incident is resolved.
-    FaultAnalysis,
-    /// 升级实施报告及测试报告 (seed 003 1.1.9.2), after each patch or upgrade.
-    Upgrade,
+code_enum! {
+    /// Reports the vendor owes, each due a business time after its trigger.
+    ReportKind {
+        /// 月度服务报告, after each month ends.
+        Monthly = ("monthly", "月度服务报告"),
+        /// 季度服务总结及服务清单 (seed 000 §3.4), after each quarter ends.
+        Quarterly = ("quarterly", "季度服务总结及服务清单"),
+        /// 半年服务总结, after each half year ends.
+        HalfYearly = ("half_yearly", "半年服务总结"),
+        /// 年度服务总结, after each service year ends.
+        Annual = ("annual", "年度服务总结"),
+        /// 信息安全月报 (seed 003 1.1.6.3.3), after each month ends.
+        SecurityMonthly = ("security_monthly", "信息安全月报"),
+        /// 巡检报告 (seed 000 §2.9, seed 003 1.1.7.2.9), after each inspection.
+        Inspection = ("inspection", "巡检报告"),
+        /// 故障分析报告, after a major incident is resolved.
+        FaultAnalysis = ("fault_analysis", "故障分析报告"),
+        /// 升级实施报告及测试报告 (seed 003 1.1.9.2), after each patch or upgrade.
+        Upgrade = ("upgrade", "升级实施报告"),
+    }
 }
 
 impl ReportKind {
-    /// All kinds.
-    pub const ALL: [ReportKind; 8] = [
-        ReportKind::Monthly,
-        ReportKind::Quarterly,
-        ReportKind::HalfYearly,
-        ReportKind::Annual,
-        ReportKind::SecurityMonthly,
-        ReportKind::Inspection,
-        ReportKind::FaultAnalysis,
-        ReportKind::Upgrade,
-    ];
-
-    /// Key in `[reports]`.
-    pub fn code(self) -> &'static str {
-        match self {
-            ReportKind::Monthly => "monthly",
-            ReportKind::Quarterly => "quarterly",
-            ReportKind::HalfYearly => "half_yearly",
-            ReportKind::Annual => "annual",
-            ReportKind::SecurityMonthly => "security_monthly",
-            ReportKind::Inspection => "inspection",
-            ReportKind::FaultAnalysis => "fault_analysis",
-            ReportKind::Upgrade => "upgrade",
-        }
-    }
-
-    /// Chinese name.
-    pub fn label(self) -> &'static str {
-        match self {
-            ReportKind::Monthly => "月度服务报告",
-            ReportKind::Quarterly => "季度服务总结及服务清单",
-            ReportKind::HalfYearly => "半年服务总结",
-            ReportKind::Annual => "年度服务总结",
-            ReportKind::SecurityMonthly => "信息安全月报",
-            ReportKind::Inspection => "巡检报告",
-            ReportKind::FaultAnalysis => "故障分析报告",
-            ReportKind::Upgrade => "升级实施报告",
-        }
-    }
-
     /// The period a periodic report covers; `None` for reports triggered by an event.
     pub fn period(self) -> Option<Cycle> {
         match self {
@@ -182,10 +117,6 @@ impl ReportKind {
             ReportKind::FaultAnalysis => "重大故障解决后",
             ReportKind::Upgrade => "每次补丁或升级完成后",
         }
-    }
-
-    fn parse(s: &str) -> Option<ReportKind> {
-        ReportKind::ALL.into_iter().find(|k| k.code() == s)
     }
 }
 
@@ -300,60 +231,21 @@ pub struct EmergencyTerms {
     pub senior_onsite: Option<ClockTarget>,
 }
 
-/// What an assessment item measures; the assessment module computes each from the records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Metric {
-    /// Incidents whose every clock was met (seed 000 §5.1 故障处理及时性, seed 002 响应支持).
-    IncidentTimeliness,
-    /// Repairs returned in time (seed 000 §5.1 返修及时性).
-    RepairTimeliness,
-    /// Repairs not failing again within the repair warranty (seed 000 §5.1 返修合格性).
-    RepairQuality,
-    /// Satisfaction survey average (seed 000 §5.1 服务满意度, seed 002 用户满意度).
-    Satisfaction,
-    /// Requirements answered, developed and delivered in time (seed 002 二次功能性修改).
-    RequirementTimeliness,
-    /// Resolved incidents over all incidents (seed 002 故障解决率).
-    ResolutionRate,
-}
-
-impl Metric {
-    /// All metrics.
-    pub const ALL: [Metric; 6] = [
-        Metric::IncidentTimeliness,
-        Metric::RepairTimeliness,
-        Metric::RepairQuality,
-        Metric::Satisfaction,
-        Metric::RequirementTimeliness,
-        Metric::ResolutionRate,
-    ];
-
-    /// Code in the document.
-    pub fn code(self) -> &'static str {
-        match self {
-            Metric::IncidentTimeliness => "incident_timeliness",
-            Metric::RepairTimeliness => "repair_timeliness",
-            Metric::RepairQuality => "repair_quality",
-            Metric::Satisfaction => "satisfaction",
-            Metric::RequirementTimeliness => "requirement_timeliness",
-            Metric::ResolutionRate => "resolution_rate",
-        }
-    }
-
-    /// Chinese name.
-    pub fn label(self) -> &'static str {
-        match self {
-            Metric::IncidentTimeliness => "故障处理及时性",
-            Metric::RepairTimeliness => "返修及时性",
-            Metric::RepairQuality => "返修合格性",
-            Metric::Satisfaction => "服务满意度",
-            Metric::RequirementTimeliness => "需求处理及时性",
-            Metric::ResolutionRate => "故障解决率",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Metric> {
-        Metric::ALL.into_iter().find(|m| m.code() == s)
+code_enum! {
+    /// What an assessment item measures; the assessment module computes each from the records.
+    Metric {
+        /// Incidents whose every clock was met (seed 000 §5.1 故障处理及时性, seed 002 响应支持).
+        IncidentTimeliness = ("incident_timeliness", "故障处理及时性"),
+        /// Repairs returned in time (seed 000 §5.1 返修及时性).
+        RepairTimeliness = ("repair_timeliness", "返修及时性"),
+        /// Repairs not failing again within the repair warranty (seed 000 §5.1 返修合格性).
+        RepairQuality = ("repair_quality", "返修合格性"),
+        /// Satisfaction survey average (seed 000 §5.1 服务满意度, seed 002 用户满意度).
+        Satisfaction = ("satisfaction", "服务满意度"),
+        /// Requirements answered, developed and delivered in time (seed 002 二次功能性修改).
+        RequirementTimeliness = ("requirement_timeliness", "需求处理及时性"),
+        /// Resolved incidents over all incidents (seed 002 故障解决率).
+        ResolutionRate = ("resolution_rate", "故障解决率"),
     }
 }
 
@@ -391,38 +283,14 @@ pub struct ScoreItem {
     pub rule: ItemRule,
 }
 
-/// Events that add or take points from the total.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum AdjustEvent {
-    /// A patch or upgrade that had to be repeated, caused a new problem, hurt the business or
-    /// failed to roll back (seed 000 §5.1).
-    FailedPatch,
-    /// A written commendation from the hospital (seed 002 §4).
-    Commendation,
-}
-
-impl AdjustEvent {
-    /// All events.
-    pub const ALL: [AdjustEvent; 2] = [AdjustEvent::FailedPatch, AdjustEvent::Commendation];
-
-    /// Code in the document.
-    pub fn code(self) -> &'static str {
-        match self {
-            AdjustEvent::FailedPatch => "failed_patch",
-            AdjustEvent::Commendation => "commendation",
-        }
-    }
-
-    /// Chinese name.
-    pub fn label(self) -> &'static str {
-        match self {
-            AdjustEvent::FailedPatch => "补丁或升级失败",
-            AdjustEvent::Commendation => "医院书面表扬信",
-        }
-    }
-
-    fn parse(s: &str) -> Option<AdjustEvent> {
-        AdjustEvent::ALL.into_iter().find(|e| e.code() == s)
+code_enum! {
+    /// Events that add or take points from the total.
+    AdjustEvent {
+        /// A patch or upgrade that had to be repeated, caused a new problem, hurt the business or
+        /// failed to roll back (seed 000 §5.1).
+        FailedPatch = ("failed_patch", "补丁或升级失败"),
+        /// A written commendation from the hospital (seed 002 §4).
+        Commendation = ("commendation", "医院书面表扬信"),
     }
 }
 

@@ -20,133 +20,45 @@ pub mod audit;
 #[cfg(test)]
 mod tests;
 
-/// How often an inspection (or one of its items) is due.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Period {
-    /// Every day (the resident engineer's monitoring, seed 000 §2.3).
-    Day,
-    /// Every week.
-    Week,
-    /// Every month.
-    Month,
-    /// Every quarter (seed 003 1.1.6.2.5: 每季度至少一次).
-    Quarter,
-    /// Every half year.
-    HalfYear,
-    /// Every year.
-    Year,
-}
-
-impl Period {
-    /// Every period, shortest first.
-    pub const ALL: [Period; 6] =
-        [Period::Day, Period::Week, Period::Month, Period::Quarter, Period::HalfYear, Period::Year];
-
-    /// Code in documents and the API.
-    pub fn code(self) -> &'static str {
-        match self {
-            Period::Day => "day",
-            Period::Week => "week",
-            Period::Month => "month",
-            Period::Quarter => "quarter",
-            Period::HalfYear => "half_year",
-            Period::Year => "year",
-        }
-    }
-
-    /// Chinese name (每季度 …).
-    pub fn label(self) -> &'static str {
-        match self {
-            Period::Day => "每天",
-            Period::Week => "每周",
-            Period::Month => "每月",
-            Period::Quarter => "每季度",
-            Period::HalfYear => "每半年",
-            Period::Year => "每年",
-        }
-    }
-
-    /// Parses a code.
-    pub fn parse(s: &str) -> Option<Period> {
-        Period::ALL.into_iter().find(|p| p.code() == s)
+code_enum! {
+    /// How often an inspection (or one of its items) is due.
+    Period {
+        /// Every day (the resident engineer's monitoring, seed 000 §2.3).
+        Day = ("day", "每天"),
+        /// Every week.
+        Week = ("week", "每周"),
+        /// Every month.
+        Month = ("month", "每月"),
+        /// Every quarter (seed 003 1.1.6.2.5: 每季度至少一次).
+        Quarter = ("quarter", "每季度"),
+        /// Every half year.
+        HalfYear = ("half_year", "每半年"),
+        /// Every year.
+        Year = ("year", "每年"),
     }
 }
 
-/// What an item's answer is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ResultKind {
-    /// □正常 □异常.
-    OkAbnormal,
-    /// A measured number with a unit, checked against the item's normal range.
-    Number,
-    /// Free text (what was found), judged by the engineer.
-    Text,
-    /// A photo of what was seen, judged by the engineer.
-    Photo,
-}
-
-impl ResultKind {
-    /// Every kind.
-    pub const ALL: [ResultKind; 4] = [ResultKind::OkAbnormal, ResultKind::Number, ResultKind::Text, ResultKind::Photo];
-
-    /// Code in documents and the API.
-    pub fn code(self) -> &'static str {
-        match self {
-            ResultKind::OkAbnormal => "ok_abnormal",
-            ResultKind::Number => "number",
-            ResultKind::Text => "text",
-            ResultKind::Photo => "photo",
-        }
-    }
-
-    /// Chinese name.
-    pub fn label(self) -> &'static str {
-        match self {
-            ResultKind::OkAbnormal => "正常/异常",
-            ResultKind::Number => "数值",
-            ResultKind::Text => "文字",
-            ResultKind::Photo => "照片",
-        }
-    }
-
-    /// Parses a code.
-    pub fn parse(s: &str) -> Option<ResultKind> {
-        ResultKind::ALL.into_iter().find(|k| k.code() == s)
+code_enum! {
+    /// What an item's answer is.
+    ResultKind {
+        /// □正常 □异常.
+        OkAbnormal = ("ok_abnormal", "正常/异常"),
+        /// A measured number with a unit, checked against the item's normal range.
+        Number = ("number", "数值"),
+        /// Free text (what was found), judged by the engineer.
+        Text = ("text", "文字"),
+        /// A photo of what was seen, judged by the engineer.
+        Photo = ("photo", "照片"),
     }
 }
 
-/// The verdict on one item (正常 / 异常).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// 正常.
-    Ok,
-    /// 异常.
-    Abnormal,
-}
-
-impl Verdict {
-    /// Code in the API and the database.
-    pub fn code(self) -> &'static str {
-        match self {
-            Verdict::Ok => "ok",
-            Verdict::Abnormal => "abnormal",
-        }
-    }
-
-    /// Chinese name.
-    pub fn label(self) -> &'static str {
-        match self {
-            Verdict::Ok => "正常",
-            Verdict::Abnormal => "异常",
-        }
-    }
-
-    /// Parses a code.
-    pub fn parse(s: &str) -> Option<Verdict> {
-        [Verdict::Ok, Verdict::Abnormal].into_iter().find(|v| v.code() == s)
+code_enum! {
+    /// The verdict on one item (正常 / 异常).
+    Verdict {
+        /// 正常.
+        Ok = ("ok", "正常"),
+        /// 异常.
+        Abnormal = ("abnormal", "异常"),
     }
 }
 
@@ -563,54 +475,23 @@ pub fn range_text(item: &Item) -> String {
     }
 }
 
-/// Where an execution stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Generated by a plan or created, nothing filled in yet.
-    Planned,
-    /// Answers are being recorded.
-    InProgress,
-    /// Every item answered; signed by the engineer. The report clock runs from here.
-    Completed,
-    /// Signed by the hospital.
-    Confirmed,
-    /// Called off (with a reason).
-    Cancelled,
+code_enum! {
+    /// Where an execution stands.
+    Status {
+        /// Generated by a plan or created, nothing filled in yet.
+        Planned = ("planned", "待巡检"),
+        /// Answers are being recorded.
+        InProgress = ("in_progress", "巡检中"),
+        /// Every item answered; signed by the engineer. The report clock runs from here.
+        Completed = ("completed", "已完成"),
+        /// Signed by the hospital.
+        Confirmed = ("confirmed", "医院已确认"),
+        /// Called off (with a reason).
+        Cancelled = ("cancelled", "已取消"),
+    }
 }
 
 impl Status {
-    /// Every status.
-    pub const ALL: [Status; 5] =
-        [Status::Planned, Status::InProgress, Status::Completed, Status::Confirmed, Status::Cancelled];
-
-    /// Code in the API and the database.
-    pub fn code(self) -> &'static str {
-        match self {
-            Status::Planned => "planned",
-            Status::InProgress => "in_progress",
-            Status::Completed => "completed",
-            Status::Confirmed => "confirmed",
-            Status::Cancelled => "cancelled",
-        }
-    }
-
-    /// Chinese name.
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::Planned => "待巡检",
-            Status::InProgress => "巡检中",
-            Status::Completed => "已完成",
-            Status::Confirmed => "医院已确认",
-            Status::Cancelled => "已取消",
-        }
-    }
-
-    /// Parses a code.
-    pub fn parse(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|v| v.code() == s)
-    }
-
     /// Whether answers may still be recorded.
     pub fn open(self) -> bool {
         matches!(self, Status::Planned | Status::InProgress)

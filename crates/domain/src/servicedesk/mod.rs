@@ -15,39 +15,6 @@ pub mod audit;
 #[cfg(test)]
 mod tests;
 
-macro_rules! code_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = ($code:literal, $label:literal)),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum $name { $($(#[$vm])* $v),+ }
-
-        impl $name {
-            /// Every value, in display order.
-            pub const ALL: &'static [$name] = &[$($name::$v),+];
-
-            /// Code in the API and the database.
-            pub fn code(self) -> &'static str {
-                match self { $($name::$v => $code),+ }
-            }
-
-            /// Chinese name.
-            pub fn label(self) -> &'static str {
-                match self { $($name::$v => $label),+ }
-            }
-
-            /// Parses a code.
-            pub fn parse(s: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|v| v.code() == s)
-            }
-
-            /// The codes, for error messages.
-            pub fn codes() -> String {
-                Self::ALL.iter().map(|v| v.code()).collect::<Vec<_>>().join(", ")
-            }
-        }
-    };
-}
-
 code_enum! {
     /// How a fault was reported (seed 003 1.1.3.3: 电话、传真、网络; seed 000 §3.1).
     Channel {

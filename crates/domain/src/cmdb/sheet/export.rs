@@ -19,7 +19,7 @@ pub fn ci_cells(ci: &ValidCi) -> Vec<String> {
         .map(|c| match c {
             SheetColumn::Name => ci.name.clone(),
             SheetColumn::Type => ci.ci_type.name_zh.to_string(),
-            SheetColumn::Status => ci.status.name_zh().to_string(),
+            SheetColumn::Status => ci.status.label().to_string(),
             SheetColumn::Hostname => opt(&ci.hostname),
             SheetColumn::Vendor => opt(&ci.vendor),
             SheetColumn::Model => opt(&ci.model),
@@ -33,7 +33,7 @@ pub fn ci_cells(ci: &ValidCi) -> Vec<String> {
             SheetColumn::OwnerDepartment => opt(&ci.owner_department),
             SheetColumn::WarrantyEnd => ci.warranty_end.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
             SheetColumn::Supplier => opt(&ci.supplier),
-            SheetColumn::Criticality => ci.criticality.name_zh().to_string(),
+            SheetColumn::Criticality => ci.criticality.label().to_string(),
             SheetColumn::Ips => ci.ips.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
             SheetColumn::Attributes => attributes::format(&ci.attributes),
         })
@@ -88,7 +88,7 @@ pub fn template_rows() -> Vec<Vec<String>> {
 pub fn types_rows() -> Vec<Vec<String>> {
     let header = ["类别", "类型", "代码"].map(String::from).to_vec();
     std::iter::once(header)
-        .chain(CI_TYPES.iter().map(|t| vec![t.class.name_zh().to_string(), t.name_zh.to_string(), t.code.to_string()]))
+        .chain(CI_TYPES.iter().map(|t| vec![t.class.label().to_string(), t.name_zh.to_string(), t.code.to_string()]))
         .collect()
 }
 
@@ -106,7 +106,7 @@ pub fn summary_by_type(cis: &[ValidCi]) -> Vec<(&'static str, &'static str, usiz
 pub fn summary_rows(cis: &[ValidCi]) -> Vec<Vec<String>> {
     let mut rows = vec![["类别", "类型", "数量"].map(String::from).to_vec()];
     for (code, name, n) in summary_by_type(cis) {
-        let class = ci_type(code).map(|t| t.class.name_zh()).unwrap_or_default();
+        let class = ci_type(code).map(|t| t.class.label()).unwrap_or_default();
         rows.push(vec![class.to_string(), name.to_string(), n.to_string()]);
     }
     rows.push(vec!["合计".to_string(), String::new(), cis.len().to_string()]);

@@ -357,7 +357,7 @@ fn attribute_value() -> impl Strategy<Value = Value> {
 
 fn ci_input() -> impl Strategy<Value = CiInput> {
     let ty = prop::sample::select(CI_TYPES.iter().flat_map(|t| [t.code, t.name_zh]).collect::<Vec<_>>());
-    let status = prop::option::of(prop::sample::select(CiStatus::ALL.iter().map(|s| s.name_zh()).collect::<Vec<_>>()));
+    let status = prop::option::of(prop::sample::select(CiStatus::ALL.iter().map(|s| s.label()).collect::<Vec<_>>()));
     let crit = prop::option::of(prop::sample::select(Criticality::ALL.iter().map(|s| s.code()).collect::<Vec<_>>()));
     let ips = prop::collection::btree_set(any::<u32>(), 0..4).prop_map(|set| {
         set.into_iter()

@@ -21,7 +21,7 @@ fn every_type_code_is_unique_snake_case_and_has_a_chinese_name() {
 #[test]
 fn every_class_has_types_and_the_catalog_lists_them_class_by_class() {
     for class in CiClass::ALL {
-        assert!(CI_TYPES.iter().any(|t| t.class == *class), "{class:?} has no type");
+        assert!(CI_TYPES.iter().any(|t| t.class == class), "{class:?} has no type");
     }
     let order: Vec<CiClass> = CI_TYPES.iter().map(|t| t.class).collect();
     let mut sorted = order.clone();
@@ -101,14 +101,14 @@ fn an_unknown_type_is_refused_naming_the_value() {
 fn status_criticality_and_class_serialise_as_their_codes() {
     for s in CiStatus::ALL {
         assert_eq!(serde_json::to_value(s).unwrap_or_default(), json!(s.code()));
-        assert_eq!(serde_json::from_value::<CiStatus>(json!(s.code())).ok(), Some(*s));
-        assert_eq!(CiStatus::parse(s.code()), Ok(*s));
-        assert_eq!(CiStatus::parse(s.name_zh()), Ok(*s));
+        assert_eq!(serde_json::from_value::<CiStatus>(json!(s.code())).ok(), Some(s));
+        assert_eq!(CiStatus::parse_lenient(s.code()), Ok(s));
+        assert_eq!(CiStatus::parse_lenient(s.label()), Ok(s));
     }
     for c in Criticality::ALL {
         assert_eq!(serde_json::to_value(c).unwrap_or_default(), json!(c.code()));
-        assert_eq!(Criticality::parse(&c.code().to_uppercase()), Ok(*c));
-        assert_eq!(Criticality::parse(c.name_zh()), Ok(*c));
+        assert_eq!(Criticality::parse_lenient(&c.code().to_uppercase()), Ok(c));
+        assert_eq!(Criticality::parse_lenient(c.label()), Ok(c));
     }
     for c in CiClass::ALL {
         assert_eq!(serde_json::to_value(c).unwrap_or_default(), json!(c.code()));
@@ -120,13 +120,13 @@ fn status_criticality_and_class_serialise_as_their_codes() {
 
 #[test]
 fn an_unknown_status_is_refused_listing_the_choices() {
-    let e = CiStatus::parse("broken").err().unwrap_or_else(|| panic!("accepted"));
+    let e = CiStatus::parse_lenient("broken").err().unwrap_or_else(|| panic!("accepted"));
     assert_eq!(
         e.to_string(),
         "未知的状态“broken”，可选：in_service（在用）、spare（备用）、under_repair（维修中）、retired（已报废）"
     );
-    assert_eq!(CiStatus::parse("维修中"), Ok(CiStatus::UnderRepair));
-    assert_eq!(Criticality::parse("关键"), Ok(Criticality::Critical));
+    assert_eq!(CiStatus::parse_lenient("维修中"), Ok(CiStatus::UnderRepair));
+    assert_eq!(Criticality::parse_lenient("关键"), Ok(Criticality::Critical));
 }
 
 #[test]

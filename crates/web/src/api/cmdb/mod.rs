@@ -389,7 +389,7 @@ fn relation_json(v: RelationView) -> RelationJson {
     let port = |p: &str| Some(p.to_owned()).filter(|p| !p.is_empty());
     RelationJson {
         id: v.row.id,
-        kind_name: domain::RelationKind::parse(&v.row.kind).map(|k| k.name_zh()).unwrap_or_default().to_owned(),
+        kind_name: domain::RelationKind::parse(&v.row.kind).map(|k| k.label()).unwrap_or_default().to_owned(),
         kind: v.row.kind.clone(),
         direction: if v.outgoing { "out" } else { "in" },
         source: v.row.source_id,

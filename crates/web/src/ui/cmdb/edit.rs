@@ -92,7 +92,7 @@ async fn edit_page(
         version,
         fields: fields(&values),
         types: domain::CI_TYPES.iter().map(|t| t.name_zh).collect(),
-        statuses: domain::CiStatus::ALL.iter().map(|s| s.name_zh()).collect(),
+        statuses: domain::CiStatus::ALL.iter().map(|s| s.label()).collect(),
         error,
     };
     (status, render(&page)).into_response()

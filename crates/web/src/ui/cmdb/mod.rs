@@ -30,7 +30,7 @@ fn type_name(code: &str) -> String {
 }
 
 fn status_name(code: &str) -> String {
-    CiStatus::parse(code).map(|s| s.name_zh().to_owned()).unwrap_or_else(|_| code.to_owned())
+    CiStatus::parse(code).map(|s| s.label().to_owned()).unwrap_or_else(|| code.to_owned())
 }
 
 fn location(r: &CiRow) -> String {
@@ -187,7 +187,7 @@ async fn list_page(
         items,
         can_write: access.roles.grants(Permission::CmdbWrite),
         types: domain::CI_TYPES.iter().map(|t| (t.code, t.name_zh)).collect(),
-        statuses: CiStatus::ALL.iter().map(|s| (s.code(), s.name_zh())).collect(),
+        statuses: CiStatus::ALL.iter().map(|s| (s.code(), s.label())).collect(),
         counts,
         f,
         form,
@@ -454,8 +454,8 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
             "重要程度",
             r.criticality
                 .as_deref()
-                .and_then(|c| domain::Criticality::parse(c).ok())
-                .map(|c| c.name_zh().to_owned())
+                .and_then(domain::Criticality::parse)
+                .map(|c| c.label().to_owned())
                 .unwrap_or_default(),
         ),
     ]
@@ -470,7 +470,7 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
     let relations = relations
         .into_iter()
         .map(|rel| {
-            let kind = RelationKind::parse(&rel.row.kind).map(|k| k.name_zh()).unwrap_or("关系");
+            let kind = RelationKind::parse(&rel.row.kind).map(|k| k.label()).unwrap_or("关系");
             // Ports as seen from this CI: its own first.
             let (mine, theirs) = if rel.outgoing {
                 (rel.row.source_port.as_str(), rel.row.target_port.as_str())
@@ -530,7 +530,7 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
         incidents,
         can_write: access.roles.grants(Permission::CmdbWrite),
         topology,
-        kinds: RelationKind::ALL.iter().map(|k| (k.code(), k.name_zh())).collect(),
+        kinds: RelationKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
         error,
     };
     (status, render(&page)).into_response()
