@@ -6,6 +6,8 @@ use axum::http::{Method, StatusCode};
 use chrono::Duration;
 use serde_json::{Value, json};
 
+use yunwei_domain::identity::Role::*;
+
 use crate::support::{Resp, TestApp};
 
 struct Cmdb {
@@ -19,15 +21,15 @@ struct Cmdb {
 }
 
 async fn cmdb() -> Cmdb {
-    let t = TestApp::new().await;
-    t.project("h1").await;
-    t.project("h2").await;
-    for (name, project, role) in [("eng", "h1", "engineer"), ("aud", "h1", "auditor"), ("eng2", "h2", "engineer")] {
-        t.user(name, false).await;
-        t.grant(project, name, role).await;
-    }
-    let (eng, auditor, other) = (t.token("eng").await, t.token("aud").await, t.token("eng2").await);
-    Cmdb { t, eng, auditor, other }
+    let s = TestApp::site()
+        .project("h1")
+        .members(&[("eng", Engineer), ("aud", Auditor)])
+        .other("h2", &[("eng2", Engineer)])
+        .tokens()
+        .build()
+        .await;
+    let (eng, auditor, other) = (s.token("eng"), s.token("aud"), s.token("eng2"));
+    Cmdb { t: s.t, eng, auditor, other }
 }
 
 impl Cmdb {

@@ -3,15 +3,14 @@
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
+use yunwei_domain::identity::Role::*;
+
 use crate::support::{EXAMPLE_CONTRACT, TestApp};
 
 async fn setup() -> (TestApp, String) {
-    let t = TestApp::new().await;
-    yunwei_app::contract::apply(&t.app, None, EXAMPLE_CONTRACT).await.expect("apply");
-    t.user("it", false).await;
-    t.grant("demo", "it", "hospital_it").await;
-    let token = t.token("it").await;
-    (t, token)
+    let s = TestApp::site().preset("example").members(&[("it", HospitalIt)]).tokens().build().await;
+    let token = s.token("it");
+    (s.t, token)
 }
 
 #[tokio::test]

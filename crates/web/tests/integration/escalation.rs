@@ -11,6 +11,7 @@ use yunwei_app::incident::{self as uc, NewEvent, NewIncident};
 use yunwei_app::notify;
 use yunwei_app::{Actor, App, AuthSettings};
 use yunwei_app::{NotifySettings, SmtpSettings};
+use yunwei_domain::identity::Role::*;
 use yunwei_store::notify as ns;
 
 use crate::support::TestApp;
@@ -34,25 +35,18 @@ async fn actor(t: &TestApp, name: &str) -> Actor {
 
 /// Seed 003 as project `sd`: a dispatcher, an engineer, and Manager1–3 as the ladder's contacts.
 async fn desk() -> Desk {
-    let t = TestApp::new().await;
-    let doc = yunwei_domain::contract::with_project_fields(
-        include_str!("../../../../contracts/seed-003.toml"),
-        &[("code", "sd")],
-    );
-    yunwei_app::contract::apply(&t.app, None, &doc).await.expect("contract");
-    for (name, role) in
-        [("d1", "dispatcher"), ("e1", "engineer"), ("m1", "manager"), ("m2", "manager"), ("m3", "manager")]
-    {
-        t.user(name, false).await;
-        t.grant("sd", name, role).await;
-    }
-    let project_id = yunwei_store::project::by_code(&t.app.db, "sd").await.expect("db").expect("sd").id;
-    let mut managers = Vec::new();
+    let s = TestApp::site()
+        .preset("seed-003")
+        .project("sd")
+        .members(&[("d1", Dispatcher), ("e1", Engineer), ("m1", Manager), ("m2", Manager), ("m3", Manager)])
+        .build()
+        .await;
+    let managers = vec![s.id("m1"), s.id("m2"), s.id("m3")];
+    let project_id = yunwei_store::project::by_code(&s.t.app.db, &s.project).await.expect("db").expect("sd").id;
+    let t = s.t;
     let mut tx = t.app.db.begin().await.expect("tx");
-    for (i, name) in ["m1", "m2", "m3"].iter().enumerate() {
-        let id = yunwei_store::identity::user_by_username(&t.app.db, name).await.expect("db").expect("user").id;
+    for (i, &id) in managers.iter().enumerate() {
         ns::set_contacts(&mut tx, project_id, &format!("manager{}", i + 1), &[id]).await.expect("contacts");
-        managers.push(id);
     }
     tx.commit().await.expect("commit");
     let (dispatcher, engineer) = (actor(&t, "d1").await, actor(&t, "e1").await);

@@ -5,6 +5,8 @@ use axum::http::{Method, StatusCode};
 use chrono::Duration;
 use serde_json::{Value, json};
 
+use yunwei_domain::identity::Role::*;
+
 use crate::support::{EXAMPLE_CONTRACT, TestApp};
 
 /// `2026-03-02T09:05:00` in Beijing time as the API writes it (UTC, microseconds).
@@ -22,17 +24,14 @@ struct Desk {
 }
 
 async fn desk(contract: &str) -> Desk {
-    let t = TestApp::new().await;
-    yunwei_app::contract::apply(&t.app, None, contract).await.expect("contract");
-    let code = yunwei_domain::contract::parse(contract).expect("valid").project.code.as_str().to_owned();
-    let mut tokens = Vec::new();
-    for (name, role) in [("r1", "reporter"), ("d1", "dispatcher"), ("e1", "engineer"), ("it1", "hospital_it")] {
-        t.user(name, false).await;
-        t.grant(&code, name, role).await;
-        tokens.push(t.token(name).await);
-    }
-    let [reporter, dispatcher, engineer, it] = <[String; 4]>::try_from(tokens).expect("four");
-    Desk { t, reporter, dispatcher, engineer, it }
+    let s = TestApp::site()
+        .contract(contract)
+        .members(&[("r1", Reporter), ("d1", Dispatcher), ("e1", Engineer), ("it1", HospitalIt)])
+        .tokens()
+        .build()
+        .await;
+    let (reporter, dispatcher, engineer, it) = (s.token("r1"), s.token("d1"), s.token("e1"), s.token("it1"));
+    Desk { t: s.t, reporter, dispatcher, engineer, it }
 }
 
 impl Desk {

@@ -7,6 +7,8 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use yunwei_domain::identity::Role::*;
+
 use crate::support::{Resp, TestApp};
 
 /// An instant given in Beijing time.
@@ -30,27 +32,17 @@ struct Site {
 }
 
 async fn site() -> Site {
-    let t = TestApp::new().await;
-    let contract = yunwei_domain::contract::with_project_fields(
-        include_str!("../../../../contracts/seed-000.toml"),
-        &[("code", "xj")],
-    );
-    yunwei_app::contract::apply(&t.app, None, &contract).await.expect("contract");
-    t.project("other").await;
-    let mut tokens = Vec::new();
-    for (name, project, role) in [
-        ("e1", "xj", "engineer"),
-        ("it1", "xj", "hospital_it"),
-        ("r1", "xj", "reporter"),
-        ("m1", "xj", "manager"),
-        ("e2", "other", "engineer"),
-    ] {
-        t.user(name, false).await;
-        t.grant(project, name, role).await;
-        tokens.push(t.token(name).await);
-    }
-    let [eng, it, reporter, manager, outsider] = <[String; 5]>::try_from(tokens).expect("five");
-    Site { t, eng, it, reporter, manager, outsider }
+    let s = TestApp::site()
+        .preset("seed-000")
+        .project("xj")
+        .members(&[("e1", Engineer), ("it1", HospitalIt), ("r1", Reporter), ("m1", Manager)])
+        .other("other", &[("e2", Engineer)])
+        .tokens()
+        .build()
+        .await;
+    let (eng, it, reporter, manager, outsider) =
+        (s.token("e1"), s.token("it1"), s.token("r1"), s.token("m1"), s.token("e2"));
+    Site { t: s.t, eng, it, reporter, manager, outsider }
 }
 
 impl Site {
@@ -544,18 +536,16 @@ async fn the_daily_log_is_signed_in_signed_off_and_exported_as_the_seed_form() {
 
 #[tokio::test]
 async fn a_plan_generates_each_period_the_first_and_the_pre_holiday_inspections_once() {
-    let t = TestApp::new().await;
-    let contract = yunwei_domain::contract::with_project_fields(
-        include_str!("../../../../contracts/seed-003.toml"),
-        &[("code", "pl")],
-    );
-    yunwei_app::contract::apply(&t.app, None, &contract).await.expect("contract");
-    t.project("other").await;
-    for (name, project, role) in [("it1", "pl", "hospital_it"), ("e1", "pl", "engineer"), ("e2", "other", "engineer")] {
-        t.user(name, false).await;
-        t.grant(project, name, role).await;
-    }
-    let (it, eng, outsider) = (t.token("it1").await, t.token("e1").await, t.token("e2").await);
+    let s = TestApp::site()
+        .preset("seed-003")
+        .project("pl")
+        .members(&[("it1", HospitalIt), ("e1", Engineer)])
+        .other("other", &[("e2", Engineer)])
+        .tokens()
+        .build()
+        .await;
+    let (it, eng, outsider) = (s.token("it1"), s.token("e1"), s.token("e2"));
+    let t = s.t;
     let mut cis = Vec::new();
     for name in ["体检服务器 A", "体检服务器 B"] {
         let r = t

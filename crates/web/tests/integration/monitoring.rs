@@ -6,6 +6,8 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use yunwei_domain::identity::Role::*;
+
 use crate::support::{Resp, TestApp};
 
 const CONTRACT_RULES: &str = r#"
@@ -32,22 +34,17 @@ struct Mon {
 }
 
 async fn mon() -> Mon {
-    let t = TestApp::new().await;
-    let contract = format!(
-        "{}\n{CONTRACT_RULES}",
-        yunwei_domain::contract::with_project_fields(
-            include_str!("../../../../contracts/seed-000.toml"),
-            &[("code", "mon")]
-        )
-    );
-    yunwei_app::contract::apply(&t.app, None, &contract).await.expect("contract");
-    t.project("other").await;
-    for (name, project, role) in [("prom", "mon", "reporter"), ("e1", "mon", "engineer"), ("x1", "other", "reporter")] {
-        t.user(name, false).await;
-        t.grant(project, name, role).await;
-    }
-    let (sender, eng, outsider) = (t.token("prom").await, t.token("e1").await, t.token("x1").await);
-    Mon { t, sender, eng, outsider }
+    let s = TestApp::site()
+        .preset("seed-000")
+        .project("mon")
+        .append(CONTRACT_RULES)
+        .members(&[("prom", Reporter), ("e1", Engineer)])
+        .other("other", &[("x1", Reporter)])
+        .tokens()
+        .build()
+        .await;
+    let (sender, eng, outsider) = (s.token("prom"), s.token("e1"), s.token("x1"));
+    Mon { t: s.t, sender, eng, outsider }
 }
 
 fn am(status: &str, alerts: Vec<Value>) -> Value {

@@ -5,6 +5,8 @@
 
 use axum::http::{Method, StatusCode};
 
+use yunwei_domain::identity::Role::*;
+
 use crate::support::{Resp, TestApp};
 
 struct Site {
@@ -16,23 +18,17 @@ struct Site {
 }
 
 async fn site() -> Site {
-    let t = TestApp::new().await;
-    let contract = yunwei_domain::contract::with_project_fields(
-        include_str!("../../../../contracts/seed-000.toml"),
-        &[("code", "xj"), ("hospital", "新疆某医院")],
-    );
-    yunwei_app::contract::apply(&t.app, None, &contract).await.expect("contract");
-    t.project("other").await;
-    let mut sessions = Vec::new();
-    for (name, project, role) in
-        [("e1", "xj", "engineer"), ("it1", "xj", "hospital_it"), ("r1", "xj", "reporter"), ("e2", "other", "engineer")]
-    {
-        let uid = t.user(name, false).await;
-        t.grant(project, name, role).await;
-        sessions.push(t.session(uid).await);
-    }
-    let [eng, it, reporter, outsider] = <[(String, String); 4]>::try_from(sessions).expect("four");
-    Site { t, eng, it, reporter, outsider }
+    let s = TestApp::site()
+        .preset("seed-000")
+        .project("xj")
+        .field("hospital", "新疆某医院")
+        .members(&[("e1", Engineer), ("it1", HospitalIt), ("r1", Reporter)])
+        .other("other", &[("e2", Engineer)])
+        .sessions()
+        .build()
+        .await;
+    let (eng, it, reporter, outsider) = (s.session("e1"), s.session("it1"), s.session("r1"), s.session("e2"));
+    Site { t: s.t, eng, it, reporter, outsider }
 }
 
 impl Site {

@@ -6,6 +6,8 @@
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
+use yunwei_domain::identity::Role::*;
+
 use crate::support::{Resp, TestApp};
 
 struct Site {
@@ -18,19 +20,16 @@ struct Site {
 }
 
 async fn site() -> Site {
-    let t = TestApp::new().await;
-    let contract = yunwei_domain::contract::with_project_fields(
-        include_str!("../../../../contracts/seed-000.toml"),
-        &[("code", "xj")],
-    );
-    yunwei_app::contract::apply(&t.app, None, &contract).await.expect("contract");
-    t.project("other").await;
-    let mut sessions = Vec::new();
-    for (name, project, role) in [("e1", "xj", "engineer"), ("it1", "xj", "hospital_it"), ("m2", "other", "manager")] {
-        let uid = t.user(name, false).await;
-        t.grant(project, name, role).await;
-        sessions.push(t.session(uid).await);
-    }
+    let s = TestApp::site()
+        .preset("seed-000")
+        .project("xj")
+        .members(&[("e1", Engineer), ("it1", HospitalIt)])
+        .other("other", &[("m2", Manager)])
+        .sessions()
+        .build()
+        .await;
+    let (eng, it, outsider) = (s.session("e1"), s.session("it1"), s.session("m2"));
+    let t = s.t;
     let token = t.token("it1").await;
     let mut cis = [0; 2];
     for (i, name) in ["体检服务器 01", "体检服务器 02"].into_iter().enumerate() {
@@ -39,7 +38,6 @@ async fn site() -> Site {
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         cis[i] = r.json()["id"].as_i64().expect("id");
     }
-    let [eng, it, outsider] = <[(String, String); 3]>::try_from(sessions).expect("three");
     Site { t, eng, it, outsider, cis }
 }
 
