@@ -13,6 +13,8 @@ use crate::contract::{ClockKind, SeverityTerms};
 pub mod audit;
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
 
 code_enum! {
