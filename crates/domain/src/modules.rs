@@ -1,7 +1,10 @@
 //! The modules of DESIGN.md as the navigation knows them: code, Chinese name, the seeds they
-//! implement, which roles see them, and whether they are built yet.
+//! implement, who sees them, and whether they are built yet. A built module is seen by exactly
+//! the roles granted the permission that opens its list ([`Role::grants`] stays the one table);
+//! a module not built yet keeps a role list until it has a permission of its own. Where a module
+//! lives (its URL) is the web layer's business, not the domain's.
 
-use crate::identity::Role;
+use crate::identity::{Permission, Role, RoleSet};
 
 /// One entry of the module navigation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,8 +19,28 @@ pub struct ModuleInfo {
     pub seeds: &'static str,
     /// Whether the module is usable in this release.
     pub built: bool,
-    /// Roles that see it in their navigation.
-    pub roles: &'static [Role],
+    /// Who sees it in their navigation and may open it.
+    pub opens: Opens,
+}
+
+/// What lets a user see a module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opens {
+    /// The permission its list needs: a built module is seen iff a held role grants it.
+    Permission(Permission),
+    /// A module not built yet: the roles it is meant for, until it is built and its permission
+    /// exists.
+    Roles(&'static [Role]),
+}
+
+impl Opens {
+    /// Whether a user holding `roles` sees the module.
+    pub fn admits(self, roles: &RoleSet) -> bool {
+        match self {
+            Opens::Permission(p) => roles.grants(p),
+            Opens::Roles(rs) => rs.iter().any(|r| roles.has(*r)),
+        }
+    }
 }
 
 use Role::*;
@@ -34,7 +57,7 @@ pub const MODULES: &[ModuleInfo] = &[
         summary: "故障申告（CASE）、SLA 计时、升级与工单处理",
         seeds: "000 §3；001；003 1.1.5.2",
         built: true,
-        roles: ALL,
+        opens: Opens::Permission(Permission::IncidentRead),
     },
     ModuleInfo {
         code: "problem",
@@ -42,7 +65,7 @@ pub const MODULES: &[ModuleInfo] = &[
         summary: "重复故障、根本原因与已知错误",
         seeds: "003 1.1.8.1；000 §6.3",
         built: false,
-        roles: VENDOR_WORK,
+        opens: Opens::Roles(VENDOR_WORK),
     },
     ModuleInfo {
         code: "knowledge",
@@ -50,7 +73,7 @@ pub const MODULES: &[ModuleInfo] = &[
         summary: "知识文章、应急策略与故障案例库",
         seeds: "000 §6.3；003 故障案例库",
         built: false,
-        roles: &[Admin, HospitalIt, Dispatcher, Engineer, L2Engineer, Manager, Auditor, Reporter],
+        opens: Opens::Roles(&[Admin, HospitalIt, Dispatcher, Engineer, L2Engineer, Manager, Auditor, Reporter]),
     },
     ModuleInfo {
         code: "cmdb",
@@ -58,7 +81,7 @@ pub const MODULES: &[ModuleInfo] = &[
         summary: "信息资产、配置项、IP 地址与拓扑",
         seeds: "000 §2.1；003 配置档案",
         built: true,
-        roles: &[Admin, HospitalIt, Dispatcher, Engineer, L2Engineer, Manager, Storekeeper, Auditor],
+        opens: Opens::Permission(Permission::CmdbRead),
     },
     ModuleInfo {
         code: "inspection",
@@ -66,7 +89,7 @@ pub const MODULES: &[ModuleInfo] = &[
         summary: "巡检模板、巡检计划、巡检报告与维护项目运行表",
         seeds: "000 §2.2–2.9；003 1.1.6.2.5；004 2.1",
         built: true,
-        roles: VENDOR_WORK,
+        opens: Opens::Permission(Permission::InspectionRead),
     },
     ModuleInfo {
         code: "monitoring",
@@ -74,7 +97,7 @@ pub const MODULES: &[ModuleInfo] = &[
         summary: "告警接入、备份作业与告警转工单",
         seeds: "000 §2.3",
         built: true,
-        roles: VENDOR_WORK,
+        opens: Opens::Permission(Permission::IncidentRead),
     },
     ModuleInfo {
         code: "change",
@@ -82,7 +105,7 @@ pub const MODULES: &[ModuleInfo] = &[
         summary: "变更申请、补丁升级、远程登录与停机申报",
         seeds: "000 §2.8；003 1.1.6.2.4；002 §11",
         built: false,
-        roles: VENDOR_WORK,
+        opens: Opens::Roles(VENDOR_WORK),
     },
     ModuleInfo {
         code: "spares",
@@ -90,7 +113,7 @@ pub const MODULES: &[ModuleInfo] = &[
         summary: "备件库、备件覆盖率、补库与返修",
         seeds: "003 1.1.5.1.3–1.1.5.2.7；000 §2.6/2.10",
         built: false,
-        roles: &[Admin, HospitalIt, Dispatcher, Engineer, L2Engineer, Manager, Storekeeper, Auditor],
+        opens: Opens::Roles(&[Admin, HospitalIt, Dispatcher, Engineer, L2Engineer, Manager, Storekeeper, Auditor]),
     },
     ModuleInfo {
         code: "complaint",
@@ -98,7 +121,7 @@ pub const MODULES: &[ModuleInfo] = &[
         summary: "投诉受理、首次答复与处理时限",
         seeds: "000 §3.5；003 1.1.5.2.9",
         built: false,
-        roles: ALL,
+        opens: Opens::Roles(ALL),
     },
     ModuleInfo {
         code: "duty",
@@ -106,7 +129,7 @@ pub const MODULES: &[ModuleInfo] = &[
         summary: "值班表、重要时段驻场值守与交接班",
         seeds: "002 §2/§20；003 1.1.6.3.1",
         built: false,
-        roles: VENDOR_WORK,
+        opens: Opens::Roles(VENDOR_WORK),
     },
     ModuleInfo {
         code: "emergency",
@@ -114,7 +137,7 @@ pub const MODULES: &[ModuleInfo] = &[
         summary: "应急预案、应急响应与演练",
         seeds: "001 第二部分；004 应急预案",
         built: false,
-        roles: VENDOR_WORK,
+        opens: Opens::Roles(VENDOR_WORK),
     },
     ModuleInfo {
         code: "training",
@@ -122,7 +145,7 @@ pub const MODULES: &[ModuleInfo] = &[
         summary: "培训计划、资料与签到表",
         seeds: "001 1.7；004 附件2",
         built: false,
-        roles: ALL,
+        opens: Opens::Roles(ALL),
     },
     ModuleInfo {
         code: "survey",
@@ -130,7 +153,7 @@ pub const MODULES: &[ModuleInfo] = &[
         summary: "工单评价、科室满意度调查与表扬信",
         seeds: "000 §5；002 附件",
         built: false,
-        roles: ALL,
+        opens: Opens::Roles(ALL),
     },
     ModuleInfo {
         code: "assessment",
@@ -138,7 +161,7 @@ pub const MODULES: &[ModuleInfo] = &[
         summary: "考核指标、评分与费用扣减",
         seeds: "000 §5；002 §4；004 付款方式",
         built: false,
-        roles: OVERSIGHT,
+        opens: Opens::Roles(OVERSIGHT),
     },
     ModuleInfo {
         code: "reporting",
@@ -146,7 +169,7 @@ pub const MODULES: &[ModuleInfo] = &[
         summary: "月报、季度服务总结与清单、年度总结",
         seeds: "000 §3.4；003 1.1.7.2.9",
         built: false,
-        roles: OVERSIGHT,
+        opens: Opens::Roles(OVERSIGHT),
     },
     ModuleInfo {
         code: "reconciliation",
@@ -154,7 +177,7 @@ pub const MODULES: &[ModuleInfo] = &[
         summary: "HIS 与支付宝、微信、银行对账，单边账处理",
         seeds: "002 §4/§16",
         built: false,
-        roles: &[Admin, HospitalIt, Engineer, L2Engineer, Manager, Auditor],
+        opens: Opens::Roles(&[Admin, HospitalIt, Engineer, L2Engineer, Manager, Auditor]),
     },
 ];
 
@@ -163,22 +186,10 @@ pub fn module(code: &str) -> Option<&'static ModuleInfo> {
     MODULES.iter().find(|m| m.code == code)
 }
 
-impl ModuleInfo {
-    /// Where the module lives in a project: its own pages once built, else its placeholder.
-    pub fn href(&self, project: &str) -> String {
-        match self.code {
-            "servicedesk" => format!("/p/{project}/incidents"),
-            "cmdb" => format!("/p/{project}/cis"),
-            "inspection" => format!("/p/{project}/inspections"),
-            "monitoring" => format!("/p/{project}/alerts"),
-            code => format!("/p/{project}/m/{code}"),
-        }
-    }
-}
-
 /// The modules a user holding `roles` sees, in order.
 pub fn visible_to(roles: &[Role]) -> Vec<&'static ModuleInfo> {
-    MODULES.iter().filter(|m| m.roles.iter().any(|r| roles.contains(r))).collect()
+    let held = RoleSet(roles.to_vec());
+    MODULES.iter().filter(|m| m.opens.admits(&held)).collect()
 }
 
 #[cfg(test)]
@@ -200,5 +211,23 @@ mod tests {
         assert!(!v.contains(&"spares"));
         let s: Vec<_> = visible_to(&[Role::Storekeeper]).iter().map(|m| m.code).collect();
         assert!(s.contains(&"spares"));
+    }
+
+    #[test]
+    fn a_built_module_is_seen_exactly_by_the_roles_its_permission_grants() {
+        for m in MODULES {
+            match m.opens {
+                Opens::Permission(p) => {
+                    for r in Role::ALL {
+                        assert_eq!(visible_to(&[r]).contains(&m), r.grants(p), "{} / {r}", m.code);
+                    }
+                }
+                Opens::Roles(_) => assert!(!m.built, "{} is built but still keeps a role list", m.code),
+            }
+        }
+        // The defect this rule fixes: the storekeeper may read inspections, so sees them.
+        let s: Vec<_> = visible_to(&[Role::Storekeeper]).iter().map(|m| m.code).collect();
+        assert!(s.contains(&"inspection"));
+        assert!(!visible_to(&[Role::Reporter]).iter().any(|m| m.code == "cmdb"));
     }
 }

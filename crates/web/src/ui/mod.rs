@@ -145,9 +145,20 @@ impl NavModule {
             label: m.label,
             summary: m.summary,
             seeds: m.seeds,
-            href: m.href(project),
+            href: module_href(m.code, project),
             built: m.built,
         }
+    }
+}
+
+/// Where a module lives in a project: its own pages once built, else its placeholder.
+fn module_href(code: &str, project: &str) -> String {
+    match code {
+        "servicedesk" => format!("/p/{project}/incidents"),
+        "cmdb" => format!("/p/{project}/cis"),
+        "inspection" => format!("/p/{project}/inspections"),
+        "monitoring" => format!("/p/{project}/alerts"),
+        code => format!("/p/{project}/m/{code}"),
     }
 }
 

@@ -157,7 +157,7 @@ pub async fn module_page(
     let Some(info) = module(&m) else {
         return error_page(StatusCode::NOT_FOUND, "页面不存在", "没有这个模块。");
     };
-    if !info.roles.iter().any(|r| access.roles.has(*r)) {
+    if !info.opens.admits(&access.roles) {
         return error_page(StatusCode::FORBIDDEN, "无权访问", "您当前的角色无权查看此模块。");
     }
     match Shell::build(&st, &auth, info.label, Some(&access), info.code).await {
