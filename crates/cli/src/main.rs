@@ -4,6 +4,7 @@
 mod bench;
 mod bench_cmdb;
 mod bench_http;
+mod cmd;
 mod config;
 
 use std::io::{IsTerminal, Read};
@@ -64,28 +65,28 @@ enum Command {
     Demo,
     /// Manage users.
     #[command(subcommand)]
-    User(UserCmd),
+    User(cmd::user::UserCmd),
     /// Manage projects.
     #[command(subcommand)]
-    Project(ProjectCmd),
+    Project(cmd::user::ProjectCmd),
     /// The audit trail.
     #[command(subcommand)]
-    Audit(AuditCmd),
+    Audit(cmd::audit::AuditCmd),
     /// Service contracts (the TOML document that drives every clock).
     #[command(subcommand)]
-    Contract(ContractCmd),
+    Contract(cmd::contract::ContractCmd),
     /// SLA deadlines.
     #[command(subcommand)]
-    Sla(SlaCmd),
+    Sla(cmd::contract::SlaCmd),
     /// Public holidays and make-up workdays of business calendars.
     #[command(subcommand)]
-    Calendar(CalendarCmd),
+    Calendar(cmd::contract::CalendarCmd),
     /// Import records from a spreadsheet.
     #[command(subcommand)]
-    Import(ImportCmd),
+    Import(cmd::cmdb::ImportCmd),
     /// Export records to a spreadsheet.
     #[command(subcommand)]
-    Export(ExportCmd),
+    Export(cmd::cmdb::ExportCmd),
     /// Load benchmark of the HTTP API on an empty database (see docs/performance.md).
     Bench {
         /// Concurrent clients.
@@ -104,157 +105,6 @@ enum Command {
         #[arg(long, default_value_t = 5_000)]
         cmdb: usize,
     },
-}
-
-#[derive(Subcommand)]
-enum ImportCmd {
-    /// Configuration items from an XLSX or CSV (UTF-8 or GBK) file in the 信息资产统计 layout
-    /// (`yunwei export cmdb` writes one; the template is at /api/v1/cmdb/template.xlsx). Prints
-    /// every bad row as FILE:ROW:COLUMN: reason and imports nothing unless all rows are good.
-    Cmdb {
-        file: PathBuf,
-        /// Project code.
-        #[arg(long)]
-        project: String,
-        /// Check and count only.
-        #[arg(long)]
-        dry_run: bool,
-        /// Import the good rows even if some are bad.
-        #[arg(long)]
-        skip_invalid: bool,
-    },
-}
-
-#[derive(Subcommand)]
-enum ExportCmd {
-    /// A project's configuration items; `.xlsx` (with counts by type) or `.csv` by the file name.
-    Cmdb {
-        /// Project code.
-        #[arg(long)]
-        project: String,
-        /// Output file.
-        #[arg(short, long)]
-        output: PathBuf,
-    },
-}
-
-#[derive(Subcommand)]
-enum CalendarCmd {
-    /// Add or correct holiday years from a JSON file in the shipped format:
-    /// {"2027": {"holidays": ["2027-01-01", ...], "workdays": ["2027-02-06", ...]}, "_source": {"2027": "..."}}.
-    Import { file: PathBuf },
-    /// List the years with holiday data, shipped and imported.
-    List,
-}
-
-#[derive(Subcommand)]
-enum ContractCmd {
-    /// Check a contract document; prints FILE:LINE:COLUMN: field: reason for each problem.
-    Validate { file: PathBuf },
-    /// Apply a contract document to the project named in [project].code (created if new).
-    Apply { file: PathBuf },
-    /// Print the contract in force for a project.
-    Show { code: String },
-}
-
-#[derive(Subcommand)]
-enum SlaCmd {
-    /// Deadlines of each clock of a severity for a fault reported at a given time.
-    Preview {
-        /// Project code.
-        #[arg(long)]
-        project: String,
-        /// Severity code, e.g. P3.
-        #[arg(long)]
-        severity: String,
-        /// Report time, RFC 3339 with offset, e.g. 2025-09-30T16:50:00+08:00.
-        #[arg(long)]
-        at: String,
-        /// Print JSON: {"respond": "…", "resolve": "…"}.
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-#[derive(Subcommand)]
-enum UserCmd {
-    /// Add a user; the password is read from the terminal, or from stdin with --password-stdin.
-    Add {
-        username: String,
-        /// Name shown in the UI (defaults to the username).
-        #[arg(long)]
-        name: Option<String>,
-        /// Make the user an installation administrator.
-        #[arg(long)]
-        admin: bool,
-        /// Organisation (hospital or vendor) the user belongs to.
-        #[arg(long)]
-        org: Option<String>,
-        /// Department within the organisation.
-        #[arg(long, requires = "org")]
-        department: Option<String>,
-        /// Read the password from standard input.
-        #[arg(long)]
-        password_stdin: bool,
-        /// Create without a password (token-only integration user).
-        #[arg(long, conflicts_with = "password_stdin")]
-        no_password: bool,
-    },
-    /// Set a user's password (ends their sessions).
-    Passwd {
-        username: String,
-        /// Read the password from standard input.
-        #[arg(long)]
-        password_stdin: bool,
-    },
-    /// Grant (or with --revoke, revoke) a role in a project.
-    Grant {
-        username: String,
-        /// Project code.
-        #[arg(long)]
-        project: String,
-        /// Role: reporter, hospital_it, dispatcher, engineer, l2_engineer, manager, storekeeper, auditor, admin.
-        #[arg(long)]
-        role: String,
-        /// Revoke instead of grant.
-        #[arg(long)]
-        revoke: bool,
-    },
-    /// Create an API token; prints the token alone on stdout.
-    Token {
-        username: String,
-        /// What the token is for.
-        #[arg(long, default_value = "cli")]
-        name: String,
-    },
-    /// Make a user an installation administrator (or not, with --off).
-    Admin {
-        username: String,
-        #[arg(long)]
-        off: bool,
-    },
-}
-
-#[derive(Subcommand)]
-enum ProjectCmd {
-    /// Create a project.
-    Create {
-        code: String,
-        #[arg(long)]
-        name: String,
-        #[arg(long)]
-        hospital: Option<String>,
-        #[arg(long)]
-        vendor: Option<String>,
-        #[arg(long, default_value = "Asia/Shanghai")]
-        timezone: String,
-    },
-}
-
-#[derive(Subcommand)]
-enum AuditCmd {
-    /// Verify the hash chains; exits non-zero naming the first bad entry.
-    Verify,
 }
 
 fn init_logging(format: &str) {
@@ -348,100 +198,14 @@ async fn run(cli: Cli) -> Result<()> {
             print_demo_users(&users);
             Ok(())
         }
-        Command::User(cmd) => user(cfg, cmd).await,
-        Command::Project(ProjectCmd::Create { code, name, hospital, vendor, timezone }) => {
-            let app = open(&cfg).await?;
-            let p = yunwei_app::project::create(
-                &app,
-                None,
-                yunwei_app::project::NewProjectInput {
-                    code: &code,
-                    name: &name,
-                    hospital: hospital.as_deref(),
-                    vendor: vendor.as_deref(),
-                    timezone: Some(&timezone),
-                },
-            )
-            .await
-            .map_err(app_err)?;
-            eprintln!("project {} created", p.code);
-            Ok(())
-        }
-        Command::Contract(ContractCmd::Validate { file }) => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            match yunwei_domain::contract::parse(&text) {
-                Ok(c) => {
-                    println!(
-                        "{}: ok: project {}, {} calendars, {} severity levels",
-                        file.display(),
-                        c.project.code,
-                        c.calendars.len(),
-                        c.severities.len()
-                    );
-                    Ok(())
-                }
-                Err(errors) => {
-                    for e in &errors.0 {
-                        println!("{}:{}:{}: {}: {}", file.display(), e.line, e.column, e.field, e.reason);
-                    }
-                    bail!("{} problem(s) in {}", errors.0.len(), file.display())
-                }
-            }
-        }
-        Command::Contract(ContractCmd::Apply { file }) => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let app = open(&cfg).await?;
-            let a = yunwei_app::contract::apply(&app, None, &text).await.map_err(app_err)?;
-            if a.changed {
-                eprintln!(
-                    "project {}: contract version {} applied{}",
-                    a.project,
-                    a.version,
-                    if a.created_project { " (project created)" } else { "" }
-                );
-            } else {
-                eprintln!("project {}: unchanged, version {} stays in force", a.project, a.version);
-            }
-            Ok(())
-        }
-        Command::Contract(ContractCmd::Show { code }) => {
-            let app = open(&cfg).await?;
-            let row = yunwei_app::contract::current(&app, None, &code).await.map_err(app_err)?;
-            eprintln!(
-                "# project {code}, contract version {} applied {} by {}",
-                row.version, row.created_at, row.created_by
-            );
-            print!("{}", row.document);
-            Ok(())
-        }
-        Command::Sla(SlaCmd::Preview { project, severity, at, json }) => {
-            let at = chrono::DateTime::parse_from_rfc3339(&at)
-                .with_context(|| format!("--at {at:?} must be RFC 3339 with offset, e.g. 2025-09-30T16:50:00+08:00"))?;
-            let app = open(&cfg).await?;
-            let lines = yunwei_app::contract::preview(&app, None, &project, &severity, at.with_timezone(&chrono::Utc))
-                .await
-                .map_err(app_err)?;
-            let offset = *at.offset();
-            let fmt = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&offset).to_rfc3339();
-            if json {
-                // The API's answer, so scripts read one shape.
-                println!("{}", serde_json::to_string(&yunwei_web::api::contract::SlaPreview::new(&lines, offset))?);
-            } else {
-                for l in &lines {
-                    println!("{} {}", l.clock.code(), fmt(l.due));
-                }
-            }
-            for l in &lines {
-                if !l.missing_holiday_years.is_empty() {
-                    eprintln!(
-                        "warning: {} crosses {:?}, for which no holiday data is loaded; the deadline ignores holidays there",
-                        l.clock.code(),
-                        l.missing_holiday_years
-                    );
-                }
-            }
-            Ok(())
-        }
+        Command::User(cmd) => cmd::user::user(&cfg, cmd).await,
+        Command::Project(cmd) => cmd::user::project(&cfg, cmd).await,
+        Command::Contract(cmd) => cmd::contract::contract(&cfg, cmd).await,
+        Command::Sla(cmd) => cmd::contract::sla(&cfg, cmd).await,
+        Command::Calendar(cmd) => cmd::contract::calendar(&cfg, cmd).await,
+        Command::Import(cmd) => cmd::cmdb::import(&cfg, cmd).await,
+        Command::Export(cmd) => cmd::cmdb::export(&cfg, cmd).await,
+        Command::Audit(cmd) => cmd::audit::audit(&cfg, cmd).await,
         Command::Bench { clients, seconds, bulk, projects, cmdb } => {
             let app = open(&cfg).await?;
             let backend = match app.db.backend() {
@@ -450,102 +214,7 @@ async fn run(cli: Cli) -> Result<()> {
             };
             bench::run(app, backend, bench::BenchArgs { clients, seconds, bulk, projects: projects.max(1), cmdb }).await
         }
-        Command::Import(ImportCmd::Cmdb { file, project, dry_run, skip_invalid }) => {
-            import_cmdb(&cfg, &file, &project, yunwei_app::cmdb::ImportOptions { dry_run, skip_invalid }).await
-        }
-        Command::Export(ExportCmd::Cmdb { project, output }) => {
-            let format = match output.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-                Some("xlsx") => "xlsx",
-                Some("csv") => "csv",
-                _ => bail!("{}: the file name must end in .xlsx or .csv", output.display()),
-            };
-            let app = open(&cfg).await?;
-            let f = yunwei_app::cmdb::export(&app, None, &project, format).await.map_err(app_err)?;
-            std::fs::write(&output, &f.bytes).with_context(|| format!("cannot write {}", output.display()))?;
-            eprintln!("{}: {} bytes", output.display(), f.bytes.len());
-            Ok(())
-        }
-        Command::Calendar(CalendarCmd::Import { file }) => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let app = open(&cfg).await?;
-            let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
-            let years = yunwei_app::holidays::import(&app, None, &text, name.as_deref())
-                .await
-                .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), app_err(e)))?;
-            let list = yunwei_app::holidays::list(&app).await.map_err(app_err)?;
-            for y in list.iter().filter(|i| years.contains(&i.year)) {
-                eprintln!("imported {}: {} days off, {} make-up workdays", y.year, y.holidays, y.workdays);
-            }
-            Ok(())
-        }
-        Command::Calendar(CalendarCmd::List) => {
-            let app = open(&cfg).await?;
-            for y in yunwei_app::holidays::list(&app).await.map_err(app_err)? {
-                let origin = match &y.imported {
-                    Some((at, by)) => format!("imported {} by {by}", at.format("%Y-%m-%d")),
-                    None => "shipped".to_owned(),
-                };
-                println!(
-                    "{} {:>2} days off {:>2} make-up workdays  {origin}  {}",
-                    y.year, y.holidays, y.workdays, y.source
-                );
-            }
-            Ok(())
-        }
-        Command::Audit(AuditCmd::Verify) => {
-            let app = open(&cfg).await?;
-            let bar = indicatif::ProgressBar::new_spinner();
-            bar.set_style(
-                indicatif::ProgressStyle::with_template("{spinner} verifying audit trail: {pos} entries ({per_sec})")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-            );
-            let result =
-                yunwei_app::audit_trail::verify_all(&app, |n| bar.set_position(n as u64)).await.map_err(app_err)?;
-            bar.finish_and_clear();
-            match result {
-                Ok(r) => {
-                    println!("audit trail intact: {} entries in {} chains", r.entries, r.chains);
-                    Ok(())
-                }
-                Err(b) => bail!("AUDIT TRAIL BROKEN: {b}"),
-            }
-        }
     }
-}
-
-async fn import_cmdb(
-    cfg: &Config,
-    file: &std::path::Path,
-    project: &str,
-    opts: yunwei_app::cmdb::ImportOptions,
-) -> Result<()> {
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let app = open(cfg).await?;
-    let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} rows  {per_sec}  eta {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    bar.set_message(if opts.dry_run { "checking" } else { "importing" });
-    let progress = |done: usize, total: usize| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-    };
-    let report =
-        yunwei_app::cmdb::import(&app, None, project, &name, &bytes, opts, &progress).await.map_err(app_err)?;
-    bar.finish_and_clear();
-    for e in &report.errors {
-        println!("{}:{}:{}: {}: {}", file.display(), e.row, e.column, e.field, e.reason);
-    }
-    println!("{}", report.line());
-    if report.refused(opts) {
-        if opts.dry_run {
-            bail!("check failed: {} bad row(s); the import would write nothing", report.invalid);
-        }
-        bail!("nothing imported: {} bad row(s); fix them or use --skip-invalid", report.invalid);
-    }
-    Ok(())
 }
 
 fn app_err(e: yunwei_app::AppError) -> anyhow::Error {
@@ -556,64 +225,6 @@ fn app_err(e: yunwei_app::AppError) -> anyhow::Error {
         ),
         other => anyhow::anyhow!("{other}"),
     }
-}
-
-async fn user(cfg: Config, cmd: UserCmd) -> Result<()> {
-    use yunwei_app::identity as uc;
-    let app = open(&cfg).await?;
-    match cmd {
-        UserCmd::Add { username, name, admin, org, department, password_stdin, no_password } => {
-            let password = if no_password { None } else { Some(read_password(password_stdin, "Password: ")?) };
-            let display = name.unwrap_or_else(|| username.clone());
-            uc::add_user(
-                &app,
-                None,
-                uc::NewUserInput {
-                    username: &username,
-                    display_name: &display,
-                    password: password.as_deref(),
-                    is_admin: admin,
-                    organization: org.as_deref(),
-                    department: department.as_deref(),
-                },
-            )
-            .await
-            .map_err(app_err)?;
-            eprintln!("user {username} added");
-        }
-        UserCmd::Passwd { username, password_stdin } => {
-            let password = read_password(password_stdin, "New password: ")?;
-            uc::set_password(&app, None, &username, &password).await.map_err(app_err)?;
-            eprintln!("password of {username} changed; their sessions are ended");
-        }
-        UserCmd::Grant { username, project, role, revoke } => {
-            let changed = if revoke {
-                yunwei_app::project::revoke(&app, None, &project, &username, &role).await
-            } else {
-                yunwei_app::project::grant(&app, None, &project, &username, &role).await
-            }
-            .map_err(app_err)?;
-            let what = if revoke { "revoked" } else { "granted" };
-            if changed {
-                eprintln!("{role} {what} for {username} in {project}");
-            } else {
-                eprintln!(
-                    "nothing to do: {username} {} {role} in {project}",
-                    if revoke { "does not hold" } else { "already holds" }
-                );
-            }
-        }
-        UserCmd::Token { username, name } => {
-            let t = uc::create_token(&app, None, &username, &name).await.map_err(app_err)?;
-            println!("{}", t.token);
-        }
-        UserCmd::Admin { username, off } => {
-            uc::set_admin(&app, &username, !off).await.map_err(app_err)?;
-            eprintln!("{username} is {}an installation administrator", if off { "no longer " } else { "" });
-        }
-    }
-    app.db.close().await;
-    Ok(())
 }
 
 async fn serve(cfg: Config, demo: bool) -> Result<()> {

@@ -1,0 +1,6 @@
+//! The subcommands, one file per module of the product.
+
+pub mod audit;
+pub mod cmdb;
+pub mod contract;
+pub mod user;
