@@ -1,21 +1,37 @@
 //! HTTP layer of yunwei: the JSON API under `/api/v1`, the server-rendered UI, embedded assets,
-//! `/healthz` and `/metrics`.
+//! `/healthz` and `/metrics`. One folder per DESIGN module holds its API handlers, its pages and
+//! its `routes()`; `http` and `ui` hold what the modules share.
 
-pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod error;
+pub mod http;
 pub mod observe;
 pub mod openapi;
-pub mod topology;
+pub mod routes;
 pub mod ui;
+
+pub mod audit;
+pub mod cmdb;
+pub mod contract;
+pub mod identity;
+pub mod inspection;
+pub mod monitoring;
+pub mod notify;
+pub mod project;
+pub mod servicedesk;
 
 use axum::Router;
 use axum::http::Method;
 use axum::routing::get;
 use axum_extra::extract::cookie::{Cookie, SameSite};
+use utoipa::OpenApi as _;
 use utoipa::openapi::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 use yunwei_app::App;
+
+use crate::openapi::ApiDoc;
+use crate::routes::Routes;
 
 /// Settings of the web layer.
 #[derive(Debug, Clone)]
@@ -55,9 +71,23 @@ pub struct Endpoint {
 /// Where the OpenAPI document is served.
 pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
 
+/// Every module's routes.
+fn modules() -> Routes {
+    Routes::default()
+        .merge(identity::routes())
+        .merge(project::routes())
+        .merge(audit::routes())
+        .merge(contract::routes())
+        .merge(servicedesk::routes())
+        .merge(notify::routes())
+        .merge(cmdb::routes())
+        .merge(inspection::routes())
+        .merge(monitoring::routes())
+}
+
 /// The OpenAPI document of the API.
 pub fn openapi() -> OpenApi {
-    api::router().split_for_parts().1
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(modules().api).split_for_parts().1
 }
 
 /// Every endpoint the server answers: API (from the OpenAPI document), UI and operations.
@@ -78,7 +108,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         }
     }
     let public = [(Method::GET, OPENAPI_PATH), (Method::GET, assets::PATH)];
-    for (m, p) in ui::routes().into_iter().chain(observe::routes()).chain(public) {
+    let pages = modules().ui.into_iter().map(|(m, p, _)| (m, p));
+    for (m, p) in pages.chain(observe::routes()).chain(public) {
         out.push(Endpoint { method: m, path: p.to_owned() });
     }
     out.sort();
@@ -87,7 +118,8 @@ pub fn endpoints() -> Vec<Endpoint> {
 
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
-    let (api, doc) = api::router().split_for_parts();
+    let Routes { api, ui } = modules();
+    let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(api).split_for_parts();
     let doc_json = std::sync::Arc::new(serde_json::to_vec_pretty(&doc).unwrap_or_default());
     let api = api.route(
         OPENAPI_PATH,
@@ -98,10 +130,10 @@ pub fn router(state: AppState) -> Router {
     );
     Router::new()
         .merge(api)
-        .merge(ui::router())
+        .merge(Routes::ui_router(ui))
         .merge(observe::router())
         .merge(assets::router())
-        .fallback(ui::not_found)
+        .fallback(ui::page::not_found)
         .layer(axum::middleware::from_fn(observe::track))
         .with_state(state)
 }

@@ -1,0 +1,124 @@
+//! `/api/v1/projects/{code}/audit`: the project's audit trail.
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use yunwei_app::audit_trail as uc;
+use yunwei_store::audit::AuditFilter;
+
+use crate::AppState;
+use crate::auth::Auth;
+use crate::error::ApiError;
+use crate::http::cursor::{decode_cursor, encode_cursor};
+use crate::http::extract::{ApiPath, ApiQuery};
+use crate::http::time::{parse_instant, rfc3339};
+use crate::openapi::problems::{Forbidden, Invalid, NotFound};
+
+/// Filters of the audit list.
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Entity kind, e.g. `project`, `membership`.
+    pub entity: Option<String>,
+    /// Action, e.g. `update`, `grant`.
+    pub action: Option<String>,
+    /// Username of the actor.
+    pub actor: Option<String>,
+    /// From this instant (RFC 3339, inclusive).
+    pub from: Option<String>,
+    /// Before this instant (RFC 3339, exclusive).
+    pub to: Option<String>,
+    /// Cursor from the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<u64>,
+}
+
+/// One audit entry.
+#[derive(Serialize, ToSchema)]
+pub struct AuditItem {
+    /// Entry id.
+    pub id: i64,
+    /// When (RFC 3339).
+    pub at: String,
+    /// Who (username or `system`).
+    pub actor: String,
+    /// Entity kind.
+    pub entity: String,
+    /// Entity id.
+    pub entity_id: String,
+    /// Action.
+    pub action: String,
+    /// Before/after summary.
+    pub summary: serde_json::Value,
+    /// Position in the project's chain.
+    pub seq: i64,
+    /// This entry's hash.
+    pub hash: String,
+}
+
+/// A page of audit entries, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct AuditPage {
+    /// Entries.
+    pub items: Vec<AuditItem>,
+    /// Cursor of the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Builds the store filter from query parameters (shared with the audit page of the UI).
+pub fn filter_of(q: &AuditQuery) -> Result<AuditFilter, ApiError> {
+    let nonempty = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    Ok(AuditFilter {
+        entity: nonempty(&q.entity),
+        action: nonempty(&q.action),
+        actor: nonempty(&q.actor),
+        from: parse_instant("from", &q.from)?,
+        to: parse_instant("to", &q.to)?,
+        before_id: q.cursor.as_deref().filter(|c| !c.is_empty()).map(decode_cursor).transpose()?,
+    })
+}
+
+/// Reads one page of a project's trail; the UI shares this.
+pub async fn page(st: &AppState, auth: &Auth, code: &str, q: &AuditQuery) -> Result<AuditPage, ApiError> {
+    let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    let filter = filter_of(q)?;
+    let rows = uc::list(&st.app, &auth.actor, code, &filter, limit + 1).await?;
+    let more = rows.len() as u64 > limit;
+    let items: Vec<AuditItem> = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|r| AuditItem {
+            id: r.id,
+            at: rfc3339(r.at),
+            actor: r.actor_name,
+            entity: r.entity,
+            entity_id: r.entity_id,
+            action: r.action,
+            summary: serde_json::from_str(&r.summary).unwrap_or(serde_json::Value::String(r.summary)),
+            seq: r.seq,
+            hash: r.hash,
+        })
+        .collect();
+    let next_cursor = if more { items.last().map(|i| encode_cursor(i.id)) } else { None };
+    Ok(AuditPage { items, next_cursor })
+}
+
+/// The project's audit trail with filters and cursor pagination.
+#[utoipa::path(get, path = "/api/v1/projects/{code}/audit", tag = "audit",
+    params(("code" = String, Path, description = "项目代码"), AuditQuery),
+    responses(
+        (status = 200, body = AuditPage),
+        Forbidden,
+        NotFound,
+        Invalid,
+    ))]
+pub async fn list_audit(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(code): ApiPath<String>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> Result<Json<AuditPage>, ApiError> {
+    Ok(Json(page(&st, &auth, &code, &q).await?))
+}

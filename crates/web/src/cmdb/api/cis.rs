@@ -1,0 +1,612 @@
+//! The CMDB: `/api/v1/cmdb/types`, `/api/v1/projects/{code}/cis`, `/api/v1/cis/{id}` with its
+//! relations, impact and history, and the IP register `/api/v1/projects/{code}/ips`.
+//! Spreadsheet import and export are in [`sheet`], the topology drawing in [`topology`].
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+use yunwei_app::cmdb::{self as uc, CiView, RelationView};
+use yunwei_domain::cmdb::{self as domain, CiInput, Location, RelationInput};
+use yunwei_store::cmdb::{CiFilter, CiRow, RevisionRow};
+
+use crate::AppState;
+use crate::auth::Auth;
+use crate::error::ApiError;
+use crate::http::cursor::{decode_cursor, encode_cursor};
+use crate::http::etag::if_match_version;
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::time::{parse_instant, rfc3339};
+use crate::openapi::problems::{Conflict, Forbidden, Invalid, NotFound, PreconditionFailed, PreconditionRequired};
+
+/// A CI type of the catalog.
+#[derive(Serialize, ToSchema)]
+pub struct CiTypeJson {
+    /// Code (`core_switch`).
+    pub code: &'static str,
+    /// Chinese name (`核心交换机`).
+    pub name: &'static str,
+    /// Class code (`network`).
+    pub class: &'static str,
+    /// Class name (`网络设备`).
+    pub class_name: &'static str,
+}
+
+/// The CI types with their Chinese names, in display order.
+#[utoipa::path(get, path = "/api/v1/cmdb/types", tag = "cmdb",
+    responses((status = 200, body = Vec<CiTypeJson>)))]
+pub async fn list_ci_types(_auth: Auth) -> Json<Vec<CiTypeJson>> {
+    Json(
+        domain::list_types()
+            .into_iter()
+            .map(|t| CiTypeJson { code: t.code, name: t.name, class: t.class.code(), class_name: t.class_name })
+            .collect(),
+    )
+}
+
+/// Where a CI stands.
+#[derive(Serialize, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LocationJson {
+    /// Building (`门诊楼`).
+    pub building: Option<String>,
+    /// Room (`3楼信息中心机房`).
+    pub room: Option<String>,
+    /// Rack (`A03`).
+    pub rack: Option<String>,
+    /// U position (`12-13`).
+    pub u: Option<String>,
+}
+
+/// A CI as written by a client.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WriteCi {
+    /// Name (1–200 characters).
+    pub name: String,
+    /// Type code from `/api/v1/cmdb/types` (or its Chinese name).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `in_service` (default), `spare`, `under_repair` or `retired`.
+    pub status: Option<String>,
+    /// Host name, as monitoring names it.
+    pub hostname: Option<String>,
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    /// Serial number.
+    pub serial: Option<String>,
+    /// Part number (PN).
+    pub part_number: Option<String>,
+    /// The hospital's asset tag (unique in the project).
+    pub asset_tag: Option<String>,
+    #[serde(default)]
+    pub location: LocationJson,
+    pub owner_department: Option<String>,
+    /// Warranty end, `YYYY-MM-DD`.
+    pub warranty_end: Option<String>,
+    /// Who supplied it.
+    pub supplier: Option<String>,
+    /// `critical`, `high`, `medium` (default) or `low`.
+    pub criticality: Option<String>,
+    /// Addresses and subnets (`10.1.2.3`, `10.1.0.0/16`, `fe80::1`).
+    #[serde(default)]
+    pub ips: Vec<String>,
+    /// Type-specific attributes: strings, numbers, booleans or lists of strings.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub attributes: Map<String, Value>,
+    /// What caused this change, `incident:{id}`.
+    pub cause: Option<String>,
+}
+
+impl WriteCi {
+    fn input(self) -> Result<(CiInput, Option<String>), ApiError> {
+        let warranty_end = match self.warranty_end.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => Some(chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+                ApiError::invalid(vec![yunwei_domain::FieldError::new("warranty_end", "须为 YYYY-MM-DD 格式的日期")])
+            })?),
+        };
+        let input = CiInput {
+            name: self.name,
+            type_code: self.kind,
+            hostname: self.hostname,
+            vendor: self.vendor,
+            model: self.model,
+            serial: self.serial,
+            part_number: self.part_number,
+            asset_tag: self.asset_tag,
+            location: Location {
+                building: self.location.building,
+                room: self.location.room,
+                rack: self.location.rack,
+                u: self.location.u,
+            },
+            owner_department: self.owner_department,
+            status: self.status,
+            warranty_end,
+            supplier: self.supplier,
+            criticality: self.criticality,
+            ips: self.ips,
+            attributes: self.attributes,
+        };
+        Ok((input, self.cause))
+    }
+}
+
+/// A CI as stored.
+#[derive(Serialize, ToSchema)]
+pub struct CiJson {
+    pub id: i64,
+    pub name: String,
+    /// Type code.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Type name in Chinese.
+    pub type_name: String,
+    pub status: String,
+    pub hostname: Option<String>,
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    pub serial: Option<String>,
+    pub part_number: Option<String>,
+    pub asset_tag: Option<String>,
+    pub location: LocationJson,
+    pub owner_department: Option<String>,
+    pub warranty_end: Option<String>,
+    pub supplier: Option<String>,
+    pub criticality: Option<String>,
+    /// Addresses and subnets.
+    pub ips: Vec<String>,
+    #[schema(value_type = Object)]
+    pub attributes: Value,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Optimistic-concurrency version; send it back in `If-Match`.
+    pub version: i64,
+}
+
+fn ci_json(r: &CiRow, ips: Vec<String>) -> CiJson {
+    CiJson {
+        id: r.id,
+        name: r.name.clone(),
+        kind: r.kind.clone(),
+        type_name: domain::ci_type(&r.kind).map(|t| t.name_zh).unwrap_or(&r.kind).to_owned(),
+        status: r.status.clone(),
+        hostname: r.hostname.clone(),
+        vendor: r.vendor.clone(),
+        model: r.model.clone(),
+        serial: r.serial.clone(),
+        part_number: r.part_number.clone(),
+        asset_tag: r.asset_tag.clone(),
+        location: LocationJson {
+            building: r.building.clone(),
+            room: r.room.clone(),
+            rack: r.rack.clone(),
+            u: r.rack_unit.clone(),
+        },
+        owner_department: r.owner_department.clone(),
+        warranty_end: r.warranty_end.clone(),
+        supplier: r.supplier.clone(),
+        criticality: r.criticality.clone(),
+        ips,
+        attributes: serde_json::from_str(&r.attributes).unwrap_or(Value::Object(Map::new())),
+        created_at: rfc3339(r.created_at),
+        updated_at: rfc3339(r.updated_at),
+        version: r.version,
+    }
+}
+
+fn view_json(v: CiView) -> CiJson {
+    ci_json(&v.row, v.ips.into_iter().map(|i| i.address).collect())
+}
+
+fn with_etag(status: StatusCode, v: CiView) -> Response {
+    let version = v.row.version;
+    crate::http::etag::json_with_status_etag(status, version, view_json(v))
+}
+
+/// Records a CI.
+#[utoipa::path(post, path = "/api/v1/projects/{code}/cis", tag = "cmdb",
+    params(("code" = String, Path, description = "项目代码")),
+    request_body = WriteCi,
+    responses(
+        (status = 201, body = CiJson, headers(("ETag" = String))),
+        Forbidden,
+        NotFound,
+        Conflict,
+        Invalid,
+    ))]
+pub async fn create_ci(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(req): ApiJson<WriteCi>,
+) -> Result<Response, ApiError> {
+    let (input, cause) = req.input()?;
+    let v = uc::create(&st.app, &auth.actor, &code, &input, cause.as_deref()).await?;
+    Ok(with_etag(StatusCode::CREATED, v))
+}
+
+/// One CI.
+#[utoipa::path(get, path = "/api/v1/cis/{id}", tag = "cmdb",
+    params(("id" = i64, Path, description = "配置项编号")),
+    responses(
+        (status = 200, body = CiJson, headers(("ETag" = String))),
+        NotFound,
+    ))]
+pub async fn get_ci(State(st): State<AppState>, auth: Auth, ApiPath(id): ApiPath<i64>) -> Result<Response, ApiError> {
+    Ok(with_etag(StatusCode::OK, uc::get(&st.app, &auth.actor, id).await?))
+}
+
+/// Replaces a CI's record; `If-Match` with the version read is required. A save that changes
+/// nothing keeps the version.
+#[utoipa::path(put, path = "/api/v1/cis/{id}", tag = "cmdb",
+    params(("id" = i64, Path, description = "配置项编号"), ("If-Match" = String, Header, description = "ETag")),
+    request_body = WriteCi,
+    responses(
+        (status = 200, body = CiJson, headers(("ETag" = String))),
+        Forbidden,
+        NotFound,
+        Conflict,
+        PreconditionFailed,
+        Invalid,
+        PreconditionRequired,
+    ))]
+pub async fn update_ci(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<i64>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> Result<Response, ApiError> {
+    let expected = if_match_version(&headers)?;
+    let current = view_json(uc::get(&st.app, &auth.actor, id).await?);
+    let req: WriteCi = crate::http::update::parse_update(body, &current)?;
+    let (input, cause) = req.input()?;
+    let v = uc::update(&st.app, &auth.actor, id, expected, &input, cause.as_deref()).await?;
+    Ok(with_etag(StatusCode::OK, v))
+}
+
+/// List filters.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CiQuery {
+    /// Type codes, comma-separated.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// Status codes, comma-separated.
+    pub status: Option<String>,
+    /// Text in building, room or rack.
+    pub location: Option<String>,
+    /// Text in name, host name, vendor, model, serial, PN or asset tag.
+    pub text: Option<String>,
+    /// An address on the CI.
+    pub ip: Option<String>,
+    /// Cursor from the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// Page size, 1–500 (default 50).
+    pub limit: Option<u64>,
+}
+
+/// A page of CIs.
+#[derive(Serialize, ToSchema)]
+pub struct CiPage {
+    /// Newest first.
+    pub items: Vec<CiJson>,
+    /// Cursor of the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+fn csv(v: &Option<String>) -> Vec<String> {
+    v.as_deref().unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+fn blank_none(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// A project's CIs, newest first, with filters and keyset pagination.
+#[utoipa::path(get, path = "/api/v1/projects/{code}/cis", tag = "cmdb",
+    params(("code" = String, Path, description = "项目代码"), CiQuery),
+    responses(
+        (status = 200, body = CiPage),
+        NotFound,
+        Invalid,
+    ))]
+pub async fn list_cis(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(code): ApiPath<String>,
+    ApiQuery(q): ApiQuery<CiQuery>,
+) -> Result<Json<CiPage>, ApiError> {
+    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let filter = CiFilter {
+        kinds: csv(&q.kind),
+        status: csv(&q.status),
+        location: blank_none(q.location),
+        text: blank_none(q.text),
+        ip: blank_none(q.ip),
+        before_id: q.cursor.as_deref().filter(|c| !c.is_empty()).map(decode_cursor).transpose()?,
+    };
+    let mut rows = uc::list(&st.app, &auth.actor, &code, filter, limit + 1).await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = rows.last().filter(|_| more).map(|v| encode_cursor(v.row.id));
+    Ok(Json(CiPage { items: rows.into_iter().map(view_json).collect(), next_cursor }))
+}
+
+/// A relation as written: from this CI to `target`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WriteRelation {
+    /// `runs_on`, `connects_to`, `depends_on`, `backs_up` or `member_of`.
+    pub kind: String,
+    /// Id of the other CI (same project).
+    pub target: i64,
+    /// `connects_to`: the port on this CI.
+    pub local_port: Option<String>,
+    /// `connects_to`: the port on the target.
+    pub remote_port: Option<String>,
+}
+
+/// A relation seen from one CI.
+#[derive(Serialize, ToSchema)]
+pub struct RelationJson {
+    pub id: i64,
+    pub kind: String,
+    /// Chinese name of the kind.
+    pub kind_name: String,
+    /// `out` when this CI is the source, `in` when it is the target.
+    pub direction: &'static str,
+    pub source: i64,
+    pub target: i64,
+    pub local_port: Option<String>,
+    pub remote_port: Option<String>,
+    /// The CI at the other end.
+    pub other: CiBrief,
+}
+
+/// A CI named in another's answer.
+#[derive(Serialize, ToSchema)]
+pub struct CiBrief {
+    pub id: i64,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub status: String,
+}
+
+fn brief(r: &CiRow) -> CiBrief {
+    CiBrief { id: r.id, name: r.name.clone(), kind: r.kind.clone(), status: r.status.clone() }
+}
+
+fn relation_json(v: RelationView) -> RelationJson {
+    let port = |p: &str| Some(p.to_owned()).filter(|p| !p.is_empty());
+    RelationJson {
+        id: v.row.id,
+        kind_name: domain::RelationKind::parse(&v.row.kind).map(|k| k.label()).unwrap_or_default().to_owned(),
+        kind: v.row.kind.clone(),
+        direction: if v.outgoing { "out" } else { "in" },
+        source: v.row.source_id,
+        target: v.row.target_id,
+        local_port: port(&v.row.source_port),
+        remote_port: port(&v.row.target_port),
+        other: brief(&v.other),
+    }
+}
+
+/// Relates this CI to another (`HIS runs_on vm01`).
+#[utoipa::path(post, path = "/api/v1/cis/{id}/relations", tag = "cmdb",
+    params(("id" = i64, Path, description = "配置项编号")),
+    request_body = WriteRelation,
+    responses(
+        (status = 201, body = RelationJson),
+        Forbidden,
+        NotFound,
+        Conflict,
+        Invalid,
+    ))]
+pub async fn create_relation(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<WriteRelation>,
+) -> Result<(StatusCode, Json<RelationJson>), ApiError> {
+    let input =
+        RelationInput { kind: req.kind, target: req.target, local_port: req.local_port, remote_port: req.remote_port };
+    let v = uc::add_relation(&st.app, &auth.actor, id, &input).await?;
+    Ok((StatusCode::CREATED, Json(relation_json(v))))
+}
+
+/// The relations of a CI, from either end.
+#[utoipa::path(get, path = "/api/v1/cis/{id}/relations", tag = "cmdb",
+    params(("id" = i64, Path, description = "配置项编号")),
+    responses(
+        (status = 200, body = Vec<RelationJson>),
+        NotFound,
+    ))]
+pub async fn list_relations(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<RelationJson>>, ApiError> {
+    Ok(Json(uc::relations(&st.app, &auth.actor, id).await?.into_iter().map(relation_json).collect()))
+}
+
+/// Removes a relation of this CI.
+#[utoipa::path(delete, path = "/api/v1/cis/{id}/relations/{relation}", tag = "cmdb",
+    params(("id" = i64, Path, description = "配置项编号"), ("relation" = i64, Path, description = "关系编号")),
+    responses(
+        (status = 204),
+        Forbidden,
+        NotFound,
+    ))]
+pub async fn delete_relation(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath((id, relation)): ApiPath<(i64, i64)>,
+) -> Result<StatusCode, ApiError> {
+    uc::delete_relation(&st.app, &auth.actor, id, relation).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A CI a failure reaches.
+#[derive(Serialize, ToSchema)]
+pub struct ImpactedJson {
+    pub ci: CiBrief,
+    /// Relations between it and the failed CI (1 = directly).
+    pub depth: u32,
+    /// The CI it is reached through.
+    pub via: i64,
+    /// The relation between `via` and it.
+    pub kind: String,
+}
+
+/// Everything a failure of this CI impacts, directly or transitively, nearest first.
+#[utoipa::path(get, path = "/api/v1/cis/{id}/impact", tag = "cmdb",
+    params(("id" = i64, Path, description = "配置项编号")),
+    responses(
+        (status = 200, body = Vec<ImpactedJson>),
+        NotFound,
+    ))]
+pub async fn get_impact(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<ImpactedJson>>, ApiError> {
+    let hit = uc::impact(&st.app, &auth.actor, id).await?;
+    Ok(Json(
+        hit.into_iter()
+            .map(|(i, r)| ImpactedJson { ci: brief(&r), depth: i.depth, via: i.via, kind: i.kind.code().to_owned() })
+            .collect(),
+    ))
+}
+
+/// One revision of a CI.
+#[derive(Serialize, ToSchema)]
+pub struct RevisionJson {
+    pub revision: i64,
+    pub at: String,
+    pub actor: String,
+    /// `incident:{id}` when a case caused it.
+    pub cause: Option<String>,
+    /// `[{"field","before","after"}]` from the revision before.
+    #[schema(value_type = Vec<Object>)]
+    pub changes: Value,
+    /// The whole record as saved.
+    #[schema(value_type = Object)]
+    pub snapshot: Value,
+}
+
+fn revision_json(r: RevisionRow) -> RevisionJson {
+    RevisionJson {
+        revision: r.revision,
+        at: rfc3339(r.at),
+        actor: r.actor,
+        cause: r.cause,
+        changes: serde_json::from_str(&r.changes).unwrap_or(Value::Array(Vec::new())),
+        snapshot: serde_json::from_str(&r.snapshot).unwrap_or(Value::Null),
+    }
+}
+
+/// `as_of`: the record in force at that instant.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    /// RFC 3339 instant: answer only the revision in force then.
+    pub as_of: Option<String>,
+}
+
+/// The revisions of a CI, newest first; with `as_of`, only the one in force then.
+#[utoipa::path(get, path = "/api/v1/cis/{id}/history", tag = "cmdb",
+    params(("id" = i64, Path, description = "配置项编号"), HistoryQuery),
+    responses(
+        (status = 200, body = Vec<RevisionJson>),
+        NotFound,
+        Invalid,
+    ))]
+pub async fn get_history(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
+) -> Result<Json<Vec<RevisionJson>>, ApiError> {
+    let revs = match parse_instant("as_of", &q.as_of)? {
+        Some(at) => vec![uc::as_of(&st.app, &auth.actor, id, at).await?],
+        None => uc::history(&st.app, &auth.actor, id).await?,
+    };
+    Ok(Json(revs.into_iter().map(revision_json).collect()))
+}
+
+/// `ip`: an address, a monitoring `instance` (`10.1.2.3:9100`) or a host name.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct IpQuery {
+    /// Address, `host:port` or host name. Without it: the register's conflicts.
+    pub ip: Option<String>,
+}
+
+/// A subnet containing the address.
+#[derive(Serialize, ToSchema)]
+pub struct SubnetJson {
+    pub subnet: String,
+    pub ci: CiBrief,
+}
+
+/// A conflict: an address on more than one live CI.
+#[derive(Serialize, ToSchema)]
+pub struct ConflictJson {
+    pub address: String,
+    pub ci_ids: Vec<i64>,
+}
+
+/// What the IP register knows about an address.
+#[derive(Serialize, ToSchema)]
+pub struct IpAnswer {
+    /// CIs holding it (live ones first).
+    pub cis: Vec<CiJson>,
+    /// Registered subnets containing it, narrowest first.
+    pub subnets: Vec<SubnetJson>,
+    /// Without `ip`: every address held by more than one live CI.
+    pub conflicts: Vec<ConflictJson>,
+}
+
+/// Looks up an address, a monitoring `instance` or a host name; without `ip`, lists conflicts.
+#[utoipa::path(get, path = "/api/v1/projects/{code}/ips", tag = "cmdb",
+    params(("code" = String, Path, description = "项目代码"), IpQuery),
+    responses(
+        (status = 200, body = IpAnswer),
+        NotFound,
+        Invalid,
+    ))]
+pub async fn lookup_ip(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(code): ApiPath<String>,
+    ApiQuery(q): ApiQuery<IpQuery>,
+) -> Result<Json<IpAnswer>, ApiError> {
+    let Some(ip) = blank_none(q.ip) else {
+        let rows = uc::conflicts(&st.app, &auth.actor, &code).await?;
+        let mut conflicts: Vec<ConflictJson> = Vec::new();
+        for r in rows {
+            match conflicts.last_mut() {
+                Some(c) if c.address == r.address => c.ci_ids.push(r.ci_id),
+                _ => conflicts.push(ConflictJson { address: r.address, ci_ids: vec![r.ci_id] }),
+            }
+        }
+        return Ok(Json(IpAnswer { cis: Vec::new(), subnets: Vec::new(), conflicts }));
+    };
+    let found = uc::lookup(&st.app, &auth.actor, &code, &ip).await?;
+    Ok(Json(IpAnswer {
+        cis: found.holders.into_iter().map(view_json).collect(),
+        subnets: found.subnets.into_iter().map(|(subnet, v)| SubnetJson { subnet, ci: brief(&v.row) }).collect(),
+        conflicts: Vec::new(),
+    }))
+}
