@@ -1,44 +1,41 @@
-//! The `serve` background loop: escalation, delivery, inspection plans and overdue notices,
-//! backup checks and alerts left pending, every `interval`.
+//! The `serve` background work, all on the job runner (`crate::worker`): escalation steps as jobs
+//! of their own, and the passes that are not per-row jobs yet — outbox delivery, inspection plans,
+//! overdue inspections and reports, backup checks, alerts left pending — as recurring jobs, so
+//! with several instances each pass runs in one of them at a time.
 
-use std::sync::Arc;
+use chrono::Duration;
 
 use crate::App;
-use crate::notify::{deliver_due, fire_due};
+use crate::worker::Worker;
 
-/// Runs escalation and delivery forever, every `interval` (the `serve` background worker).
-pub async fn run_worker(app: App, interval: std::time::Duration) {
-    let app = Arc::new(app);
-    let mut tick = tokio::time::interval(interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut plans_due = std::time::Instant::now();
-    loop {
-        tick.tick().await;
-        // Inspection plans: the executions of a new period, the first inspection, pre-holiday
-        // ones. Hourly is often enough (periods are days long) and idempotent anyway.
-        if std::time::Instant::now() >= plans_due {
-            plans_due = std::time::Instant::now() + std::time::Duration::from_secs(3600);
-            if let Err(e) = crate::inspection_plan::generate_all(&app).await {
-                tracing::error!(error = %e, "inspection plan pass failed");
-            }
-        }
-        if let Err(e) = fire_due(&app).await {
-            tracing::error!(error = %e, "escalation pass failed");
-        }
-        if let Err(e) = deliver_due(&app).await {
-            tracing::error!(error = %e, "delivery pass failed");
-        }
+/// The job runner with every module's handlers; recurring passes run every `interval`
+/// (inspection plans hourly: periods are days long, and generation is idempotent anyway).
+pub fn worker(app: &App, interval: Duration) -> Worker {
+    crate::notify::jobs(Worker::new(app.clone()))
+        .every("notify.deliver", interval, |app| async move { crate::notify::deliver_due(&app).await.map(drop) })
+        .every("inspection_plan.generate", Duration::hours(1), |app| async move {
+            crate::inspection_plan::generate_all(&app).await.map(drop)
+        })
         // Inspections not done, and reports not issued, by their due time.
-        if let Err(e) = crate::inspection::notify_overdue(&app).await {
-            tracing::error!(error = %e, "inspection overdue pass failed");
-        }
+        .every(
+            "inspection.overdue",
+            interval,
+            |app| async move { crate::inspection::notify_overdue(&app).await.map(drop) },
+        )
         // Backup jobs whose daily report did not come by its time.
-        if let Err(e) = crate::monitoring::check_backups(&app).await {
-            tracing::error!(error = %e, "backup check failed");
-        }
+        .every(
+            "monitoring.backups",
+            interval,
+            |app| async move { crate::monitoring::check_backups(&app).await.map(drop) },
+        )
         // Alerts stored but not yet acted on (a crash between the two, or a failure acting).
-        if let Err(e) = crate::monitoring::process_pending(&app, None).await {
-            tracing::error!(error = %e, "alert pass failed");
-        }
-    }
+        .every("monitoring.pending", interval, |app| async move {
+            crate::monitoring::process_pending(&app, None).await.map(drop)
+        })
+}
+
+/// Runs the job runner forever, a pass every `interval` (the `serve` background worker).
+pub async fn run_worker(app: App, interval: std::time::Duration) {
+    let every = Duration::from_std(interval).unwrap_or_else(|_| Duration::seconds(5));
+    worker(&app, every).run(interval).await
 }

@@ -1,7 +1,8 @@
 //! Escalation and notifications. The contract's ladder (seed 003 1.1.5.2.3: Manager1 → Manager2 →
-//! Manager3 by elapsed time per severity) is kept per incident in `incident_escalations`; the
-//! worker fires each due step exactly once — whichever instance claims the row — and queues the
-//! messages in the outbox in the same transaction. Delivery is a separate pass: each message is
+//! Manager3 by elapsed time per severity) is kept per incident in `incident_escalations`, and each
+//! step with a due time is a job of the runner (`crate::worker`) in its incident's chain, queued,
+//! re-timed or cancelled in the transaction that changes the incident; the job fires the step
+//! exactly once and queues the messages in the outbox in the transaction that finishes it. Delivery is a separate pass: each message is
 //! leased, sent, and its attempt recorded; failures are retried with backoff until
 //! `max_attempts`. Personal channels respect the recipient's quiet hours except for the
 //! contract's most severe level.
@@ -23,6 +24,7 @@ use yunwei_domain::servicedesk::audit;
 use crate::access::authorize;
 use crate::actor::Actor;
 use crate::audit::{Record, record};
+use crate::worker::{self, Job, Outcome, Worker};
 use crate::{App, AppError};
 use yunwei_domain::contract::CompiledContract;
 
@@ -45,7 +47,20 @@ pub(crate) async fn sync_escalations(
     let steps: Vec<(i64, String, Option<DateTime<Utc>>)> =
         steps.into_iter().map(|s| (s.step as i64, s.to, s.due)).collect();
     // No events yet: the incident is being created and has no steps to replace.
-    store::sync_steps(tx, row.project_id, row.id, &steps, events.is_empty()).await?;
+    let fresh = events.is_empty();
+    store::sync_steps(tx, row.project_id, row.id, &steps, fresh).await?;
+    // The jobs follow the ladder: waiting ones are re-timed, those of steps gone are cancelled
+    // (fired steps' jobs are done and stay so).
+    let chain = ladder_chain(row.id);
+    if !fresh {
+        worker::cancel_chain(tx, ESCALATION, &chain, now).await?;
+    }
+    for (step, target, due) in &steps {
+        if let Some(due) = due {
+            let payload = json!({ "incident_id": row.id, "step": step, "target": target });
+            worker::schedule(tx, ESCALATION, &step_key(row.id, *step), Some(&chain), *due, &payload, now).await?;
+        }
+    }
     Ok(())
 }
 
@@ -80,45 +95,71 @@ pub struct Fired {
     pub target: String,
 }
 
-/// Fires every escalation step due now, each exactly once across all instances, in ladder order.
+/// The job kind of an escalation step: one job per step (key `incident:{id}:step:{n}`), due at the
+/// step's due time, in the chain of its incident so the ladder goes out in order.
+pub const ESCALATION: &str = "escalation";
+
+fn step_key(incident_id: i64, step: i64) -> String {
+    format!("incident:{incident_id}:step:{step}")
+}
+
+fn ladder_chain(incident_id: i64) -> String {
+    format!("incident:{incident_id}")
+}
+
+/// Registers the escalation handler on `w`.
+pub fn jobs(w: Worker) -> Worker {
+    w.handle(ESCALATION, fire_step)
+}
+
+/// Fires every escalation step due now, each exactly once across all instances, in ladder order
+/// (one pass of the job runner over escalation jobs).
 pub async fn fire_due(app: &App) -> Result<Vec<Fired>, AppError> {
+    let report = jobs(Worker::new(app.clone())).run_once().await?;
+    Ok(report
+        .done(ESCALATION)
+        .map(|r| Fired {
+            incident_id: r.payload["incident_id"].as_i64().unwrap_or_default(),
+            step: r.payload["step"].as_i64().unwrap_or_default(),
+            target: r.payload["target"].as_str().unwrap_or_default().to_owned(),
+        })
+        .collect())
+}
+
+/// Fires one step: marks it fired, queues its messages and records it, in the transaction that
+/// finishes its job.
+async fn fire_step(app: App, job: Job) -> Result<Outcome, AppError> {
+    let (Some(incident_id), Some(step)) = (job.payload["incident_id"].as_i64(), job.payload["step"].as_i64()) else {
+        return Err(AppError::Internal(format!("escalation job {} without its step", job.id)));
+    };
     let now = app.now();
-    let mut fired = Vec::new();
-    // A step waits while an earlier step of its incident is unfired; a few rounds let a
-    // backdated incident's whole overdue ladder go out at once.
-    for _ in 0..8 {
-        let due = store::due_steps(&app.db, now, 500).await?;
-        let mut progress = false;
-        for s in due {
-            let mut tx = app.db.begin().await?;
-            if !store::claim_step(&mut tx, s.incident_id, s.step, now, &app.notify.instance).await? {
-                continue;
-            }
-            let Some(row) = yunwei_store::incident::get_tx(&mut tx, s.incident_id).await? else {
-                continue;
-            };
-            queue_escalation(app, &mut tx, &row, &s.target, s.step, now).await?;
-            record(
-                &mut tx,
-                None,
-                now,
-                Record {
-                    project_id: Some(row.project_id),
-                    code: audit::INCIDENT_ESCALATION,
-                    entity_id: row.id.to_string(),
-                    summary: json!({ "step": s.step, "target": s.target, "due_at": s.due_at.map(|d| d.to_rfc3339()), "instance": app.notify.instance }),
-                },
-            )
-            .await?;
-            tx.commit().await?;
-            progress = true;
-            fired.push(Fired { incident_id: s.incident_id, step: s.step, target: s.target });
-        }
-        if !progress {
-            break;
-        }
+    let mut tx = app.db.begin().await?;
+    if !job.complete(&mut tx, now).await? {
+        return Ok(Outcome::Lost);
     }
-    Ok(fired)
+    // Gone (fixed, paused) or moved since the job was claimed: nothing to fire.
+    if !store::claim_step(&mut tx, incident_id, step, now, &app.notify.instance).await? {
+        return Ok(Outcome::Skipped);
+    }
+    let Some(row) = yunwei_store::incident::get_tx(&mut tx, incident_id).await? else {
+        return Ok(Outcome::Skipped);
+    };
+    let target = job.payload["target"].as_str().unwrap_or_default().to_owned();
+    queue_escalation(&app, &mut tx, &row, &target, step, now).await?;
+    record(
+        &mut tx,
+        None,
+        now,
+        Record {
+            project_id: Some(row.project_id),
+            code: audit::INCIDENT_ESCALATION,
+            entity_id: row.id.to_string(),
+            summary: json!({ "step": step, "target": target, "due_at": job.run_at.to_rfc3339(), "instance": app.notify.instance }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Outcome::Done)
 }
 
 /// The users a ladder target names: its configured contacts, else the project's members of the

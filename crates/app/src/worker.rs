@@ -47,7 +47,10 @@ impl Job {
     }
 
     /// Like [`Job::complete`] for a recurring job: queues its next run at `next`, in the same row.
+    /// Its earlier successful runs' attempts are dropped (a pass every few seconds would fill the
+    /// table); failed ones stay on record.
     pub async fn repeat_at(&self, tx: &mut Tx, next: DateTime<Utc>, now: DateTime<Utc>) -> Result<bool, AppError> {
+        store::forget_done_attempts(tx, self.id).await?;
         let f = Finish { status: "queued", run_at: Some(next), outcome: "done", error: None, attempts: Some(0) };
         Ok(store::finish(tx, self.id, self.attempt, &f, now).await?)
     }
@@ -358,6 +361,11 @@ pub async fn schedule(
 /// transaction, that there is nothing left to do).
 pub async fn cancel(tx: &mut Tx, kind: &str, key: &str, now: DateTime<Utc>) -> Result<bool, AppError> {
     Ok(store::cancel(tx, kind, key, now).await?)
+}
+
+/// Cancels every waiting job of `kind` in `chain`; returns how many.
+pub async fn cancel_chain(tx: &mut Tx, kind: &str, chain: &str, now: DateTime<Utc>) -> Result<u64, AppError> {
+    Ok(store::cancel_chain(tx, kind, chain, now).await?)
 }
 
 #[cfg(test)]

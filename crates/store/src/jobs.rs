@@ -270,6 +270,15 @@ pub async fn finish(
     Ok(true)
 }
 
+/// Drops the finished successful attempts of a job (a recurring job's earlier runs).
+pub async fn forget_done_attempts(tx: &mut Tx, job_id: i64) -> Result<u64, StoreError> {
+    let q = Query::delete()
+        .from_table("job_attempts")
+        .cond_where(Cond::all().add(Expr::col("job_id").eq(job_id)).add(Expr::col("outcome").eq("done")))
+        .to_owned();
+    tx.execute(&q).await
+}
+
 /// A job by id.
 pub async fn get(db: &Db, id: i64) -> Result<Option<JobRow>, StoreError> {
     let q = Query::select().columns(COLS).from("jobs").and_where(Expr::col("id").eq(id)).to_owned();

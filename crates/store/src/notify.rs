@@ -1,10 +1,10 @@
 //! Escalation steps of incidents, who ladder targets mean in a project, how people are reached,
 //! and the notification outbox with its delivery attempts.
 //!
-//! Exactly-once firing rests on one statement: `UPDATE incident_escalations SET fired_at = …
-//! WHERE … AND fired_at IS NULL`. Whichever instance's update affects the row fired the step;
-//! on PostgreSQL a concurrent update of the same row waits for the first to commit and then
-//! finds `fired_at` set. The same shape leases outbox rows for delivery.
+//! An escalation step fires as a job of the runner (`jobs`, see `crate::jobs`); the step's
+//! `fired_at` records when (the ladder shows it) and `claim_step` refuses a step that is gone, not
+//! yet due or already fired. Outbox rows are leased for delivery: `UPDATE … WHERE
+//! next_attempt_at = <seen>` succeeds for one caller.
 
 use chrono::{DateTime, Utc};
 use sea_query::{Alias, Cond, Expr, ExprTrait, OnConflict, Order, Query};
@@ -64,23 +64,8 @@ pub async fn steps_of(db: &Db, incident_id: i64) -> Result<Vec<EscalationRow>, S
     db.fetch_all(&q).await
 }
 
-/// Unfired steps due by `now`, oldest first.
-pub async fn due_steps(db: &Db, now: DateTime<Utc>, limit: u64) -> Result<Vec<EscalationRow>, StoreError> {
-    let q = Query::select()
-        .columns(ESC_COLS)
-        .from("incident_escalations")
-        .cond_where(Cond::all().add(Expr::col("fired_at").is_null()).add(Expr::col("due_at").lte(now)))
-        .order_by("due_at", Order::Asc)
-        .order_by("incident_id", Order::Asc)
-        .order_by("step", Order::Asc)
-        .limit(limit)
-        .to_owned();
-    db.fetch_all(&q).await
-}
-
-/// Claims a due step for firing: true for exactly one caller. A step is only claimed once every
-/// earlier due step of its incident has fired, so the ladder goes out in order even when two
-/// instances work at once.
+/// Marks a due step fired (inside the transaction of its job): false if it is gone, not yet due,
+/// already fired, or an earlier due step of its incident is unfired.
 pub async fn claim_step(
     tx: &mut Tx,
     incident_id: i64,
