@@ -114,7 +114,7 @@ pub async fn sla(cfg: &Config, cmd: SlaCmd) -> Result<()> {
             let fmt = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&offset).to_rfc3339();
             if json {
                 // The API's answer, so scripts read one shape.
-                println!("{}", serde_json::to_string(&yunwei_web::api::contract::SlaPreview::new(&lines, offset))?);
+                println!("{}", serde_json::to_string(&yunwei_web::contract::api::SlaPreview::new(&lines, offset))?);
             } else {
                 for l in &lines {
                     println!("{} {}", l.clock.code(), fmt(l.due));
