@@ -216,7 +216,7 @@ async fn queue_escalation(
     let project = yunwei_store::project::by_id(&app.db, row.project_id)
         .await?
         .ok_or_else(|| AppError::Internal("project missing".into()))?;
-    let tz: Tz = project.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+    let tz: Tz = yunwei_domain::time::project_tz(&project.timezone);
     let terms = crate::terms::of_version(app, row.contract_version_id).await.ok();
     let (sev_name, most_severe) = match terms.as_ref().map(|t| &t.contract) {
         Some(c) => (

@@ -39,7 +39,7 @@ pub struct NewProjectInput<'a> {
 }
 
 fn check_timezone(tz: &str, errs: &mut ValidationErrors) {
-    if tz.parse::<chrono_tz::Tz>().is_err() {
+    if yunwei_domain::time::parse_tz(tz).is_none() {
         errs.push("timezone", format!("未知时区“{tz}”，须为 IANA 名称，例如 Asia/Shanghai"));
     }
 }
@@ -81,7 +81,7 @@ pub async fn prepare_create(
     if name.is_empty() || name.chars().count() > 100 {
         errs.push("name", "项目名称不能为空且不超过 100 个字符");
     }
-    let tz = input.timezone.unwrap_or("Asia/Shanghai");
+    let tz = input.timezone.unwrap_or(yunwei_domain::time::DEFAULT_TZ_NAME);
     check_timezone(tz, &mut errs);
     errs.into_result()?;
     let Some(code) = code else {

@@ -16,5 +16,6 @@ pub mod inspection;
 pub mod modules;
 pub mod monitoring;
 pub mod servicedesk;
+pub mod time;
 
 pub use error::{FieldError, ValidationErrors};

@@ -81,7 +81,7 @@ pub(crate) async fn demo_inspections(
     crate::inspection::write_report(app, engineer, id, report, true).await?;
 
     // The daily log of the past week's working days, signed off by the hospital except today.
-    let tz = chrono_tz::Asia::Shanghai;
+    let tz = yunwei_domain::time::DEFAULT_TZ;
     let today = now.with_timezone(&tz).date_naive();
     for back in (0..7).rev() {
         let day = today - chrono::Days::new(back);

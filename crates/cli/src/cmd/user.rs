@@ -76,7 +76,7 @@ pub enum ProjectCmd {
         hospital: Option<String>,
         #[arg(long)]
         vendor: Option<String>,
-        #[arg(long, default_value = "Asia/Shanghai")]
+        #[arg(long, default_value = yunwei_domain::time::DEFAULT_TZ_NAME)]
         timezone: String,
     },
 }

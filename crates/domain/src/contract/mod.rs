@@ -173,10 +173,11 @@ fn date_of(ctx: &mut Ctx<'_>, v: &Spanned<toml::Value>, field: &str) -> Option<N
 }
 
 fn timezone(ctx: &mut Ctx<'_>, v: &Spanned<String>, field: &str) -> Option<Tz> {
-    v.get_ref()
-        .parse::<Tz>()
-        .map_err(|_| ctx.err(v, field, format!("未知时区“{}”，须为 IANA 名称，如 Asia/Shanghai", v.get_ref())))
-        .ok()
+    let tz = crate::time::parse_tz(v.get_ref());
+    if tz.is_none() {
+        ctx.err(v, field, format!("未知时区“{}”，须为 IANA 名称，如 Asia/Shanghai", v.get_ref()));
+    }
+    tz
 }
 
 fn duration(ctx: &mut Ctx<'_>, v: &Spanned<String>, field: &str) -> Option<BusinessDuration> {
@@ -231,7 +232,7 @@ fn validate(ctx: &mut Ctx<'_>, raw: RawContract) -> Option<Contract> {
         .ok();
     let tz = match &p.timezone {
         Some(t) => timezone(ctx, t, "project.timezone"),
-        None => Some(chrono_tz::Asia::Shanghai),
+        None => Some(crate::time::DEFAULT_TZ),
     };
     let start = date_of(ctx, &p.period.start, "project.period.start");
     let end = date_of(ctx, &p.period.end, "project.period.end");

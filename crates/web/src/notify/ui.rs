@@ -237,7 +237,7 @@ pub async fn inbox(State(st): State<AppState>, UiAuth(auth): UiAuth) -> Response
         items.push(InboxItem {
             subject: n.subject,
             body: n.body,
-            at: n.created_at.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M").to_string(),
+            at: n.created_at.with_timezone(&yunwei_domain::time::DEFAULT_TZ).format("%Y-%m-%d %H:%M").to_string(),
             link,
         });
     }

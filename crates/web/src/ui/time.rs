@@ -6,7 +6,7 @@ use yunwei_app::access::ProjectAccess;
 
 /// The project's time zone (Shanghai when the stored name does not parse).
 pub fn tz_of(access: &ProjectAccess) -> Tz {
-    access.project.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+    yunwei_domain::time::project_tz(&access.project.timezone)
 }
 
 /// A time as the pages and reports print it, in `tz`.

@@ -53,7 +53,7 @@ async fn show(
     status: StatusCode,
 ) -> Response {
     let fmt = |t: chrono::DateTime<chrono::Utc>| {
-        t.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M").to_string()
+        t.with_timezone(&yunwei_domain::time::DEFAULT_TZ).format("%Y-%m-%d %H:%M").to_string()
     };
     let tokens = match uc::list_tokens(&st.app, &auth.actor).await {
         Ok(t) => t

@@ -111,7 +111,7 @@ async fn show_with(
                 origin: match y.imported {
                     Some((at, by)) => format!(
                         "{} 由 {by} 导入",
-                        at.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M")
+                        at.with_timezone(&yunwei_domain::time::DEFAULT_TZ).format("%Y-%m-%d %H:%M")
                     ),
                     None => "随版本提供".to_owned(),
                 },
