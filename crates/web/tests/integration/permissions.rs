@@ -1,5 +1,7 @@
 //! The permission matrix: every endpoint × every role × member / non-member (and anonymous),
-//! with the expected status. It fails when an endpoint exists without a row here.
+//! with the expected status. It fails when an endpoint exists without a row here. Every write
+//! called by an allowed member must leave an audit entry of that member (or be listed with the
+//! reason it does not), and every form refused without its CSRF token, changing nothing.
 
 use std::collections::BTreeSet;
 
@@ -700,7 +702,8 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         ("PUT", "/api/v1/projects/{code}/contract") => {
             let current = yunwei_app::contract::current(&t.app, None, "alpha").await.expect("contract");
             let etag = format!("\"{}\"", current.version);
-            let body = json!({"document": current.document});
+            // A changed document: an unchanged one is by design no new version and no write.
+            let body = json!({"document": format!("{}\n# matrix {n}\n", current.document)});
             t.api_with(Method::PUT, "/api/v1/projects/alpha/contract", token, Some(body), &[("if-match", &etag)]).await
         }
         ("GET", "/api/v1/projects/{code}/sla-preview") => {
@@ -799,7 +802,9 @@ async fn call(fx: &Fixture, row: &Row, c: &Caller) -> Resp {
         }
         ("POST", "/logout") => {
             // Log out a session of its own, so the caller's main session survives.
-            let (s, csrf) = if c.role.is_some() { t.session(c.user_id).await } else { Default::default() };
+            let (s, own) = if c.role.is_some() { t.session(c.user_id).await } else { Default::default() };
+            // A caller sending no token (the CSRF check) sends none for this session either.
+            let csrf = if c.csrf.is_empty() { String::new() } else { own };
             let s = (!s.is_empty()).then_some(s);
             t.page(Method::POST, "/logout", s.as_deref(), Some(&[("_csrf", &csrf)])).await
         }
@@ -1123,4 +1128,86 @@ async fn permission_matrix_holds_for_every_role_and_membership() {
     assert!(failures.is_empty(), "{} of {checked} checks failed:\n{}", failures.len(), failures.join("\n"));
     // Every row ran for the anonymous caller and both callers of each of the nine roles.
     assert_eq!(checked, rows().len() * (1 + 2 * Role::ALL.len()));
+}
+
+/// Successful writes that by design leave no audit entry of their caller, with the reason.
+const NOT_AUDITED: &[(&str, &str, &str)] = &[
+    ("POST", "/api/v1/auth/logout", "called with a bearer token it ends no session: nothing changed to record"),
+    (
+        "POST",
+        "/api/v1/projects/{code}/alerts/backup",
+        "a backup success with no failure to clear: the stored report is the record (app::monitoring)",
+    ),
+    ("POST", "/account/password", "the matrix's call is refused (422: wrong current password)"),
+    ("POST", "/p/{code}/settings", "the matrix's call is refused (412: stale version)"),
+];
+
+/// Writes the matrix has found leaving no audit entry: printed on every run until fixed.
+const KNOWN_DEFECTS: &[(&str, &str, &str)] = &[];
+
+/// The member the matrix calls a row as: an allowed role other than the project administrator
+/// and the engineer where there is one (they make the fixtures a call needs, so their entries
+/// would hide a write that records none).
+fn allowed_caller<'a>(fx: &'a Fixture, row: &Row) -> Option<&'a Caller> {
+    let role = match row.who {
+        Who::Public | Who::PublicRedirectsUsers => return None,
+        Who::AnyUser => L2Engineer,
+        Who::SysAdmin => Admin,
+        Who::Project(roles) => {
+            roles.iter().copied().find(|r| !matches!(r, Admin | Engineer)).or(roles.first().copied())?
+        }
+    };
+    fx.callers.iter().find(|c| c.member && c.role == Some(role))
+}
+
+async fn audited_by(fx: &Fixture, c: &Caller) -> i64 {
+    fx.t.tdb.scalar(&format!("SELECT COUNT(*) FROM audit_log WHERE actor_id = {}", c.user_id)).await
+}
+
+#[tokio::test]
+async fn every_write_is_audited_and_every_form_needs_its_csrf_token() {
+    let fx = fixture().await;
+    let mut failures = Vec::new();
+    for defect in KNOWN_DEFECTS {
+        println!("known defect: {} {}: {}", defect.0, defect.1, defect.2);
+    }
+    for row in rows().into_iter().filter(|r| r.method != Method::GET) {
+        let Some(c) = allowed_caller(&fx, &row) else { continue };
+        let label = format!("{} {} as {}", row.method, row.path, c.label);
+        if row.ui {
+            let forged = Caller {
+                label: c.label.clone(),
+                role: c.role,
+                member: c.member,
+                username: c.username.clone(),
+                user_id: c.user_id,
+                token: c.token.clone(),
+                session: c.session.clone(),
+                csrf: String::new(),
+            };
+            let before = audited_by(&fx, c).await;
+            let res = call(&fx, &row, &forged).await;
+            let after = audited_by(&fx, c).await;
+            if res.status != 403 || after != before {
+                failures.push(format!(
+                    "{label} without its CSRF token: got {} and {} audit entries",
+                    res.status,
+                    after - before
+                ));
+            }
+        }
+        let before = audited_by(&fx, c).await;
+        let res = call(&fx, &row, c).await;
+        let after = audited_by(&fx, c).await;
+        if res.status.as_u16() != row.ok {
+            failures.push(format!("{label}: expected {}, got {}", row.ok, res.status));
+            continue;
+        }
+        let exempt =
+            NOT_AUDITED.iter().chain(KNOWN_DEFECTS).any(|(m, p, _)| *m == row.method.as_str() && *p == row.path);
+        if after <= before && !exempt {
+            failures.push(format!("{label}: answered {} and left no audit entry", res.status));
+        }
+    }
+    assert!(failures.is_empty(), "{} writes failed:\n{}", failures.len(), failures.join("\n"));
 }
