@@ -1,6 +1,7 @@
 use std::collections::BTreeSet;
 
 use super::*;
+use crate::error::ValidationErrors;
 
 fn item(section: &str, name: &str) -> ItemInput {
     ItemInput { section: section.into(), name: name.into(), ..ItemInput::default() }
