@@ -1,7 +1,7 @@
-//! The `serve` background work, all on the job runner (`crate::worker`): escalation steps as jobs
-//! of their own, and the passes that are not per-row jobs yet — outbox delivery, inspection plans,
-//! overdue inspections and reports, backup checks, alerts left pending — as recurring jobs, so
-//! with several instances each pass runs in one of them at a time.
+//! The `serve` background work, all on the job runner (`crate::worker`): escalation steps and
+//! stored alerts as jobs of their own, and the passes that are not per-row jobs yet — outbox
+//! delivery, inspection plans, overdue inspections and reports, backup checks — as recurring
+//! jobs, so with several instances each pass runs in one of them at a time.
 
 use chrono::Duration;
 
@@ -11,8 +11,8 @@ use crate::worker::Worker;
 /// The job runner with every module's handlers; recurring passes run every `interval`
 /// (inspection plans hourly: periods are days long, and generation is idempotent anyway).
 pub fn worker(app: &App, interval: Duration) -> Worker {
-    crate::notify::jobs(Worker::new(app.clone()))
-        .every("notify.deliver", interval, |app| async move { crate::notify::deliver_due(&app).await.map(drop) })
+    let w = crate::monitoring::jobs(crate::notify::jobs(Worker::new(app.clone())));
+    w.every("notify.deliver", interval, |app| async move { crate::notify::deliver_due(&app).await.map(drop) })
         .every("inspection_plan.generate", Duration::hours(1), |app| async move {
             crate::inspection_plan::generate_all(&app).await.map(drop)
         })
@@ -22,16 +22,14 @@ pub fn worker(app: &App, interval: Duration) -> Worker {
             interval,
             |app| async move { crate::inspection::notify_overdue(&app).await.map(drop) },
         )
+        // Finished jobs past their keeping time.
+        .every(crate::worker::PRUNE, Duration::days(1), |app| async move { crate::worker::prune(&app).await.map(drop) })
         // Backup jobs whose daily report did not come by its time.
         .every(
             "monitoring.backups",
             interval,
             |app| async move { crate::monitoring::check_backups(&app).await.map(drop) },
         )
-        // Alerts stored but not yet acted on (a crash between the two, or a failure acting).
-        .every("monitoring.pending", interval, |app| async move {
-            crate::monitoring::process_pending(&app, None).await.map(drop)
-        })
 }
 
 /// Runs the job runner forever, a pass every `interval` (the `serve` background worker).

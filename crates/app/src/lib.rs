@@ -33,7 +33,7 @@ use std::sync::Arc;
 pub use actor::Actor;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::AppError;
-pub use settings::{AuthSettings, NotifySettings, SmtpSettings};
+pub use settings::{AuthSettings, JobSettings, NotifySettings, SmtpSettings};
 use yunwei_store::Db;
 
 /// The application: database, clock and settings. Cheap to clone.
@@ -47,6 +47,8 @@ pub struct App {
     pub auth: AuthSettings,
     /// Escalation and delivery settings.
     pub notify: Arc<NotifySettings>,
+    /// Job runner settings.
+    pub jobs: JobSettings,
     /// Tokens, projects, memberships and contract terms read recently.
     pub caches: Arc<cache::Caches>,
 }
@@ -54,12 +56,25 @@ pub struct App {
 impl App {
     /// Builds the app over an open, migrated database.
     pub fn new(db: Db, clock: Arc<dyn Clock>, auth: AuthSettings) -> Self {
-        Self { db, clock, auth, notify: Arc::new(NotifySettings::default()), caches: Arc::default() }
+        Self {
+            db,
+            clock,
+            auth,
+            notify: Arc::new(NotifySettings::default()),
+            jobs: JobSettings::default(),
+            caches: Arc::default(),
+        }
     }
 
     /// The same app with other notification settings.
     pub fn with_notify(mut self, settings: NotifySettings) -> Self {
         self.notify = Arc::new(settings);
+        self
+    }
+
+    /// The same app with other job runner settings.
+    pub fn with_jobs(mut self, settings: JobSettings) -> Self {
+        self.jobs = settings;
         self
     }
 

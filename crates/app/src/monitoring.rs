@@ -5,9 +5,13 @@
 //! transaction and answers: a resent firing alert only counts on its stored occurrence, so it never
 //! opens a second incident. Each stored occurrence is then acted on in its own transaction —
 //! an incident opened (or the open incident of the same fingerprint added to), or a work-log entry
-//! for a recovery — and marked done in that same transaction, guarded by its `pending` state, so
-//! two `yunwei serve` processes never act twice and an alert accepted just before a crash is acted
-//! on by the worker after the restart.
+//! for a recovery — and marked done in that same transaction. Storing a firing occurrence queues
+//! its job on the job runner (kind [`ALERT`], key `alert:{id}`) in the storing transaction; the
+//! request then acts on it at once and cancels the job, and whatever it could not act on (a
+//! failure, a crash after the answer) the worker's job does. The job is the claim: its handler
+//! finishes it in the transaction that acts, so two `yunwei serve` processes never act twice; the
+//! occurrence's `pending` state only records that nothing has been done yet, and a request acting
+//! while a job runs loses to whichever commits first.
 
 use std::collections::BTreeMap;
 
@@ -24,6 +28,7 @@ use crate::access::authorize;
 use crate::actor::{Actor, AuthMethod};
 use crate::audit::{Record, record};
 use crate::incident::{NewIncident, Recorded};
+use crate::worker::{self, Job, Outcome, Worker};
 use crate::{App, AppError};
 use yunwei_domain::contract::CompiledContract;
 
@@ -105,7 +110,7 @@ async fn receive_with(
     for id in ids {
         let Some(mut r) = store::get(&app.db, id).await? else { continue };
         if r.state == "pending" {
-            match act(app, &r).await {
+            match act(app, &r, None).await {
                 Ok(_) => r = store::get(&app.db, id).await?.unwrap_or(r),
                 Err(e) => tracing::warn!(error = %e, alert = id, "alert stored; acting on it is left to the worker"),
             }
@@ -165,7 +170,11 @@ async fn store_one(
                 incident_id: None,
                 note: (!firing).then(|| "恢复通知：之前未收到此告警".to_owned()),
             };
-            Ok(Some((store::insert(tx, &row).await?, true)))
+            let id = store::insert(tx, &row).await?;
+            if firing {
+                worker::enqueue(tx, ALERT, Some(&alert_key(id)), now, &json!({ "alert_id": id }), now).await?;
+            }
+            Ok(Some((id, true)))
         }
     }
 }
@@ -174,31 +183,33 @@ fn cut(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }
 
-/// Acts on every pending occurrence (of one project, or all), oldest first; returns how many.
-pub async fn process_pending(app: &App, project_id: Option<i64>) -> Result<usize, AppError> {
-    let mut n = 0;
-    loop {
-        let batch = store::pending(&app.db, project_id, 100).await?;
-        if batch.is_empty() {
-            return Ok(n);
-        }
-        let len = batch.len();
-        for row in batch {
-            match act(app, &row).await {
-                Ok(true) => n += 1,
-                Ok(false) => {}
-                Err(e) => {
-                    // Left pending; the next pass tries again. A bad row must not stop the others.
-                    tracing::warn!(error = %e, alert = row.id, "acting on an alert failed");
-                    if len == 100 {
-                        return Err(e);
-                    }
-                }
-            }
-        }
-        if len < 100 {
-            return Ok(n);
-        }
+/// The job kind that acts on one stored firing occurrence (key `alert:{id}`, payload
+/// `{"alert_id": id}`), queued in the transaction that stored it.
+pub const ALERT: &str = "monitoring.alert";
+
+fn alert_key(id: i64) -> String {
+    format!("alert:{id}")
+}
+
+/// Registers the alert handler on `w`.
+pub fn jobs(w: Worker) -> Worker {
+    w.handle(ALERT, act_job)
+}
+
+/// Acts on every stored occurrence whose job is due, each exactly once across all instances (one
+/// pass of the job runner over alert jobs); returns how many were acted on.
+pub async fn act_on_queued(app: &App) -> Result<usize, AppError> {
+    Ok(jobs(Worker::new(app.clone())).run_once().await?.done(ALERT).count())
+}
+
+/// The handler of an [`ALERT`] job.
+async fn act_job(app: App, job: Job) -> Result<Outcome, AppError> {
+    let id =
+        job.payload["alert_id"].as_i64().ok_or_else(|| AppError::Internal(format!("job {}: no alert_id", job.id)))?;
+    match store::get(&app.db, id).await? {
+        Some(row) if row.state == "pending" => act(&app, &row, Some(&job)).await,
+        // Acted on by the request that stored it (or the occurrence is gone).
+        _ => Ok(Outcome::Skipped),
     }
 }
 
@@ -210,8 +221,10 @@ async fn sender(app: &App, row: &AlertRow) -> Result<Actor, AppError> {
     Ok(Actor::of_user(&u, AuthMethod::Local))
 }
 
-/// Acts on one occurrence; `false` when it was no longer pending.
-async fn act(app: &App, row: &AlertRow) -> Result<bool, AppError> {
+/// Acts on one occurrence: `Skipped` when it was no longer pending, `Lost` when its job is held
+/// by another process. With `job`, the job is finished in the transaction that acts; without
+/// (the request that stored it), its waiting job is cancelled there.
+async fn act(app: &App, row: &AlertRow, job: Option<&Job>) -> Result<Outcome, AppError> {
     let project = yunwei_store::project::by_id(&app.db, row.project_id)
         .await?
         .ok_or_else(|| AppError::Internal(format!("project {} missing", row.project_id)))?;
@@ -243,9 +256,19 @@ async fn act(app: &App, row: &AlertRow) -> Result<bool, AppError> {
         None
     };
     let mut tx = app.db.begin().await?;
-    let Some(row) = store::get_tx(&mut tx, row.id).await? else { return Ok(false) };
+    match job {
+        Some(job) => {
+            if !job.complete(&mut tx, now).await? {
+                return Ok(Outcome::Lost);
+            }
+        }
+        None => {
+            worker::cancel(&mut tx, ALERT, &alert_key(row.id), now).await?;
+        }
+    }
+    let Some(row) = store::get_tx(&mut tx, row.id).await? else { return Ok(Outcome::Skipped) };
     if row.state != "pending" {
-        return Ok(false);
+        return Ok(Outcome::Skipped);
     }
     let (ci, incident, note) = if row.status == "firing" {
         if decision.severity.is_none() {
@@ -310,9 +333,9 @@ async fn act(app: &App, row: &AlertRow) -> Result<bool, AppError> {
     commit(tx).await
 }
 
-async fn commit(tx: yunwei_store::Tx) -> Result<bool, AppError> {
+async fn commit(tx: yunwei_store::Tx) -> Result<Outcome, AppError> {
     tx.commit().await?;
-    Ok(true)
+    Ok(Outcome::Done)
 }
 
 /// Marks an occurrence done; another process having done so first undoes this transaction.
@@ -568,7 +591,7 @@ pub async fn check_backups(app: &App) -> Result<usize, AppError> {
         tx.commit().await?;
     }
     if raised > 0 {
-        process_pending(app, None).await?;
+        act_on_queued(app).await?;
     }
     Ok(raised)
 }

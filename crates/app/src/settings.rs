@@ -19,6 +19,20 @@ impl Default for AuthSettings {
     }
 }
 
+/// Settings of the job runner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobSettings {
+    /// Jobs that finished (done or cancelled) more than this many days ago are deleted with their
+    /// attempts; failed ones stay until an operator has seen them.
+    pub keep_finished_days: i64,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self { keep_finished_days: 30 }
+    }
+}
+
 /// How mail leaves (lettre over SMTP).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmtpSettings {

@@ -326,6 +326,20 @@ fn json(payload: &Value) -> Result<String, AppError> {
     serde_json::to_string(payload).map_err(|e| AppError::Internal(format!("job payload: {e}")))
 }
 
+/// The recurring job that deletes finished jobs (see [`prune`]).
+pub const PRUNE: &str = "jobs.prune";
+
+/// Deletes the jobs that finished (done or cancelled) more than
+/// [`crate::JobSettings::keep_finished_days`] ago, with their attempts; failed jobs stay. Returns
+/// how many were deleted.
+pub async fn prune(app: &App) -> Result<u64, AppError> {
+    let now = app.now();
+    let mut tx = app.db.begin().await?;
+    let n = store::prune(&mut tx, now - Duration::days(app.jobs.keep_finished_days.max(0))).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
 /// Queues a job of `kind` due at `run_at` inside the caller's transaction, unless a job of the
 /// same kind and `key` exists already (in any state); true if queued.
 pub async fn enqueue(

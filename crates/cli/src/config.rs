@@ -32,6 +32,8 @@ pub struct Config {
     /// How often the background worker fires due escalations and delivers messages, in seconds
     /// (0: no worker in this instance).
     pub jobs_interval_seconds: u64,
+    /// Days a finished background job is kept (with its attempts) before it is deleted.
+    pub jobs_keep_days: i64,
     /// This instance's name in the records of what it did (default: host name and process id).
     pub instance_name: Option<String>,
     /// Mail server for notifications; unset: no e-mail.
@@ -58,6 +60,7 @@ impl Default for Config {
             throttle_window_minutes: auth.throttle_window_minutes,
             lockout_minutes: auth.lockout_minutes,
             jobs_interval_seconds: 10,
+            jobs_keep_days: yunwei_app::JobSettings::default().keep_finished_days,
             instance_name: None,
             smtp_host: None,
             smtp_port: 25,
@@ -104,6 +107,9 @@ pub fn load(file: Option<&Path>, overrides: Overrides) -> Result<Config, String>
     }
     if c.log_format != "text" && c.log_format != "json" {
         return Err(format!("invalid configuration: log_format must be \"text\" or \"json\", not {:?}", c.log_format));
+    }
+    if c.jobs_keep_days < 1 {
+        return Err(format!("invalid configuration: jobs_keep_days must be at least 1, not {}", c.jobs_keep_days));
     }
     if c.listen.parse::<std::net::SocketAddr>().is_err() {
         return Err(format!(

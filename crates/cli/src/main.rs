@@ -146,7 +146,8 @@ async fn open(cfg: &Config) -> Result<App> {
         ..Default::default()
     };
     yunwei_app::install_crypto_provider();
-    Ok(App::new(db, Arc::new(SystemClock), auth).with_notify(notify))
+    let jobs = yunwei_app::JobSettings { keep_finished_days: cfg.jobs_keep_days };
+    Ok(App::new(db, Arc::new(SystemClock), auth).with_notify(notify).with_jobs(jobs))
 }
 
 fn read_password(from_stdin: bool, prompt: &str) -> Result<String> {

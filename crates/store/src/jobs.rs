@@ -279,6 +279,19 @@ pub async fn forget_done_attempts(tx: &mut Tx, job_id: i64) -> Result<u64, Store
     tx.execute(&q).await
 }
 
+/// Deletes the jobs that finished `done` or `cancelled` before `before`, with their attempts;
+/// returns how many jobs. A key so freed may be queued again: handlers check their entity (a
+/// fired step, an alert acted on) rather than rely on the job row staying.
+pub async fn prune(tx: &mut Tx, before: DateTime<Utc>) -> Result<u64, StoreError> {
+    let finished =
+        || Cond::all().add(Expr::col("status").is_in(["done", "cancelled"])).add(Expr::col("finished_at").lt(before));
+    let ids = Query::select().column("id").from("jobs").cond_where(finished()).to_owned();
+    let q = Query::delete().from_table("job_attempts").and_where(Expr::col("job_id").in_subquery(ids)).to_owned();
+    tx.execute(&q).await?;
+    let q = Query::delete().from_table("jobs").cond_where(finished()).to_owned();
+    tx.execute(&q).await
+}
+
 /// A job by id.
 pub async fn get(db: &Db, id: i64) -> Result<Option<JobRow>, StoreError> {
     let q = Query::select().columns(COLS).from("jobs").and_where(Expr::col("id").eq(id)).to_owned();

@@ -263,3 +263,39 @@ async fn a_recurring_job_queues_its_next_run_as_it_finishes() {
     assert_eq!(rows.len(), 1, "one row for every run");
     assert_eq!((rows[0].status.as_str(), rows[0].run_at), ("queued", t.app.now() + Duration::hours(1)));
 }
+
+#[tokio::test]
+async fn finished_jobs_are_deleted_after_their_keeping_time_and_failed_ones_stay() {
+    let t = TestApp::new().await;
+    let app = t.app.clone().with_jobs(yunwei_app::JobSettings { keep_finished_days: 30 });
+    let done = queue(&app, "test.prune", "done", Duration::zero()).await;
+    let failed = queue(&app, "test.prune", "failed", Duration::zero()).await;
+    let waiting = queue(&app, "test.prune", "waiting", Duration::days(60)).await;
+    let w = Worker::new(app.clone()).handle_with(
+        "test.prune",
+        Retry { max_attempts: 1, ..Retry::default() },
+        |_app, job| async move {
+            match job.key.as_deref() {
+                Some("failed") => Err(AppError::Internal("boom".into())),
+                _ => Ok(Outcome::Done),
+            }
+        },
+    );
+    assert_eq!(w.run_once().await.expect("run").runs.len(), 2);
+    let status = |id| {
+        let db = app.db.clone();
+        async move { js::get(&db, id).await.expect("db").map(|j| j.status) }
+    };
+    assert_eq!(status(done).await.as_deref(), Some("done"));
+    assert_eq!(status(failed).await.as_deref(), Some("failed"));
+
+    t.clock.advance(Duration::days(30) - Duration::seconds(1));
+    assert_eq!(worker::prune(&app).await.expect("prune"), 0, "kept for 30 days");
+    t.clock.advance(Duration::seconds(2));
+    assert_eq!(worker::prune(&app).await.expect("prune"), 1);
+    assert_eq!(status(done).await, None, "done job deleted");
+    assert!(js::attempts(&app.db, done).await.expect("db").is_empty(), "with its attempts");
+    assert_eq!(status(failed).await.as_deref(), Some("failed"), "a failed job waits for an operator");
+    assert_eq!(js::attempts(&app.db, failed).await.expect("db").len(), 1);
+    assert_eq!(status(waiting).await.as_deref(), Some("queued"), "a waiting job is not finished");
+}

@@ -327,24 +327,33 @@ async fn alerts_left_pending_are_acted_on_once_even_by_two_processes() {
         ],
     );
     assert_eq!(m.post("alertmanager", firing).await.status, StatusCode::OK);
-    // The state a crash between storing the alerts and acting on them leaves: stored, pending,
-    // nothing linked (the incidents already opened stand for transactions that were lost).
-    m.t.tdb.raw("UPDATE alerts SET state = 'pending', incident_id = NULL, severity = NULL, ci_id = NULL").await;
-    let before = m.t.tdb.scalar("SELECT COUNT(*) FROM incidents").await;
-    // Two `yunwei serve` processes on one database run their worker pass at the same moment.
-    let other = yunwei_app::App::new(m.t.tdb.second().await, m.t.clock.clone(), yunwei_app::AuthSettings::default());
-    let (a, b) = tokio::join!(
-        yunwei_app::monitoring::process_pending(&m.t.app, None),
-        yunwei_app::monitoring::process_pending(&other, None)
+    // Storing queued one job per firing occurrence; acting at once cancelled them.
+    assert_eq!(
+        m.t.tdb.scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'monitoring.alert' AND status = 'cancelled'").await,
+        2
     );
-    // A pass that finds a row already done leaves it; one that loses the race undoes its work.
+    // The state a crash between storing the alerts and acting on them leaves: stored, pending,
+    // nothing linked, their jobs queued (the incidents already opened stand for transactions
+    // that were lost).
+    m.t.tdb.raw("UPDATE alerts SET state = 'pending', incident_id = NULL, severity = NULL, ci_id = NULL").await;
+    m.t.tdb.raw("UPDATE jobs SET status = 'queued', finished_at = NULL WHERE kind = 'monitoring.alert'").await;
+    let before = m.t.tdb.scalar("SELECT COUNT(*) FROM incidents").await;
+    // Two `yunwei serve` processes on one database run their job pass at the same moment.
+    let other = yunwei_app::App::new(m.t.tdb.second().await, m.t.clock.clone(), yunwei_app::AuthSettings::default());
+    let (a, b) =
+        tokio::join!(yunwei_app::monitoring::act_on_queued(&m.t.app), yunwei_app::monitoring::act_on_queued(&other));
+    // A job is claimed by one of them; a pass that finds its occurrence done skips it.
     let acted = a.unwrap_or(0) + b.unwrap_or(0);
-    let left = yunwei_app::monitoring::process_pending(&m.t.app, None).await.expect("pass");
+    let left = yunwei_app::monitoring::act_on_queued(&m.t.app).await.expect("pass");
     assert_eq!(acted + left, 2, "each alert acted on once");
     assert_eq!(m.t.tdb.scalar("SELECT COUNT(*) FROM incidents").await, before + 2, "one incident per alert");
     assert_eq!(m.t.tdb.scalar("SELECT COUNT(*) FROM alerts WHERE state = 'pending'").await, 0);
     assert_eq!(m.t.tdb.scalar("SELECT COUNT(*) FROM alerts WHERE incident_id IS NULL").await, 0);
-    assert_eq!(yunwei_app::monitoring::process_pending(&m.t.app, None).await.expect("pass"), 0, "nothing left");
+    assert_eq!(yunwei_app::monitoring::act_on_queued(&m.t.app).await.expect("pass"), 0, "nothing left");
+    assert_eq!(
+        m.t.tdb.scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'monitoring.alert' AND status = 'done'").await,
+        2
+    );
 }
 
 /// The script of `contrib/zabbix/yunwei_media_type.yaml`, run as Zabbix runs it (a function of
