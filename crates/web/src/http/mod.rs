@@ -4,5 +4,6 @@ pub mod cursor;
 pub mod etag;
 pub mod extract;
 pub mod files;
+pub mod page;
 pub mod time;
 pub mod update;
