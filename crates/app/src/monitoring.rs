@@ -32,6 +32,9 @@ use crate::worker::{self, Job, Outcome, Worker};
 use crate::{App, AppError};
 use yunwei_domain::contract::CompiledContract;
 
+mod view;
+pub use view::{AlertView, LinkedAlert, list, list_linked};
+
 /// What a notification did.
 #[derive(Debug, Clone)]
 pub struct Intake {
@@ -40,7 +43,7 @@ pub struct Intake {
     /// Alerts already known (a resend).
     pub resent: usize,
     /// The occurrences the notification touched, after acting on them.
-    pub alerts: Vec<AlertRow>,
+    pub alerts: Vec<AlertView>,
 }
 
 /// Stores the alerts of one notification to project `code`, then acts on them.
@@ -115,7 +118,7 @@ async fn receive_with(
                 Err(e) => tracing::warn!(error = %e, alert = id, "alert stored; acting on it is left to the worker"),
             }
         }
-        rows.push(r);
+        rows.push(AlertView::from_row(r)?);
     }
     Ok((Intake { accepted, resent, alerts: rows }, backup_id))
 }
@@ -432,18 +435,6 @@ async fn match_ci(app: &App, project_id: i64, host: Option<&str>) -> Result<Opti
 pub async fn backup(app: &App, actor: &Actor, code: &str, r: BackupReport) -> Result<(i64, Intake), AppError> {
     let (intake, id) = receive_with(app, actor, code, vec![r.alert()], Some(&r)).await?;
     Ok((id.unwrap_or_default(), intake))
-}
-
-/// The project's alerts, newest first.
-pub async fn list(
-    app: &App,
-    actor: &Actor,
-    code: &str,
-    before: Option<i64>,
-    limit: u64,
-) -> Result<Vec<AlertRow>, AppError> {
-    let access = authorize(app, actor, code, Permission::IncidentRead).await?;
-    Ok(store::list(&app.db, access.project.id, before, limit).await?)
 }
 
 /// The project's time zone (Zabbix writes local times), for a caller allowed to report.

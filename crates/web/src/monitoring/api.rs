@@ -9,9 +9,10 @@ use axum::extract::{FromRequest, Request, State};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use yunwei_app::monitoring::{self as uc, Intake};
+use std::collections::BTreeMap;
+
+use yunwei_app::monitoring::{self as uc, AlertView, Intake};
 use yunwei_domain::monitoring::{self as domain, AlertmanagerPayload, BackupPayload, ZabbixPayload};
-use yunwei_store::monitoring::AlertRow;
 
 use crate::AppState;
 use crate::auth::Auth;
@@ -54,10 +55,10 @@ pub struct AlertJson {
     /// What was done with it.
     pub note: Option<String>,
     #[schema(value_type = Object)]
-    pub labels: serde_json::Value,
+    pub labels: BTreeMap<String, String>,
 }
 
-fn alert_json(r: AlertRow) -> AlertJson {
+fn alert_json(r: AlertView) -> AlertJson {
     AlertJson {
         id: r.id,
         source: r.source,
@@ -72,7 +73,7 @@ fn alert_json(r: AlertRow) -> AlertJson {
         ci_id: r.ci_id,
         incident_id: r.incident_id,
         note: r.note,
-        labels: serde_json::from_str(&r.labels).unwrap_or_default(),
+        labels: r.labels,
     }
 }
 

@@ -3,8 +3,6 @@
 //! expected every day with their latest reports and a form to set one up, and how to point
 //! Alertmanager, Zabbix and backup scripts at this project.
 
-use std::collections::BTreeMap;
-
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -13,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use yunwei_app::AppError;
 use yunwei_app::access::authorize;
-use yunwei_app::monitoring as uc;
+use yunwei_app::monitoring::{self as uc, LinkedAlert};
 use yunwei_domain::identity::Permission;
 use yunwei_domain::monitoring::Source;
 
@@ -148,38 +146,17 @@ async fn page(
         Err(e) => return app_error_page(e),
     };
     let tz = tz_of(&access);
-    let mut rows = match uc::list(&st.app, &auth.actor, code, before, PAGE + 1).await {
+    let mut rows = match uc::list_linked(&st.app, &auth.actor, code, before, PAGE + 1).await {
         Ok(r) => r,
         Err(e) => return app_error_page(e),
     };
     let more = rows.len() as u64 > PAGE;
     rows.truncate(PAGE as usize);
-    let pid = access.project.id;
-    let mut ci_ids: Vec<i64> = rows.iter().filter_map(|r| r.ci_id).collect();
-    ci_ids.sort_unstable();
-    ci_ids.dedup();
-    let cis: BTreeMap<i64, String> = match yunwei_store::cmdb::by_ids(&st.app.db, pid, &ci_ids).await {
-        Ok(c) => c.into_iter().map(|c| (c.id, c.name)).collect(),
-        Err(e) => return app_error_page(e.into()),
-    };
-    let mut incidents: BTreeMap<i64, String> = BTreeMap::new();
-    for id in rows.iter().filter_map(|r| r.incident_id) {
-        if incidents.contains_key(&id) {
-            continue;
-        }
-        match yunwei_store::incident::get(&st.app.db, id).await {
-            Ok(Some(i)) if i.project_id == pid => {
-                incidents.insert(id, i.number);
-            }
-            Ok(_) => {}
-            Err(e) => return app_error_page(e.into()),
-        }
-    }
     let cmdb = access.roles.grants(Permission::CmdbRead);
-    let older = if more { rows.last().map(|r| r.id).unwrap_or_default() } else { 0 };
+    let older = if more { rows.last().map(|r| r.alert.id).unwrap_or_default() } else { 0 };
     let alerts = rows
         .into_iter()
-        .map(|r| AlertLine {
+        .map(|LinkedAlert { alert: r, ci_name, incident_number }| AlertLine {
             id: r.id,
             source: source_label(&r.source),
             status_label: if r.status == "firing" { "告警中" } else { "已恢复" },
@@ -193,9 +170,9 @@ async fn page(
             severity: r.severity.unwrap_or_default(),
             ci: r.ci_id.map(|id| {
                 let link = if cmdb { format!("/p/{code}/cis/{id}") } else { String::new() };
-                (link, cis.get(&id).cloned().unwrap_or_else(|| format!("#{id}")))
+                (link, ci_name.unwrap_or_else(|| format!("#{id}")))
             }),
-            incident: r.incident_id.map(|id| (id, incidents.get(&id).cloned().unwrap_or_else(|| format!("#{id}")))),
+            incident: r.incident_id.map(|id| (id, incident_number.unwrap_or_else(|| format!("#{id}")))),
             note: r.note.unwrap_or_default(),
             pending: r.state == "pending",
             link: r.link.filter(|l| l.starts_with("http://") || l.starts_with("https://")).unwrap_or_default(),
