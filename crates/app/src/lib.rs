@@ -23,6 +23,7 @@ pub mod inspection_plan;
 pub mod monitoring;
 pub mod notify;
 pub mod project;
+pub mod report;
 pub mod settings;
 pub mod tabular;
 pub mod terms;

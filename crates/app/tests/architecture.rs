@@ -15,6 +15,7 @@ const BOTTOM: &[&str] = &[
 const FEATURE_INTERFACES: &[(&str, &str, &str)] = &[
     ("inspection", "incident", "an abnormal item raises an incident"),
     ("monitoring", "incident", "an alert raises an incident or adds to it"),
+    ("report", "incident", "the incident report reads an incident with its clocks and events"),
     ("incident", "notify", "an incident's change recomputes its escalation ladder"),
     ("inspection", "notify", "overdue inspections are announced through the escalation channels"),
     ("inspection_plan", "inspection", "a plan generates inspections"),

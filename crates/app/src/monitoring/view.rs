@@ -112,8 +112,11 @@ pub async fn list_linked(
 ) -> Result<Vec<LinkedAlert>, AppError> {
     let access = authorize(app, actor, code, Permission::IncidentRead).await?;
     let pid = access.project.id;
-    let alerts: Vec<AlertView> =
-        store::list(&app.db, pid, before, limit).await?.into_iter().map(AlertView::from_row).collect::<Result<_, _>>()?;
+    let alerts: Vec<AlertView> = store::list(&app.db, pid, before, limit)
+        .await?
+        .into_iter()
+        .map(AlertView::from_row)
+        .collect::<Result<_, _>>()?;
     let ids = |f: fn(&AlertView) -> Option<i64>| {
         let mut v: Vec<i64> = alerts.iter().filter_map(f).collect();
         v.sort_unstable();

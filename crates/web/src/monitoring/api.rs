@@ -8,8 +8,8 @@ use axum::Json;
 use axum::extract::{FromRequest, Request, State};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
 
 use yunwei_app::monitoring::{self as uc, AlertView, Intake};
 use yunwei_domain::monitoring::{self as domain, AlertmanagerPayload, BackupPayload, ZabbixPayload};

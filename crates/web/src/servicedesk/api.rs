@@ -8,10 +8,11 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
-use yunwei_app::incident::{self as uc, IncidentView, NewEvent, NewIncident};
+use yunwei_app::incident::{
+    self as uc, Attachment, Incident, IncidentFilter, IncidentView, NewEvent, NewIncident, Sla,
+};
 use yunwei_domain::contract::ClockKind;
 use yunwei_domain::servicedesk::Clocks;
-use yunwei_store::incident::{IncidentFilter, IncidentRow};
 
 use crate::AppState;
 use crate::auth::Auth;
@@ -185,7 +186,7 @@ pub struct LinkedCi {
     pub name: String,
 }
 
-pub(crate) fn clocks_json(c: &Clocks) -> Value {
+fn clocks_json(c: &Clocks) -> Value {
     let mut map = serde_json::Map::new();
     for k in ClockKind::ALL {
         if let Some(state) = c.get(&k) {
@@ -205,7 +206,26 @@ pub(crate) fn clocks_json(c: &Clocks) -> Value {
     Value::Object(map)
 }
 
-fn base(r: &IncidentRow, sla: Value, events: Option<Vec<EventJson>>) -> IncidentJson {
+/// The stored snapshot of the clocks (a list's), its times written as they were stored.
+fn snapshot_json(sla: &Sla) -> Value {
+    let mut map = serde_json::Map::new();
+    for (k, c) in sla {
+        let v = c.as_ref().map(|s| {
+            serde_json::to_value(ClockJson {
+                due: s.due.to_rfc3339(),
+                warn_at: s.warn_at.to_rfc3339(),
+                stopped_at: s.stopped_at.map(|t| t.to_rfc3339()),
+                met: s.met,
+                paused_seconds: s.paused_seconds,
+            })
+            .unwrap_or(Value::Null)
+        });
+        map.insert(k.code().to_owned(), v.unwrap_or(Value::Null));
+    }
+    Value::Object(map)
+}
+
+fn base(r: &Incident, sla: Value, events: Option<Vec<EventJson>>) -> IncidentJson {
     IncidentJson {
         id: r.id,
         number: r.number.clone(),
@@ -217,7 +237,7 @@ fn base(r: &IncidentRow, sla: Value, events: Option<Vec<EventJson>>) -> Incident
         scope: r.scope.clone(),
         department: r.department.clone(),
         category: r.category.clone(),
-        ci: serde_json::from_str(&r.ci).unwrap_or_default(),
+        ci: r.ci.clone(),
         reporter: r.reporter_name.clone(),
         assignee: r.assignee_name.clone(),
         assignee_id: r.assignee_id,
@@ -243,7 +263,7 @@ fn view_json(v: IncidentView) -> IncidentJson {
             recorded_at: rfc3339(e.recorded_at),
             actor: e.actor.clone(),
             note: e.note.clone(),
-            data: serde_json::from_str(&e.data).unwrap_or(Value::Null),
+            data: Value::Object(e.data.clone()),
         })
         .collect();
     let mut json = base(&v.row, clocks_json(&v.clocks), Some(events));
@@ -430,7 +450,7 @@ pub async fn list_incidents(
         Some(r) if more => Some(encode_cursor(r.id)),
         _ => None,
     };
-    let items = rows.iter().map(|r| base(r, serde_json::from_str(&r.sla).unwrap_or(Value::Null), None)).collect();
+    let items = rows.iter().map(|r| base(r, snapshot_json(&r.sla), None)).collect();
     Ok(Json(IncidentPage { items, next_cursor }))
 }
 
@@ -447,7 +467,7 @@ pub struct AttachmentJson {
     pub created_by: String,
 }
 
-fn attachment_json(a: &yunwei_store::incident::AttachmentRow) -> AttachmentJson {
+fn attachment_json(a: &Attachment) -> AttachmentJson {
     AttachmentJson {
         id: a.id,
         name: a.name.clone(),
@@ -525,6 +545,6 @@ pub async fn get_attachment(
 }
 
 /// A stored file as a download.
-pub(crate) fn download(a: &yunwei_store::incident::AttachmentRow, data: Vec<u8>) -> Response {
+pub(crate) fn download(a: &Attachment, data: Vec<u8>) -> Response {
     download_file(&a.name, &a.content_type, data)
 }

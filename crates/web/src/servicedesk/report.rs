@@ -1,151 +1,33 @@
-//! The incident report (故障处理报告, seed 000 §3.3.7: filled in by the engineer and filed with
-//! the hospital; GLOSSARY: the service report that closes the case): a printable page and a
-//! Word document with the facts, the timeline, cause, action and prevention, how each SLA clock
-//! went, who on the hospital side confirmed and when, and the satisfaction rating.
+//! The incident report (故障处理报告): the printable page and the Word document of
+//! `yunwei_app::report::incident`.
 
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
 use yunwei_app::AppError;
 use yunwei_app::access::authorize;
-use yunwei_app::incident as uc;
-use yunwei_domain::contract::ClockKind;
+use yunwei_app::report::{self, IncidentReport};
 use yunwei_domain::identity::Permission;
-use yunwei_domain::servicedesk::{Channel, EventKind, Status};
 
 use crate::AppState;
-use crate::auth::UiAuth;
-use crate::ui::docx::{docx_download, word};
+use crate::auth::{Auth, UiAuth};
+use crate::ui::docx::docx_download;
 use crate::ui::page::{app_error_page, error_page, render};
-use crate::ui::time::{local, tz_of};
 
-/// Everything the report shows, already in words.
-pub struct Report {
-    pub hospital: String,
-    pub vendor: String,
-    pub project: String,
-    pub number: String,
-    pub title: String,
-    pub facts: Vec<(&'static str, String)>,
-    pub description: String,
-    /// (time, what, who, detail)
-    pub timeline: Vec<(String, String, String, String)>,
-    pub cause: String,
-    pub action: String,
-    pub prevention: String,
-    /// (clock, due, stopped, result)
-    pub clocks: Vec<(String, String, String, String)>,
-    pub confirmed_by: String,
-    pub confirmed_at: String,
-    pub rating: String,
-    pub rating_comment: String,
-    pub generated: String,
-}
-
-async fn build(st: &AppState, auth: &crate::auth::Auth, code: &str, id: i64) -> Result<Report, Response> {
+async fn build(st: &AppState, auth: &Auth, code: &str, id: i64) -> Result<IncidentReport, Response> {
     let access = authorize(&st.app, &auth.actor, code, Permission::IncidentRead).await.map_err(app_error_page)?;
-    let v = match uc::get(&st.app, &auth.actor, id).await {
-        Ok(v) if v.row.project_id == access.project.id => v,
-        Ok(_) | Err(AppError::NotFound(_)) => {
-            return Err(error_page(StatusCode::NOT_FOUND, "页面不存在", "没有这个故障。"));
-        }
-        Err(e) => return Err(app_error_page(e)),
-    };
-    let p = &access.project;
-    let tz = tz_of(&access);
-    let row = &v.row;
-    let contract = yunwei_app::contract::current(&st.app, None, code)
-        .await
-        .ok()
-        .and_then(|c| yunwei_app::contract::validate(&c.document).ok());
-    let sev = contract
-        .as_ref()
-        .and_then(|c| c.severities.get(&row.severity).map(|s| format!("{} {}", row.severity, s.name)))
-        .unwrap_or_else(|| row.severity.clone());
-    let ci: Vec<String> = serde_json::from_str(&row.ci).unwrap_or_default();
-    let data = |e: &yunwei_store::incident::EventRow| serde_json::from_str::<Value>(&e.data).unwrap_or(Value::Null);
-    let last = |k: EventKind| v.events.iter().rev().find(|e| e.kind == k.code());
-    let resolve = last(EventKind::Resolve).map(data).unwrap_or(Value::Null);
-    let s = |v: &Value, k: &str| v[k].as_str().unwrap_or_default().to_owned();
-    let confirm = last(EventKind::Confirm);
-    let rate = last(EventKind::Rate);
-    let facts = vec![
-        ("故障编号", row.number.clone()),
-        ("故障级别", sev),
-        ("当前状态", Status::parse(&row.status).map(Status::label).unwrap_or("—").to_owned()),
-        ("报障渠道", Channel::parse(&row.channel).map(Channel::label).unwrap_or("—").to_owned()),
-        ("报障时间", local(row.reported_at, tz)),
-        ("报障人", row.reporter_name.clone().unwrap_or_default()),
-        ("报障科室", row.department.clone().unwrap_or_else(|| "—".into())),
-        ("涉及设备/系统", if ci.is_empty() { "—".into() } else { ci.join("、") }),
-        ("处理工程师", row.assignee_name.clone().unwrap_or_else(|| "—".into())),
-    ];
-    let timeline = v
-        .events
-        .iter()
-        .filter(|e| e.kind != EventKind::Rate.code())
-        .map(|e| {
-            let d = data(e);
-            let detail = match e.kind.as_str() {
-                "reclassify" => format!("{} → {}", s(&d, "from"), s(&d, "severity")),
-                "assign" => format!("派给{}", s(&d, "assignee_name")),
-                _ => String::new(),
-            };
-            let note =
-                if detail.is_empty() { e.note.clone() } else { format!("{detail} {}", e.note).trim().to_owned() };
-            (
-                local(e.at, tz),
-                EventKind::parse(&e.kind).map(EventKind::label).unwrap_or("事件").to_owned(),
-                e.actor.clone(),
-                note,
-            )
-        })
-        .collect();
-    let clocks = ClockKind::ALL
-        .iter()
-        .filter_map(|k| v.clocks.get(k).map(|c| (k, c)))
-        .map(|(k, c)| match c {
-            None => (k.label().to_owned(), "—".into(), "—".into(), "未发生".into()),
-            Some(c) => (
-                k.label().to_owned(),
-                local(c.due, tz),
-                c.stopped_at.map(|t| local(t, tz)).unwrap_or_else(|| "—".into()),
-                match c.met {
-                    Some(true) => "达标".into(),
-                    Some(false) => "超时".into(),
-                    None => "进行中".into(),
-                },
-            ),
-        })
-        .collect();
-    let rating = rate.map(|e| data(e)["score"].as_i64().unwrap_or_default());
-    Ok(Report {
-        hospital: contract.as_ref().map(|c| c.project.hospital.clone()).unwrap_or_default(),
-        vendor: contract.as_ref().map(|c| c.project.vendor.clone()).unwrap_or_default(),
-        project: p.name.clone(),
-        number: row.number.clone(),
-        title: row.title.clone(),
-        facts,
-        description: row.description.clone(),
-        timeline,
-        cause: s(&resolve, "cause"),
-        action: s(&resolve, "action"),
-        prevention: s(&resolve, "prevention"),
-        clocks,
-        confirmed_by: confirm.map(|e| e.actor.clone()).unwrap_or_default(),
-        confirmed_at: confirm.map(|e| local(e.at, tz)).unwrap_or_default(),
-        rating: rating.map(|n| format!("{n} 分（满分 5 分）")).unwrap_or_default(),
-        rating_comment: rate.map(|e| e.note.clone()).unwrap_or_default(),
-        generated: local(st.app.now(), tz),
-    })
+    match report::incident(&st.app, &auth.actor, &access, id).await {
+        Ok(r) => Ok(r),
+        Err(AppError::NotFound(_)) => Err(error_page(StatusCode::NOT_FOUND, "页面不存在", "没有这个故障。")),
+        Err(e) => Err(app_error_page(e)),
+    }
 }
 
 #[derive(Template)]
 #[template(path = "servicedesk/incident_report.html")]
 struct ReportPage {
-    r: Report,
+    r: IncidentReport,
 }
 
 /// `GET /p/{code}/incidents/{id}/report`: the printable report.
@@ -158,46 +40,8 @@ pub async fn html(State(st): State<AppState>, UiAuth(auth): UiAuth, Path((code, 
 
 /// `GET /p/{code}/incidents/{id}/report.docx`: the same report as a Word document.
 pub async fn docx(State(st): State<AppState>, UiAuth(auth): UiAuth, Path((code, id)): Path<(String, i64)>) -> Response {
-    let r = match build(&st, &auth, &code, id).await {
-        Ok(r) => r,
-        Err(resp) => return resp,
-    };
-    docx_download(to_docx(&r), &r.number, "故障处理报告")
-}
-
-/// Builds the Word document.
-pub fn to_docx(r: &Report) -> Result<Vec<u8>, String> {
-    use docx_rs::TableRow;
-    use word::{cell, head_cell, heading, para, table};
-
-    let mut doc = word::document("故障处理报告", &format!("{}　{}", r.project, r.number), &r.hospital, &r.vendor);
-    let mut facts: Vec<TableRow> = r.facts.iter().map(|(k, v)| TableRow::new(vec![head_cell(k), cell(v)])).collect();
-    facts.insert(0, TableRow::new(vec![head_cell("故障现象"), cell(&r.title)]));
-    if !r.description.is_empty() {
-        facts.push(TableRow::new(vec![head_cell("详细描述"), cell(&r.description)]));
+    match build(&st, &auth, &code, id).await {
+        Ok(r) => docx_download(r.to_docx(), &r.number, "故障处理报告"),
+        Err(resp) => resp,
     }
-    doc = doc.add_table(table(facts).set_grid(vec![2200, 6800]));
-    doc = doc.add_paragraph(heading("处理过程"));
-    let mut tl = vec![TableRow::new(vec![head_cell("时间"), head_cell("事项"), head_cell("人员"), head_cell("说明")])];
-    tl.extend(r.timeline.iter().map(|(t, w, a, n)| TableRow::new(vec![cell(t), cell(w), cell(a), cell(n)])));
-    doc = doc.add_table(table(tl).set_grid(vec![1900, 1600, 1500, 4000]));
-    doc = doc.add_paragraph(heading("原因与措施"));
-    let cap = vec![
-        TableRow::new(vec![head_cell("故障原因"), cell(&r.cause)]),
-        TableRow::new(vec![head_cell("处理措施"), cell(&r.action)]),
-        TableRow::new(vec![head_cell("预防措施"), cell(&r.prevention)]),
-    ];
-    doc = doc.add_table(table(cap).set_grid(vec![2200, 6800]));
-    doc = doc.add_paragraph(heading("服务时限"));
-    let mut cl = vec![TableRow::new(vec![head_cell("时限"), head_cell("要求"), head_cell("实际"), head_cell("结果")])];
-    cl.extend(r.clocks.iter().map(|(k, d, s, m)| TableRow::new(vec![cell(k), cell(d), cell(s), cell(m)])));
-    doc = doc.add_table(table(cl).set_grid(vec![1800, 2600, 2600, 2000]));
-    doc = doc.add_paragraph(heading("医院确认"));
-    let confirm = vec![
-        TableRow::new(vec![head_cell("确认人"), cell(&r.confirmed_by), head_cell("确认时间"), cell(&r.confirmed_at)]),
-        TableRow::new(vec![head_cell("满意度"), cell(&r.rating), head_cell("意见"), cell(&r.rating_comment)]),
-    ];
-    doc = doc.add_table(table(confirm).set_grid(vec![1600, 2900, 1600, 2900]));
-    doc = doc.add_paragraph(para(&format!("生成时间：{}", r.generated)));
-    word::pack(doc)
 }
