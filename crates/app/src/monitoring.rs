@@ -20,6 +20,7 @@ use serde_json::json;
 use yunwei_domain::identity::Permission;
 use yunwei_domain::monitoring::{self as domain, Alert, BackupReport};
 use yunwei_domain::servicedesk::{EventKind, Status};
+use yunwei_domain::text::BoundedText;
 use yunwei_store::monitoring::{self as store, AlertRow, BackupRow};
 
 use yunwei_domain::monitoring::audit;
@@ -464,10 +465,7 @@ pub async fn set_backup_job(
     let access = authorize(app, actor, code, Permission::InspectionTemplateWrite).await?;
     let pid = access.project.id;
     let mut v = yunwei_domain::ValidationErrors::default();
-    let job = job.trim().to_owned();
-    if job.is_empty() || job.chars().count() > 200 {
-        v.push("job", "须为 1–200 个字符的作业名");
-    }
+    let job = BoundedText::<200>::required(&mut v, "job", job).map(String::from).unwrap_or_default();
     let time = chrono::NaiveTime::parse_from_str(expected_by.trim(), "%H:%M");
     if time.is_err() {
         v.push("expected_by", "须为当地时间，例如 06:00");

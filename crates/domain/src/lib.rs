@@ -16,6 +16,7 @@ pub mod inspection;
 pub mod modules;
 pub mod monitoring;
 pub mod servicedesk;
+pub mod text;
 pub mod time;
 
 pub use error::{FieldError, ValidationErrors};
