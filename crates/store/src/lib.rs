@@ -13,6 +13,7 @@ pub mod identity;
 pub mod incident;
 pub mod inspection;
 pub mod jobs;
+pub mod json;
 pub mod monitoring;
 pub mod notify;
 pub mod project;

@@ -6,7 +6,7 @@
 //! with no changes.
 
 use chrono::NaiveDate;
-use serde_json::{Map, Value, json};
+use serde_json::json;
 use yunwei_domain::cmdb::{
     self as domain, CI_SHEET_NAME, CiInput, Location, RowError, SUMMARY_SHEET_NAME, TYPES_SHEET_NAME, ValidCi,
 };
@@ -14,7 +14,8 @@ use yunwei_domain::identity::Permission;
 use yunwei_domain::{FieldError, ValidationErrors};
 use yunwei_store::cmdb::{self as store, CiRow, IpRow};
 
-use super::{CiView, Overwrite, insert_in, last_snapshot, update_in};
+use super::CiView;
+use super::record::{Overwrite, insert_in, last_snapshot, update_in};
 use yunwei_domain::cmdb::audit;
 
 use crate::access::authorize;
@@ -219,7 +220,7 @@ fn as_input(r: &CiRow, ips: &[IpRow]) -> CiInput {
         supplier: r.supplier.clone(),
         criticality: r.criticality.clone(),
         ips: ips.iter().map(|i| i.address.clone()).collect(),
-        attributes: serde_json::from_str::<Map<String, Value>>(&r.attributes).unwrap_or_default(),
+        attributes: r.attributes.clone(),
     }
 }
 
@@ -227,7 +228,7 @@ fn as_input(r: &CiRow, ips: &[IpRow]) -> CiInput {
 async fn all_valid(app: &App, project_id: i64) -> Result<Vec<ValidCi>, AppError> {
     let rows = store::all(&app.db, project_id).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let ips = super::by_ci(store::ips_of(&app.db, &ids).await?);
+    let ips = super::cis::by_ci(store::ips_of(&app.db, &ids).await?);
     rows.iter()
         .map(|r| {
             as_input(r, ips.get(&r.id).map(Vec::as_slice).unwrap_or_default())

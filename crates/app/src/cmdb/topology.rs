@@ -8,7 +8,8 @@ use yunwei_domain::cmdb::{self as domain, CiClass, CiStatus};
 use yunwei_domain::identity::Permission;
 use yunwei_store::cmdb::{self as store, CiRow, RelationRow};
 
-use super::{ci_access, edges};
+use super::cis::ci_access;
+use super::relations::edges;
 use crate::access::authorize;
 use crate::actor::Actor;
 use crate::{App, AppError};

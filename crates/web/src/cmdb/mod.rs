@@ -3,11 +3,15 @@
 
 pub mod api {
     pub mod cis;
+    pub mod history;
+    pub mod ips;
+    pub mod relations;
     pub mod sheet;
     pub mod topology;
 }
 pub mod svg;
 pub mod ui {
+    pub mod ci;
     pub mod cis;
     pub mod edit;
     pub mod topology;
@@ -22,7 +26,7 @@ use crate::routes::Routes;
 
 /// The module's routes.
 pub fn routes() -> Routes {
-    use api::{cis, sheet, topology};
+    use api::{cis, history, ips, relations, sheet, topology};
     Routes::default()
         .api(
             OpenApiRouter::new()
@@ -32,22 +36,22 @@ pub fn routes() -> Routes {
                 .routes(routes!(sheet::export_cis))
                 .routes(routes!(cis::list_cis, cis::create_ci))
                 .routes(routes!(cis::get_ci, cis::update_ci))
-                .routes(routes!(cis::list_relations, cis::create_relation))
-                .routes(routes!(cis::delete_relation))
-                .routes(routes!(cis::get_impact))
-                .routes(routes!(cis::get_history))
-                .routes(routes!(cis::lookup_ip))
+                .routes(routes!(relations::list_relations, relations::create_relation))
+                .routes(routes!(relations::delete_relation))
+                .routes(routes!(relations::get_impact))
+                .routes(routes!(history::get_history))
+                .routes(routes!(ips::lookup_ip))
                 .routes(routes!(topology::get_project_topology))
                 .routes(routes!(topology::get_ci_topology)),
         )
         .page(Method::GET, "/p/{code}/cis", get(ui::cis::list))
         .page(Method::POST, "/p/{code}/cis", post(ui::cis::create))
         .page(Method::POST, "/p/{code}/cis/import", post(ui::cis::import))
-        .page(Method::GET, "/p/{code}/cis/{id}", get(ui::cis::detail))
+        .page(Method::GET, "/p/{code}/cis/{id}", get(ui::ci::detail))
         .page(Method::POST, "/p/{code}/cis/{id}", post(ui::edit::save))
         .page(Method::GET, "/p/{code}/cis/{id}/edit", get(ui::edit::form))
         .page(Method::POST, "/p/{code}/cis/{id}/relations/{relation}/delete", post(ui::edit::unrelate))
-        .page(Method::POST, "/p/{code}/cis/{id}/relations", post(ui::cis::relate))
+        .page(Method::POST, "/p/{code}/cis/{id}/relations", post(ui::ci::relate))
         .page(Method::GET, "/p/{code}/topology", get(ui::topology::page))
         .page(Method::GET, "/p/{code}/topology.svg", get(ui::topology::download))
 }

@@ -4,10 +4,9 @@
 //! has no font metrics; the browser test checks the estimate against the rendered text.
 
 use askama::Template;
-use yunwei_app::cmdb::Topology;
+use yunwei_app::cmdb::{CiRow, Topology};
 use yunwei_domain::cmdb::topology::{Layout, Link, Placed, ROW_H};
 use yunwei_domain::cmdb::{self as domain, CiClass, CiStatus, RelationKind};
-use yunwei_store::cmdb::CiRow;
 
 /// Content-Security-Policy of the drawing served on its own: it has no script and needs only
 /// its inline style.

@@ -1,6 +1,6 @@
-//! The CMDB: `/api/v1/cmdb/types`, `/api/v1/projects/{code}/cis`, `/api/v1/cis/{id}` with its
-//! relations, impact and history, and the IP register `/api/v1/projects/{code}/ips`.
-//! Spreadsheet import and export are in [`sheet`], the topology drawing in [`topology`].
+//! The CMDB's records: `/api/v1/cmdb/types`, `/api/v1/projects/{code}/cis` and
+//! `/api/v1/cis/{id}`. Relations and impact are in [`super::relations`], history in
+//! [`super::history`], the IP register in [`super::ips`].
 
 use axum::Json;
 use axum::extract::State;
@@ -9,9 +9,8 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
-use yunwei_app::cmdb::{self as uc, CiView, RelationView};
-use yunwei_domain::cmdb::{self as domain, CiInput, Location, RelationInput};
-use yunwei_store::cmdb::{CiFilter, CiRow, RevisionRow};
+use yunwei_app::cmdb::{self as uc, CiFilter, CiRow, CiView};
+use yunwei_domain::cmdb::{self as domain, CiInput, Location};
 
 use crate::AppState;
 use crate::auth::Auth;
@@ -19,7 +18,7 @@ use crate::error::ApiError;
 use crate::http::cursor::{decode_cursor, encode_cursor};
 use crate::http::etag::if_match_version;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::http::time::{parse_instant, rfc3339};
+use crate::http::time::rfc3339;
 use crate::openapi::problems::{Conflict, Forbidden, Invalid, NotFound, PreconditionFailed, PreconditionRequired};
 
 /// A CI type of the catalog.
@@ -193,14 +192,14 @@ fn ci_json(r: &CiRow, ips: Vec<String>) -> CiJson {
         supplier: r.supplier.clone(),
         criticality: r.criticality.clone(),
         ips,
-        attributes: serde_json::from_str(&r.attributes).unwrap_or(Value::Object(Map::new())),
+        attributes: Value::Object(r.attributes.clone()),
         created_at: rfc3339(r.created_at),
         updated_at: rfc3339(r.updated_at),
         version: r.version,
     }
 }
 
-fn view_json(v: CiView) -> CiJson {
+pub(super) fn view_json(v: CiView) -> CiJson {
     ci_json(&v.row, v.ips.into_iter().map(|i| i.address).collect())
 }
 
@@ -306,7 +305,7 @@ fn csv(v: &Option<String>) -> Vec<String> {
     v.as_deref().unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
-fn blank_none(v: Option<String>) -> Option<String> {
+pub(super) fn blank_none(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
@@ -340,37 +339,6 @@ pub async fn list_cis(
     Ok(Json(CiPage { items: rows.into_iter().map(view_json).collect(), next_cursor }))
 }
 
-/// A relation as written: from this CI to `target`.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct WriteRelation {
-    /// `runs_on`, `connects_to`, `depends_on`, `backs_up` or `member_of`.
-    pub kind: String,
-    /// Id of the other CI (same project).
-    pub target: i64,
-    /// `connects_to`: the port on this CI.
-    pub local_port: Option<String>,
-    /// `connects_to`: the port on the target.
-    pub remote_port: Option<String>,
-}
-
-/// A relation seen from one CI.
-#[derive(Serialize, ToSchema)]
-pub struct RelationJson {
-    pub id: i64,
-    pub kind: String,
-    /// Chinese name of the kind.
-    pub kind_name: String,
-    /// `out` when this CI is the source, `in` when it is the target.
-    pub direction: &'static str,
-    pub source: i64,
-    pub target: i64,
-    pub local_port: Option<String>,
-    pub remote_port: Option<String>,
-    /// The CI at the other end.
-    pub other: CiBrief,
-}
-
 /// A CI named in another's answer.
 #[derive(Serialize, ToSchema)]
 pub struct CiBrief {
@@ -381,232 +349,6 @@ pub struct CiBrief {
     pub status: String,
 }
 
-fn brief(r: &CiRow) -> CiBrief {
+pub(super) fn brief(r: &CiRow) -> CiBrief {
     CiBrief { id: r.id, name: r.name.clone(), kind: r.kind.clone(), status: r.status.clone() }
-}
-
-fn relation_json(v: RelationView) -> RelationJson {
-    let port = |p: &str| Some(p.to_owned()).filter(|p| !p.is_empty());
-    RelationJson {
-        id: v.row.id,
-        kind_name: domain::RelationKind::parse(&v.row.kind).map(|k| k.label()).unwrap_or_default().to_owned(),
-        kind: v.row.kind.clone(),
-        direction: if v.outgoing { "out" } else { "in" },
-        source: v.row.source_id,
-        target: v.row.target_id,
-        local_port: port(&v.row.source_port),
-        remote_port: port(&v.row.target_port),
-        other: brief(&v.other),
-    }
-}
-
-/// Relates this CI to another (`HIS runs_on vm01`).
-#[utoipa::path(post, path = "/api/v1/cis/{id}/relations", tag = "cmdb",
-    params(("id" = i64, Path, description = "配置项编号")),
-    request_body = WriteRelation,
-    responses(
-        (status = 201, body = RelationJson),
-        Forbidden,
-        NotFound,
-        Conflict,
-        Invalid,
-    ))]
-pub async fn create_relation(
-    State(st): State<AppState>,
-    auth: Auth,
-    ApiPath(id): ApiPath<i64>,
-    ApiJson(req): ApiJson<WriteRelation>,
-) -> Result<(StatusCode, Json<RelationJson>), ApiError> {
-    let input =
-        RelationInput { kind: req.kind, target: req.target, local_port: req.local_port, remote_port: req.remote_port };
-    let v = uc::add_relation(&st.app, &auth.actor, id, &input).await?;
-    Ok((StatusCode::CREATED, Json(relation_json(v))))
-}
-
-/// The relations of a CI, from either end.
-#[utoipa::path(get, path = "/api/v1/cis/{id}/relations", tag = "cmdb",
-    params(("id" = i64, Path, description = "配置项编号")),
-    responses(
-        (status = 200, body = Vec<RelationJson>),
-        NotFound,
-    ))]
-pub async fn list_relations(
-    State(st): State<AppState>,
-    auth: Auth,
-    ApiPath(id): ApiPath<i64>,
-) -> Result<Json<Vec<RelationJson>>, ApiError> {
-    Ok(Json(uc::relations(&st.app, &auth.actor, id).await?.into_iter().map(relation_json).collect()))
-}
-
-/// Removes a relation of this CI.
-#[utoipa::path(delete, path = "/api/v1/cis/{id}/relations/{relation}", tag = "cmdb",
-    params(("id" = i64, Path, description = "配置项编号"), ("relation" = i64, Path, description = "关系编号")),
-    responses(
-        (status = 204),
-        Forbidden,
-        NotFound,
-    ))]
-pub async fn delete_relation(
-    State(st): State<AppState>,
-    auth: Auth,
-    ApiPath((id, relation)): ApiPath<(i64, i64)>,
-) -> Result<StatusCode, ApiError> {
-    uc::delete_relation(&st.app, &auth.actor, id, relation).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// A CI a failure reaches.
-#[derive(Serialize, ToSchema)]
-pub struct ImpactedJson {
-    pub ci: CiBrief,
-    /// Relations between it and the failed CI (1 = directly).
-    pub depth: u32,
-    /// The CI it is reached through.
-    pub via: i64,
-    /// The relation between `via` and it.
-    pub kind: String,
-}
-
-/// Everything a failure of this CI impacts, directly or transitively, nearest first.
-#[utoipa::path(get, path = "/api/v1/cis/{id}/impact", tag = "cmdb",
-    params(("id" = i64, Path, description = "配置项编号")),
-    responses(
-        (status = 200, body = Vec<ImpactedJson>),
-        NotFound,
-    ))]
-pub async fn get_impact(
-    State(st): State<AppState>,
-    auth: Auth,
-    ApiPath(id): ApiPath<i64>,
-) -> Result<Json<Vec<ImpactedJson>>, ApiError> {
-    let hit = uc::impact(&st.app, &auth.actor, id).await?;
-    Ok(Json(
-        hit.into_iter()
-            .map(|(i, r)| ImpactedJson { ci: brief(&r), depth: i.depth, via: i.via, kind: i.kind.code().to_owned() })
-            .collect(),
-    ))
-}
-
-/// One revision of a CI.
-#[derive(Serialize, ToSchema)]
-pub struct RevisionJson {
-    pub revision: i64,
-    pub at: String,
-    pub actor: String,
-    /// `incident:{id}` when a case caused it.
-    pub cause: Option<String>,
-    /// `[{"field","before","after"}]` from the revision before.
-    #[schema(value_type = Vec<Object>)]
-    pub changes: Value,
-    /// The whole record as saved.
-    #[schema(value_type = Object)]
-    pub snapshot: Value,
-}
-
-fn revision_json(r: RevisionRow) -> RevisionJson {
-    RevisionJson {
-        revision: r.revision,
-        at: rfc3339(r.at),
-        actor: r.actor,
-        cause: r.cause,
-        changes: serde_json::from_str(&r.changes).unwrap_or(Value::Array(Vec::new())),
-        snapshot: serde_json::from_str(&r.snapshot).unwrap_or(Value::Null),
-    }
-}
-
-/// `as_of`: the record in force at that instant.
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct HistoryQuery {
-    /// RFC 3339 instant: answer only the revision in force then.
-    pub as_of: Option<String>,
-}
-
-/// The revisions of a CI, newest first; with `as_of`, only the one in force then.
-#[utoipa::path(get, path = "/api/v1/cis/{id}/history", tag = "cmdb",
-    params(("id" = i64, Path, description = "配置项编号"), HistoryQuery),
-    responses(
-        (status = 200, body = Vec<RevisionJson>),
-        NotFound,
-        Invalid,
-    ))]
-pub async fn get_history(
-    State(st): State<AppState>,
-    auth: Auth,
-    ApiPath(id): ApiPath<i64>,
-    ApiQuery(q): ApiQuery<HistoryQuery>,
-) -> Result<Json<Vec<RevisionJson>>, ApiError> {
-    let revs = match parse_instant("as_of", &q.as_of)? {
-        Some(at) => vec![uc::as_of(&st.app, &auth.actor, id, at).await?],
-        None => uc::history(&st.app, &auth.actor, id).await?,
-    };
-    Ok(Json(revs.into_iter().map(revision_json).collect()))
-}
-
-/// `ip`: an address, a monitoring `instance` (`10.1.2.3:9100`) or a host name.
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct IpQuery {
-    /// Address, `host:port` or host name. Without it: the register's conflicts.
-    pub ip: Option<String>,
-}
-
-/// A subnet containing the address.
-#[derive(Serialize, ToSchema)]
-pub struct SubnetJson {
-    pub subnet: String,
-    pub ci: CiBrief,
-}
-
-/// A conflict: an address on more than one live CI.
-#[derive(Serialize, ToSchema)]
-pub struct ConflictJson {
-    pub address: String,
-    pub ci_ids: Vec<i64>,
-}
-
-/// What the IP register knows about an address.
-#[derive(Serialize, ToSchema)]
-pub struct IpAnswer {
-    /// CIs holding it (live ones first).
-    pub cis: Vec<CiJson>,
-    /// Registered subnets containing it, narrowest first.
-    pub subnets: Vec<SubnetJson>,
-    /// Without `ip`: every address held by more than one live CI.
-    pub conflicts: Vec<ConflictJson>,
-}
-
-/// Looks up an address, a monitoring `instance` or a host name; without `ip`, lists conflicts.
-#[utoipa::path(get, path = "/api/v1/projects/{code}/ips", tag = "cmdb",
-    params(("code" = String, Path, description = "项目代码"), IpQuery),
-    responses(
-        (status = 200, body = IpAnswer),
-        NotFound,
-        Invalid,
-    ))]
-pub async fn lookup_ip(
-    State(st): State<AppState>,
-    auth: Auth,
-    ApiPath(code): ApiPath<String>,
-    ApiQuery(q): ApiQuery<IpQuery>,
-) -> Result<Json<IpAnswer>, ApiError> {
-    let Some(ip) = blank_none(q.ip) else {
-        let rows = uc::conflicts(&st.app, &auth.actor, &code).await?;
-        let mut conflicts: Vec<ConflictJson> = Vec::new();
-        for r in rows {
-            match conflicts.last_mut() {
-                Some(c) if c.address == r.address => c.ci_ids.push(r.ci_id),
-                _ => conflicts.push(ConflictJson { address: r.address, ci_ids: vec![r.ci_id] }),
-            }
-        }
-        return Ok(Json(IpAnswer { cis: Vec::new(), subnets: Vec::new(), conflicts }));
-    };
-    let found = uc::lookup(&st.app, &auth.actor, &code, &ip).await?;
-    Ok(Json(IpAnswer {
-        cis: found.holders.into_iter().map(view_json).collect(),
-        subnets: found.subnets.into_iter().map(|(subnet, v)| SubnetJson { subnet, ci: brief(&v.row) }).collect(),
-        conflicts: Vec::new(),
-    }))
 }

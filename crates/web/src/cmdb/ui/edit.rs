@@ -71,7 +71,7 @@ async fn edit_page(
     error: String,
     status: StatusCode,
 ) -> Response {
-    let (access, v) = match super::cis::project_ci(st, auth, code, id, Permission::CmdbWrite).await {
+    let (access, v) = match super::ci::project_ci(st, auth, code, id, Permission::CmdbWrite).await {
         Ok(found) => found,
         Err(e) => return app_error_page(e),
     };
@@ -119,7 +119,7 @@ pub async fn save(
         (0..SheetColumn::ALL.len()).map(|i| f.get(&format!("c{i}")).cloned().unwrap_or_default()).collect();
     let version = f.get("version").and_then(|v| v.trim().parse::<i64>().ok());
     // The CI must be this project's before anything is read from the form.
-    if let Err(e) = super::cis::ci_in_project(&st, &auth, &code, id).await {
+    if let Err(e) = super::ci::ci_in_project(&st, &auth, &code, id).await {
         return app_error_page(e);
     }
     let result = match super::cis::parse_row(cells.clone()) {
@@ -147,7 +147,7 @@ pub async fn unrelate(
     if !csrf_ok(&auth, f.get("_csrf").map_or("", String::as_str)) {
         return csrf_failed();
     }
-    if let Err(e) = super::cis::ci_in_project(&st, &auth, &code, id).await {
+    if let Err(e) = super::ci::ci_in_project(&st, &auth, &code, id).await {
         return app_error_page(e);
     }
     match uc::delete_relation(&st.app, &auth.actor, id, relation).await {

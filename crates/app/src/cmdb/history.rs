@@ -1,0 +1,23 @@
+//! A CI's revisions and the record in force at an instant.
+
+use chrono::{DateTime, Utc};
+use yunwei_domain::identity::Permission;
+use yunwei_store::cmdb::{self as store, RevisionRow};
+
+use super::cis::ci_access;
+use crate::actor::Actor;
+use crate::{App, AppError};
+
+/// The revisions of a CI, newest first.
+pub async fn history(app: &App, actor: &Actor, id: i64) -> Result<Vec<RevisionRow>, AppError> {
+    ci_access(app, actor, id, Permission::CmdbRead).await?;
+    Ok(store::revisions(&app.db, id).await?)
+}
+
+/// The CI as it was recorded at `at` (its last revision then), or 404 if it did not exist yet.
+pub async fn as_of(app: &App, actor: &Actor, id: i64, at: DateTime<Utc>) -> Result<RevisionRow, AppError> {
+    ci_access(app, actor, id, Permission::CmdbRead).await?;
+    store::revision_at(&app.db, id, at)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("配置项 {id} 在 {} 时尚未登记", at.to_rfc3339())))
+}
