@@ -8,7 +8,8 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 use serde_json::json;
 use yunwei_domain::ValidationErrors;
 use yunwei_domain::identity::Permission;
-use yunwei_store::daily_log::{self as store, DailyLogRow};
+use yunwei_store::daily_log as store;
+pub use yunwei_store::daily_log::DailyLogRow;
 
 use yunwei_domain::inspection::audit;
 

@@ -5,7 +5,7 @@
 //! the engineer and the hospital, abnormal items turned into incidents (linked both ways), and the
 //! inspection report whose due time the contract sets.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde_json::{Value, json};
@@ -13,7 +13,8 @@ use yunwei_domain::ValidationErrors;
 use yunwei_domain::contract::ReportKind;
 use yunwei_domain::identity::Permission;
 use yunwei_domain::inspection::{self as domain, Answer, Status, Template, TemplateInput, Verdict};
-use yunwei_store::inspection::{self as store, ExecutionFilter, ExecutionRow, ResultRow, TemplateRow};
+use yunwei_store::inspection::{self as store, TemplateRow};
+pub use yunwei_store::inspection::{ExecutionFilter, ExecutionRow, PhotoRow as Photo, ResultRow};
 
 use crate::access::{ProjectAccess, ProjectScoped, authorize, authorize_entity};
 use crate::actor::Actor;
@@ -22,6 +23,10 @@ use crate::incident::NewIncident;
 use crate::{App, AppError};
 use yunwei_domain::contract::CompiledContract;
 use yunwei_domain::inspection::audit;
+
+mod lookup;
+
+pub use lookup::{CiChoice, IncidentRef, MAX_CI_CHOICES, ci_choices, ci_names, incidents};
 
 /// A template as listed: a built-in (version 0) or the project's own.
 #[derive(Debug, Clone)]
@@ -229,12 +234,32 @@ pub async fn update_template(
     own_view(&TemplateRow { created_by: cur.created_by, ..row })
 }
 
-/// An execution with its template and answers.
+/// An execution with its template, its report's text and its answers.
 #[derive(Debug, Clone)]
 pub struct ExecutionView {
     pub row: ExecutionRow,
+    /// The template it was created with (`row.template`, read).
     pub template: Template,
+    /// The report's text (`row.report`, read).
+    pub report: ReportText,
     pub results: Vec<ResultRow>,
+}
+
+/// The report's text fields written so far, by [`REPORT_FIELDS`] key.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportText(BTreeMap<String, String>);
+
+impl ReportText {
+    /// The text of field `key`; empty while unwritten.
+    pub fn get(&self, key: &str) -> &str {
+        self.0.get(key).map_or("", String::as_str)
+    }
+
+    fn parse(id: i64, stored: &str) -> Result<Self, AppError> {
+        serde_json::from_str(stored)
+            .map(ReportText)
+            .map_err(|e| AppError::Internal(format!("report of inspection {id} unreadable: {e}")))
+    }
 }
 
 impl ExecutionView {
@@ -268,7 +293,8 @@ impl ExecutionView {
 pub(crate) fn view(row: ExecutionRow, results: Vec<ResultRow>) -> Result<ExecutionView, AppError> {
     let template: Template = serde_json::from_str(&row.template)
         .map_err(|e| AppError::Internal(format!("template of inspection {} unreadable: {e}", row.id)))?;
-    Ok(ExecutionView { row, template, results })
+    let report = ReportText::parse(row.id, &row.report)?;
+    Ok(ExecutionView { row, template, report, results })
 }
 
 fn not_found(id: i64) -> AppError {
@@ -400,16 +426,16 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<ExecutionView, App
     view(row, results)
 }
 
-/// The project's executions, latest planned first.
+/// The project's executions, latest planned first (without their answers).
 pub async fn list(
     app: &App,
     actor: &Actor,
     code: &str,
     f: &ExecutionFilter,
     limit: u64,
-) -> Result<Vec<ExecutionRow>, AppError> {
+) -> Result<Vec<ExecutionView>, AppError> {
     let access = authorize(app, actor, code, Permission::InspectionRead).await?;
-    Ok(store::executions(&app.db, access.project.id, f, limit).await?)
+    store::executions(&app.db, access.project.id, f, limit).await?.into_iter().map(|r| view(r, Vec::new())).collect()
 }
 
 /// An answer as sent by the form.
@@ -802,11 +828,12 @@ pub async fn write_report(
         report.insert(k, Value::from(text.trim()));
     }
     v.into_result()?;
-    transition(app, actor, id, Permission::InspectionWork, |row, _, status, now, _| {
+    transition(app, actor, id, Permission::InspectionWork, |row, ev, status, now, _| {
         if !matches!(status, Status::Completed | Status::Confirmed) {
             return Err(wrong_status(status, "编写报告（须先签字完成巡检）"));
         }
-        let mut merged: serde_json::Map<String, Value> = serde_json::from_str(&row.report).unwrap_or_default();
+        let mut merged: serde_json::Map<String, Value> =
+            ev.report.0.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
         merged.extend(report);
         row.report = Value::Object(merged).to_string();
         if issue && row.report_issued_at.is_none() {
@@ -893,7 +920,7 @@ pub async fn add_photo(
     id: i64,
     key: &str,
     file: crate::files::Upload,
-) -> Result<store::PhotoRow, AppError> {
+) -> Result<Photo, AppError> {
     use sha2::Digest;
     let row = store::execution(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     access_to(app, actor, &row, Permission::InspectionWork).await?;
@@ -912,7 +939,7 @@ pub async fn add_photo(
     let (name, content_type) = crate::files::check(&mut v, &file, PHOTO_TYPES);
     v.into_result()?;
     let now = app.now();
-    let mut p = store::PhotoRow {
+    let mut p = Photo {
         id: 0,
         execution_id: id,
         project_id: ev.row.project_id,
@@ -943,14 +970,14 @@ pub async fn add_photo(
 }
 
 /// The photos of an inspection.
-pub async fn photos(app: &App, actor: &Actor, id: i64) -> Result<Vec<store::PhotoRow>, AppError> {
+pub async fn photos(app: &App, actor: &Actor, id: i64) -> Result<Vec<Photo>, AppError> {
     let row = store::execution(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     access_to(app, actor, &row, Permission::InspectionRead).await?;
     Ok(store::photos(&app.db, id).await?)
 }
 
 /// One photo with its bytes.
-pub async fn photo(app: &App, actor: &Actor, id: i64, photo: i64) -> Result<(store::PhotoRow, Vec<u8>), AppError> {
+pub async fn photo(app: &App, actor: &Actor, id: i64, photo: i64) -> Result<(Photo, Vec<u8>), AppError> {
     let row = store::execution(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     access_to(app, actor, &row, Permission::InspectionRead).await?;
     store::photo(&app.db, id, photo).await?.ok_or_else(|| AppError::NotFound(format!("照片 {photo} 不存在")))

@@ -46,8 +46,9 @@ pub struct PlanView {
     pub created: Vec<ExecutionRow>,
 }
 
-fn ci_ids_of(r: &PlanRow) -> Vec<i64> {
-    serde_json::from_str(&r.cis).unwrap_or_default()
+fn ci_ids_of(r: &PlanRow) -> Result<Vec<i64>, AppError> {
+    serde_json::from_str(&r.cis)
+        .map_err(|e| AppError::Internal(format!("CIs of inspection plan {} unreadable: {e}", r.id)))
 }
 
 /// Creates a plan and generates its executions due now.
@@ -116,7 +117,7 @@ pub async fn create(app: &App, actor: &Actor, code: &str, n: NewPlan) -> Result<
 pub async fn list(app: &App, actor: &Actor, code: &str) -> Result<Vec<PlanView>, AppError> {
     let access = authorize(app, actor, code, Permission::InspectionRead).await?;
     let rows = store::plans(&app.db, Some(access.project.id)).await?;
-    Ok(rows.into_iter().map(|row| PlanView { ci_ids: ci_ids_of(&row), row, created: Vec::new() }).collect())
+    rows.into_iter().map(|row| Ok(PlanView { ci_ids: ci_ids_of(&row)?, row, created: Vec::new() })).collect()
 }
 
 /// Generates what every active plan of every project has due (the worker's hourly pass).
@@ -201,7 +202,7 @@ pub async fn generate(
     if owed.is_empty() {
         return Ok(Vec::new());
     }
-    let ids = ci_ids_of(plan);
+    let ids = ci_ids_of(plan)?;
     let cis = yunwei_store::cmdb::by_ids(&app.db, plan.project_id, &ids).await?;
     let targets: Vec<Option<(i64, String)>> = if ids.is_empty() {
         vec![None]
@@ -285,7 +286,8 @@ pub async fn generate(
 /// A plan's inspections of one period: the report per plan period (巡检报告 for the quarter).
 #[derive(Debug, Clone)]
 pub struct PeriodReport {
-    pub plan: PlanRow,
+    /// The plan (`created` is empty).
+    pub plan: PlanView,
     pub period: String,
     /// Every period the plan has inspections for, latest first.
     pub periods: Vec<String>,
@@ -324,6 +326,7 @@ pub async fn period_report(
         executions.push(crate::inspection::view(r, results)?);
     }
     executions.sort_by(|a, b| a.row.ci_name.cmp(&b.row.ci_name).then(a.row.id.cmp(&b.row.id)));
+    let plan = PlanView { ci_ids: ci_ids_of(&plan)?, row: plan, created: Vec::new() };
     Ok(PeriodReport { plan, period, periods, executions })
 }
 

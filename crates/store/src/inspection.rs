@@ -648,3 +648,30 @@ pub async fn photo(db: &Db, execution_id: i64, id: i64) -> Result<Option<(PhotoR
     let data: Option<(Vec<u8>,)> = db.fetch_optional(&q).await?;
     Ok(data.map(|d| (row, d.0)))
 }
+
+/// An incident an answer became, as an inspection names it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct IncidentRefRow {
+    pub id: i64,
+    /// `INC-2026-000003`.
+    pub number: String,
+    pub title: String,
+    pub status: String,
+}
+
+/// The project's incidents among `ids` (others' and missing ones are left out), in id order.
+pub async fn incident_refs(db: &Db, project_id: i64, ids: &[i64]) -> Result<Vec<IncidentRefRow>, StoreError> {
+    let mut rows = Vec::with_capacity(ids.len());
+    // Bounded IN lists, as for CIs.
+    for chunk in ids.chunks(500) {
+        let q = Query::select()
+            .columns(["id", "number", "title", "status"])
+            .from("incidents")
+            .and_where(Expr::col("project_id").eq(project_id))
+            .and_where(Expr::col("id").is_in(chunk.iter().copied()))
+            .order_by("id", Order::Asc)
+            .to_owned();
+        rows.extend(db.fetch_all::<IncidentRefRow, _>(&q).await?);
+    }
+    Ok(rows)
+}

@@ -8,9 +8,8 @@ use axum::response::Response;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use yunwei_app::daily_log::{self as uc, DayInput, Month};
+use yunwei_app::daily_log::{self as uc, DailyLogRow, DayInput, Month};
 use yunwei_domain::FieldError;
-use yunwei_store::daily_log::DailyLogRow;
 
 use crate::AppState;
 use crate::auth::Auth;

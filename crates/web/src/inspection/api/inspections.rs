@@ -11,10 +11,11 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use yunwei_app::AppError;
-use yunwei_app::inspection::{self as uc, AnswerInput, ExecutionView, NewExecution, TemplateView};
+use yunwei_app::inspection::{
+    self as uc, AnswerInput, ExecutionFilter, ExecutionRow, ExecutionView, NewExecution, Photo, TemplateView,
+};
 use yunwei_domain::FieldError;
 use yunwei_domain::inspection::{ItemInput, Status, TemplateInput};
-use yunwei_store::inspection::{ExecutionFilter, ExecutionRow};
 
 use crate::AppState;
 use crate::auth::Auth;
@@ -396,8 +397,7 @@ fn status_of(row: &ExecutionRow) -> Status {
 fn execution_json(v: &ExecutionView, now: chrono::DateTime<chrono::Utc>) -> ExecutionJson {
     let r = &v.row;
     let status = status_of(r);
-    let report: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&r.report).unwrap_or_default();
-    let field = |k: &str| report.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+    let field = |k: &str| v.report.get(k).to_owned();
     let items = items_json(&v.template)
         .into_iter()
         .map(|item| {
@@ -609,7 +609,7 @@ pub async fn list_executions(
     };
     let now = st.app.now();
     let rows = uc::list(&st.app, &auth.actor, &code, &f, limit).await?;
-    let items = rows.into_iter().map(|r| summary_json(r, now)).collect();
+    let items = rows.into_iter().map(|v| summary_json(v.row, now)).collect();
     Ok(Json(ExecutionListJson { items }))
 }
 
@@ -982,13 +982,8 @@ pub async fn get_period_report(
             });
         }
     }
-    let plan = yunwei_app::inspection_plan::PlanView {
-        ci_ids: serde_json::from_str(&r.plan.cis).unwrap_or_default(),
-        row: r.plan,
-        created: Vec::new(),
-    };
     Ok(Json(PeriodReportJson {
-        plan: plan_json(plan, now),
+        plan: plan_json(r.plan, now),
         period: r.period,
         periods: r.periods,
         inspections: r.executions.into_iter().map(|e| summary_json(e.row, now)).collect(),
@@ -1014,7 +1009,7 @@ pub struct PhotoJson {
     pub created_by: String,
 }
 
-fn photo_json(p: yunwei_store::inspection::PhotoRow) -> PhotoJson {
+fn photo_json(p: Photo) -> PhotoJson {
     PhotoJson {
         id: p.id,
         item: p.item_key,

@@ -111,14 +111,11 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
     let state = status_of(&row.status);
     let roles = &access.roles;
     let can_work = roles.grants(Permission::InspectionWork);
-    let mut incidents = Vec::new();
-    for inc in v.results.iter().filter_map(|r| r.incident_id) {
-        if let Ok(Some(i)) = yunwei_store::incident::get(&st.app.db, inc).await
-            && i.project_id == row.project_id
-        {
-            incidents.push((i.id, i.number));
-        }
-    }
+    let ids: Vec<i64> = v.results.iter().filter_map(|r| r.incident_id).collect();
+    let incidents = match uc::incidents(&st.app, &auth.actor, code, &ids).await {
+        Ok(i) => i,
+        Err(e) => return app_error_page(e),
+    };
     let photos = match uc::photos(&st.app, &auth.actor, id).await {
         Ok(p) => p,
         Err(e) => return app_error_page(e),
@@ -136,7 +133,7 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
                     let verdict = r.and_then(|r| Verdict::parse(&r.verdict));
                     let incident = r
                         .and_then(|r| r.incident_id)
-                        .map(|i| incidents.iter().find(|(id, _)| *id == i).cloned().unwrap_or((i, format!("#{i}"))));
+                        .map(|i| (i, incidents.get(&i).map_or_else(|| format!("#{i}"), |r| r.number.clone())));
                     ItemView {
                         key: it.key.clone(),
                         name: it.name.clone(),
@@ -165,11 +162,7 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
             (n + 1, section.to_owned(), items)
         })
         .collect();
-    let report: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&row.report).unwrap_or_default();
-    let report = REPORT_FIELDS
-        .iter()
-        .map(|(k, label)| (*k, *label, report.get(*k).and_then(|v| v.as_str()).unwrap_or_default().to_owned()))
-        .collect();
+    let report = REPORT_FIELDS.iter().map(|(k, label)| (*k, *label, v.report.get(k).to_owned())).collect();
     let report_open = matches!(state, Status::Completed | Status::Confirmed);
     let (met, met_class) = met_view(v.report_met(now), row.report_due.is_some());
     let ci = row.ci_id.map(|ci| {

@@ -13,12 +13,10 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use yunwei_app::AppError;
 use yunwei_app::access::{ProjectAccess, authorize};
-use yunwei_app::inspection::{self as uc, ExecutionView, KINDS, NewExecution, REPORT_FIELDS};
+use yunwei_app::inspection::{self as uc, ExecutionFilter, ExecutionView, KINDS, NewExecution, REPORT_FIELDS};
 use yunwei_domain::ValidationErrors;
 use yunwei_domain::identity::Permission;
-use yunwei_domain::inspection::{Item, ResultKind, Status, Template as Checklist, range_text};
-use yunwei_store::cmdb::CiFilter;
-use yunwei_store::inspection::ExecutionFilter;
+use yunwei_domain::inspection::{Item, ResultKind, Status, range_text};
 
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
@@ -233,19 +231,16 @@ pub(crate) async fn list_page(
     list.truncate(LIMIT as usize);
     let rows = list
         .into_iter()
-        .map(|row| {
-            let s = status_of(&row.status);
-            // The execution keeps the template it was planned with; its name is in there.
-            let parsed = serde_json::from_str::<Checklist>(&row.template).ok();
-            let template = parsed.as_ref().map_or_else(|| row.template_code.clone(), |t| t.name.clone());
-            let view = parsed.map(|template| ExecutionView { row: row.clone(), template, results: Vec::new() });
-            let met = view.as_ref().and_then(|v| v.report_met(now));
-            let overdue = view.as_ref().is_some_and(|v| v.overdue(now));
-            let (met, met_class) = met_view(met, row.report_due.is_some());
+        .map(|v| {
+            let s = status_of(&v.row.status);
+            let (met, met_class) = met_view(v.report_met(now), v.row.report_due.is_some());
+            let overdue = v.overdue(now);
+            // The execution keeps the template it was planned with, under its name then.
+            let ExecutionView { row, template, .. } = v;
             Row {
                 id: row.id,
                 number: row.number,
-                template,
+                template: template.name,
                 ci: row.ci_name.unwrap_or_default(),
                 kind: kind_label(&row.kind),
                 planned_for: row.planned_for,
@@ -290,7 +285,14 @@ pub(crate) async fn list_page(
     };
     let plan_name =
         plan_id.and_then(|id| plans.rows.iter().find(|p| p.id == id)).map(|p| p.name.clone()).unwrap_or_default();
-    let cis = if can_plan || plans.can_create { ci_options(st, auth, code).await } else { Vec::new() };
+    let cis = if can_plan || plans.can_create {
+        match ci_options(st, auth, code).await {
+            Ok(c) => c,
+            Err(e) => return app_error_page(e),
+        }
+    } else {
+        Vec::new()
+    };
     let form = PlanForm {
         planned_for: if form.planned_for.is_empty() {
             now.with_timezone(&tz).date_naive().to_string()
@@ -327,18 +329,17 @@ pub(crate) async fn list_page(
 }
 
 /// The project's CIs for the planning form, by name: (id, "name（type）").
-async fn ci_options(st: &AppState, auth: &Auth, code: &str) -> Vec<(String, String)> {
-    let mut cis = yunwei_app::cmdb::list(&st.app, &auth.actor, code, CiFilter::default(), 2000)
-        .await
-        .unwrap_or_default()
+async fn ci_options(st: &AppState, auth: &Auth, code: &str) -> Result<Vec<(String, String)>, AppError> {
+    let mut cis = uc::ci_choices(&st.app, &auth.actor, code)
+        .await?
         .into_iter()
         .map(|c| {
-            let kind = yunwei_domain::cmdb::ci_type(&c.row.kind).map(|t| t.name_zh).unwrap_or("其他");
-            (c.row.id.to_string(), format!("{}（{kind}）", c.row.name))
+            let kind = yunwei_domain::cmdb::ci_type(&c.kind).map(|t| t.name_zh).unwrap_or("其他");
+            (c.id.to_string(), format!("{}（{kind}）", c.name))
         })
         .collect::<Vec<_>>();
     cis.sort_by(|a, b| a.1.cmp(&b.1));
-    cis
+    Ok(cis)
 }
 
 /// `GET /p/{code}/inspections`.

@@ -106,7 +106,7 @@ async fn build(st: &AppState, auth: &Auth, code: &str, id: i64, period: &str) ->
     let not_found = || error_page(StatusCode::NOT_FOUND, "页面不存在", "没有这个巡检计划。");
     let period = Some(period.trim()).filter(|p| !p.is_empty());
     let r = match yunwei_app::inspection_plan::period_report(&st.app, &auth.actor, id, period).await {
-        Ok(r) if r.plan.project_id == access.project.id => r,
+        Ok(r) if r.plan.row.project_id == access.project.id => r,
         Ok(_) | Err(AppError::NotFound(_)) => return Err(not_found()),
         Err(e @ AppError::Invalid(_)) => {
             let msg = reasons(e).unwrap_or_default();
@@ -121,6 +121,9 @@ async fn build(st: &AppState, auth: &Auth, code: &str, id: i64, period: &str) ->
     let tz = tz_of(&access);
     let now = st.app.now();
     let (hospital, vendor) = parties(st, code).await;
+    let ids: Vec<i64> = r.executions.iter().flat_map(|e| e.results.iter().filter_map(|a| a.incident_id)).collect();
+    let incidents =
+        yunwei_app::inspection::incidents(&st.app, &auth.actor, code, &ids).await.map_err(app_error_page)?;
     let mut lines = Vec::new();
     let mut findings = Vec::new();
     let mut written = Vec::new();
@@ -144,13 +147,7 @@ async fn build(st: &AppState, auth: &Auth, code: &str, id: i64, period: &str) ->
         });
         for a in e.results.iter().filter(|a| a.verdict == "abnormal") {
             let item = e.template.item(&a.item_key);
-            let incident = match a.incident_id {
-                Some(inc) => match yunwei_store::incident::get(&st.app.db, inc).await {
-                    Ok(Some(i)) if i.project_id == row.project_id => Some((inc, i.number)),
-                    _ => None,
-                },
-                None => None,
-            };
+            let incident = a.incident_id.and_then(|inc| incidents.get(&inc)).map(|i| (i.id, i.number.clone()));
             let unit = item.and_then(|i| i.unit.clone()).unwrap_or_default();
             findings.push(Finding {
                 inspection_id: row.id,
@@ -167,11 +164,10 @@ async fn build(st: &AppState, auth: &Auth, code: &str, id: i64, period: &str) ->
                 incident,
             });
         }
-        let text: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&row.report).unwrap_or_default();
         let fields: Vec<(&'static str, String)> = REPORT_FIELDS
             .iter()
             .filter_map(|(k, label)| {
-                let v = text.get(*k).and_then(|v| v.as_str()).unwrap_or_default().trim();
+                let v = e.report.get(k).trim();
                 (!v.is_empty()).then(|| (*label, v.to_owned()))
             })
             .collect();
@@ -188,9 +184,9 @@ async fn build(st: &AppState, auth: &Auth, code: &str, id: i64, period: &str) ->
         hospital,
         vendor,
         project: access.project.name.clone(),
-        plan_id: r.plan.id,
-        plan: r.plan.name.clone(),
-        cycle: Period::parse(&r.plan.cycle).map(Period::label).unwrap_or("—"),
+        plan_id: r.plan.row.id,
+        plan: r.plan.row.name.clone(),
+        cycle: Period::parse(&r.plan.row.cycle).map(Period::label).unwrap_or("—"),
         periods: r.periods.iter().map(|p| (p.clone(), period_label(p))).collect(),
         done,
         overdue: r.executions.iter().filter(|e| e.overdue(now)).count(),

@@ -2,8 +2,6 @@
 //! a cycle) and a form to create one; creating generates what the plan owes now, and the page
 //! then lists exactly those inspections.
 
-use std::collections::BTreeMap;
-
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -81,14 +79,8 @@ pub(super) async fn section(
     typed: Option<Typed>,
 ) -> Result<Section, AppError> {
     let plans = uc::list(&st.app, &auth.actor, code).await?;
-    let mut ids: Vec<i64> = plans.iter().flat_map(|p| p.ci_ids.iter().copied()).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let names: BTreeMap<i64, String> = yunwei_store::cmdb::by_ids(&st.app.db, access.project.id, &ids)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+    let ids: Vec<i64> = plans.iter().flat_map(|p| p.ci_ids.iter().copied()).collect();
+    let names = yunwei_app::inspection::ci_names(&st.app, &auth.actor, code, &ids).await?;
     let rows = plans
         .into_iter()
         .map(|p| {

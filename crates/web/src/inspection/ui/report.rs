@@ -9,11 +9,11 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use yunwei_app::AppError;
 use yunwei_app::cmdb::CiView;
-use yunwei_app::inspection::REPORT_FIELDS;
+use yunwei_app::inspection::{REPORT_FIELDS, ResultRow};
 use yunwei_domain::inspection::{Item, Verdict};
 use yunwei_domain::servicedesk::Status as IncidentStatus;
-use yunwei_store::inspection::ResultRow;
 
 use super::executions::{execution_in_project, kind_label, met_view, number_text, range_of, status_of};
 use crate::AppState;
@@ -86,25 +86,29 @@ pub struct Report {
 /// printed form is then filled in by hand).
 fn header_value(field: &str, ci: Option<&CiView>, hospital: &str, vendor: &str, ci_name: &str) -> String {
     let row = ci.map(|c| &c.row);
-    let opt = |f: fn(&yunwei_store::cmdb::CiRow) -> &Option<String>| row.and_then(|r| f(r).clone()).unwrap_or_default();
+    let opt = |s: Option<&Option<String>>| s.and_then(Clone::clone).unwrap_or_default();
     match field {
         "系统管理单位" => row.and_then(|r| r.owner_department.clone()).unwrap_or_else(|| hospital.to_owned()),
         "维保单位" => vendor.to_owned(),
         "设备名" | "设备名称" => ci_name.to_owned(),
-        "设备型号" | "型号" => {
-            [opt(|r| &r.vendor), opt(|r| &r.model)].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ")
-        }
-        "设备序列号" | "序列号" => opt(|r| &r.serial),
-        "主机名" => opt(|r| &r.hostname),
+        "设备型号" | "型号" => [opt(row.map(|r| &r.vendor)), opt(row.map(|r| &r.model))]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
+        "设备序列号" | "序列号" => opt(row.map(|r| &r.serial)),
+        "主机名" => opt(row.map(|r| &r.hostname)),
         "管理IP" | "IP地址" => ci
             .and_then(|c| c.ips.iter().find(|ip| !ip.is_subnet).or(c.ips.first()))
             .map(|ip| ip.address.clone())
             .unwrap_or_default(),
-        "安装位置" | "位置" => [opt(|r| &r.building), opt(|r| &r.room), opt(|r| &r.rack)]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" / "),
+        "安装位置" | "位置" => {
+            [opt(row.map(|r| &r.building)), opt(row.map(|r| &r.room)), opt(row.map(|r| &r.rack))]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" / ")
+        }
         _ => String::new(),
     }
 }
@@ -134,8 +138,14 @@ async fn build(st: &AppState, auth: &Auth, code: &str, id: i64) -> Result<Report
     let at = |t: Option<DateTime<Utc>>| t.map(|t| local(t, tz)).unwrap_or_default();
     let row = &v.row;
     let (hospital, vendor) = parties(st, code).await;
+    // The header is filled from the CI for a caller who may read it (else it is left to be
+    // written in by hand).
     let ci = match row.ci_id {
-        Some(ci) => yunwei_app::cmdb::get(&st.app, &auth.actor, ci).await.ok(),
+        Some(ci) => match yunwei_app::cmdb::get(&st.app, &auth.actor, ci).await {
+            Ok(c) => Some(c),
+            Err(AppError::Forbidden(_) | AppError::NotFound(_)) => None,
+            Err(e) => return Err(app_error_page(e)),
+        },
         None => None,
     };
     let ci_name = row.ci_name.clone().unwrap_or_default();
@@ -179,18 +189,21 @@ async fn build(st: &AppState, auth: &Auth, code: &str, id: i64) -> Result<Report
             (section.to_owned(), rows)
         })
         .collect();
+    let ids: Vec<i64> = v.results.iter().filter_map(|r| r.incident_id).collect();
+    let incidents =
+        yunwei_app::inspection::incidents(&st.app, &auth.actor, code, &ids).await.map_err(app_error_page)?;
     let mut abnormal = Vec::new();
     for it in &v.template.items {
         let Some(r) = v.result(&it.key).filter(|r| r.verdict == Verdict::Abnormal.code()) else { continue };
         let found = [result_text(it, r), r.note.clone()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>();
         let incident = match r.incident_id {
             None => "未转为故障".to_owned(),
-            Some(inc) => match yunwei_store::incident::get(&st.app.db, inc).await {
-                Ok(Some(i)) if i.project_id == row.project_id => {
+            Some(inc) => match incidents.get(&inc) {
+                Some(i) => {
                     let status = IncidentStatus::parse(&i.status).map(IncidentStatus::label).unwrap_or("—");
                     format!("{}（{status}）", i.number)
                 }
-                _ => format!("#{inc}"),
+                None => format!("#{inc}"),
             },
         };
         abnormal.push(AbnormalRow {
@@ -218,11 +231,7 @@ async fn build(st: &AppState, auth: &Auth, code: &str, id: i64) -> Result<Report
             })
         })
         .collect();
-    let text: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&row.report).unwrap_or_default();
-    let fields = REPORT_FIELDS
-        .iter()
-        .map(|(k, label)| (*label, text.get(*k).and_then(|v| v.as_str()).unwrap_or_default().to_owned()))
-        .collect();
+    let fields = REPORT_FIELDS.iter().map(|(k, label)| (*label, v.report.get(k).to_owned())).collect();
     Ok(Report {
         hospital,
         vendor,
