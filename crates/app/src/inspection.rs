@@ -25,8 +25,11 @@ use yunwei_domain::contract::CompiledContract;
 use yunwei_domain::inspection::audit;
 
 mod lookup;
+mod overdue;
 
 pub use lookup::{CiChoice, IncidentRef, MAX_CI_CHOICES, ci_choices, ci_names, incidents};
+pub(crate) use overdue::sync_jobs;
+pub use overdue::{DUE, REPORT_DUE, jobs, notify_overdue};
 
 /// A template as listed: a built-in (version 0) or the project's own.
 #[derive(Debug, Clone)]
@@ -401,6 +404,7 @@ pub async fn create_execution(
         due_at: None,
     };
     row.id = store::insert_execution(&mut tx, &row).await?;
+    sync_jobs(&mut tx, &row, now).await?;
     record(
         &mut tx,
         Some(actor),
@@ -533,6 +537,7 @@ pub async fn answer(app: &App, actor: &Actor, id: i64, key: &str, a: AnswerInput
     if !store::update_execution(&mut tx, &row, expected).await? {
         return Err(AppError::Stale { current: expected + 1 });
     }
+    sync_jobs(&mut tx, &row, now).await?;
     row.version = expected + 1;
     if let Some(prepared) = auto
         && result.incident_id.is_none()
@@ -711,6 +716,7 @@ async fn transition(
     if !store::update_execution(&mut tx, &next, row.version).await? {
         return Err(AppError::Stale { current: row.version + 1 });
     }
+    sync_jobs(&mut tx, &next, now).await?;
     next.version = row.version + 1;
     record(
         &mut tx,
@@ -842,71 +848,6 @@ pub async fn write_report(
         Ok(if issue { audit::INSPECTION_ISSUE_REPORT } else { audit::INSPECTION_WRITE_REPORT })
     })
     .await
-}
-
-/// Tells the project's managers (the escalation ladder's first rung: its contacts, else the
-/// project's managers) about inspections not done by their due time and reports not issued by
-/// theirs, once each, through the escalation channels (in-app, e-mail after quiet hours, group
-/// robots). Returns the notices queued.
-pub async fn notify_overdue(app: &App) -> Result<usize, AppError> {
-    let now = app.now();
-    let mut sent = 0;
-    for report in [false, true] {
-        for row in store::overdue_unnoticed(&app.db, now, report, 200).await? {
-            let terms = crate::terms::of_version(app, row.contract_version_id).await?;
-            let tz = terms.contract.project.timezone;
-            let recipients = crate::notify::recipients(app, row.project_id, "manager1").await?;
-            let on = row.ci_name.as_deref().map(|c| format!("（{c}）")).unwrap_or_default();
-            let (subject, text, kind) = if report {
-                let due = row.report_due.map(|d| d.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string());
-                (
-                    format!("【巡检报告逾期】{}{on}", row.number),
-                    format!(
-                        "巡检 {}{on}已于 {} 完成，巡检报告应于 {} 前提交，至今未提交。",
-                        row.number,
-                        row.completed_at
-                            .map(|d| d.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
-                            .unwrap_or_default(),
-                        due.unwrap_or_default()
-                    ),
-                    "inspection_report_overdue",
-                )
-            } else {
-                let due = row.due_at.map(|d| d.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string());
-                let status = Status::parse(&row.status).map(Status::label).unwrap_or("—");
-                (
-                    format!("【巡检逾期】{}{on}", row.number),
-                    format!(
-                        "巡检 {}{on}（{}）应于 {} 前完成，当前状态：{status}。",
-                        row.number,
-                        row.period.as_deref().unwrap_or(&row.kind),
-                        due.unwrap_or_default()
-                    ),
-                    "inspection_overdue",
-                )
-            };
-            let notice = crate::notify::Notice {
-                project_id: row.project_id,
-                incident_id: None,
-                kind,
-                subject,
-                text,
-                urgent: false,
-                event: json!({ "event": format!("inspection.{}", if report { "report_overdue" } else { "overdue" }),
-                               "inspection": { "id": row.id, "number": row.number, "ci": row.ci_name,
-                                               "due_at": row.due_at.map(|d| d.to_rfc3339()),
-                                               "report_due": row.report_due.map(|d| d.to_rfc3339()) } }),
-            };
-            let mut tx = app.db.begin().await?;
-            if !store::mark_noticed(&mut tx, row.id, report, now).await? {
-                continue;
-            }
-            crate::notify::queue_notice(app, &mut tx, &notice, &recipients, tz, now).await?;
-            tx.commit().await?;
-            sent += 1;
-        }
-    }
-    Ok(sent)
 }
 
 /// Photo types accepted, with their first bytes.

@@ -263,6 +263,7 @@ pub async fn generate(
                 Err(yunwei_store::StoreError::Unique(_)) => return Ok(Vec::new()),
                 Err(e) => return Err(e.into()),
             };
+            crate::inspection::sync_jobs(&mut tx, &row, now).await?;
             record(
                 &mut tx,
                 None,

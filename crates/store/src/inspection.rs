@@ -539,28 +539,6 @@ pub async fn sources_of_incident(db: &Db, incident_id: i64) -> Result<Vec<(i64, 
     db.fetch_all(&q).await
 }
 
-/// Executions past a due time whose notice has not gone out: not done by `due_at`
-/// (`report = false`), or done with the report not issued by `report_due` (`report = true`).
-pub async fn overdue_unnoticed(
-    db: &Db,
-    now: DateTime<Utc>,
-    report: bool,
-    limit: u64,
-) -> Result<Vec<ExecutionRow>, StoreError> {
-    let mut q = select_executions();
-    if report {
-        q.and_where(Expr::col("report_due").lt(now))
-            .and_where(Expr::col("report_issued_at").is_null())
-            .and_where(Expr::col("report_overdue_noticed_at").is_null());
-    } else {
-        q.and_where(Expr::col("status").is_in(["planned", "in_progress"]))
-            .and_where(Expr::col("due_at").lt(now))
-            .and_where(Expr::col("overdue_noticed_at").is_null());
-    }
-    q.order_by("id", Order::Asc).limit(limit);
-    db.fetch_all(&q).await
-}
-
 /// Marks the overdue notice of an execution (or of its report) sent; `false` when another
 /// process marked it first.
 pub async fn mark_noticed(tx: &mut Tx, id: i64, report: bool, at: DateTime<Utc>) -> Result<bool, StoreError> {
