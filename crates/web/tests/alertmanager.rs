@@ -9,7 +9,7 @@
 // Shares the integration tests' database fixture; most of that module is unused here.
 #![allow(dead_code)]
 
-#[path = "integration/support.rs"]
+#[path = "integration/support/mod.rs"]
 mod support;
 
 use std::net::TcpListener as StdListener;

@@ -8,12 +8,10 @@ use crate::support::TestApp;
 
 #[tokio::test]
 async fn each_role_sees_its_own_navigation() {
-    let t = TestApp::new().await;
-    t.project("demo").await;
+    let s = TestApp::site().project("demo").every_role().sessions().build().await;
+    let t = &s.t;
     for role in Role::ALL {
-        let uid = t.user(role.code(), false).await;
-        t.grant("demo", role.code(), role.code()).await;
-        let (session, _) = t.session(uid).await;
+        let (session, _) = s.session(role.code());
         let page = t.page(Method::GET, "/p/demo", Some(&session), None).await;
         assert_eq!(page.status, StatusCode::OK, "{role}");
         let visible = visible_to(&[role]);
@@ -32,11 +30,9 @@ async fn each_role_sees_its_own_navigation() {
 
 #[tokio::test]
 async fn unbuilt_modules_say_so_plainly() {
-    let t = TestApp::new().await;
-    t.project("demo").await;
-    let uid = t.user("eng", false).await;
-    t.grant("demo", "eng", "engineer").await;
-    let (session, _) = t.session(uid).await;
+    let s = TestApp::site().project("demo").members(&[("eng", Role::Engineer)]).sessions().build().await;
+    let t = &s.t;
+    let (session, _) = s.session("eng");
     let page = t.page(Method::GET, "/p/demo/m/problem", Some(&session), None).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("该模块尚未上线"));
@@ -52,11 +48,9 @@ async fn unbuilt_modules_say_so_plainly() {
 
 #[tokio::test]
 async fn pages_load_nothing_from_outside_the_server() {
-    let t = TestApp::new().await;
-    t.project("demo").await;
-    let uid = t.user("it", false).await;
-    t.grant("demo", "it", "hospital_it").await;
-    let (session, _) = t.session(uid).await;
+    let s = TestApp::site().project("demo").members(&[("it", Role::HospitalIt)]).sessions().build().await;
+    let t = &s.t;
+    let (session, _) = s.session("it");
     for path in [
         "/login",
         "/",
@@ -92,11 +86,9 @@ async fn anonymous_pages_redirect_to_login_with_next() {
 
 #[tokio::test]
 async fn audit_page_filters_by_action() {
-    let t = TestApp::new().await;
-    t.project("demo").await;
-    let uid = t.user("aud", false).await;
-    t.grant("demo", "aud", "auditor").await;
-    let (session, _) = t.session(uid).await;
+    let s = TestApp::site().project("demo").members(&[("aud", Role::Auditor)]).sessions().build().await;
+    let t = &s.t;
+    let (session, _) = s.session("aud");
     let all = t.page(Method::GET, "/p/demo/audit", Some(&session), None).await;
     assert!(
         all.body.contains("data-action=\"create\"") && all.body.contains("data-action=\"grant\">授予角色"),
@@ -111,9 +103,9 @@ async fn audit_page_filters_by_action() {
 
 #[tokio::test]
 async fn administrator_creates_a_project_and_joins_it_from_the_admin_page() {
-    let t = TestApp::new().await;
-    let uid = t.user("root", true).await;
-    let (session, csrf) = t.session(uid).await;
+    let s = TestApp::site().sysadmins(&["root"]).sessions().build().await;
+    let t = &s.t;
+    let (session, csrf) = s.session("root");
     let page = t.page(Method::GET, "/admin", Some(&session), None).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("新建服务项目"));
@@ -161,14 +153,11 @@ async fn non_administrators_see_no_admin_link() {
 
 #[tokio::test]
 async fn a_stale_settings_form_does_not_overwrite_a_newer_change() {
-    let t = TestApp::new().await;
-    t.project("demo").await;
-    let a = t.user("it_a", false).await;
-    let b = t.user("it_b", false).await;
-    t.grant("demo", "it_a", "hospital_it").await;
-    t.grant("demo", "it_b", "hospital_it").await;
-    let (sa, ca) = t.session(a).await;
-    let (sb, cb) = t.session(b).await;
+    let it = [("it_a", Role::HospitalIt), ("it_b", Role::HospitalIt)];
+    let s = TestApp::site().project("demo").members(&it).sessions().build().await;
+    let t = &s.t;
+    let (sa, ca) = s.session("it_a");
+    let (sb, cb) = s.session("it_b");
     let form = |csrf: &str, name: &str| {
         vec![
             ("_csrf".to_owned(), csrf.to_owned()),
@@ -195,11 +184,9 @@ async fn a_stale_settings_form_does_not_overwrite_a_newer_change() {
 
 #[tokio::test]
 async fn the_contract_page_reads_in_plain_chinese() {
-    let t = TestApp::new().await;
-    let uid = t.user("it", false).await;
-    yunwei_app::contract::apply(&t.app, None, crate::support::EXAMPLE_CONTRACT).await.expect("apply");
-    t.grant("demo", "it", "hospital_it").await;
-    let (session, _) = t.session(uid).await;
+    let s = TestApp::site().preset("example").members(&[("it", Role::HospitalIt)]).sessions().build().await;
+    let t = &s.t;
+    let (session, _) = s.session("it");
     let page = t.page(Method::GET, "/p/demo/contract", Some(&session), None).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     for text in [
@@ -220,12 +207,9 @@ async fn the_contract_page_reads_in_plain_chinese() {
 
 #[tokio::test]
 async fn the_contract_page_shows_reports_complaints_and_scoring() {
-    let t = TestApp::new().await;
-    let uid = t.user("it", false).await;
-    let seed = include_str!("../../../../contracts/seed-000.toml");
-    yunwei_app::contract::apply(&t.app, None, seed).await.expect("apply");
-    t.grant("seed-000", "it", "hospital_it").await;
-    let (session, _) = t.session(uid).await;
+    let s = TestApp::site().preset("seed-000").members(&[("it", Role::HospitalIt)]).sessions().build().await;
+    let t = &s.t;
+    let (session, _) = s.session("it");
     let page = t.page(Method::GET, "/p/seed-000/contract", Some(&session), None).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     for text in [
@@ -246,9 +230,9 @@ async fn the_contract_page_shows_reports_complaints_and_scoring() {
 
 #[tokio::test]
 async fn administrators_add_a_holiday_year_on_the_admin_page() {
-    let t = TestApp::new().await;
-    let uid = t.user("root", true).await;
-    let (session, csrf) = t.session(uid).await;
+    let s = TestApp::site().sysadmins(&["root"]).sessions().build().await;
+    let t = &s.t;
+    let (session, csrf) = s.session("root");
     let page = t.page(Method::GET, "/admin", Some(&session), None).await;
     assert!(page.body.contains("<td>2025</td><td>28</td><td>5</td>"), "shipped 2025 listed");
     assert!(page.body.contains("随版本提供"));

@@ -1,5 +1,6 @@
-//! The fixture of the matrix: projects `alpha` (with the example contract) and `beta`, a user of
-//! each role in each, an anonymous caller, and fresh objects of `alpha` for calls that need one.
+//! The fixture of the matrix, from the site builder: projects `alpha` (with the example contract)
+//! and `beta`, a user of each role in each (their administrators installation administrators too),
+//! an anonymous caller, and fresh objects of `alpha` for calls that need one.
 
 use axum::http::Method;
 use serde_json::json;
@@ -128,17 +129,28 @@ impl Fixture {
     }
 }
 
+fn refs(users: &[(String, Role)]) -> Vec<(&str, Role)> {
+    users.iter().map(|(n, r)| (n.as_str(), *r)).collect()
+}
+
 pub async fn fixture() -> Fixture {
-    let t = TestApp::new().await;
-    t.project("alpha").await;
-    t.project("beta").await;
-    yunwei_app::identity::ensure_organization(&t.app, None, yunwei_domain::identity::OrgKind::Hospital, "甲医院")
+    let name = |project: &str, role: Role| format!("{project}_{}", role.code());
+    let of = |project: &str| Role::ALL.iter().map(|r| (name(project, *r), *r)).collect::<Vec<_>>();
+    let (alpha, beta) = (of("alpha"), of("beta"));
+    let s = TestApp::site()
+        .preset("example")
+        .project("alpha")
+        .members(&refs(&alpha))
+        .members(&[("victim", Role::Reporter)])
+        .other("beta", &refs(&beta))
+        .sysadmins(&["alpha_admin", "beta_admin"])
+        .tokens()
+        .sessions()
+        .build()
+        .await;
+    yunwei_app::identity::ensure_organization(&s.t.app, None, yunwei_domain::identity::OrgKind::Hospital, "甲医院")
         .await
         .expect("organization");
-    let contract = crate::support::EXAMPLE_CONTRACT.replace("code = \"demo\"", "code = \"alpha\"");
-    yunwei_app::contract::apply(&t.app, None, &contract).await.expect("contract");
-    t.user("victim", false).await;
-    t.grant("alpha", "victim", "reporter").await;
     let mut callers = vec![Caller {
         label: "anonymous".into(),
         role: None,
@@ -151,22 +163,19 @@ pub async fn fixture() -> Fixture {
     }];
     for role in Role::ALL {
         for (project, member) in [("alpha", true), ("beta", false)] {
-            let username = format!("{project}_{}", role.code());
-            let user_id = t.user(&username, role == Role::Admin).await;
-            t.grant(project, &username, role.code()).await;
-            let token = t.token(&username).await;
-            let (session, csrf) = t.session(user_id).await;
+            let username = name(project, role);
+            let (session, csrf) = s.session(&username);
             callers.push(Caller {
                 label: format!("{}{}", role.code(), if member { "" } else { " (non-member)" }),
                 role: Some(role),
                 member,
+                user_id: s.id(&username),
+                token: s.token(&username),
                 username,
-                user_id,
-                token,
                 session,
                 csrf,
             });
         }
     }
-    Fixture { t, callers, counter: Default::default() }
+    Fixture { t: s.t, callers, counter: Default::default() }
 }

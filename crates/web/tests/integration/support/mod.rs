@@ -1,7 +1,12 @@
 //! Test support: a fresh database per test (SQLite in a temp dir, or a new PostgreSQL schema when
 //! `YUNWEI_TEST_DATABASE_URL` is set, dropped afterwards), the router in-process, a manual clock.
 
-use std::collections::BTreeMap;
+mod site;
+
+// Shared by three test binaries, not all of which use each of these.
+#[allow(unused_imports)]
+pub use site::{SiteBuilder, TestSite, preset};
+
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
 
@@ -15,7 +20,6 @@ use sqlx::postgres::PgConnectOptions;
 use tower::ServiceExt;
 use yunwei_app::identity::token_hash;
 use yunwei_app::{App, AuthSettings, ManualClock};
-use yunwei_domain::identity::Role;
 use yunwei_store::Db;
 use yunwei_store::identity::{NewUser, insert_session};
 use yunwei_web::{AppState, WebSettings};
@@ -320,173 +324,8 @@ impl TestApp {
     }
 }
 
-/// A contract preset of `contracts/` by name (`seed-000` … `seed-004`, `example`).
-pub fn preset(name: &str) -> &'static str {
-    match name {
-        "example" => EXAMPLE_CONTRACT,
-        "seed-000" => include_str!("../../../../contracts/seed-000.toml"),
-        "seed-001" => include_str!("../../../../contracts/seed-001.toml"),
-        "seed-002" => include_str!("../../../../contracts/seed-002.toml"),
-        "seed-003" => include_str!("../../../../contracts/seed-003.toml"),
-        "seed-004" => include_str!("../../../../contracts/seed-004.toml"),
-        other => panic!("no preset {other} in contracts/"),
-    }
-}
-
-/// How a test site is set up: a contract (a preset under a project code, or a contract's text)
-/// or a plain project, other projects, and users with roles. Built by [`TestApp::site`].
-#[derive(Default)]
-pub struct SiteBuilder {
-    preset: Option<&'static str>,
-    contract: Option<String>,
-    project: Option<String>,
-    fields: Vec<(String, String)>,
-    appended: String,
-    others: Vec<String>,
-    members: Vec<(String, String, Role)>,
-    tokens: bool,
-    sessions: bool,
-}
-
-impl SiteBuilder {
-    /// Applies the preset `contracts/{name}.toml` (under [`Self::project`]'s code if given).
-    pub fn preset(mut self, name: &str) -> Self {
-        self.preset = Some(preset(name));
-        self
-    }
-
-    /// Applies this contract text as it is (its own project code).
-    pub fn contract(mut self, text: &str) -> Self {
-        self.contract = Some(text.to_owned());
-        self
-    }
-
-    /// The code of the main project: the preset's project, or a plain project without a contract.
-    pub fn project(mut self, code: &str) -> Self {
-        self.project = Some(code.to_owned());
-        self
-    }
-
-    /// Another `[project]` field of the preset (e.g. the hospital's name).
-    pub fn field(mut self, key: &str, value: &str) -> Self {
-        self.fields.push((key.to_owned(), value.to_owned()));
-        self
-    }
-
-    /// TOML appended to the contract (extra sections such as monitoring rules).
-    pub fn append(mut self, toml: &str) -> Self {
-        self.appended.push('\n');
-        self.appended.push_str(toml);
-        self
-    }
-
-    /// Users granted a role in the main project.
-    pub fn members(mut self, members: &[(&str, Role)]) -> Self {
-        let code = self.project.clone().unwrap_or_default();
-        self.members.extend(members.iter().map(|(name, role)| ((*name).to_owned(), code.clone(), *role)));
-        self
-    }
-
-    /// A plain project of its own with users granted a role in it (outsiders of the main one).
-    pub fn other(mut self, code: &str, members: &[(&str, Role)]) -> Self {
-        self.others.push(code.to_owned());
-        self.members.extend(members.iter().map(|(name, role)| ((*name).to_owned(), code.to_owned(), *role)));
-        self
-    }
-
-    /// An API token for every member.
-    pub fn tokens(mut self) -> Self {
-        self.tokens = true;
-        self
-    }
-
-    /// A browser session for every member.
-    pub fn sessions(mut self) -> Self {
-        self.sessions = true;
-        self
-    }
-
-    pub async fn build(self) -> TestSite {
-        let t = TestApp::new().await;
-        let contract = match (self.contract, self.preset) {
-            (Some(text), _) => Some(text),
-            (None, Some(preset)) => {
-                let mut fields: Vec<(&str, &str)> = self.fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-                if let Some(code) = &self.project {
-                    fields.insert(0, ("code", code.as_str()));
-                }
-                Some(yunwei_domain::contract::with_project_fields(preset, &fields))
-            }
-            (None, None) => None,
-        };
-        let project = match contract {
-            Some(text) => {
-                let text = format!("{text}{}", self.appended);
-                yunwei_app::contract::apply(&t.app, None, &text).await.expect("contract");
-                yunwei_domain::contract::parse(&text).expect("valid contract").project.code.as_str().to_owned()
-            }
-            None => {
-                let code = self.project.expect("a project code or a contract");
-                t.project(&code).await;
-                code
-            }
-        };
-        for code in &self.others {
-            t.project(code).await;
-        }
-        let mut members = BTreeMap::new();
-        for (name, code, role) in self.members {
-            let code = if code.is_empty() { project.clone() } else { code };
-            let id = match members.get(&name) {
-                Some(Member { id, .. }) => *id,
-                None => t.user(&name, false).await,
-            };
-            t.grant(&code, &name, role.code()).await;
-            let token = if self.tokens { Some(t.token(&name).await) } else { None };
-            let session = if self.sessions { Some(t.session(id).await) } else { None };
-            members.insert(name, Member { id, token, session });
-        }
-        TestSite { t, project, members }
-    }
-}
-
-/// A user of a [`TestSite`] and the handles asked for.
-pub struct Member {
-    pub id: i64,
-    pub token: Option<String>,
-    pub session: Option<(String, String)>,
-}
-
-/// The application with its projects and members set up.
-pub struct TestSite {
-    pub t: TestApp,
-    /// The main project's code.
-    pub project: String,
-    pub members: BTreeMap<String, Member>,
-}
-
-impl TestSite {
-    fn member(&self, name: &str) -> &Member {
-        self.members.get(name).unwrap_or_else(|| panic!("no member {name} on this site"))
-    }
-
-    pub fn id(&self, name: &str) -> i64 {
-        self.member(name).id
-    }
-
-    /// The API token of `name` (the builder was asked for tokens).
-    pub fn token(&self, name: &str) -> String {
-        self.member(name).token.clone().unwrap_or_else(|| panic!("no token for {name}: build with .tokens()"))
-    }
-
-    /// The (session, csrf) of `name` (the builder was asked for sessions).
-    pub fn session(&self, name: &str) -> (String, String) {
-        self.member(name).session.clone().unwrap_or_else(|| panic!("no session for {name}: build with .sessions()"))
-    }
-}
-
 /// The example contract of `contracts/` (project code `demo`).
-pub const EXAMPLE_CONTRACT: &str = include_str!("../../../../contracts/example.toml");
+pub const EXAMPLE_CONTRACT: &str = include_str!("../../../../../contracts/example.toml");
 
 /// Password of every fixture user.
 pub const PASSWORD: &str = "correct horse battery";
