@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use yunwei_app::{App, AuthSettings, SystemClock};
+use yunwei_domain::identity::Role;
 use yunwei_web::{AppState, WebSettings};
 
 use crate::support::TestApp;
@@ -109,18 +110,10 @@ async fn alertmanager_repeats_open_one_incident_and_the_recovery_is_recorded() {
     let (Some(am_bin), Some(prom_bin)) = (program("prometheus-alertmanager"), program("prometheus")) else {
         return;
     };
-    let t = TestApp::new().await;
-    let contract = yunwei_domain::contract::with_project_fields(
-        include_str!("../../../contracts/seed-000.toml"),
-        &[("code", "mon")],
-    );
-    yunwei_app::contract::apply(&t.app, None, &contract).await.expect("contract");
-    t.user("alertmanager", false).await;
-    t.grant("mon", "alertmanager", "reporter").await;
-    t.user("admin1", false).await;
-    t.grant("mon", "admin1", "admin").await;
-    let token = t.token("alertmanager").await;
-    let admin = t.token("admin1").await;
+    let members = [("alertmanager", Role::Reporter), ("admin1", Role::Admin)];
+    let s = TestApp::site().preset("seed-000").project("mon").members(&members).tokens().build().await;
+    let t = &s.t;
+    let (token, admin) = (s.token("alertmanager"), s.token("admin1"));
     let ci = serde_json::json!({"name": "HIS 数据库服务器", "type": "server", "ips": ["10.1.2.3"]});
     let r = t.api(axum::http::Method::POST, "/api/v1/projects/mon/cis", Some(&admin), Some(ci)).await;
     assert_eq!(r.status, 201, "{}", r.body);

@@ -3,19 +3,21 @@
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::TestApp;
+use yunwei_domain::identity::Role;
 
-async fn admin_of(t: &TestApp, code: &str) -> String {
-    t.project(code).await;
-    t.user("it_head", false).await;
-    t.grant(code, "it_head", "hospital_it").await;
-    t.token("it_head").await
+use crate::support::{TestApp, TestSite};
+
+/// A plain project `demo` with its hospital IT head `it_head`; the site and the head's token.
+async fn demo_with_it_head() -> (TestSite, String) {
+    let s = TestApp::site().project("demo").members(&[("it_head", Role::HospitalIt)]).tokens().build().await;
+    let token = s.token("it_head");
+    (s, token)
 }
 
 #[tokio::test]
 async fn stale_update_gets_412_and_overwrites_nothing() {
-    let t = TestApp::new().await;
-    let token = admin_of(&t, "demo").await;
+    let (s, token) = demo_with_it_head().await;
+    let t = &s.t;
     let first = t.api(Method::GET, "/api/v1/projects/demo", Some(&token), None).await;
     assert_eq!(first.status, StatusCode::OK);
     let etag = first.header("etag").expect("etag").to_owned();
@@ -53,8 +55,8 @@ async fn stale_update_gets_412_and_overwrites_nothing() {
 
 #[tokio::test]
 async fn update_without_if_match_is_refused_with_428() {
-    let t = TestApp::new().await;
-    let token = admin_of(&t, "demo").await;
+    let (s, token) = demo_with_it_head().await;
+    let t = &s.t;
     let r = t.api(Method::PATCH, "/api/v1/projects/demo", Some(&token), Some(json!({"name": "x"}))).await;
     assert_eq!(r.status, StatusCode::PRECONDITION_REQUIRED);
     let v = yunwei_store::project::by_code(&t.app.db, "demo").await.expect("db").expect("demo");
@@ -63,8 +65,8 @@ async fn update_without_if_match_is_refused_with_428() {
 
 #[tokio::test]
 async fn invalid_update_names_the_field_and_writes_nothing() {
-    let t = TestApp::new().await;
-    let token = admin_of(&t, "demo").await;
+    let (s, token) = demo_with_it_head().await;
+    let t = &s.t;
     let r = t
         .api_with(
             Method::PATCH,
@@ -88,8 +90,8 @@ async fn invalid_update_names_the_field_and_writes_nothing() {
 
 #[tokio::test]
 async fn unknown_field_and_wrong_type_are_named() {
-    let t = TestApp::new().await;
-    let token = admin_of(&t, "demo").await;
+    let (s, token) = demo_with_it_head().await;
+    let t = &s.t;
     let r = t
         .api_with(
             Method::PATCH,
@@ -248,8 +250,8 @@ async fn organizations_and_departments_are_managed_by_administrators() {
 
 #[tokio::test]
 async fn bad_path_and_query_parameters_are_problem_json() {
-    let t = TestApp::new().await;
-    let token = admin_of(&t, "demo").await;
+    let (s, token) = demo_with_it_head().await;
+    let t = &s.t;
     t.grant("demo", "it_head", "auditor").await;
     let r = t.api(Method::DELETE, "/api/v1/auth/tokens/abc", Some(&token), None).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);

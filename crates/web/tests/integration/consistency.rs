@@ -5,7 +5,9 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{EXAMPLE_CONTRACT, Resp, TestApp};
+use yunwei_domain::identity::Role;
+
+use crate::support::{Resp, TestApp};
 
 struct Site {
     t: TestApp,
@@ -14,14 +16,10 @@ struct Site {
 }
 
 async fn site() -> Site {
-    let t = TestApp::new().await;
-    yunwei_app::contract::apply(&t.app, None, EXAMPLE_CONTRACT).await.expect("apply the example contract");
-    for (name, role) in [("it", "hospital_it"), ("eng", "engineer")] {
-        t.user(name, false).await;
-        t.grant("demo", name, role).await;
-    }
-    let (it, eng) = (t.token("it").await, t.token("eng").await);
-    Site { t, it, eng }
+    let members = [("it", Role::HospitalIt), ("eng", Role::Engineer)];
+    let s = TestApp::site().preset("example").members(&members).tokens().build().await;
+    let (it, eng) = (s.token("it"), s.token("eng"));
+    Site { t: s.t, it, eng }
 }
 
 impl Site {
