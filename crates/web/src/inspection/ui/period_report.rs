@@ -239,7 +239,7 @@ pub async fn docx(
 
 /// Builds the Word document: the same tables as the page.
 pub fn to_docx(r: &Report) -> Result<Vec<u8>, String> {
-    use docx_rs::TableRow;
+    use crate::ui::docx::word::TableRow;
     use word::{cell, head_cell, heading, para, table};
 
     let sub = format!("{}　{}　{}", r.project, r.plan, r.period_label());

@@ -282,7 +282,7 @@ pub async fn docx(State(st): State<AppState>, UiAuth(auth): UiAuth, Path((code, 
 /// Builds the Word document: the same tables as the page, the section cells merged downwards as
 /// on the seeds' printed forms.
 pub fn to_docx(r: &Report) -> Result<Vec<u8>, String> {
-    use docx_rs::{TableCell, TableRow, VMergeType};
+    use crate::ui::docx::word::{TableCell, TableRow, VMergeType};
     use word::{cell, head_cell, heading, para, table};
 
     let mut doc = word::document("巡检报告", &format!("{}　{}", r.project, r.number), &r.hospital, &r.vendor);

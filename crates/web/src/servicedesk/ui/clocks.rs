@@ -70,26 +70,27 @@ fn clock_view(kind: ClockKind, t: Option<Times>, status: &str, now: DateTime<Utc
     }
 }
 
+/// The clocks of `kinds` in display order (`None`: the severity has no such clock).
+fn views(
+    kinds: impl Fn(ClockKind) -> Option<Option<Times>>,
+    status: &str,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Vec<ClockView> {
+    ClockKind::ALL.iter().filter_map(|k| kinds(*k).map(|t| clock_view(*k, t, status, now, tz))).collect()
+}
+
 /// The clocks of the stored snapshot (the list).
 pub(super) fn stored(sla: &Sla, status: &str, now: DateTime<Utc>, tz: Tz) -> Vec<ClockView> {
-    ClockKind::ALL
-        .iter()
-        .filter_map(|k| sla.get(k).map(|c| (*k, c)))
-        .map(|(k, c)| {
-            let t = c.as_ref().map(|c| Times { due: c.due, warn_at: c.warn_at, met: c.met });
-            clock_view(k, t, status, now, tz)
-        })
-        .collect()
+    let times =
+        |k| sla.get(&k).map(|c: &Option<_>| c.as_ref().map(|c| Times { due: c.due, warn_at: c.warn_at, met: c.met }));
+    views(times, status, now, tz)
 }
 
 /// The clocks as computed now (an incident's page).
 pub(super) fn live(clocks: &Clocks, status: &str, now: DateTime<Utc>, tz: Tz) -> Vec<ClockView> {
-    ClockKind::ALL
-        .iter()
-        .filter_map(|k| clocks.get(k).map(|c| (*k, c)))
-        .map(|(k, c)| {
-            let t = c.as_ref().map(|c| Times { due: c.due, warn_at: c.warn_at, met: c.met });
-            clock_view(k, t, status, now, tz)
-        })
-        .collect()
+    let times = |k| {
+        clocks.get(&k).map(|c: &Option<_>| c.as_ref().map(|c| Times { due: c.due, warn_at: c.warn_at, met: c.met }))
+    };
+    views(times, status, now, tz)
 }
