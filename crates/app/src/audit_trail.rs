@@ -1,12 +1,52 @@
 //! Browsing and verifying the audit trail.
 
+use chrono::{DateTime, Utc};
+use serde_json::Value;
 use yunwei_domain::audit::{AuditEntry, ChainBreak, ChainCursor, verify_entries, verify_head};
 use yunwei_domain::identity::Permission;
-use yunwei_store::audit::{self as store, AuditFilter, AuditRow};
+use yunwei_store::audit::{self as store, AuditRow};
 
 use crate::access::authorize;
 use crate::actor::Actor;
 use crate::{App, AppError};
+
+/// Filters of a project's trail.
+pub use yunwei_store::audit::AuditFilter;
+
+/// One entry of a project's trail as a reader sees it.
+#[derive(Debug, Clone)]
+pub struct TrailEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// Username, or `system`.
+    pub actor: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub action: String,
+    /// The before/after summary; an entry whose summary is not JSON shows it as a string.
+    pub summary: Value,
+    /// Position in the project's chain.
+    pub seq: i64,
+    pub hash: String,
+}
+
+impl From<AuditRow> for TrailEntry {
+    fn from(r: AuditRow) -> Self {
+        // The stored text stays as written (the chain hashes it); only this view parses it.
+        let summary = serde_json::from_str(&r.summary).unwrap_or(Value::String(r.summary));
+        TrailEntry {
+            id: r.id,
+            at: r.at,
+            actor: r.actor_name,
+            entity: r.entity,
+            entity_id: r.entity_id,
+            action: r.action,
+            summary,
+            seq: r.seq,
+            hash: r.hash,
+        }
+    }
+}
 
 /// Result of verifying every chain.
 #[derive(Debug)]
@@ -66,7 +106,8 @@ pub async fn list(
     project_code: &str,
     filter: &AuditFilter,
     limit: u64,
-) -> Result<Vec<AuditRow>, AppError> {
+) -> Result<Vec<TrailEntry>, AppError> {
     let p = authorize(app, actor, project_code, Permission::AuditRead).await?;
-    Ok(store::list_for_project(&app.db, p.project.id, filter, limit.clamp(1, 200)).await?)
+    let rows = store::list_for_project(&app.db, p.project.id, filter, limit.clamp(1, 200)).await?;
+    Ok(rows.into_iter().map(TrailEntry::from).collect())
 }

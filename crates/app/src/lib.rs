@@ -84,6 +84,11 @@ impl App {
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         clock::truncate_micros(self.clock.now())
     }
+
+    /// Whether the database answers (the health check).
+    pub async fn ping(&self) -> Result<(), AppError> {
+        Ok(self.db.ping().await?)
+    }
 }
 
 /// Installs rustls' ring provider once (lettre and reqwest both use rustls; the process must

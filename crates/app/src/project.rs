@@ -8,7 +8,7 @@ use yunwei_domain::audit::diff_summary;
 use yunwei_domain::identity::{OrgKind, Permission, ProjectCode, Role, RoleSet};
 use yunwei_store::Tx;
 use yunwei_store::identity as ids;
-use yunwei_store::project::{self as store, NewProject, ProjectRow, ProjectUpdate};
+use yunwei_store::project::{self as store, NewProject, ProjectUpdate};
 
 use yunwei_domain::identity::audit;
 
@@ -17,6 +17,10 @@ use crate::actor::Actor;
 use crate::audit::{Record, record};
 use crate::identity::ensure_organization;
 use crate::{App, AppError};
+
+/// The stored records, typed.
+pub use yunwei_store::identity::MemberRow;
+pub use yunwei_store::project::ProjectRow;
 
 /// The projects the caller is a member of, with their roles.
 pub async fn list_mine(app: &App, actor: &Actor) -> Result<Vec<ProjectAccess>, AppError> {

@@ -88,6 +88,22 @@ pub async fn user_by_id(db: &Db, id: i64) -> Result<Option<UserRow>, StoreError>
     db.fetch_optional(&q).await
 }
 
+/// The users with these ids, by id (unknown ids are left out).
+pub async fn users_by_ids(db: &Db, ids: &[i64]) -> Result<Vec<UserRow>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    // Bounded IN lists, as elsewhere.
+    for chunk in ids.chunks(500) {
+        let q = Query::select()
+            .columns(USER_COLS)
+            .from("users")
+            .and_where(Expr::col("id").is_in(chunk.iter().copied()))
+            .order_by("id", Order::Asc)
+            .to_owned();
+        out.extend(db.fetch_all::<UserRow, _>(&q).await?);
+    }
+    Ok(out)
+}
+
 /// All users, by username.
 pub async fn list_users(db: &Db) -> Result<Vec<UserRow>, StoreError> {
     let q = Query::select().columns(USER_COLS).from("users").order_by("username", Order::Asc).to_owned();

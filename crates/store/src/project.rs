@@ -48,6 +48,21 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<ProjectRow>, StoreError> {
         .await
 }
 
+/// The projects with these ids, by id (unknown ids are left out).
+pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<Vec<ProjectRow>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let q = Query::select()
+            .columns(COLS)
+            .from("projects")
+            .and_where(Expr::col("id").is_in(chunk.iter().copied()))
+            .order_by("id", Order::Asc)
+            .to_owned();
+        out.extend(db.fetch_all::<ProjectRow, _>(&q).await?);
+    }
+    Ok(out)
+}
+
 /// Finds a project by code inside a transaction.
 pub async fn by_code_tx(tx: &mut Tx, code: &str) -> Result<Option<ProjectRow>, StoreError> {
     tx.fetch_optional(&by_code_query(code)).await

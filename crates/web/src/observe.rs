@@ -49,7 +49,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn healthz(State(st): State<AppState>) -> Response {
-    match st.app.db.ping().await {
+    match st.app.ping().await {
         Ok(()) => (StatusCode::OK, "ok\n").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");

@@ -4,8 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use yunwei_app::audit_trail as uc;
-use yunwei_store::audit::AuditFilter;
+use yunwei_app::audit_trail::{self as uc, AuditFilter};
 
 use crate::AppState;
 use crate::auth::Auth;
@@ -92,11 +91,11 @@ pub async fn page(st: &AppState, auth: &Auth, code: &str, q: &AuditQuery) -> Res
         .map(|r| AuditItem {
             id: r.id,
             at: rfc3339(r.at),
-            actor: r.actor_name,
+            actor: r.actor,
             entity: r.entity,
             entity_id: r.entity_id,
             action: r.action,
-            summary: serde_json::from_str(&r.summary).unwrap_or(serde_json::Value::String(r.summary)),
+            summary: r.summary,
             seq: r.seq,
             hash: r.hash,
         })

@@ -6,8 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use yunwei_app::notify::{self as uc, host_of};
-use yunwei_store::notify::{ChannelRow, ContactRow, NotificationRow};
+use yunwei_app::notify::{self as uc, ChannelRow, ContactInput, ContactRow, NotificationRow, host_of};
 
 use crate::AppState;
 use crate::auth::Auth;
@@ -81,17 +80,10 @@ fn message_json(n: &NotificationRow, recipient: String, log: Vec<AttemptJson>) -
     }
 }
 
-/// The name to show for a message's recipient: the user's name for personal channels.
+/// The name to show for a message's recipient: the user's name for personal channels. (For the
+/// incident page until it reads `Notices::recipient`, which names every recipient at once.)
 pub(crate) async fn recipient_name(st: &AppState, n: &NotificationRow) -> String {
-    match (n.channel.as_str(), n.user_id) {
-        ("in_app", _) | (_, None) => n.address.clone(),
-        (_, Some(uid)) => yunwei_store::identity::user_by_id(&st.app.db, uid)
-            .await
-            .ok()
-            .flatten()
-            .map(|u| u.display_name)
-            .unwrap_or_default(),
-    }
+    uc::recipient_name(&st.app, n).await.unwrap_or_default()
 }
 
 /// The escalation ladder of an incident and every message it sent, with each delivery attempt.
@@ -117,16 +109,14 @@ pub async fn incident_notifications(
             fired_at: s.fired_at.map(rfc3339),
         })
         .collect();
-    let mut messages = Vec::new();
-    for m in &n.messages {
-        let log = n
-            .attempts
-            .iter()
-            .filter(|a| a.notification_id == m.id)
-            .map(|a| AttemptJson { at: rfc3339(a.at), ok: a.ok, detail: a.detail.clone() })
-            .collect();
-        messages.push(message_json(m, recipient_name(&st, m).await, log));
-    }
+    let messages = n
+        .messages
+        .iter()
+        .map(|m| {
+            let log = n.attempts_of(m).map(|a| AttemptJson { at: rfc3339(a.at), ok: a.ok, detail: a.detail.clone() });
+            message_json(m, n.recipient(m), log.collect())
+        })
+        .collect();
     Ok(Json(NoticesJson { steps, messages }))
 }
 
@@ -308,13 +298,8 @@ pub async fn put_contact(
     auth: Auth,
     ApiJson(req): ApiJson<ContactJson>,
 ) -> Result<Json<ContactJson>, ApiError> {
-    let input = ContactRow {
-        user_id: auth.actor.user_id,
-        email: req.email,
-        phone: req.phone,
-        quiet_start: req.quiet_start,
-        quiet_end: req.quiet_end,
-    };
+    let input =
+        ContactInput { email: req.email, phone: req.phone, quiet_start: req.quiet_start, quiet_end: req.quiet_end };
     Ok(Json(contact_json(uc::set_my_contact(&st.app, &auth.actor, input).await?)))
 }
 
@@ -335,6 +320,7 @@ pub async fn inbox(State(st): State<AppState>, auth: Auth) -> Result<Json<Vec<In
     let rows = uc::my_inbox(&st.app, &auth.actor, 100).await?;
     Ok(Json(
         rows.into_iter()
+            .map(|m| m.message)
             .map(|n| InboxItem {
                 id: n.id,
                 incident_id: n.incident_id,

@@ -225,22 +225,22 @@ pub async fn inbox(State(st): State<AppState>, UiAuth(auth): UiAuth) -> Response
         Ok(r) => r,
         Err(e) => return app_error_page(e),
     };
-    let mut items = Vec::new();
-    for n in rows {
-        let link = match n.incident_id {
-            Some(id) => match yunwei_store::project::by_id(&st.app.db, n.project_id).await {
-                Ok(Some(p)) => format!("/p/{}/incidents/{id}", p.code),
+    let items = rows
+        .into_iter()
+        .map(|m| {
+            let n = m.message;
+            let link = match (n.incident_id, m.project_code) {
+                (Some(id), Some(code)) => format!("/p/{code}/incidents/{id}"),
                 _ => String::new(),
-            },
-            None => String::new(),
-        };
-        items.push(InboxItem {
-            subject: n.subject,
-            body: n.body,
-            at: n.created_at.with_timezone(&yunwei_domain::time::DEFAULT_TZ).format("%Y-%m-%d %H:%M").to_string(),
-            link,
-        });
-    }
+            };
+            InboxItem {
+                subject: n.subject,
+                body: n.body,
+                at: n.created_at.with_timezone(&yunwei_domain::time::DEFAULT_TZ).format("%Y-%m-%d %H:%M").to_string(),
+                link,
+            }
+        })
+        .collect();
     match Shell::build(&st, &auth, "我的消息", None, "inbox").await {
         Ok(shell) => render(&InboxPage { shell, items }).into_response(),
         Err(e) => app_error_page(e),

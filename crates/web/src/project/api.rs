@@ -7,9 +7,8 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use yunwei_app::access::ProjectAccess;
-use yunwei_app::project::{self as uc};
+use yunwei_app::project::{self as uc, ProjectRow};
 use yunwei_domain::identity::Permission;
-use yunwei_store::project::ProjectRow;
 
 use crate::AppState;
 use crate::auth::Auth;

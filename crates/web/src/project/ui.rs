@@ -7,10 +7,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use yunwei_app::access::authorize;
-use yunwei_app::project::{self as uc};
+use yunwei_app::project::{self as uc, MemberRow};
 use yunwei_domain::identity::{Permission, Role};
 use yunwei_domain::modules::module;
-use yunwei_store::identity::MemberRow;
 
 use crate::AppState;
 use crate::auth::UiAuth;

@@ -204,8 +204,7 @@ pub async fn set_contact(State(st): State<AppState>, UiAuth(auth): UiAuth, Form(
     if !csrf_ok(&auth, &f._csrf) {
         return csrf_failed();
     }
-    let input = yunwei_store::notify::ContactRow {
-        user_id: auth.actor.user_id,
+    let input = yunwei_app::notify::ContactInput {
         email: Some(f.email),
         phone: Some(f.phone),
         quiet_start: Some(f.quiet_start),
