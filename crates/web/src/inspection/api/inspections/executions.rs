@@ -1,0 +1,394 @@
+//! Inspections as the API shows them, and `/api/v1/projects/{code}/inspections` (plan one, list
+//! them) and `/api/v1/inspections/{id}` (one with its checklist and answers).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use yunwei_app::inspection::{self as uc, ExecutionFilter, ExecutionRow, ExecutionView, NewExecution};
+use yunwei_domain::FieldError;
+use yunwei_domain::inspection::Status;
+
+use super::templates::{ItemJson, items_json};
+use crate::AppState;
+use crate::auth::Auth;
+use crate::error::ApiError;
+use crate::http::etag::json_with_status_etag;
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::time::rfc3339;
+use crate::openapi::problems::{Forbidden, Invalid, NotFound};
+
+/// The answer to one item.
+#[derive(Serialize, ToSchema)]
+pub struct AnswerJson {
+    /// `ok` or `abnormal`.
+    pub verdict: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    pub note: String,
+    /// When it was given on the device.
+    pub recorded_at: String,
+    /// Who gave it.
+    pub by: String,
+    /// The incident it became.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incident_id: Option<i64>,
+}
+
+/// An item with its answer (`null` while unanswered).
+#[derive(Serialize, ToSchema)]
+pub struct ExecutionItemJson {
+    #[serde(flatten)]
+    pub item: ItemJson,
+    pub answer: Option<AnswerJson>,
+}
+
+/// A signature.
+#[derive(Serialize, ToSchema)]
+pub struct SignatureJson {
+    pub user_id: Option<i64>,
+    pub name: Option<String>,
+    pub at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The inspection report (巡检报告).
+#[derive(Serialize, ToSchema)]
+pub struct ReportJson {
+    /// Due time in the contract's calendar, from the engineer's signature; `null` before it or
+    /// when the contract sets none.
+    pub due: Option<String>,
+    pub issued_at: Option<String>,
+    /// Issued by the due time; `false` once overdue and not issued; `null` while open.
+    pub met: Option<bool>,
+    pub findings: String,
+    pub causes: String,
+    pub impact: String,
+    pub recommendations: String,
+    pub risks: String,
+}
+
+/// Counts of the checklist.
+#[derive(Serialize, ToSchema)]
+pub struct CountsJson {
+    pub items: usize,
+    pub answered: usize,
+    pub abnormal: usize,
+}
+
+/// A CI reference.
+#[derive(Serialize, ToSchema)]
+pub struct CiRefJson {
+    pub id: i64,
+    pub name: String,
+}
+
+/// The template an inspection was created with.
+#[derive(Serialize, ToSchema)]
+pub struct TemplateRefJson {
+    pub code: String,
+    /// 0 for a built-in.
+    pub version: i64,
+    pub name: String,
+    pub title: String,
+    pub header: Vec<String>,
+}
+
+/// One inspection.
+#[derive(Serialize, ToSchema)]
+pub struct ExecutionJson {
+    pub id: i64,
+    /// `INSP-2026-000012`.
+    pub number: String,
+    /// `planned`, `in_progress`, `completed`, `confirmed` or `cancelled`.
+    pub status: &'static str,
+    pub status_name: &'static str,
+    /// `routine`, `first` or `pre_holiday`.
+    pub kind: String,
+    pub template: TemplateRefJson,
+    pub ci: Option<CiRefJson>,
+    /// `YYYY-MM-DD`.
+    pub planned_for: String,
+    pub started_at: Option<String>,
+    pub completed_at: Option<String>,
+    pub engineer: SignatureJson,
+    pub hospital: SignatureJson,
+    pub report: ReportJson,
+    pub counts: CountsJson,
+    pub items: Vec<ExecutionItemJson>,
+    /// By when it is to be done (plans set it: the period's end, the contract's first-inspection
+    /// or pre-holiday time); `null` for one planned by hand.
+    pub due_at: Option<String>,
+    /// Not completed and past `due_at`.
+    pub overdue: bool,
+    /// The plan that generated it, and the period it stands for (`2026-Q2`, `first`,
+    /// `pre_holiday:2026-国庆节`).
+    pub plan_id: Option<i64>,
+    pub period: Option<String>,
+    pub version: i64,
+}
+
+pub(super) fn status_of(row: &ExecutionRow) -> Status {
+    Status::parse(&row.status).unwrap_or(Status::Planned)
+}
+
+pub(super) fn execution_json(v: &ExecutionView, now: chrono::DateTime<chrono::Utc>) -> ExecutionJson {
+    let r = &v.row;
+    let status = status_of(r);
+    let field = |k: &str| v.report.get(k).to_owned();
+    let items = items_json(&v.template)
+        .into_iter()
+        .map(|item| {
+            let answer = v.result(&item.key).map(|a| AnswerJson {
+                verdict: a.verdict.clone(),
+                value: a.number,
+                text: a.text.clone(),
+                note: a.note.clone(),
+                recorded_at: rfc3339(a.recorded_at),
+                by: a.actor.clone(),
+                incident_id: a.incident_id,
+            });
+            ExecutionItemJson { item, answer }
+        })
+        .collect();
+    ExecutionJson {
+        id: r.id,
+        number: r.number.clone(),
+        status: status.code(),
+        status_name: status.label(),
+        kind: r.kind.clone(),
+        template: TemplateRefJson {
+            code: r.template_code.clone(),
+            version: r.template_version,
+            name: v.template.name.clone(),
+            title: v.template.title.clone(),
+            header: v.template.header.clone(),
+        },
+        ci: r.ci_id.map(|id| CiRefJson { id, name: r.ci_name.clone().unwrap_or_default() }),
+        planned_for: r.planned_for.clone(),
+        started_at: r.started_at.map(rfc3339),
+        completed_at: r.completed_at.map(rfc3339),
+        engineer: SignatureJson {
+            user_id: r.engineer_id,
+            name: r.engineer_name.clone(),
+            at: r.completed_at.map(rfc3339),
+            note: None,
+        },
+        hospital: SignatureJson {
+            user_id: r.hospital_id,
+            name: r.hospital_name.clone(),
+            at: r.hospital_signed_at.map(rfc3339),
+            note: r.hospital_note.clone(),
+        },
+        report: ReportJson {
+            due: r.report_due.map(rfc3339),
+            issued_at: r.report_issued_at.map(rfc3339),
+            met: v.report_met(now),
+            findings: field("findings"),
+            causes: field("causes"),
+            impact: field("impact"),
+            recommendations: field("recommendations"),
+            risks: field("risks"),
+        },
+        counts: CountsJson { items: v.template.items.len(), answered: v.results.len(), abnormal: v.abnormal() },
+        items,
+        due_at: r.due_at.map(rfc3339),
+        overdue: v.overdue(now),
+        plan_id: r.plan_id,
+        period: r.period.clone(),
+        version: r.version,
+    }
+}
+
+pub(super) fn respond(st: &AppState, status: StatusCode, v: ExecutionView) -> Response {
+    json_with_status_etag(status, v.row.version, execution_json(&v, st.app.now()))
+}
+
+/// An inspection to plan.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateExecution {
+    /// Template code (built-in or the project's own).
+    pub template: String,
+    /// The CI inspected.
+    pub ci_id: Option<i64>,
+    /// `YYYY-MM-DD`; today in the project's time zone when absent.
+    pub planned_for: Option<String>,
+    /// `routine` (default), `first` or `pre_holiday`.
+    pub kind: Option<String>,
+}
+
+fn parse_date(field: &str, v: &Option<String>) -> Result<Option<NaiveDate>, ApiError> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|_| ApiError::invalid(vec![FieldError::new(field, "须为日期，例如 2026-03-01")]))
+        })
+        .transpose()
+}
+
+/// Plans an inspection of one CI against one template (the template is copied into it).
+#[utoipa::path(post, path = "/api/v1/projects/{code}/inspections", tag = "inspection",
+    params(("code" = String, Path, description = "项目代码")),
+    request_body = CreateExecution,
+    responses(
+        (status = 201, body = ExecutionJson, headers(("ETag" = String))),
+        Forbidden,
+        NotFound,
+        Invalid,
+    ))]
+pub async fn create_execution(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(req): ApiJson<CreateExecution>,
+) -> Result<Response, ApiError> {
+    let n = NewExecution {
+        template: req.template,
+        ci_id: req.ci_id,
+        planned_for: parse_date("planned_for", &req.planned_for)?,
+        kind: req.kind,
+    };
+    let v = uc::create_execution(&st.app, &auth.actor, &code, n).await?;
+    Ok(respond(&st, StatusCode::CREATED, v))
+}
+
+/// List filters.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ExecutionQuery {
+    /// Status codes, comma-separated.
+    pub status: Option<String>,
+    pub ci_id: Option<i64>,
+    /// Planned on or after (`YYYY-MM-DD`).
+    pub from: Option<String>,
+    /// Planned on or before (`YYYY-MM-DD`).
+    pub to: Option<String>,
+    /// `true`: only those not completed past their due time.
+    pub overdue: Option<bool>,
+    pub plan_id: Option<i64>,
+    /// A plan's period (`2026-Q2`, `first` …).
+    pub period: Option<String>,
+    /// 1–500, default 100.
+    pub limit: Option<u64>,
+}
+
+/// One inspection in a list.
+#[derive(Serialize, ToSchema)]
+pub struct ExecutionSummaryJson {
+    pub id: i64,
+    pub number: String,
+    pub status: &'static str,
+    pub status_name: &'static str,
+    pub kind: String,
+    pub template_code: String,
+    pub ci: Option<CiRefJson>,
+    pub planned_for: String,
+    pub completed_at: Option<String>,
+    pub report_due: Option<String>,
+    pub report_issued_at: Option<String>,
+    pub due_at: Option<String>,
+    pub overdue: bool,
+    pub period: Option<String>,
+}
+
+/// A page of inspections.
+#[derive(Serialize, ToSchema)]
+pub struct ExecutionListJson {
+    pub items: Vec<ExecutionSummaryJson>,
+}
+
+/// The project's inspections, latest planned first.
+#[utoipa::path(get, path = "/api/v1/projects/{code}/inspections", tag = "inspection",
+    params(("code" = String, Path, description = "项目代码"), ExecutionQuery),
+    responses(
+        (status = 200, body = ExecutionListJson),
+        NotFound,
+        Invalid,
+    ))]
+pub async fn list_executions(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(code): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ExecutionQuery>,
+) -> Result<Json<ExecutionListJson>, ApiError> {
+    let mut errors = Vec::new();
+    let status: Vec<String> = q
+        .status
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if let Some(bad) = status.iter().find(|s| Status::parse(s).is_none()) {
+        let known = Status::ALL.map(Status::code).join(", ");
+        errors.push(FieldError::new("status", format!("未知状态“{bad}”，可选：{known}")));
+    }
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        errors.push(FieldError::new("limit", "须为 1 到 500"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::invalid(errors));
+    }
+    let f = ExecutionFilter {
+        status,
+        ci_id: q.ci_id,
+        from: parse_date("from", &q.from)?.map(|d| d.to_string()),
+        to: parse_date("to", &q.to)?.map(|d| d.to_string()),
+        overdue_at: q.overdue.unwrap_or(false).then(|| st.app.now()),
+        plan_id: q.plan_id,
+        period: q.period.clone().filter(|p| !p.trim().is_empty()),
+    };
+    let now = st.app.now();
+    let rows = uc::list(&st.app, &auth.actor, &code, &f, limit).await?;
+    let items = rows.into_iter().map(|v| summary_json(v.row, now)).collect();
+    Ok(Json(ExecutionListJson { items }))
+}
+
+/// One inspection with its checklist and answers.
+#[utoipa::path(get, path = "/api/v1/inspections/{id}", tag = "inspection",
+    params(("id" = i64, Path, description = "巡检编号")),
+    responses(
+        (status = 200, body = ExecutionJson, headers(("ETag" = String))),
+        NotFound,
+    ))]
+pub async fn get_execution(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
+    let v = uc::get(&st.app, &auth.actor, id).await?;
+    Ok(respond(&st, StatusCode::OK, v))
+}
+
+pub(super) fn summary_json(r: ExecutionRow, now: chrono::DateTime<chrono::Utc>) -> ExecutionSummaryJson {
+    let s = status_of(&r);
+    ExecutionSummaryJson {
+        id: r.id,
+        number: r.number,
+        status: s.code(),
+        status_name: s.label(),
+        kind: r.kind,
+        template_code: r.template_code,
+        ci: r.ci_id.map(|id| CiRefJson { id, name: r.ci_name.unwrap_or_default() }),
+        planned_for: r.planned_for,
+        completed_at: r.completed_at.map(rfc3339),
+        report_due: r.report_due.map(rfc3339),
+        report_issued_at: r.report_issued_at.map(rfc3339),
+        overdue: s.open() && r.due_at.is_some_and(|d| now > d),
+        due_at: r.due_at.map(rfc3339),
+        period: r.period,
+    }
+}
