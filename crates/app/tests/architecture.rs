@@ -182,3 +182,50 @@ fn uses_reads_paths_groups_and_root_items() {
     let got: Vec<String> = uses(text, &modules).into_iter().collect();
     assert_eq!(got, vec!["access", "audit", "lib", "terms"]);
 }
+
+/// The `yunwei-*` crates a crate's `[dependencies]` name (not its dev-dependencies: tests may set
+/// up rows directly).
+fn normal_dependencies(krate: &str) -> BTreeSet<String> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(krate).join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    let mut out = BTreeSet::new();
+    let mut in_deps = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_deps = line == "[dependencies]";
+        } else if in_deps && let Some(name) = line.split(['.', ' ', '=']).next().filter(|n| n.starts_with("yunwei-")) {
+            out.insert(name.trim_start_matches("yunwei-").to_owned());
+        }
+    }
+    out
+}
+
+#[test]
+fn the_crates_depend_one_way_and_web_reaches_the_database_only_through_app() {
+    let deps = |k: &str| normal_dependencies(k).into_iter().collect::<Vec<_>>();
+    assert_eq!(deps("domain"), Vec::<String>::new(), "domain is pure");
+    assert_eq!(deps("store"), ["domain"]);
+    assert_eq!(deps("app"), ["domain", "store"]);
+    assert_eq!(deps("web"), ["app", "domain"], "web calls app only (issue 16, item 5)");
+    // …and names no store item in its source either (a re-export through app is a typed view).
+    let mut files = Vec::new();
+    fn walk(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("read src").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, files);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                files.push(p);
+            }
+        }
+    }
+    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/src"), &mut files);
+    assert!(!files.is_empty());
+    let offenders: Vec<String> = files
+        .iter()
+        .filter(|p| std::fs::read_to_string(p).expect("source").contains("yunwei_store"))
+        .map(|p| p.display().to_string())
+        .collect();
+    assert!(offenders.is_empty(), "web source naming yunwei_store: {offenders:?}");
+}
