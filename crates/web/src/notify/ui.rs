@@ -14,6 +14,7 @@ use yunwei_domain::identity::Permission;
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
 use crate::ui::csrf::{csrf_failed, csrf_ok};
+use crate::ui::form_errors::FormErrors;
 use crate::ui::page::{app_error_page, render};
 use crate::ui::shell::Shell;
 
@@ -92,33 +93,26 @@ async fn settings_page(st: &AppState, auth: &Auth, code: &str, message: String, 
     (status, render(&page)).into_response()
 }
 
-fn reasons(e: AppError) -> Result<String, AppError> {
-    match e {
-        AppError::Invalid(v) => Ok(v
-            .0
-            .iter()
-            .map(|e| {
-                let field = match e.field.as_str() {
-                    "users" => "人员",
-                    "target" => "升级对象",
-                    "kind" => "类型",
-                    "name" => "名称",
-                    "url" => "地址",
-                    "secret" => "密钥",
-                    other => other,
-                };
-                format!("{field}：{}", e.reason)
-            })
-            .collect::<Vec<_>>()
-            .join("；")),
-        other => Err(other),
+fn field_label(f: &str) -> String {
+    match f {
+        "users" => "人员",
+        "target" => "升级对象",
+        "kind" => "类型",
+        "name" => "名称",
+        "url" => "地址",
+        "secret" => "密钥",
+        other => other,
     }
+    .to_owned()
 }
+
+/// How the notification pages word a refused form.
+const FORM: FormErrors = FormErrors::new(field_label);
 
 async fn after(st: &AppState, auth: &Auth, code: &str, r: Result<(), AppError>, done: &str) -> Response {
     match r {
         Ok(()) => settings_page(st, auth, code, done.to_owned(), String::new()).await,
-        Err(e) => match reasons(e) {
+        Err(e) => match FORM.reasons(e) {
             Ok(msg) => settings_page(st, auth, code, String::new(), format!("未能保存：{msg}")).await,
             Err(e) => app_error_page(e),
         },

@@ -16,6 +16,7 @@ use yunwei_domain::identity::Permission;
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
 use crate::ui::csrf::{csrf_failed, csrf_ok};
+use crate::ui::form_errors::FormErrors;
 use crate::ui::page::{app_error_page, render};
 use crate::ui::shell::Shell;
 
@@ -239,18 +240,17 @@ pub(crate) fn parse_row(cells: Vec<String>) -> Result<domain::CiInput, String> {
     Ok(first.input)
 }
 
+/// The Chinese name of a CI field (`ips[2]` is the addresses).
+fn field_label(f: &str) -> String {
+    domain::field_name_zh(f.split('[').next().unwrap_or(f))
+}
+
+/// How the CMDB pages word a refused form.
+const FORM: FormErrors = FormErrors::new(field_label).stale("配置项已被他人更新，请刷新后重试");
+
+/// The words of a refusal the page can show; other errors become error pages.
 pub(crate) fn reasons(e: AppError) -> Result<String, AppError> {
-    match e {
-        AppError::Invalid(v) => Ok(v
-            .0
-            .iter()
-            .map(|e| format!("{}：{}", domain::field_name_zh(e.field.split('[').next().unwrap_or(&e.field)), e.reason))
-            .collect::<Vec<_>>()
-            .join("；")),
-        AppError::Conflict { reason, .. } => Ok(reason),
-        AppError::Stale { .. } => Ok("配置项已被他人更新，请刷新后重试".into()),
-        other => Err(other),
-    }
+    FORM.reasons(e)
 }
 
 /// `POST /p/{code}/cis`: records a CI; on success, its page.

@@ -12,6 +12,7 @@ use yunwei_app::{AppError, project};
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
 use crate::ui::csrf::{csrf_failed, csrf_ok};
+use crate::ui::form_errors::{FormErrors, field_code};
 use crate::ui::page::{app_error_page, error_page, render};
 use crate::ui::shell::Shell;
 
@@ -124,21 +125,14 @@ async fn show_with(
     (status, render(&page)).into_response()
 }
 
-fn reasons(e: AppError) -> Result<String, AppError> {
-    match e {
-        AppError::Invalid(v) => {
-            Ok(v.0.iter().map(|e| format!("{}：{}", e.field, e.reason)).collect::<Vec<_>>().join("；"))
-        }
-        AppError::Conflict { reason, .. } => Ok(reason),
-        other => Err(other),
-    }
-}
+/// How the administration page words a refused form (its fields' codes read as they are).
+const FORM: FormErrors = FormErrors::new(field_code);
 
 async fn outcome(st: &AppState, auth: &Auth, r: Result<String, AppError>) -> Response {
     match r {
         Ok(msg) => show(st, auth, msg, String::new(), StatusCode::OK).await,
         Err(AppError::Forbidden(_)) => forbidden(),
-        Err(e) => match reasons(e) {
+        Err(e) => match FORM.reasons(e) {
             Ok(msg) => show(st, auth, String::new(), msg, StatusCode::UNPROCESSABLE_ENTITY).await,
             Err(e) => app_error_page(e),
         },
@@ -283,7 +277,7 @@ pub async fn import_holidays(State(st): State<AppState>, UiAuth(auth): UiAuth, F
             show(&st, &auth, format!("已导入 {y} 年节假日安排"), String::new(), StatusCode::OK).await
         }
         Err(AppError::Forbidden(_)) => forbidden(),
-        Err(e) => match reasons(e) {
+        Err(e) => match FORM.reasons(e) {
             Ok(msg) => {
                 let msg = format!("节假日数据有误，未导入：{msg}");
                 show_with(&st, &auth, String::new(), msg, StatusCode::UNPROCESSABLE_ENTITY, f.document).await
