@@ -4,7 +4,6 @@
 //! Alertmanager, Zabbix and backup scripts at this project.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -17,7 +16,7 @@ use yunwei_domain::monitoring::Source;
 
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
-use crate::ui::csrf::{csrf_failed, csrf_ok};
+use crate::ui::csrf::CheckedForm;
 use crate::ui::page::{app_error_page, render};
 use crate::ui::shell::Shell;
 use crate::ui::time::local;
@@ -252,14 +251,10 @@ fn field_label(f: &str) -> &str {
 /// `POST /p/{code}/backup-jobs`: sets up (or changes) a backup job.
 pub async fn set_job(
     State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
     Path(code): Path<String>,
     headers: HeaderMap,
-    Form(f): Form<JobForm>,
+    CheckedForm(auth, f): CheckedForm<JobForm>,
 ) -> Response {
-    if !csrf_ok(&auth, &f._csrf) {
-        return csrf_failed();
-    }
     let host = Some(f.host.clone()).filter(|h| !h.trim().is_empty());
     match uc::set_backup_job(&st.app, &auth.actor, &code, &f.job, &f.expected_by, host).await {
         Ok(_) => Redirect::to(&format!("/p/{code}/alerts#backup")).into_response(),

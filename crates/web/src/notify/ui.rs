@@ -1,7 +1,6 @@
 //! Notification pages: a project's ladder contacts and group robots, and the caller's messages.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,7 +12,7 @@ use yunwei_domain::identity::Permission;
 
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
-use crate::ui::csrf::{csrf_failed, csrf_ok};
+use crate::ui::csrf::CheckedForm;
 use crate::ui::form_errors::FormErrors;
 use crate::ui::page::{app_error_page, render};
 use crate::ui::shell::Shell;
@@ -137,13 +136,9 @@ pub struct TargetForm {
 /// `POST /p/{code}/notifications/targets`.
 pub async fn set_target(
     State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
     Path(code): Path<String>,
-    Form(f): Form<TargetForm>,
+    CheckedForm(auth, f): CheckedForm<TargetForm>,
 ) -> Response {
-    if !csrf_ok(&auth, &f._csrf) {
-        return csrf_failed();
-    }
     let users: Vec<String> = f.users.split([',', '，', '、', ' ']).map(str::to_owned).collect();
     let r = uc::set_target_contacts(&st.app, &auth.actor, &code, f.target.trim(), &users).await;
     after(&st, &auth, &code, r, "升级对象已保存。").await
@@ -166,13 +161,9 @@ pub struct ChannelForm {
 /// `POST /p/{code}/notifications/channels`.
 pub async fn add_channel(
     State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
     Path(code): Path<String>,
-    Form(f): Form<ChannelForm>,
+    CheckedForm(auth, f): CheckedForm<ChannelForm>,
 ) -> Response {
-    if !csrf_ok(&auth, &f._csrf) {
-        return csrf_failed();
-    }
     let r = uc::add_channel(&st.app, &auth.actor, &code, &f.kind, &f.name, &f.url, Some(&f.secret)).await.map(|_| ());
     after(&st, &auth, &code, r, "通知渠道已添加。").await
 }
@@ -186,13 +177,9 @@ pub struct CsrfForm {
 /// `POST /p/{code}/notifications/channels/{id}/delete`.
 pub async fn remove_channel(
     State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
     Path((code, id)): Path<(String, i64)>,
-    Form(f): Form<CsrfForm>,
+    CheckedForm(auth, _f): CheckedForm<CsrfForm>,
 ) -> Response {
-    if !csrf_ok(&auth, &f._csrf) {
-        return csrf_failed();
-    }
     match uc::remove_channel(&st.app, &auth.actor, &code, id).await {
         Ok(()) => Redirect::to(&format!("/p/{code}/notifications")).into_response(),
         Err(e) => app_error_page(e),

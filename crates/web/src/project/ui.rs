@@ -1,7 +1,6 @@
 //! Home (project list), project overview, module pages, members.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,7 +12,7 @@ use yunwei_domain::modules::module;
 
 use crate::AppState;
 use crate::auth::UiAuth;
-use crate::ui::csrf::{csrf_failed, csrf_ok};
+use crate::ui::csrf::CheckedForm;
 use crate::ui::page::{app_error_page, error_page, render};
 use crate::ui::shell::{NavModule, Shell};
 
@@ -111,13 +110,9 @@ pub struct SettingsForm {
 /// refused and says so, rather than overwriting their change.
 pub async fn update_settings(
     State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
     Path(code): Path<String>,
-    Form(f): Form<SettingsForm>,
+    CheckedForm(auth, f): CheckedForm<SettingsForm>,
 ) -> Response {
-    if !csrf_ok(&auth, &f._csrf) {
-        return csrf_failed();
-    }
     let patch = uc::ProjectPatch { name: Some(f.name), timezone: Some(f.timezone), active: Some(f.active.is_some()) };
     match uc::update(&st.app, &auth.actor, &code, Some(f.version), patch).await {
         Ok(_) => overview_page(&st, &auth, &code, "已保存".into(), String::new(), StatusCode::OK).await,
@@ -237,9 +232,8 @@ pub struct MemberForm {
 /// `POST /p/{code}/members`: grant a role.
 pub async fn grant(
     State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
     Path(code): Path<String>,
-    Form(f): Form<MemberForm>,
+    CheckedForm(auth, f): CheckedForm<MemberForm>,
 ) -> Response {
     change(st, auth, code, f, true).await
 }
@@ -247,17 +241,13 @@ pub async fn grant(
 /// `POST /p/{code}/members/revoke`: revoke a role.
 pub async fn revoke(
     State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
     Path(code): Path<String>,
-    Form(f): Form<MemberForm>,
+    CheckedForm(auth, f): CheckedForm<MemberForm>,
 ) -> Response {
     change(st, auth, code, f, false).await
 }
 
 async fn change(st: AppState, auth: crate::auth::Auth, code: String, f: MemberForm, grant: bool) -> Response {
-    if !csrf_ok(&auth, &f._csrf) {
-        return csrf_failed();
-    }
     let r = if grant {
         uc::grant(&st.app, Some(&auth.actor), &code, &f.username, &f.role).await
     } else {

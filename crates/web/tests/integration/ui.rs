@@ -137,6 +137,14 @@ async fn administrator_creates_a_project_and_joins_it_from_the_admin_page() {
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("项目代码须为"), "{}", bad.body);
+    // A form that lacks a field the page always sends is a readable 422, not a bare text error;
+    // the CSRF check comes first, so a forged one without its token learns nothing of the form.
+    let broken = t.page(Method::POST, "/admin/projects", Some(&session), Some(&[("_csrf", &csrf)])).await;
+    assert_eq!(broken.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(broken.body.contains("表单内容有误") && broken.body.contains("code"), "{}", broken.body);
+    let forged = t.page(Method::POST, "/admin/projects", Some(&session), Some(&[("code", "x")])).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(forged.body.contains("表单已失效"), "{}", forged.body);
 }
 
 #[tokio::test]

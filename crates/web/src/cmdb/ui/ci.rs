@@ -2,7 +2,6 @@
 //! failure of it impacts, the incidents naming it, its history and the drawing around it.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -17,7 +16,7 @@ use yunwei_domain::identity::Permission;
 use super::cis::{location, reasons, status_name, type_name};
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
-use crate::ui::csrf::{csrf_failed, csrf_ok};
+use crate::ui::csrf::CheckedForm;
 use crate::ui::page::{app_error_page, render};
 use crate::ui::shell::Shell;
 use crate::ui::time::tz_of;
@@ -245,13 +244,9 @@ pub struct RelationForm {
 /// `POST /p/{code}/cis/{id}/relations`.
 pub async fn relate(
     State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
     Path((code, id)): Path<(String, i64)>,
-    Form(f): Form<RelationForm>,
+    CheckedForm(auth, f): CheckedForm<RelationForm>,
 ) -> Response {
-    if !csrf_ok(&auth, &f._csrf) {
-        return csrf_failed();
-    }
     if let Err(e) = ci_in_project(&st, &auth, &code, id).await {
         return app_error_page(e);
     }

@@ -2,7 +2,6 @@
 //! the spreadsheet import (with a dry run) and export. One CI's page is in [`super::ci`].
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -15,7 +14,7 @@ use yunwei_domain::identity::Permission;
 
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
-use crate::ui::csrf::{csrf_failed, csrf_ok};
+use crate::ui::csrf::{CheckedForm, csrf_failed, csrf_ok};
 use crate::ui::form_errors::FormErrors;
 use crate::ui::page::{app_error_page, render};
 use crate::ui::shell::Shell;
@@ -256,13 +255,9 @@ pub(crate) fn reasons(e: AppError) -> Result<String, AppError> {
 /// `POST /p/{code}/cis`: records a CI; on success, its page.
 pub async fn create(
     State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
     Path(code): Path<String>,
-    Form(f): Form<CiForm>,
+    CheckedForm(auth, f): CheckedForm<CiForm>,
 ) -> Response {
-    if !csrf_ok(&auth, &f._csrf) {
-        return csrf_failed();
-    }
     let result = match form_input(&f) {
         Ok(input) => uc::create(&st.app, &auth.actor, &code, &input, None).await.map_err(reasons),
         Err(msg) => Err(Ok(msg)),

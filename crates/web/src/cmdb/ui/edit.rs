@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -16,7 +15,7 @@ use yunwei_domain::identity::Permission;
 use super::cis::reasons;
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
-use crate::ui::csrf::{csrf_failed, csrf_ok};
+use crate::ui::csrf::CheckedForm;
 use crate::ui::page::{app_error_page, render};
 use crate::ui::shell::Shell;
 
@@ -108,13 +107,9 @@ pub async fn form(State(st): State<AppState>, UiAuth(auth): UiAuth, Path((code, 
 /// `POST /p/{code}/cis/{id}`: saves the form if the CI is still at the version it showed.
 pub async fn save(
     State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
     Path((code, id)): Path<(String, i64)>,
-    Form(f): Form<HashMap<String, String>>,
+    CheckedForm(auth, f): CheckedForm<HashMap<String, String>>,
 ) -> Response {
-    if !csrf_ok(&auth, f.get("_csrf").map_or("", String::as_str)) {
-        return csrf_failed();
-    }
     let cells: Vec<String> =
         (0..SheetColumn::ALL.len()).map(|i| f.get(&format!("c{i}")).cloned().unwrap_or_default()).collect();
     let version = f.get("version").and_then(|v| v.trim().parse::<i64>().ok());
@@ -140,13 +135,9 @@ pub async fn save(
 /// `POST /p/{code}/cis/{id}/relations/{relation}/delete`.
 pub async fn unrelate(
     State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
     Path((code, id, relation)): Path<(String, i64, i64)>,
-    Form(f): Form<HashMap<String, String>>,
+    CheckedForm(auth, _f): CheckedForm<HashMap<String, String>>,
 ) -> Response {
-    if !csrf_ok(&auth, f.get("_csrf").map_or("", String::as_str)) {
-        return csrf_failed();
-    }
     if let Err(e) = super::ci::ci_in_project(&st, &auth, &code, id).await {
         return app_error_page(e);
     }

@@ -1,7 +1,6 @@
 //! The account page: profile, password change, API tokens.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -11,7 +10,7 @@ use yunwei_app::identity as uc;
 
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
-use crate::ui::csrf::{csrf_failed, csrf_ok};
+use crate::ui::csrf::CheckedForm;
 use crate::ui::page::{app_error_page, render};
 use crate::ui::shell::Shell;
 
@@ -101,14 +100,7 @@ pub struct PasswordForm {
 }
 
 /// `POST /account/password`.
-pub async fn change_password(
-    State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
-    Form(f): Form<PasswordForm>,
-) -> Response {
-    if !csrf_ok(&auth, &f._csrf) {
-        return csrf_failed();
-    }
+pub async fn change_password(State(st): State<AppState>, CheckedForm(auth, f): CheckedForm<PasswordForm>) -> Response {
     if f.new_password != f.confirm_password {
         return show(
             &st,
@@ -139,10 +131,7 @@ pub struct TokenForm {
 }
 
 /// `POST /account/tokens`: creates a token and shows it once.
-pub async fn create_token(State(st): State<AppState>, UiAuth(auth): UiAuth, Form(f): Form<TokenForm>) -> Response {
-    if !csrf_ok(&auth, &f._csrf) {
-        return csrf_failed();
-    }
+pub async fn create_token(State(st): State<AppState>, CheckedForm(auth, f): CheckedForm<TokenForm>) -> Response {
     match uc::create_token(&st.app, Some(&auth.actor), &auth.actor.username, &f.name).await {
         Ok(t) => {
             show(
@@ -172,13 +161,9 @@ pub struct CsrfOnly {
 /// `POST /account/tokens/{id}/revoke`.
 pub async fn revoke_token(
     State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfOnly>,
+    CheckedForm(auth, _f): CheckedForm<CsrfOnly>,
 ) -> Response {
-    if !csrf_ok(&auth, &f._csrf) {
-        return csrf_failed();
-    }
     match uc::revoke_token(&st.app, &auth.actor, id).await {
         Ok(()) => Redirect::to("/account").into_response(),
         Err(e) => app_error_page(e),
@@ -200,10 +185,7 @@ pub struct ContactForm {
 }
 
 /// `POST /account/contact`: e-mail, mobile number and quiet hours for notifications.
-pub async fn set_contact(State(st): State<AppState>, UiAuth(auth): UiAuth, Form(f): Form<ContactForm>) -> Response {
-    if !csrf_ok(&auth, &f._csrf) {
-        return csrf_failed();
-    }
+pub async fn set_contact(State(st): State<AppState>, CheckedForm(auth, f): CheckedForm<ContactForm>) -> Response {
     let input = yunwei_app::notify::ContactInput {
         email: Some(f.email),
         phone: Some(f.phone),

@@ -1,7 +1,6 @@
 //! The installation administrator's page: users, organisations, new projects.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -11,7 +10,7 @@ use yunwei_app::{AppError, project};
 
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
-use crate::ui::csrf::{csrf_failed, csrf_ok};
+use crate::ui::csrf::CheckedForm;
 use crate::ui::form_errors::{FormErrors, field_code};
 use crate::ui::page::{app_error_page, error_page, render};
 use crate::ui::shell::Shell;
@@ -164,10 +163,7 @@ fn opt(s: &str) -> Option<&str> {
 }
 
 /// `POST /admin/users`.
-pub async fn create_user(State(st): State<AppState>, UiAuth(auth): UiAuth, Form(f): Form<UserForm>) -> Response {
-    if !csrf_ok(&auth, &f._csrf) {
-        return csrf_failed();
-    }
+pub async fn create_user(State(st): State<AppState>, CheckedForm(auth, f): CheckedForm<UserForm>) -> Response {
     let r = uc::add_user(
         &st.app,
         Some(&auth.actor),
@@ -203,10 +199,7 @@ pub struct ProjectForm {
 }
 
 /// `POST /admin/projects`.
-pub async fn create_project(State(st): State<AppState>, UiAuth(auth): UiAuth, Form(f): Form<ProjectForm>) -> Response {
-    if !csrf_ok(&auth, &f._csrf) {
-        return csrf_failed();
-    }
+pub async fn create_project(State(st): State<AppState>, CheckedForm(auth, f): CheckedForm<ProjectForm>) -> Response {
     let r = project::create(
         &st.app,
         Some(&auth.actor),
@@ -242,10 +235,7 @@ pub struct OrgForm {
 }
 
 /// `POST /admin/organizations`: an organisation with departments (one per line or separated by 、).
-pub async fn create_organization(State(st): State<AppState>, UiAuth(auth): UiAuth, Form(f): Form<OrgForm>) -> Response {
-    if !csrf_ok(&auth, &f._csrf) {
-        return csrf_failed();
-    }
+pub async fn create_organization(State(st): State<AppState>, CheckedForm(auth, f): CheckedForm<OrgForm>) -> Response {
     let r = async {
         let id = uc::create_organization(&st.app, &auth.actor, &f.kind, &f.name).await?;
         for d in f.departments.split(['\n', '、', ',', '，']).map(str::trim).filter(|d| !d.is_empty()) {
@@ -266,10 +256,7 @@ pub struct HolidayForm {
 }
 
 /// `POST /admin/holidays`: add or correct holiday years (the JSON of `yunwei calendar import`).
-pub async fn import_holidays(State(st): State<AppState>, UiAuth(auth): UiAuth, Form(f): Form<HolidayForm>) -> Response {
-    if !csrf_ok(&auth, &f._csrf) {
-        return csrf_failed();
-    }
+pub async fn import_holidays(State(st): State<AppState>, CheckedForm(auth, f): CheckedForm<HolidayForm>) -> Response {
     match yunwei_app::holidays::import(&st.app, Some(&auth.actor), &f.document, Some("管理员在系统管理页导入")).await
     {
         Ok(years) => {

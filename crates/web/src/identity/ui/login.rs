@@ -14,7 +14,7 @@ use yunwei_app::AppError;
 use yunwei_app::identity as uc;
 
 use crate::auth::{LOGIN_CSRF_COOKIE, UiAuth};
-use crate::ui::csrf::{csrf_failed, csrf_ok};
+use crate::ui::csrf::CheckedForm;
 use crate::ui::page::{app_error_page, render};
 use crate::{AppState, session_cookie};
 
@@ -119,12 +119,8 @@ pub struct CsrfForm {
 pub async fn logout(
     State(st): State<AppState>,
     jar: CookieJar,
-    UiAuth(auth): UiAuth,
-    Form(f): Form<CsrfForm>,
+    CheckedForm(auth, _f): CheckedForm<CsrfForm>,
 ) -> Response {
-    if !csrf_ok(&auth, &f._csrf) {
-        return csrf_failed();
-    }
     if let Err(e) = uc::logout(&st.app, &auth.actor, &auth.token).await {
         return app_error_page(e);
     }

@@ -5,7 +5,6 @@
 //! is enough for a GET there).
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -18,7 +17,7 @@ use yunwei_domain::identity::Permission;
 
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
-use crate::ui::csrf::{csrf_failed, csrf_ok};
+use crate::ui::csrf::CheckedForm;
 use crate::ui::page::{app_error_page, error_page, render};
 use crate::ui::shell::Shell;
 
@@ -309,13 +308,9 @@ pub struct EntryPost {
 /// `POST /p/{code}/daily-log/{day}`: the engineer signs in for the day, or changes its entry.
 pub async fn write(
     State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
     Path((code, day)): Path<(String, String)>,
-    Form(f): Form<EntryPost>,
+    CheckedForm(auth, f): CheckedForm<EntryPost>,
 ) -> Response {
-    if !csrf_ok(&auth, &f._csrf) {
-        return csrf_failed();
-    }
     let Some(day) = day_of(&day) else { return no_such_day() };
     let input = DayInput { server_state: f.server_state, system_state: f.system_state, notes: Some(f.notes) };
     match uc::write(&st.app, &auth.actor, &code, day, input.clone()).await {
@@ -340,13 +335,9 @@ pub struct SignPost {
 /// `POST /p/{code}/daily-log/{day}/sign`: the hospital's IT department signs the day off.
 pub async fn sign(
     State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
     Path((code, day)): Path<(String, String)>,
-    Form(f): Form<SignPost>,
+    CheckedForm(auth, _f): CheckedForm<SignPost>,
 ) -> Response {
-    if !csrf_ok(&auth, &f._csrf) {
-        return csrf_failed();
-    }
     let Some(day) = day_of(&day) else { return no_such_day() };
     match uc::sign(&st.app, &auth.actor, &code, day).await {
         Ok(_) => back_to(&code, day),

@@ -5,7 +5,6 @@
 //! (`period_report`).
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -20,7 +19,7 @@ use yunwei_domain::inspection::{Item, ResultKind, Status, range_text};
 
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
-use crate::ui::csrf::{csrf_failed, csrf_ok};
+use crate::ui::csrf::CheckedForm;
 use crate::ui::page::{app_error_page, error_page, render};
 use crate::ui::shell::Shell;
 use crate::ui::time::local;
@@ -382,13 +381,9 @@ fn new_execution(f: &PlanForm) -> Result<NewExecution, ValidationErrors> {
 /// `POST /p/{code}/inspections`: plans an inspection; on success, its page.
 pub async fn plan(
     State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
     Path(code): Path<String>,
-    Form(f): Form<PlanForm>,
+    CheckedForm(auth, f): CheckedForm<PlanForm>,
 ) -> Response {
-    if !csrf_ok(&auth, &f._csrf) {
-        return csrf_failed();
-    }
     let result = match new_execution(&f) {
         Ok(n) => uc::create_execution(&st.app, &auth.actor, &code, n).await,
         Err(v) => Err(v.into()),

@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -23,7 +22,7 @@ use super::templates::{field_label, find};
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
 use crate::contract::ui::severities;
-use crate::ui::csrf::{csrf_failed, csrf_ok};
+use crate::ui::csrf::CheckedForm;
 use crate::ui::page::{app_error_page, error_page, render};
 use crate::ui::shell::Shell;
 
@@ -364,14 +363,10 @@ fn place_errors(f: &mut EditForm, errors: &ValidationErrors) -> Vec<String> {
 /// `POST /p/{code}/inspection-templates/{template}`: saves the form as the template's next version.
 pub async fn save(
     State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
     Path((code, template)): Path<(String, String)>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(auth, pairs): CheckedForm<Vec<(String, String)>>,
 ) -> Response {
     let mut f = parse_form(pairs);
-    if !csrf_ok(&auth, &f.csrf) {
-        return csrf_failed();
-    }
     let (access, v) = match find(&st, &auth, &code, &template, Permission::InspectionTemplateWrite).await {
         Ok(found) => found,
         Err(page) => return page,

@@ -2,7 +2,6 @@
 //! a new code and name (复制为本项目模板); the copy is then edited as rows (`template_edit`).
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -16,7 +15,7 @@ use yunwei_domain::inspection::TemplateInput;
 use super::executions::{ACTIVE, range_of};
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
-use crate::ui::csrf::{csrf_failed, csrf_ok};
+use crate::ui::csrf::CheckedForm;
 use crate::ui::page::{app_error_page, error_page, render};
 use crate::ui::shell::Shell;
 
@@ -210,13 +209,9 @@ pub(super) fn field_label(f: &str) -> &str {
 /// copy's edit page.
 pub async fn copy(
     State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
     Path(code): Path<String>,
-    Form(f): Form<CopyForm>,
+    CheckedForm(auth, f): CheckedForm<CopyForm>,
 ) -> Response {
-    if !csrf_ok(&auth, &f._csrf) {
-        return csrf_failed();
-    }
     let input = TemplateInput {
         code: f.code.trim().to_owned(),
         name: f.name.trim().to_owned(),

@@ -1,7 +1,6 @@
 //! The forms of an incident's page: an event (an action of the caller's), a file attached, an
 //! attachment downloaded; and the reasons a refused form shows, in words.
 
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,7 +13,7 @@ use yunwei_domain::identity::Permission;
 use super::detail::detail_page;
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
-use crate::ui::csrf::{csrf_failed, csrf_ok};
+use crate::ui::csrf::{CheckedForm, csrf_failed, csrf_ok};
 use crate::ui::page::{app_error_page, error_page};
 use crate::ui::time::{parse_local, tz_of};
 
@@ -94,13 +93,9 @@ async fn incident_in_project(st: &AppState, auth: &Auth, code: &str, id: i64) ->
 /// `POST /p/{code}/incidents/{id}/events`.
 pub async fn event(
     State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
     Path((code, id)): Path<(String, i64)>,
-    Form(f): Form<EventForm>,
+    CheckedForm(auth, f): CheckedForm<EventForm>,
 ) -> Response {
-    if !csrf_ok(&auth, &f._csrf) {
-        return csrf_failed();
-    }
     let access = match incident_in_project(&st, &auth, &code, id).await {
         Ok(a) => a,
         Err(page) => return page,

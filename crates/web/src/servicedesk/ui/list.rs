@@ -1,7 +1,6 @@
 //! The hotline's list of incidents with its filters, and the quick report form above it.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -17,7 +16,7 @@ use super::forms::reasons;
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
 use crate::contract::ui::severities;
-use crate::ui::csrf::{csrf_failed, csrf_ok};
+use crate::ui::csrf::CheckedForm;
 use crate::ui::page::{app_error_page, render};
 use crate::ui::shell::Shell;
 use crate::ui::time::{local, parse_local, tz_of};
@@ -207,13 +206,9 @@ pub async fn list(
 /// `POST /p/{code}/incidents`: the quick report; on success, the new incident's page.
 pub async fn report(
     State(st): State<AppState>,
-    UiAuth(auth): UiAuth,
     Path(code): Path<String>,
-    Form(r): Form<ReportForm>,
+    CheckedForm(auth, r): CheckedForm<ReportForm>,
 ) -> Response {
-    if !csrf_ok(&auth, &r._csrf) {
-        return csrf_failed();
-    }
     let tz = match authorize(&st.app, &auth.actor, &code, Permission::IncidentRead).await {
         Ok(a) => tz_of(&a),
         Err(e) => return app_error_page(e),
