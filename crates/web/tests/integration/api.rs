@@ -140,12 +140,9 @@ async fn duplicate_project_code_is_a_409_naming_code() {
 
 #[tokio::test]
 async fn projects_list_shows_only_the_callers_projects() {
-    let t = TestApp::new().await;
-    t.project("alpha").await;
-    t.project("beta").await;
-    t.user("eng", false).await;
-    t.grant("beta", "eng", "engineer").await;
-    let token = t.token("eng").await;
+    let s = TestApp::site().project("alpha").other("beta", &[("eng", Role::Engineer)]).tokens().build().await;
+    let t = &s.t;
+    let token = s.token("eng");
     let r = t.api(Method::GET, "/api/v1/projects", Some(&token), None).await.json();
     let codes: Vec<&str> = r.as_array().expect("list").iter().filter_map(|p| p["code"].as_str()).collect();
     assert_eq!(codes, vec!["beta"]);

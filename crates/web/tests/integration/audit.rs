@@ -3,6 +3,7 @@
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 use yunwei_app::audit_trail::verify_all;
+use yunwei_domain::identity::Role;
 
 use crate::support::{TestApp, TestDb};
 
@@ -11,12 +12,10 @@ async fn verify(t: &TestApp) -> Result<usize, yunwei_domain::audit::ChainBreak> 
 }
 
 async fn with_changes() -> (TestApp, String) {
-    let t = TestApp::new().await;
-    t.project("demo").await;
-    t.user("it", false).await;
-    t.grant("demo", "it", "hospital_it").await;
-    t.grant("demo", "it", "auditor").await;
-    let token = t.token("it").await;
+    let members = [("it", Role::HospitalIt), ("it", Role::Auditor)];
+    let s = TestApp::site().project("demo").members(&members).tokens().build().await;
+    let token = s.token("it");
+    let t = s.t;
     for (i, name) in ["一", "二", "三"].iter().enumerate() {
         let etag = format!("\"{}\"", i + 1);
         let r = t
