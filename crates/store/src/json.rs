@@ -35,7 +35,7 @@ impl TryFrom<JsonText> for Map<String, Value> {
     }
 }
 
-impl TryFrom<JsonText> for Vec<yunwei_domain::cmdb::Change> {
+impl TryFrom<JsonText> for Vec<yunwei_domain::cmdb::FieldChange> {
     type Error = serde_json::Error;
     fn try_from(t: JsonText) -> Result<Self, Self::Error> {
         t.parse()

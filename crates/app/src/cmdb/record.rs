@@ -70,7 +70,7 @@ async fn add_revision(
     before: &Value,
     by: &str,
     cause: Option<String>,
-) -> Result<Vec<domain::Change>, AppError> {
+) -> Result<Vec<domain::FieldChange>, AppError> {
     let changes = domain::diff(before, snapshot);
     let rev = RevisionRow {
         id: 0,
@@ -127,7 +127,7 @@ pub(crate) struct Overwrite<'a> {
 pub(crate) async fn update_in(
     tx: &mut yunwei_store::Tx,
     o: Overwrite<'_>,
-) -> Result<(CiRow, Vec<domain::Change>), AppError> {
+) -> Result<(CiRow, Vec<domain::FieldChange>), AppError> {
     let cur = o.cur;
     check_conflicts(tx, cur.project_id, o.v, Some(cur.id)).await?;
     let mut row = to_row(o.v, cur.project_id, o.now, o.by);

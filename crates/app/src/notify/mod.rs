@@ -19,7 +19,7 @@ pub use delivery::{deliver_due, dingtalk_signed_url, webhook_signature};
 pub use escalation::{ESCALATION, Fired, fire_due, jobs};
 pub(crate) use escalation::{recipients, sync_escalations};
 pub use me::{ContactInput, InboxMessage, my_contact, my_inbox, set_my_contact};
-pub use notices::{Notices, incident_notices, recipient_name};
+pub use notices::{Notices, incident_notices};
 pub use outbox::release_time;
 pub(crate) use outbox::{Notice, queue_notice};
 pub use settings::{CHANNEL_KINDS, Settings, add_channel, host_of, remove_channel, set_target_contacts, settings};

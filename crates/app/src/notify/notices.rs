@@ -63,10 +63,3 @@ pub async fn incident_notices(app: &App, actor: &Actor, id: i64) -> Result<Notic
         names,
     })
 }
-
-/// The name to show for one message's recipient (prefer [`Notices::recipient`], which reads the
-/// names of all of an incident's recipients at once).
-pub async fn recipient_name(app: &App, n: &NotificationRow) -> Result<String, AppError> {
-    let names = names(app, n.user_id.into_iter()).await?;
-    Ok(shown_recipient(n, &names))
-}

@@ -21,7 +21,7 @@ pub use ip::{CiIp, InstanceHost, parse_instance};
 pub use relation::{
     Edge, ImpactFlow, ImpactGraph, Impacted, RelationInput, RelationKind, ValidRelation, impact, impact_path,
 };
-pub use revision::{Change, SNAPSHOT_FIELDS, apply, diff, field_name_zh, snapshot};
+pub use revision::{FieldChange, SNAPSHOT_FIELDS, apply, diff, field_name_zh, snapshot};
 pub use sheet::{
     CI_SHEET_NAME, RowError, SUMMARY_SHEET_NAME, SheetColumn, SheetError, SheetRow, TYPES_SHEET_NAME, ci_cells,
     column_letter, export_rows, header_row, parse_sheet, summary_by_type, summary_rows, template_rows, types_rows,

@@ -56,7 +56,7 @@ pub fn snapshot(ci: &ValidCi) -> Value {
 /// One change between two snapshots. For `ips` each change is one address: `before` the removed
 /// one (or `null`), `after` the added one (or `null`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Change {
+pub struct FieldChange {
     /// Path of the field: `name`, `location.rack`, `attributes.firmware`, `ips`.
     pub field: String,
     /// Value before; `null` when absent.
@@ -71,7 +71,7 @@ const NULL: Value = Value::Null;
 /// `diff(&Value::Null, &s)` lists everything a new CI was created with). A missing field equals
 /// `null`. Order: top-level fields as in [`SNAPSHOT_FIELDS`], then unknown ones by name; the keys
 /// of a nested object by name; removed IPs, then added ones, each in snapshot order.
-pub fn diff(before: &Value, after: &Value) -> Vec<Change> {
+pub fn diff(before: &Value, after: &Value) -> Vec<FieldChange> {
     let empty = Map::new();
     let b = before.as_object().unwrap_or(&empty);
     let a = after.as_object().unwrap_or(&empty);
@@ -114,14 +114,14 @@ fn ordered_keys<'a>(b: &'a Map<String, Value>, a: &'a Map<String, Value>) -> Vec
     keys
 }
 
-fn push_if_changed(out: &mut Vec<Change>, field: String, before: Option<&Value>, after: Option<&Value>) {
+fn push_if_changed(out: &mut Vec<FieldChange>, field: String, before: Option<&Value>, after: Option<&Value>) {
     let (before, after) = (before.unwrap_or(&NULL), after.unwrap_or(&NULL));
     if before != after {
-        out.push(Change { field, before: before.clone(), after: after.clone() });
+        out.push(FieldChange { field, before: before.clone(), after: after.clone() });
     }
 }
 
-fn diff_set(field: &str, before: &Value, after: &Value, out: &mut Vec<Change>) {
+fn diff_set(field: &str, before: &Value, after: &Value, out: &mut Vec<FieldChange>) {
     let none = Vec::new();
     let b = before.as_array().unwrap_or(&none);
     let a = after.as_array().unwrap_or(&none);
@@ -129,13 +129,13 @@ fn diff_set(field: &str, before: &Value, after: &Value, out: &mut Vec<Change>) {
     for v in b {
         if !a.contains(v) && !seen.contains(&v) {
             seen.push(v);
-            out.push(Change { field: field.to_string(), before: v.clone(), after: Value::Null });
+            out.push(FieldChange { field: field.to_string(), before: v.clone(), after: Value::Null });
         }
     }
     for v in a {
         if !b.contains(v) && !seen.contains(&v) {
             seen.push(v);
-            out.push(Change { field: field.to_string(), before: Value::Null, after: v.clone() });
+            out.push(FieldChange { field: field.to_string(), before: Value::Null, after: v.clone() });
         }
     }
 }
@@ -143,7 +143,7 @@ fn diff_set(field: &str, before: &Value, after: &Value, out: &mut Vec<Change>) {
 /// `snapshot` with `changes` applied, for replaying history: a `null` after-value removes the
 /// field (missing and `null` mean the same), an `ips` change removes and adds one address. For
 /// snapshots `a` and `b`, `apply(a, &diff(a, b))` equals `b` up to that and to the order of IPs.
-pub fn apply(snapshot: &Value, changes: &[Change]) -> Value {
+pub fn apply(snapshot: &Value, changes: &[FieldChange]) -> Value {
     let mut out = snapshot.as_object().cloned().unwrap_or_default();
     for c in changes {
         if c.field == "ips" && out.get("ips").is_none_or(Value::is_array) {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_query::{Expr, ExprTrait, Order, Query};
 use serde_json::Value;
-use yunwei_domain::cmdb::Change;
+use yunwei_domain::cmdb::FieldChange;
 
 use crate::json::{JsonText, text};
 use crate::{Db, StoreError, Tx, insert_into};
@@ -22,7 +22,7 @@ pub struct RevisionRow {
     pub snapshot: Value,
     /// The changes from the revision before.
     #[sqlx(try_from = "JsonText")]
-    pub changes: Vec<Change>,
+    pub changes: Vec<FieldChange>,
     /// What caused it (`incident:12`, `import`), if known.
     pub cause: Option<String>,
 }

@@ -80,12 +80,6 @@ fn message_json(n: &NotificationRow, recipient: String, log: Vec<AttemptJson>) -
     }
 }
 
-/// The name to show for a message's recipient: the user's name for personal channels. (For the
-/// incident page until it reads `Notices::recipient`, which names every recipient at once.)
-pub(crate) async fn recipient_name(st: &AppState, n: &NotificationRow) -> String {
-    uc::recipient_name(&st.app, n).await.unwrap_or_default()
-}
-
 /// The escalation ladder of an incident and every message it sent, with each delivery attempt.
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/notifications", tag = "servicedesk",
     params(("id" = i64, Path, description = "故障 id")),

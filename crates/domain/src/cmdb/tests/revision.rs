@@ -21,8 +21,8 @@ fn server() -> CiInput {
     }
 }
 
-fn change(field: &str, before: Value, after: Value) -> Change {
-    Change { field: field.into(), before, after }
+fn change(field: &str, before: Value, after: Value) -> FieldChange {
+    FieldChange { field: field.into(), before, after }
 }
 
 #[test]

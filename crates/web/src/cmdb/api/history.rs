@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use yunwei_app::cmdb::{self as uc, RevisionRow};
-use yunwei_domain::cmdb::Change;
+use yunwei_domain::cmdb::FieldChange;
 
 use crate::AppState;
 use crate::auth::Auth;
@@ -25,7 +25,7 @@ pub struct RevisionJson {
     pub cause: Option<String>,
     /// `[{"field","before","after"}]` from the revision before.
     #[schema(value_type = Vec<Object>)]
-    pub changes: Vec<Change>,
+    pub changes: Vec<FieldChange>,
     /// The whole record as saved.
     #[schema(value_type = Object)]
     pub snapshot: Value,

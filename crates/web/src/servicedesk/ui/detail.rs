@@ -209,7 +209,7 @@ pub(super) async fn detail_page(
     for m in &notices.messages {
         messages.push(MessageView {
             channel: channel_label(&m.channel),
-            recipient: crate::notify::api::recipient_name(st, m).await,
+            recipient: notices.recipient(m),
             status: match m.status.as_str() {
                 "sent" => "已送达",
                 "failed" => "已放弃",
