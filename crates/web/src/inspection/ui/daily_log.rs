@@ -18,6 +18,7 @@ use yunwei_domain::identity::Permission;
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
 use crate::ui::csrf::CheckedForm;
+use crate::ui::form_errors::FormErrors;
 use crate::ui::page::{app_error_page, error_page, render};
 use crate::ui::shell::Shell;
 
@@ -34,17 +35,17 @@ fn field_label(f: &str) -> &str {
     }
 }
 
+/// The field names of this page's forms, in Chinese.
+fn label(f: &str) -> String {
+    field_label(f).to_owned()
+}
+
+/// How this page words a refused form.
+const FORM: FormErrors = FormErrors::new(label).stale("这一天的记录刚被他人更新，请刷新后重试").not_found_on_form();
+
 /// The words of a refusal the page can show; other errors become error pages.
 fn reasons(e: AppError) -> Result<String, AppError> {
-    match e {
-        AppError::Invalid(v) => {
-            Ok(v.0.iter().map(|e| format!("{}：{}", field_label(&e.field), e.reason)).collect::<Vec<_>>().join("；"))
-        }
-        AppError::Conflict { reason, .. } => Ok(reason),
-        AppError::NotFound(reason) => Ok(reason),
-        AppError::Stale { .. } => Ok("这一天的记录刚被他人更新，请刷新后重试".into()),
-        other => Err(other),
-    }
+    FORM.reasons(e)
 }
 
 const WEEKDAYS: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];

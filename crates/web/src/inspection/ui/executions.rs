@@ -20,6 +20,7 @@ use yunwei_domain::inspection::{Item, ResultKind, Status, range_text};
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
 use crate::ui::csrf::CheckedForm;
+use crate::ui::form_errors::FormErrors;
 use crate::ui::page::{app_error_page, error_page, render};
 use crate::ui::shell::Shell;
 use crate::ui::time::local;
@@ -78,16 +79,17 @@ fn field_label(f: &str) -> &str {
     }
 }
 
+/// The field names of this page's forms, in Chinese.
+fn label(f: &str) -> String {
+    field_label(f).to_owned()
+}
+
+/// How this page words a refused form.
+const FORM: FormErrors = FormErrors::new(label).stale("巡检刚被他人更新，请刷新后重试");
+
 /// The words of a refusal the page can show; other errors become error pages.
 pub(crate) fn reasons(e: AppError) -> Result<String, AppError> {
-    match e {
-        AppError::Invalid(v) => {
-            Ok(v.0.iter().map(|e| format!("{}：{}", field_label(&e.field), e.reason)).collect::<Vec<_>>().join("；"))
-        }
-        AppError::Conflict { reason, .. } => Ok(reason),
-        AppError::Stale { .. } => Ok("巡检刚被他人更新，请刷新后重试".into()),
-        other => Err(other),
-    }
+    FORM.reasons(e)
 }
 
 /// The inspection `id` of project `code` as the caller may read it, with the caller's access

@@ -14,18 +14,21 @@ use super::detail::detail_page;
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
 use crate::ui::csrf::{CheckedForm, csrf_failed, csrf_ok};
+use crate::ui::form_errors::FormErrors;
 use crate::ui::page::{app_error_page, error_page};
 use crate::ui::time::{parse_local, tz_of};
 
+/// The field names of this page's forms, in Chinese.
+fn label(f: &str) -> String {
+    field_label(f).to_owned()
+}
+
+/// How this page words a refused form.
+const FORM: FormErrors = FormErrors::new(label).stale("故障已被他人更新，请刷新后重试");
+
+/// The words of a refusal the page can show; other errors become error pages.
 pub(super) fn reasons(e: AppError) -> Result<String, AppError> {
-    match e {
-        AppError::Invalid(v) => {
-            Ok(v.0.iter().map(|e| format!("{}：{}", field_label(&e.field), e.reason)).collect::<Vec<_>>().join("；"))
-        }
-        AppError::Conflict { reason, .. } => Ok(reason),
-        AppError::Stale { .. } => Ok("故障已被他人更新，请刷新后重试".into()),
-        other => Err(other),
-    }
+    FORM.reasons(e)
 }
 
 fn field_label(f: &str) -> &str {
