@@ -464,6 +464,15 @@ pub async fn list_users(app: &App, actor: &Actor) -> Result<Vec<UserRow>, AppErr
     Ok(store::list_users(&app.db).await?)
 }
 
+/// A page of users, newest first: at most `limit`, below id `before` if given (installation
+/// administrators).
+pub async fn users_page(app: &App, actor: &Actor, before: Option<i64>, limit: u64) -> Result<Vec<UserRow>, AppError> {
+    if !actor.is_admin {
+        return Err(AppError::Forbidden("只有系统管理员可以查看用户列表".into()));
+    }
+    Ok(store::users_page(&app.db, before, limit).await?)
+}
+
 /// All organisations with their departments (any logged-in user: reporters pick their
 /// department when reporting a fault).
 pub async fn list_organizations(

@@ -110,6 +110,15 @@ pub async fn list_users(db: &Db) -> Result<Vec<UserRow>, StoreError> {
     db.fetch_all(&q).await
 }
 
+/// A page of users, newest first: at most `limit`, below id `before` if given.
+pub async fn users_page(db: &Db, before: Option<i64>, limit: u64) -> Result<Vec<UserRow>, StoreError> {
+    let mut q = Query::select().columns(USER_COLS).from("users").order_by("id", Order::Desc).limit(limit).to_owned();
+    if let Some(b) = before {
+        q.and_where(Expr::col("id").lt(b));
+    }
+    db.fetch_all(&q).await
+}
+
 /// Replaces a user's password hash and bumps its version.
 pub async fn set_password_hash(tx: &mut Tx, user_id: i64, hash: &str, now: DateTime<Utc>) -> Result<u64, StoreError> {
     let q = Query::update()

@@ -327,12 +327,16 @@ pub async fn for_incident(db: &Db, incident_id: i64) -> Result<Vec<NotificationR
     db.fetch_all(&q).await
 }
 
-/// A user's in-app messages, newest first.
-pub async fn inbox(db: &Db, user_id: i64, limit: u64) -> Result<Vec<NotificationRow>, StoreError> {
+/// A user's in-app messages, newest first: at most `limit`, below id `before` if given.
+pub async fn inbox(db: &Db, user_id: i64, before: Option<i64>, limit: u64) -> Result<Vec<NotificationRow>, StoreError> {
+    let mut cond = Cond::all().add(Expr::col("user_id").eq(user_id)).add(Expr::col("channel").eq("in_app"));
+    if let Some(b) = before {
+        cond = cond.add(Expr::col("id").lt(b));
+    }
     let q = Query::select()
         .columns(N_COLS)
         .from("notifications")
-        .cond_where(Cond::all().add(Expr::col("user_id").eq(user_id)).add(Expr::col("channel").eq("in_app")))
+        .cond_where(cond)
         .order_by("id", Order::Desc)
         .limit(limit)
         .to_owned();

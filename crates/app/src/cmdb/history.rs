@@ -14,6 +14,18 @@ pub async fn history(app: &App, actor: &Actor, id: i64) -> Result<Vec<RevisionRo
     Ok(store::revisions(&app.db, id).await?)
 }
 
+/// A page of a CI's revisions, newest first: at most `limit`, below revision `before` if given.
+pub async fn history_page(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<RevisionRow>, AppError> {
+    ci_access(app, actor, id, Permission::CmdbRead).await?;
+    Ok(store::revisions_page(&app.db, id, before, limit).await?)
+}
+
 /// The CI as it was recorded at `at` (its last revision then), or 404 if it did not exist yet.
 pub async fn as_of(app: &App, actor: &Actor, id: i64, at: DateTime<Utc>) -> Result<RevisionRow, AppError> {
     ci_access(app, actor, id, Permission::CmdbRead).await?;

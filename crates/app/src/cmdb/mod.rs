@@ -12,7 +12,7 @@ mod sheet;
 mod topology;
 
 pub use cis::{CiView, counts, create, get, incidents, list, update};
-pub use history::{as_of, history};
+pub use history::{as_of, history, history_page};
 pub use ips::{IpLookup, conflicts, lookup};
 pub use relations::{RelationView, add_relation, delete_relation, impact, relations};
 pub use sheet::{ExportFile, ImportOptions, ImportReport, export, import, sheet_cells, template};

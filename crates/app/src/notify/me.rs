@@ -90,9 +90,14 @@ pub struct InboxMessage {
     pub project_code: Option<String>,
 }
 
-/// The caller's in-app messages, newest first.
-pub async fn my_inbox(app: &App, actor: &Actor, limit: u64) -> Result<Vec<InboxMessage>, AppError> {
-    let rows = store::inbox(&app.db, actor.user_id, limit).await?;
+/// The caller's in-app messages, newest first: at most `limit`, below id `before` if given.
+pub async fn my_inbox(
+    app: &App,
+    actor: &Actor,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<InboxMessage>, AppError> {
+    let rows = store::inbox(&app.db, actor.user_id, before, limit).await?;
     let mut ids: Vec<i64> = rows.iter().map(|n| n.project_id).collect();
     ids.sort_unstable();
     ids.dedup();

@@ -13,4 +13,4 @@ pub use cis::{
 pub use incidents::{LinkedIncident, cis_of_incident, incidents_of, link_incident, resolve_refs};
 pub use ips::{IpRow, address_conflicts, by_address, ip_holders, ips_of, ips_of_tx, set_ips, subnets};
 pub use relations::{RelationRow, delete_relation, insert_relation, relation_tx, relations, relations_of};
-pub use revisions::{RevisionRow, insert_revision, revision_at, revisions, revisions_tx};
+pub use revisions::{RevisionRow, insert_revision, revision_at, revisions, revisions_page, revisions_tx};

@@ -59,6 +59,26 @@ pub async fn revisions(db: &Db, ci_id: i64) -> Result<Vec<RevisionRow>, StoreErr
     db.fetch_all(&q).await
 }
 
+/// A page of a CI's revisions, newest first: at most `limit`, below revision `before` if given.
+pub async fn revisions_page(
+    db: &Db,
+    ci_id: i64,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<RevisionRow>, StoreError> {
+    let mut q = Query::select()
+        .columns(REV_COLS)
+        .from("ci_revisions")
+        .and_where(Expr::col("ci_id").eq(ci_id))
+        .order_by("revision", Order::Desc)
+        .limit(limit)
+        .to_owned();
+    if let Some(b) = before {
+        q.and_where(Expr::col("revision").lt(b));
+    }
+    db.fetch_all(&q).await
+}
+
 /// The revision of a CI in force at `at` (the last saved at or before it), if it existed then.
 pub async fn revision_at(db: &Db, ci_id: i64, at: DateTime<Utc>) -> Result<Option<RevisionRow>, StoreError> {
     let q = Query::select()

@@ -9,8 +9,8 @@ use yunwei_app::audit_trail::{self as uc, AuditFilter};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::ApiError;
-use crate::http::cursor::{decode_cursor, encode_cursor};
 use crate::http::extract::{ApiPath, ApiQuery};
+use crate::http::page::{Page, Paging};
 use crate::http::time::{parse_instant, rfc3339};
 use crate::openapi::problems::{Forbidden, Invalid, NotFound};
 
@@ -28,10 +28,6 @@ pub struct AuditQuery {
     pub from: Option<String>,
     /// Before this instant (RFC 3339, exclusive).
     pub to: Option<String>,
-    /// Cursor from the previous page's `next_cursor`.
-    pub cursor: Option<String>,
-    /// Page size, 1–200 (default 50).
-    pub limit: Option<u64>,
 }
 
 /// One audit entry.
@@ -57,17 +53,9 @@ pub struct AuditItem {
     pub hash: String,
 }
 
-/// A page of audit entries, newest first.
-#[derive(Serialize, ToSchema)]
-pub struct AuditPage {
-    /// Entries.
-    pub items: Vec<AuditItem>,
-    /// Cursor of the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
-
-/// Builds the store filter from query parameters (shared with the audit page of the UI).
-pub fn filter_of(q: &AuditQuery) -> Result<AuditFilter, ApiError> {
+/// Builds the store filter from query parameters and the page asked for (shared with the audit
+/// page of the UI).
+pub fn filter_of(q: &AuditQuery, paging: &Paging) -> Result<AuditFilter, ApiError> {
     let nonempty = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     Ok(AuditFilter {
         entity: nonempty(&q.entity),
@@ -75,20 +63,24 @@ pub fn filter_of(q: &AuditQuery) -> Result<AuditFilter, ApiError> {
         actor: nonempty(&q.actor),
         from: parse_instant("from", &q.from)?,
         to: parse_instant("to", &q.to)?,
-        before_id: q.cursor.as_deref().filter(|c| !c.is_empty()).map(decode_cursor).transpose()?,
+        before_id: paging.after_id()?,
     })
 }
 
 /// Reads one page of a project's trail; the UI shares this.
-pub async fn page(st: &AppState, auth: &Auth, code: &str, q: &AuditQuery) -> Result<AuditPage, ApiError> {
-    let limit = q.limit.unwrap_or(50).clamp(1, 200);
-    let filter = filter_of(q)?;
-    let rows = uc::list(&st.app, &auth.actor, code, &filter, limit + 1).await?;
-    let more = rows.len() as u64 > limit;
-    let items: Vec<AuditItem> = rows
-        .into_iter()
-        .take(limit as usize)
-        .map(|r| AuditItem {
+pub async fn page(
+    st: &AppState,
+    auth: &Auth,
+    code: &str,
+    q: &AuditQuery,
+    paging: &Paging,
+) -> Result<Page<AuditItem>, ApiError> {
+    let filter = filter_of(q, paging)?;
+    let rows = uc::list(&st.app, &auth.actor, code, &filter, paging.fetch()).await?;
+    Ok(paging.page_by_id(
+        rows,
+        |r| r.id,
+        |r| AuditItem {
             id: r.id,
             at: rfc3339(r.at),
             actor: r.actor,
@@ -98,17 +90,15 @@ pub async fn page(st: &AppState, auth: &Auth, code: &str, q: &AuditQuery) -> Res
             summary: r.summary,
             seq: r.seq,
             hash: r.hash,
-        })
-        .collect();
-    let next_cursor = if more { items.last().map(|i| encode_cursor(i.id)) } else { None };
-    Ok(AuditPage { items, next_cursor })
+        },
+    ))
 }
 
-/// The project's audit trail with filters and cursor pagination.
+/// The project's audit trail, newest first, with filters and cursor pagination.
 #[utoipa::path(get, path = "/api/v1/projects/{code}/audit", tag = "audit",
-    params(("code" = String, Path, description = "项目代码"), AuditQuery),
+    params(("code" = String, Path, description = "项目代码"), AuditQuery, Paging),
     responses(
-        (status = 200, body = AuditPage),
+        (status = 200, body = Page<AuditItem>),
         Forbidden,
         NotFound,
         Invalid,
@@ -118,6 +108,7 @@ pub async fn list_audit(
     auth: Auth,
     ApiPath(code): ApiPath<String>,
     ApiQuery(q): ApiQuery<AuditQuery>,
-) -> Result<Json<AuditPage>, ApiError> {
-    Ok(Json(page(&st, &auth, &code, &q).await?))
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> Result<Json<Page<AuditItem>>, ApiError> {
+    Ok(Json(page(&st, &auth, &code, &q, &paging).await?))
 }

@@ -13,6 +13,7 @@ use yunwei_domain::identity::Permission;
 use crate::AppState;
 use crate::audit::api::{AuditQuery, page as audit_page};
 use crate::auth::UiAuth;
+use crate::http::page::Paging;
 use crate::ui::page::{app_error_page, render};
 use crate::ui::shell::Shell;
 
@@ -144,10 +145,9 @@ pub async fn page(
         actor: Some(f.actor.clone()),
         from,
         to,
-        cursor: Some(f.cursor.clone()),
-        limit: Some(50),
     };
-    let (rows, next) = match audit_page(&st, &auth, &code, &q).await {
+    let paging = Paging { limit: Some(50), cursor: Some(f.cursor.clone()) };
+    let (rows, next) = match audit_page(&st, &auth, &code, &q, &paging).await {
         Ok(p) => (
             p.items
                 .into_iter()

@@ -1,10 +1,16 @@
 //! One paging for every list: `?limit=&cursor=` in, `{"items": […], "next_cursor": …}` out.
 //!
-//! A list handler takes [`Paging`] beside its own filters (`ApiQuery<Paging>`; query structs
-//! ignore each other's parameters), fetches `paging.fetch()` rows after `paging.after_id()` (or
-//! its own cursor), and answers `paging.page(rows, cursor_of, item)`: at most `limit` items and
-//! the cursor of the last one when more follow. The limit is clamped to 1–[`MAX_LIMIT`]
-//! (default [`DEFAULT_LIMIT`]), never refused: a client asking for 1000 gets the largest page.
+//! A list handler takes [`Paging`] beside its own filters (`ApiQuery<Paging>`; the query
+//! structs ignore each other's parameters, so neither denies unknown fields), fetches
+//! `paging.fetch()` rows after `paging.after_id()` (or its own cursor), and answers
+//! `paging.page(rows, cursor_of, item)`: at most `limit` items and the cursor of the last one
+//! when more follow. The limit is clamped to 1–[`MAX_LIMIT`] (default [`DEFAULT_LIMIT`]), never
+//! refused: a client asking for 1000 gets the largest page.
+//!
+//! Which lists are paged: a list that grows with use (incidents, alerts, CIs, a CI's
+//! history, the audit trail, in-app messages, users) answers a [`Page`], newest first; a small
+//! setup catalogue (CI types, templates, plans, members, projects, organizations, tokens, backup
+//! jobs, relations, photos, attachments) answers a plain array. docs/API.md says the same.
 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -68,9 +74,18 @@ impl Paging {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Page<T> {
     /// In the list's order.
+    #[schema(schema_with = items_schema::<T>)]
     pub items: Vec<T>,
     /// Cursor of the next page; `null` on the last page.
     pub next_cursor: Option<String>,
+}
+
+/// `items` refers to the item's schema: utoipa would copy it into every page.
+fn items_schema<T: ToSchema>() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .description(Some("In the list's order."))
+        .items(utoipa::openapi::Ref::from_schema_name(T::name()))
+        .build()
 }
 
 #[cfg(test)]

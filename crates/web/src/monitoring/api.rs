@@ -9,7 +9,7 @@ use axum::extract::{FromRequest, Request, State};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use yunwei_app::monitoring::{self as uc, AlertView, Intake};
 use yunwei_domain::monitoring::{self as domain, AlertmanagerPayload, BackupPayload, ZabbixPayload};
@@ -18,6 +18,7 @@ use crate::AppState;
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::page::{Page, Paging};
 use crate::http::time::rfc3339;
 use crate::openapi::problems::{BadRequest, Forbidden, Invalid, NotFound, Unauthorized};
 
@@ -164,22 +165,11 @@ pub async fn backup(
     Ok(Json(BackupJson { id, intake: intake_json(intake) }))
 }
 
-/// List parameters.
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct AlertQuery {
-    /// Alerts with a smaller id (the previous page's last).
-    pub before: Option<i64>,
-    /// 1–500, default 100.
-    pub limit: Option<u64>,
-}
-
 /// The project's alerts, newest first.
 #[utoipa::path(get, path = "/api/v1/projects/{code}/alerts", tag = "monitoring",
-    params(("code" = String, Path, description = "项目代码"), AlertQuery),
+    params(("code" = String, Path, description = "项目代码"), Paging),
     responses(
-        (status = 200, body = Vec<AlertJson>),
+        (status = 200, body = Page<AlertJson>),
         NotFound,
         Invalid,
     ))]
@@ -187,14 +177,10 @@ pub async fn list_alerts(
     State(st): State<AppState>,
     auth: Auth,
     ApiPath(code): ApiPath<String>,
-    ApiQuery(q): ApiQuery<AlertQuery>,
-) -> Result<Json<Vec<AlertJson>>, ApiError> {
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::invalid(vec![yunwei_domain::FieldError::new("limit", "须为 1 到 500")]));
-    }
-    let rows = uc::list(&st.app, &auth.actor, &code, q.before, limit).await?;
-    Ok(Json(rows.into_iter().map(alert_json).collect()))
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> Result<Json<Page<AlertJson>>, ApiError> {
+    let rows = uc::list(&st.app, &auth.actor, &code, paging.after_id()?, paging.fetch()).await?;
+    Ok(Json(paging.page_by_id(rows, |r| r.id, alert_json)))
 }
 
 /// A backup job the project expects a daily report from.

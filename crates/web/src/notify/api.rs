@@ -6,12 +6,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use yunwei_app::notify::{self as uc, ChannelRow, ContactInput, ContactRow, NotificationRow, host_of};
+use yunwei_app::notify::{self as uc, ChannelRow, ContactInput, ContactRow, InboxMessage, NotificationRow, host_of};
 
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::ApiError;
-use crate::http::extract::{ApiJson, ApiPath};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::page::{Page, Paging};
 use crate::http::time::rfc3339;
 use crate::openapi::problems::{Forbidden, Invalid, NotFound};
 
@@ -307,21 +308,25 @@ pub struct InboxItem {
     pub created_at: String,
 }
 
-/// The caller's in-app messages, newest first (the latest 100).
+/// The caller's in-app messages, newest first.
 #[utoipa::path(get, path = "/api/v1/me/notifications", tag = "auth",
-    responses((status = 200, body = Vec<InboxItem>)))]
-pub async fn inbox(State(st): State<AppState>, auth: Auth) -> Result<Json<Vec<InboxItem>>, ApiError> {
-    let rows = uc::my_inbox(&st.app, &auth.actor, 100).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|m| m.message)
-            .map(|n| InboxItem {
-                id: n.id,
-                incident_id: n.incident_id,
-                subject: n.subject,
-                body: n.body,
-                created_at: rfc3339(n.created_at),
-            })
-            .collect(),
-    ))
+    params(Paging),
+    responses((status = 200, body = Page<InboxItem>), Invalid))]
+pub async fn inbox(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> Result<Json<Page<InboxItem>>, ApiError> {
+    let rows = uc::my_inbox(&st.app, &auth.actor, paging.after_id()?, paging.fetch()).await?;
+    Ok(Json(paging.page_by_id(
+        rows,
+        |m| m.message.id,
+        |InboxMessage { message: n, .. }| InboxItem {
+            id: n.id,
+            incident_id: n.incident_id,
+            subject: n.subject,
+            body: n.body,
+            created_at: rfc3339(n.created_at),
+        },
+    )))
 }

@@ -202,7 +202,7 @@ struct InboxPage {
 
 /// `GET /inbox`: the caller's in-app messages.
 pub async fn inbox(State(st): State<AppState>, UiAuth(auth): UiAuth) -> Response {
-    let rows = match uc::my_inbox(&st.app, &auth.actor, 100).await {
+    let rows = match uc::my_inbox(&st.app, &auth.actor, None, 100).await {
         Ok(r) => r,
         Err(e) => return app_error_page(e),
     };

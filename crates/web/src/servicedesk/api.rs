@@ -17,10 +17,11 @@ use yunwei_domain::servicedesk::Clocks;
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::ApiError;
-use crate::http::cursor::{decode_cursor, decode_time_cursor, encode_cursor, encode_time_cursor};
+use crate::http::cursor::{decode_time_cursor, encode_cursor, encode_time_cursor};
 use crate::http::etag::if_match_version;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::files::{download_file, read_limited};
+use crate::http::page::{Page, Paging};
 use crate::http::time::{parse_instant, rfc3339};
 use crate::openapi::problems::{Conflict, Forbidden, Invalid, NotFound, PreconditionFailed, TooLarge};
 
@@ -383,26 +384,15 @@ pub struct IncidentQuery {
     pub reported_from: Option<String>,
     /// Reported before (RFC 3339, exclusive).
     pub reported_to: Option<String>,
-    /// Cursor from the previous page's `next_cursor`.
-    pub cursor: Option<String>,
-    /// Page size, 1–200 (default 50).
-    pub limit: Option<u64>,
-}
-
-/// A page of incidents.
-#[derive(Serialize, ToSchema)]
-pub struct IncidentPage {
-    /// Newest first.
-    pub items: Vec<IncidentJson>,
-    /// Cursor of the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
 }
 
 /// A project's incidents, newest first, with filters and keyset pagination.
+///
+/// With a reported-time range they come newest reported first, and the cursor follows that order.
 #[utoipa::path(get, path = "/api/v1/projects/{code}/incidents", tag = "servicedesk",
-    params(("code" = String, Path, description = "项目代码"), IncidentQuery),
+    params(("code" = String, Path, description = "项目代码"), IncidentQuery, Paging),
     responses(
-        (status = 200, body = IncidentPage),
+        (status = 200, body = Page<IncidentJson>),
         NotFound,
         Invalid,
     ))]
@@ -411,7 +401,8 @@ pub async fn list_incidents(
     auth: Auth,
     ApiPath(code): ApiPath<String>,
     ApiQuery(q): ApiQuery<IncidentQuery>,
-) -> Result<Json<IncidentPage>, ApiError> {
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> Result<Json<Page<IncidentJson>>, ApiError> {
     let list = |v: &Option<String>| -> Vec<String> {
         v.as_deref()
             .unwrap_or_default()
@@ -421,7 +412,6 @@ pub async fn list_incidents(
             .map(str::to_owned)
             .collect()
     };
-    let limit = q.limit.unwrap_or(50).clamp(1, 200);
     let mut filter = IncidentFilter {
         status: list(&q.status),
         severity: list(&q.severity),
@@ -436,22 +426,15 @@ pub async fn list_incidents(
     };
     // With a reported-time range the list is in reported-time order, and so is its cursor.
     let by_reported = filter.by_reported();
-    let cursor = q.cursor.as_deref().filter(|c| !c.is_empty());
     if by_reported {
-        filter.before_reported = cursor.map(decode_time_cursor).transpose()?;
+        filter.before_reported = paging.cursor().map(decode_time_cursor).transpose()?;
     } else {
-        filter.before_id = cursor.map(decode_cursor).transpose()?;
+        filter.before_id = paging.after_id()?;
     }
-    let mut rows = uc::list(&st.app, &auth.actor, &code, filter, limit + 1).await?;
-    let more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    let next_cursor = match rows.last() {
-        Some(r) if more && by_reported => Some(encode_time_cursor(r.reported_at, r.id)),
-        Some(r) if more => Some(encode_cursor(r.id)),
-        _ => None,
-    };
-    let items = rows.iter().map(|r| base(r, snapshot_json(&r.sla), None)).collect();
-    Ok(Json(IncidentPage { items, next_cursor }))
+    let rows = uc::list(&st.app, &auth.actor, &code, filter, paging.fetch()).await?;
+    let cursor_of =
+        |r: &Incident| if by_reported { encode_time_cursor(r.reported_at, r.id) } else { encode_cursor(r.id) };
+    Ok(Json(paging.page(rows, cursor_of, |r| base(&r, snapshot_json(&r.sla), None))))
 }
 
 /// An attachment's description.

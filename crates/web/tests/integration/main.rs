@@ -12,6 +12,7 @@ mod incidents;
 mod inspections;
 mod jobs;
 mod monitoring;
+mod paging;
 mod permissions;
 mod support;
 mod ui;

@@ -179,7 +179,7 @@ async fn the_contract_rules_decide_what_an_alert_opens() {
     let inc = m.incident(id).await;
     assert_eq!(inc["status"], "reported");
     let list = m.t.api(Method::GET, "/api/v1/projects/mon/alerts", Some(&m.eng), None).await;
-    assert_eq!(list.json().as_array().map(Vec::len), Some(2));
+    assert_eq!(list.json()["items"].as_array().map(Vec::len), Some(2));
 }
 
 #[tokio::test]

@@ -15,9 +15,9 @@ use yunwei_domain::cmdb::{self as domain, CiInput, Location};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::ApiError;
-use crate::http::cursor::{decode_cursor, encode_cursor};
 use crate::http::etag::if_match_version;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::page::{Page, Paging};
 use crate::http::time::rfc3339;
 use crate::openapi::problems::{Conflict, Forbidden, Invalid, NotFound, PreconditionFailed, PreconditionRequired};
 
@@ -270,10 +270,9 @@ pub async fn update_ci(
     Ok(with_etag(StatusCode::OK, v))
 }
 
-/// List filters.
+/// List filters (the page is [`Paging`]'s).
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
 pub struct CiQuery {
     /// Type codes, comma-separated.
     #[serde(rename = "type")]
@@ -286,19 +285,6 @@ pub struct CiQuery {
     pub text: Option<String>,
     /// An address on the CI.
     pub ip: Option<String>,
-    /// Cursor from the previous page's `next_cursor`.
-    pub cursor: Option<String>,
-    /// Page size, 1–500 (default 50).
-    pub limit: Option<u64>,
-}
-
-/// A page of CIs.
-#[derive(Serialize, ToSchema)]
-pub struct CiPage {
-    /// Newest first.
-    pub items: Vec<CiJson>,
-    /// Cursor of the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
 }
 
 fn csv(v: &Option<String>) -> Vec<String> {
@@ -311,9 +297,9 @@ pub(super) fn blank_none(v: Option<String>) -> Option<String> {
 
 /// A project's CIs, newest first, with filters and keyset pagination.
 #[utoipa::path(get, path = "/api/v1/projects/{code}/cis", tag = "cmdb",
-    params(("code" = String, Path, description = "项目代码"), CiQuery),
+    params(("code" = String, Path, description = "项目代码"), CiQuery, Paging),
     responses(
-        (status = 200, body = CiPage),
+        (status = 200, body = Page<CiJson>),
         NotFound,
         Invalid,
     ))]
@@ -322,21 +308,18 @@ pub async fn list_cis(
     auth: Auth,
     ApiPath(code): ApiPath<String>,
     ApiQuery(q): ApiQuery<CiQuery>,
-) -> Result<Json<CiPage>, ApiError> {
-    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> Result<Json<Page<CiJson>>, ApiError> {
     let filter = CiFilter {
         kinds: csv(&q.kind),
         status: csv(&q.status),
         location: blank_none(q.location),
         text: blank_none(q.text),
         ip: blank_none(q.ip),
-        before_id: q.cursor.as_deref().filter(|c| !c.is_empty()).map(decode_cursor).transpose()?,
+        before_id: paging.after_id()?,
     };
-    let mut rows = uc::list(&st.app, &auth.actor, &code, filter, limit + 1).await?;
-    let more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    let next_cursor = rows.last().filter(|_| more).map(|v| encode_cursor(v.row.id));
-    Ok(Json(CiPage { items: rows.into_iter().map(view_json).collect(), next_cursor }))
+    let rows = uc::list(&st.app, &auth.actor, &code, filter, paging.fetch()).await?;
+    Ok(Json(paging.page_by_id(rows, |v| v.row.id, view_json)))
 }
 
 /// A CI named in another's answer.

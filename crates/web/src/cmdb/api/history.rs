@@ -12,6 +12,7 @@ use crate::AppState;
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::http::extract::{ApiPath, ApiQuery};
+use crate::http::page::{Page, Paging};
 use crate::http::time::{parse_instant, rfc3339};
 use crate::openapi::problems::{Invalid, NotFound};
 
@@ -45,7 +46,6 @@ fn revision_json(r: RevisionRow) -> RevisionJson {
 /// `as_of`: the record in force at that instant.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
 pub struct HistoryQuery {
     /// RFC 3339 instant: answer only the revision in force then.
     pub as_of: Option<String>,
@@ -53,9 +53,9 @@ pub struct HistoryQuery {
 
 /// The revisions of a CI, newest first; with `as_of`, only the one in force then.
 #[utoipa::path(get, path = "/api/v1/cis/{id}/history", tag = "cmdb",
-    params(("id" = i64, Path, description = "配置项编号"), HistoryQuery),
+    params(("id" = i64, Path, description = "配置项编号"), HistoryQuery, Paging),
     responses(
-        (status = 200, body = Vec<RevisionJson>),
+        (status = 200, body = Page<RevisionJson>),
         NotFound,
         Invalid,
     ))]
@@ -64,10 +64,11 @@ pub async fn get_history(
     auth: Auth,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(q): ApiQuery<HistoryQuery>,
-) -> Result<Json<Vec<RevisionJson>>, ApiError> {
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> Result<Json<Page<RevisionJson>>, ApiError> {
     let revs = match parse_instant("as_of", &q.as_of)? {
         Some(at) => vec![uc::as_of(&st.app, &auth.actor, id, at).await?],
-        None => uc::history(&st.app, &auth.actor, id).await?,
+        None => uc::history_page(&st.app, &auth.actor, id, paging.after_id()?, paging.fetch()).await?,
     };
-    Ok(Json(revs.into_iter().map(revision_json).collect()))
+    Ok(Json(paging.page_by_id(revs, |r| r.revision, revision_json)))
 }

@@ -11,7 +11,8 @@ use yunwei_app::identity as uc;
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::ApiError;
-use crate::http::extract::ApiJson;
+use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::page::{Page, Paging};
 use crate::http::time::rfc3339;
 use crate::openapi::problems::{Conflict, Forbidden, Invalid};
 
@@ -32,23 +33,28 @@ pub struct UserInfo {
     pub created_at: String,
 }
 
-/// All users.
+/// The users, newest first.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users",
-    responses((status = 200, body = Vec<UserInfo>), Forbidden))]
-pub async fn list_users(State(st): State<AppState>, auth: Auth) -> Result<Json<Vec<UserInfo>>, ApiError> {
-    let rows = uc::list_users(&st.app, &auth.actor).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|u| UserInfo {
-                id: u.id,
-                username: u.username,
-                display_name: u.display_name,
-                is_admin: u.is_admin,
-                active: u.active,
-                created_at: rfc3339(u.created_at),
-            })
-            .collect(),
-    ))
+    params(Paging),
+    responses((status = 200, body = Page<UserInfo>), Forbidden, Invalid))]
+pub async fn list_users(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> Result<Json<Page<UserInfo>>, ApiError> {
+    let rows = uc::users_page(&st.app, &auth.actor, paging.after_id()?, paging.fetch()).await?;
+    Ok(Json(paging.page_by_id(
+        rows,
+        |u| u.id,
+        |u| UserInfo {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            is_admin: u.is_admin,
+            active: u.active,
+            created_at: rfc3339(u.created_at),
+        },
+    )))
 }
 
 /// A user to create.

@@ -151,7 +151,7 @@ async fn the_edit_form_shows_every_column_saves_only_what_changed_and_refuses_a_
     assert_eq!(ci["attributes"]["capacity_tb"], json!(200));
     let history = c.get(&format!("/api/v1/cis/{id}/history")).await;
     assert_eq!(
-        history[0]["changes"].as_array().map(|a| a.iter().map(|c| c["field"].clone()).collect::<Vec<_>>()),
+        history["items"][0]["changes"].as_array().map(|a| a.iter().map(|c| c["field"].clone()).collect::<Vec<_>>()),
         Some(vec![json!("model")])
     );
 

@@ -52,7 +52,7 @@ async fn a_ci_keeps_every_revision_with_what_changed_and_answers_as_of_a_date() 
     assert_eq!((r.status, r.json()["version"].clone()), (StatusCode::OK, json!(2)));
 
     let history = c.get(&format!("/api/v1/cis/{id}/history")).await;
-    let revs = history.as_array().expect("revisions");
+    let revs = history["items"].as_array().expect("revisions");
     assert_eq!(revs.len(), 2, "{history}");
     assert_eq!(revs[0]["revision"], json!(2));
     assert_eq!(revs[0]["actor"], json!("eng"));
@@ -71,7 +71,7 @@ async fn a_ci_keeps_every_revision_with_what_changed_and_answers_as_of_a_date() 
         form_urlencoded::byte_serialize(t.to_rfc3339().as_bytes()).collect::<String>()
     };
     let then = c.get(&format!("/api/v1/cis/{id}/history?as_of={}", at(created_at + Duration::hours(1)))).await;
-    assert_eq!(then[0]["revision"], json!(1));
+    assert_eq!(then["items"][0]["revision"], json!(1));
     let r =
         c.t.api(
             Method::GET,

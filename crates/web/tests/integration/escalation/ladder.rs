@@ -20,7 +20,7 @@ async fn a_backdated_incident_fires_its_overdue_steps_at_once_in_order() {
     assert!(notify::fire_due(&d.t.app).await.expect("fire").is_empty());
     d.t.clock.set(bj("2026-03-02T20:50:00"));
     assert_eq!(steps(&notify::fire_due(&d.t.app).await.expect("fire")), [(later, 0, "manager1")]);
-    let inbox = ns::inbox(&d.t.app.db, d.managers[0], 10).await.expect("inbox");
+    let inbox = ns::inbox(&d.t.app.db, d.managers[0], None, 10).await.expect("inbox");
     assert_eq!(inbox.len(), 2);
     assert!(inbox[0].subject.contains("三级故障") && inbox[0].body.contains("第 1 级"), "{:?}", inbox[0]);
 }

@@ -120,7 +120,7 @@ async fn settings_and_the_incident_s_escalation_through_the_api() {
     assert_eq!(messages, ["in_app:m1:sent", "in_app:boss:sent", "email:boss:pending", "wecom:运维群:pending"]);
     assert!(!n.to_string().contains("boss@vendor.example"), "addresses are not shown");
     let inbox = d.t.api(Method::GET, "/api/v1/me/notifications", Some(&boss), None).await.json();
-    assert_eq!(inbox[0]["incident_id"].as_i64(), Some(id));
+    assert_eq!(inbox["items"][0]["incident_id"].as_i64(), Some(id));
 }
 
 #[tokio::test]

@@ -125,9 +125,10 @@ async fn overdue_inspections_and_reports_are_announced_once_to_the_managers() {
     assert_eq!(yunwei_app::inspection::notify_overdue(&s.t.app).await.expect("pass"), 1);
     assert_eq!(yunwei_app::inspection::notify_overdue(&s.t.app).await.expect("pass"), 0, "once");
     let inbox = s.ok(&s.manager, Method::GET, "/api/v1/me/notifications", None, StatusCode::OK).await;
-    let subjects: Vec<&str> = inbox.as_array().into_iter().flatten().filter_map(|n| n["subject"].as_str()).collect();
+    let subjects: Vec<&str> =
+        inbox["items"].as_array().into_iter().flatten().filter_map(|n| n["subject"].as_str()).collect();
     assert_eq!(subjects, [format!("【巡检逾期】{}", v["generated"][0]["number"].as_str().unwrap_or_default())]);
-    let body = inbox[0]["body"].as_str().unwrap_or_default();
+    let body = inbox["items"][0]["body"].as_str().unwrap_or_default();
     assert!(body.contains("应于 2026-04-01 00:00 前完成") && body.contains("待巡检"), "{body}");
     // Done late and signed; the report (3 working days, seed 000) is not issued in time either.
     for key in ["1.1", "1.2", "1.3"] {
@@ -137,6 +138,6 @@ async fn overdue_inspections_and_reports_are_announced_once_to_the_managers() {
     s.t.clock.set(bj("2026-04-09T09:00:00"));
     assert_eq!(yunwei_app::inspection::notify_overdue(&s.t.app).await.expect("pass"), 1);
     let inbox = s.ok(&s.manager, Method::GET, "/api/v1/me/notifications", None, StatusCode::OK).await;
-    assert!(inbox[0]["subject"].as_str().is_some_and(|t| t.starts_with("【巡检报告逾期】")), "{inbox}");
+    assert!(inbox["items"][0]["subject"].as_str().is_some_and(|t| t.starts_with("【巡检报告逾期】")), "{inbox}");
     assert_eq!(yunwei_app::inspection::notify_overdue(&s.t.app).await.expect("pass"), 0);
 }
