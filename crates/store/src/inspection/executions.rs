@@ -1,7 +1,7 @@
 //! Executions: numbered, stored, updated at a version, listed, and found past their due time.
 
 use chrono::{DateTime, Utc};
-use sea_query::{Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
+use sea_query::{Cond, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
 
 use crate::{Db, StoreError, Tx, insert_into};
 
@@ -207,6 +207,8 @@ pub struct ExecutionFilter {
     pub plan_id: Option<i64>,
     /// The plan's period (`2026-Q2`, `first` …).
     pub period: Option<String>,
+    /// Only those after this (`planned_for`, id) in the list's order (a page's cursor).
+    pub after: Option<(String, i64)>,
 }
 
 /// The project's executions, latest planned first.
@@ -238,6 +240,13 @@ pub async fn executions(
     }
     if let Some(p) = &f.period {
         q.and_where(Expr::col("period").eq(p.as_str()));
+    }
+    if let Some((day, id)) = &f.after {
+        q.cond_where(
+            Cond::any()
+                .add(Expr::col("planned_for").lt(day.as_str()))
+                .add(Cond::all().add(Expr::col("planned_for").eq(day.as_str())).add(Expr::col("id").lt(*id))),
+        );
     }
     q.order_by("planned_for", Order::Desc).order_by("id", Order::Desc).limit(limit);
     db.fetch_all(&q).await

@@ -37,3 +37,21 @@ pub fn decode_time_cursor(c: &str) -> Result<(chrono::DateTime<chrono::Utc>, i64
         })
         .ok_or_else(|| ApiError::invalid(vec![FieldError::new("cursor", "游标无效，请使用上一页返回的 next_cursor")]))
 }
+
+/// A cursor after the item at (`key`, `id`) of a list ordered by a text key (a date) and id.
+pub fn encode_key_cursor(key: &str, id: i64) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("key:{id}:{key}"))
+}
+
+/// Decodes a cursor from [`encode_key_cursor`]; a bad one is a 422 on `cursor`.
+pub fn decode_key_cursor(c: &str) -> Result<(String, i64), ApiError> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| {
+            let (id, key) = s.strip_prefix("key:")?.split_once(':')?;
+            Some((key.to_owned(), id.parse().ok()?))
+        })
+        .ok_or_else(|| ApiError::invalid(vec![FieldError::new("cursor", "游标无效，请使用上一页返回的 next_cursor")]))
+}

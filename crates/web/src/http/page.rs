@@ -7,7 +7,7 @@
 //! when more follow. The limit is clamped to 1–[`MAX_LIMIT`] (default [`DEFAULT_LIMIT`]), never
 //! refused: a client asking for 1000 gets the largest page.
 //!
-//! Which lists are paged: a list that grows with use (incidents, alerts, CIs, a CI's
+//! Which lists are paged: a list that grows with use (incidents, inspections, alerts, CIs, a CI's
 //! history, the audit trail, in-app messages, users) answers a [`Page`], newest first; a small
 //! setup catalogue (CI types, templates, plans, members, projects, organizations, tokens, backup
 //! jobs, relations, photos, attachments) answers a plain array. docs/API.md says the same.

@@ -160,3 +160,32 @@ async fn users_are_paged() {
     s.t.user("zhang", false).await;
     walk(&s.t, &s.t.token("root").await, "/api/v1/users", "id").await;
 }
+
+#[tokio::test]
+async fn inspections_are_paged_latest_planned_first() {
+    let s = TestApp::site().preset("example").members(&[("it", HospitalIt), ("e1", Engineer)]).tokens().build().await;
+    let eng = s.token("e1");
+    let mut ids = Vec::new();
+    for day in ["2026-04-02", "2026-04-02", "2026-04-01"] {
+        let body = json!({"template": "health_checkup_server", "planned_for": day});
+        let r = s.t.api(Method::POST, "/api/v1/projects/demo/inspections", Some(&eng), Some(body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        ids.push(r.json()["id"].as_i64().expect("id"));
+    }
+    // Latest planned first, newest first within a day: the cursor carries both.
+    let mut seen = Vec::new();
+    let mut url = "/api/v1/projects/demo/inspections?limit=1".to_owned();
+    loop {
+        let page = get(&s.t, &s.token("it"), &url).await;
+        seen.extend(page["items"].as_array().into_iter().flatten().filter_map(|i| i["id"].as_i64()));
+        match page["next_cursor"].as_str() {
+            Some(c) => url = format!("/api/v1/projects/demo/inspections?limit=1&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, [ids[1], ids[0], ids[2]]);
+    let all = get(&s.t, &s.token("it"), "/api/v1/projects/demo/inspections?limit=1000").await;
+    assert_eq!(all["items"].as_array().map(Vec::len), Some(3), "clamped, not refused");
+    let r = s.t.api(Method::GET, "/api/v1/projects/demo/inspections?cursor=bogus", Some(&s.token("it")), None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -16,8 +16,10 @@ use super::templates::{ItemJson, items_json};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::ApiError;
+use crate::http::cursor::{decode_key_cursor, encode_key_cursor};
 use crate::http::etag::json_with_status_etag;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::page::{Page, Paging};
 use crate::http::time::rfc3339;
 use crate::openapi::problems::{Forbidden, Invalid, NotFound};
 
@@ -264,7 +266,6 @@ pub async fn create_execution(
 /// List filters.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
 pub struct ExecutionQuery {
     /// Status codes, comma-separated.
     pub status: Option<String>,
@@ -278,8 +279,6 @@ pub struct ExecutionQuery {
     pub plan_id: Option<i64>,
     /// A plan's period (`2026-Q2`, `first` …).
     pub period: Option<String>,
-    /// 1–500, default 100.
-    pub limit: Option<u64>,
 }
 
 /// One inspection in a list.
@@ -301,17 +300,11 @@ pub struct ExecutionSummaryJson {
     pub period: Option<String>,
 }
 
-/// A page of inspections.
-#[derive(Serialize, ToSchema)]
-pub struct ExecutionListJson {
-    pub items: Vec<ExecutionSummaryJson>,
-}
-
 /// The project's inspections, latest planned first.
 #[utoipa::path(get, path = "/api/v1/projects/{code}/inspections", tag = "inspection",
-    params(("code" = String, Path, description = "项目代码"), ExecutionQuery),
+    params(("code" = String, Path, description = "项目代码"), ExecutionQuery, Paging),
     responses(
-        (status = 200, body = ExecutionListJson),
+        (status = 200, body = Page<ExecutionSummaryJson>),
         NotFound,
         Invalid,
     ))]
@@ -320,7 +313,8 @@ pub async fn list_executions(
     auth: Auth,
     ApiPath(code): ApiPath<String>,
     ApiQuery(q): ApiQuery<ExecutionQuery>,
-) -> Result<Json<ExecutionListJson>, ApiError> {
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> Result<Json<Page<ExecutionSummaryJson>>, ApiError> {
     let mut errors = Vec::new();
     let status: Vec<String> = q
         .status
@@ -335,10 +329,6 @@ pub async fn list_executions(
         let known = Status::ALL.map(Status::code).join(", ");
         errors.push(FieldError::new("status", format!("未知状态“{bad}”，可选：{known}")));
     }
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        errors.push(FieldError::new("limit", "须为 1 到 500"));
-    }
     if !errors.is_empty() {
         return Err(ApiError::invalid(errors));
     }
@@ -350,11 +340,11 @@ pub async fn list_executions(
         overdue_at: q.overdue.unwrap_or(false).then(|| st.app.now()),
         plan_id: q.plan_id,
         period: q.period.clone().filter(|p| !p.trim().is_empty()),
+        after: paging.cursor().map(decode_key_cursor).transpose()?,
     };
     let now = st.app.now();
-    let rows = uc::list(&st.app, &auth.actor, &code, &f, limit).await?;
-    let items = rows.into_iter().map(|v| summary_json(v.row, now)).collect();
-    Ok(Json(ExecutionListJson { items }))
+    let rows = uc::list(&st.app, &auth.actor, &code, &f, paging.fetch()).await?;
+    Ok(Json(paging.page(rows, |v| encode_key_cursor(&v.row.planned_for, v.row.id), |v| summary_json(v.row, now))))
 }
 
 /// One inspection with its checklist and answers.
