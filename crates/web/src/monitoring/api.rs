@@ -218,6 +218,8 @@ pub struct WriteBackupJob {
 }
 
 /// Sets up or changes a backup job: a day without its report by `expected_by` raises an alert.
+///
+/// Takes back the job as the list gave it (its name and latest report unchanged).
 #[utoipa::path(put, path = "/api/v1/projects/{code}/backup-jobs/{job}", tag = "monitoring",
     params(("code" = String, Path, description = "项目代码"), ("job" = String, Path, description = "作业名")),
     request_body = WriteBackupJob,
@@ -231,8 +233,23 @@ pub async fn put_backup_job(
     State(st): State<AppState>,
     auth: Auth,
     ApiPath((code, job)): ApiPath<(String, String)>,
-    ApiJson(req): ApiJson<WriteBackupJob>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Json<BackupJobJson>, ApiError> {
+    // What the list shows of this job (a new one: its name, nothing reported yet).
+    let current = uc::backup_jobs(&st.app, &auth.actor, &code)
+        .await?
+        .into_iter()
+        .map(job_json)
+        .find(|j| j.job == job)
+        .unwrap_or_else(|| BackupJobJson {
+            job: job.clone(),
+            expected_by: String::new(),
+            host: None,
+            last_success: None,
+            last_ended_at: None,
+            last_error: None,
+        });
+    let req: WriteBackupJob = crate::http::update::parse_update(body, &current)?;
     let v = uc::set_backup_job(&st.app, &auth.actor, &code, &job, &req.expected_by, req.host).await?;
     Ok(Json(job_json(v)))
 }

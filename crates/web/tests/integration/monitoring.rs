@@ -477,4 +477,22 @@ async fn a_backup_job_without_its_daily_report_raises_an_alert_once() {
         (jobs.json()[0]["last_success"].as_bool(), jobs.json()[0]["expected_by"].as_str()),
         (Some(true), Some("06:00"))
     );
+    // The job as the list gave it goes back with one field edited; its name and latest report
+    // are read-only, and a typo stays an error.
+    let mut item = jobs.json()[0].clone();
+    item["expected_by"] = json!("05:30");
+    let mut forged = item.clone();
+    forged["last_success"] = json!(false);
+    let r = m.t.api(Method::PUT, path, Some(&it), Some(forged)).await;
+    assert_eq!(
+        (r.status, r.json()["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("last_success"))
+    );
+    let mut typo = item.clone();
+    typo["hots"] = json!("x");
+    let r = m.t.api(Method::PUT, path, Some(&it), Some(typo)).await;
+    assert_eq!((r.status, r.json()["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("hots")));
+    let r = m.t.api(Method::PUT, path, Some(&it), Some(item)).await;
+    assert_eq!(r.status, StatusCode::OK, "takes back what the list gave: {}", r.body);
+    assert_eq!(r.json()["expected_by"], "05:30");
 }
