@@ -160,6 +160,8 @@ pub struct WriteDay {
 }
 
 /// The engineer signs in for a day (first entry) or updates it until the hospital signs it off.
+///
+/// Takes back the day's entry as the month gave it (who signed and when are read-only).
 #[utoipa::path(put, path = "/api/v1/projects/{code}/daily-log/{day}", tag = "inspection",
     params(("code" = String, Path, description = "项目代码"), ("day" = String, Path, description = "日期 YYYY-MM-DD")),
     request_body = WriteDay,
@@ -174,10 +176,20 @@ pub async fn put_day(
     State(st): State<AppState>,
     auth: Auth,
     ApiPath((code, day)): ApiPath<(String, String)>,
-    ApiJson(req): ApiJson<WriteDay>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Json<DayJson>, ApiError> {
+    let day = day_of(&day)?;
+    // The entry as the month shows it; a day nobody signed in has none to compare with.
+    let current = uc::month(&st.app, &auth.actor, &code, Some(day))
+        .await?
+        .days
+        .into_iter()
+        .find(|(d, _)| *d == day)
+        .and_then(|(_, e)| e)
+        .map(day_json);
+    let req: WriteDay = crate::http::update::parse_update(body, &current)?;
     let input = DayInput { server_state: req.server_state, system_state: req.system_state, notes: req.notes };
-    Ok(Json(day_json(uc::write(&st.app, &auth.actor, &code, day_of(&day)?, input).await?)))
+    Ok(Json(day_json(uc::write(&st.app, &auth.actor, &code, day, input).await?)))
 }
 
 /// The hospital's IT department signs a day off.

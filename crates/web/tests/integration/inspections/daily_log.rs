@@ -28,6 +28,22 @@ async fn the_daily_log_is_signed_in_signed_off_and_exported_as_the_seed_form() {
         (v["signed_in_at"].as_str(), v["version"].as_i64()),
         (Some(api_time("2026-03-02T09:00:00").as_str()), Some(2))
     );
+    // The entry as the month gave it goes back with one field edited; who signed in and when are
+    // read-only, and a typo stays an error.
+    let m = s.ok(&s.eng, Method::GET, "/api/v1/projects/xj/daily-log?month=2026-03", None, StatusCode::OK).await;
+    let mut read = m["days"][1]["entry"].clone();
+    assert_eq!(read["day"], "2026-03-02", "{m}");
+    let mut forged = read.clone();
+    forged["engineer"] = json!("someone else");
+    let r = s.call(&s.eng, Method::PUT, &put("2026-03-02"), Some(forged)).await;
+    assert_eq!((r.status, field(&r)), (StatusCode::UNPROCESSABLE_ENTITY, "engineer".to_owned()), "{}", r.body);
+    let mut typo = read.clone();
+    typo["note"] = json!("x");
+    let r = s.call(&s.eng, Method::PUT, &put("2026-03-02"), Some(typo)).await;
+    assert_eq!((r.status, field(&r)), (StatusCode::UNPROCESSABLE_ENTITY, "note".to_owned()), "{}", r.body);
+    read["notes"] = json!("HIS 全库备份成功；LIS 已恢复");
+    let v = s.ok(&s.eng, Method::PUT, &put("2026-03-02"), Some(read), StatusCode::OK).await;
+    assert_eq!((v["notes"].as_str(), v["version"].as_i64()), (Some("HIS 全库备份成功；LIS 已恢复"), Some(3)));
     let r = s.call(&s.eng, Method::POST, &format!("{}/sign", put("2026-03-02")), None).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "the hospital signs off, not the engineer");
     s.t.clock.set(bj("2026-03-02T17:20:00"));
@@ -69,7 +85,7 @@ async fn the_daily_log_is_signed_in_signed_off_and_exported_as_the_seed_form() {
     assert_eq!(rows.len(), 2 + 31);
     assert_eq!(
         rows[3],
-        ["3月2日", "e1 09:00", "正常", "LIS 14:10–14:25 中断，已恢复", "it1 17:20", "HIS 全库备份成功"]
+        ["3月2日", "e1 09:00", "正常", "LIS 14:10–14:25 中断，已恢复", "it1 17:20", "HIS 全库备份成功；LIS 已恢复"]
     );
     assert_eq!(rows[2][0], "3月1日");
 }
