@@ -188,6 +188,8 @@ pub struct SetTarget {
 }
 
 /// Says who a ladder target (`manager1` …) is in this project.
+///
+/// Takes back the target as the settings gave it (its `target` unchanged).
 #[utoipa::path(put, path = "/api/v1/projects/{code}/escalation-contacts/{target}", tag = "servicedesk",
     params(("code" = String, Path, description = "项目代码"), ("target" = String, Path, description = "升级对象代码")),
     request_body = SetTarget,
@@ -201,8 +203,10 @@ pub async fn put_target(
     State(st): State<AppState>,
     auth: Auth,
     ApiPath((code, target)): ApiPath<(String, String)>,
-    ApiJson(req): ApiJson<SetTarget>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<StatusCode, ApiError> {
+    let current = TargetJson { target: target.clone(), users: Vec::new() };
+    let req: SetTarget = crate::http::update::parse_update(body, &current)?;
     uc::set_target_contacts(&st.app, &auth.actor, &code, &target, &req.users).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -39,6 +39,16 @@ async fn settings_and_the_incident_s_escalation_through_the_api() {
         )
         .await;
     assert_eq!(ok.status, StatusCode::NO_CONTENT, "{}", ok.body);
+    // A target as the settings list gave it goes back too; its `target` is read-only.
+    let path = "/api/v1/projects/sd/escalation-contacts/manager2";
+    let r = d.t.api(Method::PUT, path, Some(&boss), Some(json!({"target": "manager2", "users": ["m2", "boss"]}))).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = d.t.api(Method::PUT, path, Some(&boss), Some(json!({"target": "manager3", "users": ["m2"]}))).await;
+    assert_eq!((r.status, r.json()["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("target")));
+    let r = d.t.api(Method::PUT, path, Some(&boss), Some(json!({"usres": ["m2"]}))).await;
+    assert_eq!((r.status, r.json()["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("usres")));
+    let settings = d.t.api(Method::GET, "/api/v1/projects/sd/notify-settings", Some(&boss), None).await.json();
+    assert_eq!(settings["targets"][1]["users"], json!(["m2", "boss"]), "{settings}");
 
     let bad =
         d.t.api(
