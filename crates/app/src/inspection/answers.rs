@@ -109,7 +109,8 @@ pub async fn answer(app: &App, actor: &Actor, id: i64, key: &str, a: AnswerInput
     if !store::update_execution(&mut tx, &row, expected).await? {
         return Err(AppError::Stale { current: expected + 1 });
     }
-    super::sync_jobs(&mut tx, &row, now).await?;
+    // An answer leaves the inspection open with its due time and no report: its overdue jobs
+    // stand as they are (see `overdue::sync_jobs`).
     row.version = expected + 1;
     if let Some(prepared) = auto
         && result.incident_id.is_none()

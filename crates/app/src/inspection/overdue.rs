@@ -1,8 +1,9 @@
 //! Overdue inspections and reports, as jobs of the runner (seed 000: inspections by their period's
 //! end, the report within the contract's working days of the signature).
 //!
-//! Every write of an execution calls [`sync_jobs`] in its transaction: an execution still to be
-//! done with a due time has its [`DUE`] job at that time, a done one whose report is not issued
+//! Every write that creates an execution or moves its status calls [`sync_jobs`] in its
+//! transaction (an answer changes neither the due time nor the report, so it does not): an
+//! execution still to be done with a due time has its [`DUE`] job at that time, a done one whose report is not issued
 //! has its [`REPORT_DUE`] job at the report's due time, and the jobs of what no longer applies are
 //! cancelled. A job that runs finishes itself in the transaction that queues the managers' notice
 //! and marks the execution noticed, so each notice goes out once however many instances run.
