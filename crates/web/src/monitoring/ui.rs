@@ -8,7 +8,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use yunwei_app::AppError;
 use yunwei_app::access::authorize;
 use yunwei_app::monitoring::{self as uc, LinkedAlert};
 use yunwei_domain::identity::Permission;
@@ -17,6 +16,7 @@ use yunwei_domain::monitoring::Source;
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
 use crate::ui::csrf::CheckedForm;
+use crate::ui::form_errors::FormErrors;
 use crate::ui::page::{app_error_page, render};
 use crate::ui::shell::Shell;
 use crate::ui::time::local;
@@ -239,14 +239,18 @@ pub async fn list(
     page(&st, &auth, &code, q.before, &headers, JobForm::default(), String::new(), StatusCode::OK).await
 }
 
-fn field_label(f: &str) -> &str {
+fn field_label(f: &str) -> String {
     match f {
         "job" => "作业名",
         "expected_by" => "最晚报告时间",
         "host" => "主机",
         other => other,
     }
+    .to_owned()
 }
+
+/// How the monitoring page words a refused form.
+const FORM: FormErrors = FormErrors::new(field_label);
 
 /// `POST /p/{code}/backup-jobs`: sets up (or changes) a backup job.
 pub async fn set_job(
@@ -258,11 +262,12 @@ pub async fn set_job(
     let host = Some(f.host.clone()).filter(|h| !h.trim().is_empty());
     match uc::set_backup_job(&st.app, &auth.actor, &code, &f.job, &f.expected_by, host).await {
         Ok(_) => Redirect::to(&format!("/p/{code}/alerts#backup")).into_response(),
-        Err(AppError::Invalid(v)) => {
-            let msg = v.0.iter().map(|e| format!("{}：{}", field_label(&e.field), e.reason)).collect::<Vec<_>>();
-            let msg = format!("备份作业未保存：{}", msg.join("；"));
-            page(&st, &auth, &code, None, &headers, f, msg, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => app_error_page(e),
+        Err(e) => match FORM.reasons(e) {
+            Ok(msg) => {
+                let msg = format!("备份作业未保存：{msg}");
+                page(&st, &auth, &code, None, &headers, f, msg, StatusCode::UNPROCESSABLE_ENTITY).await
+            }
+            Err(e) => app_error_page(e),
+        },
     }
 }

@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use yunwei_app::AppError;
 use yunwei_app::access::authorize;
 use yunwei_app::project::{self as uc, MemberRow};
 use yunwei_domain::identity::{Permission, Role};
@@ -13,6 +14,7 @@ use yunwei_domain::modules::module;
 use crate::AppState;
 use crate::auth::UiAuth;
 use crate::ui::csrf::CheckedForm;
+use crate::ui::form_errors::FormErrors;
 use crate::ui::page::{app_error_page, error_page, render};
 use crate::ui::shell::{NavModule, Shell};
 
@@ -61,7 +63,29 @@ struct OverviewPage {
     can_edit: bool,
     message: String,
     error: String,
+    form: SettingsView,
 }
+
+/// The settings form's values: the stored ones, or those a refused form was sent with.
+struct SettingsView {
+    name: String,
+    timezone: String,
+    active: bool,
+}
+
+fn field_label(f: &str) -> String {
+    match f {
+        "name" => "项目名称",
+        "timezone" => "时区",
+        "username" => "用户名",
+        "role" => "角色",
+        other => other,
+    }
+    .to_owned()
+}
+
+/// How the project pages word a refused form.
+const FORM: FormErrors = FormErrors::new(field_label);
 
 async fn overview_page(
     st: &AppState,
@@ -69,6 +93,7 @@ async fn overview_page(
     code: &str,
     message: String,
     error: String,
+    entered: Option<SettingsView>,
     status: StatusCode,
 ) -> Response {
     let access = match authorize(&st.app, &auth.actor, code, Permission::ProjectRead).await {
@@ -77,6 +102,11 @@ async fn overview_page(
     };
     let title = access.project.name.clone();
     let can_edit = access.roles.grants(Permission::ProjectUpdate);
+    let form = entered.unwrap_or_else(|| SettingsView {
+        name: access.project.name.clone(),
+        timezone: access.project.timezone.clone(),
+        active: access.project.active,
+    });
     match Shell::build(st, auth, title, Some(&access), "overview").await {
         Ok(shell) => (
             status,
@@ -88,6 +118,7 @@ async fn overview_page(
                 can_edit,
                 message,
                 error,
+                form,
             }),
         )
             .into_response(),
@@ -113,24 +144,29 @@ pub async fn update_settings(
     Path(code): Path<String>,
     CheckedForm(auth, f): CheckedForm<SettingsForm>,
 ) -> Response {
+    let entered = SettingsView { name: f.name.clone(), timezone: f.timezone.clone(), active: f.active.is_some() };
     let patch = uc::ProjectPatch { name: Some(f.name), timezone: Some(f.timezone), active: Some(f.active.is_some()) };
     match uc::update(&st.app, &auth.actor, &code, Some(f.version), patch).await {
-        Ok(_) => overview_page(&st, &auth, &code, "已保存".into(), String::new(), StatusCode::OK).await,
-        Err(yunwei_app::AppError::Stale { .. }) => {
+        Ok(_) => overview_page(&st, &auth, &code, "已保存".into(), String::new(), None, StatusCode::OK).await,
+        // The newer content is shown, not the form: the change is made again on top of it.
+        Err(AppError::Stale { .. }) => {
             let msg = "保存失败：其他人刚刚修改了项目信息，下面显示的是最新内容，请核对后重新修改。".to_owned();
-            overview_page(&st, &auth, &code, String::new(), msg, StatusCode::PRECONDITION_FAILED).await
+            overview_page(&st, &auth, &code, String::new(), msg, None, StatusCode::PRECONDITION_FAILED).await
         }
-        Err(yunwei_app::AppError::Invalid(v)) => {
-            let msg = v.0.iter().map(|e| e.reason.clone()).collect::<Vec<_>>().join("；");
-            overview_page(&st, &auth, &code, String::new(), msg, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => app_error_page(e),
+        Err(e) => match FORM.reasons(e) {
+            Ok(msg) => {
+                let msg = format!("保存失败：{msg}");
+                let status = StatusCode::UNPROCESSABLE_ENTITY;
+                overview_page(&st, &auth, &code, String::new(), msg, Some(entered), status).await
+            }
+            Err(e) => app_error_page(e),
+        },
     }
 }
 
 /// `GET /p/{code}`: overview with the modules of the caller's roles.
 pub async fn overview(State(st): State<AppState>, UiAuth(auth): UiAuth, Path(code): Path<String>) -> Response {
-    overview_page(&st, &auth, &code, String::new(), String::new(), StatusCode::OK).await
+    overview_page(&st, &auth, &code, String::new(), String::new(), None, StatusCode::OK).await
 }
 
 #[derive(Template)]
@@ -170,6 +206,9 @@ struct MembersPage {
     can_manage: bool,
     roles: Vec<(&'static str, &'static str)>,
     message: String,
+    /// The member form as a refused submit sent it.
+    entered_username: String,
+    entered_role: String,
 }
 
 struct MemberView {
@@ -189,6 +228,7 @@ async fn members_page(
     auth: &crate::auth::Auth,
     code: &str,
     message: String,
+    entered: Option<MemberForm>,
     status: StatusCode,
 ) -> Response {
     let access = match authorize(&st.app, &auth.actor, code, Permission::MembersRead).await {
@@ -209,6 +249,8 @@ async fn members_page(
                 can_manage,
                 roles: Role::ALL.iter().map(|r| (r.code(), r.label())).collect(),
                 message,
+                entered_username: entered.as_ref().map(|f| f.username.clone()).unwrap_or_default(),
+                entered_role: entered.map(|f| f.role).unwrap_or_default(),
             }),
         )
             .into_response(),
@@ -218,7 +260,7 @@ async fn members_page(
 
 /// `GET /p/{code}/members`.
 pub async fn members(State(st): State<AppState>, UiAuth(auth): UiAuth, Path(code): Path<String>) -> Response {
-    members_page(&st, &auth, &code, String::new(), StatusCode::OK).await
+    members_page(&st, &auth, &code, String::new(), None, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -255,10 +297,12 @@ async fn change(st: AppState, auth: crate::auth::Auth, code: String, f: MemberFo
     };
     match r {
         Ok(_) => Redirect::to(&format!("/p/{code}/members")).into_response(),
-        Err(yunwei_app::AppError::Invalid(v)) => {
-            let msg = v.0.iter().map(|e| e.reason.clone()).collect::<Vec<_>>().join("；");
-            members_page(&st, &auth, &code, msg, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => app_error_page(e),
+        Err(e) => match FORM.reasons(e) {
+            Ok(msg) => {
+                let msg = format!("{}：{msg}", if grant { "未能添加" } else { "未能移除" });
+                members_page(&st, &auth, &code, msg, grant.then_some(f), StatusCode::UNPROCESSABLE_ENTITY).await
+            }
+            Err(e) => app_error_page(e),
+        },
     }
 }

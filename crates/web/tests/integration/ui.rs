@@ -262,3 +262,50 @@ async fn administrators_add_a_holiday_year_on_the_admin_page() {
     assert!(ok.body.contains("<td>2027</td><td>3</td><td>0</td><td>管理员在系统管理页导入</td>"), "{}", ok.body);
     assert!(ok.body.contains("由 root 导入"));
 }
+
+#[tokio::test]
+async fn a_refused_settings_form_names_the_field_and_keeps_what_was_entered() {
+    let s = TestApp::site().project("demo").members(&[("it", Role::HospitalIt)]).sessions().build().await;
+    let (session, csrf) = s.session("it");
+    let form = [("_csrf", csrf.as_str()), ("name", "新名称"), ("timezone", "Mars/Olympus"), ("version", "1")];
+    let r = s.t.page(Method::POST, "/p/demo/settings", Some(&session), Some(&form)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("保存失败：时区：未知时区“Mars/Olympus”"), "{}", r.body);
+    assert!(r.body.contains("value=\"新名称\"") && r.body.contains("value=\"Mars/Olympus\""), "{}", r.body);
+    assert!(!r.body.contains("name=\"active\" value=\"1\" checked"), "the unticked box stays unticked");
+}
+
+#[tokio::test]
+async fn a_refused_member_grant_names_the_field_and_keeps_what_was_entered() {
+    let s = TestApp::site().project("demo").members(&[("boss", Role::Admin)]).sessions().build().await;
+    let (session, csrf) = s.session("boss");
+    let form = [("_csrf", csrf.as_str()), ("username", "ghost"), ("role", "auditor")];
+    let r = s.t.page(Method::POST, "/p/demo/members", Some(&session), Some(&form)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("未能添加：用户名：用户 ghost 不存在"), "{}", r.body);
+    assert!(r.body.contains("value=\"ghost\"") && r.body.contains("value=\"auditor\" selected"), "{}", r.body);
+}
+
+#[tokio::test]
+async fn refused_account_forms_name_the_field_and_keep_what_was_entered() {
+    let s = TestApp::site().project("demo").members(&[("it", Role::HospitalIt)]).sessions().build().await;
+    let (session, csrf) = s.session("it");
+    let long = "令".repeat(65);
+    let r = s.t.page(Method::POST, "/account/tokens", Some(&session), Some(&[("_csrf", &csrf), ("name", &long)])).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("未能创建令牌：令牌名称：令牌名称不能为空且不超过 64 个字符"), "{}", r.body);
+    assert!(r.body.contains(&format!("value=\"{long}\"")), "{}", r.body);
+
+    let pw = |new: &'static str, confirm: &'static str| {
+        [("_csrf", csrf.as_str()), ("current_password", "x"), ("new_password", new), ("confirm_password", confirm)]
+    };
+    let r = s.t.page(Method::POST, "/account/password", Some(&session), Some(&pw("甲乙丙丁戊己庚辛", "甲乙"))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("密码未修改：确认新密码：与新密码不一致"), "{}", r.body);
+
+    let contact = [("_csrf", csrf.as_str()), ("email", "it@"), ("phone", "13800000000"), ("quiet_start", "22:00")];
+    let r = s.t.page(Method::POST, "/account/contact", Some(&session), Some(&contact)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("未能保存：邮箱：不是有效的邮箱地址"), "{}", r.body);
+    assert!(r.body.contains("value=\"it@\"") && r.body.contains("value=\"13800000000\""), "{}", r.body);
+}

@@ -133,7 +133,7 @@ async fn list_page(
     };
     let (rows, error) = match uc::list(&st.app, &auth.actor, code, filter, 101).await {
         Ok(r) => (r, error),
-        Err(AppError::Invalid(v)) => (Vec::new(), v.0.iter().map(|e| e.reason.clone()).collect::<Vec<_>>().join("；")),
+        Err(e @ AppError::Invalid(_)) => (Vec::new(), reasons(e).unwrap_or_default()),
         Err(e) => return app_error_page(e),
     };
     let next_url = match rows.get(99) {
@@ -239,9 +239,12 @@ pub(crate) fn parse_row(cells: Vec<String>) -> Result<domain::CiInput, String> {
     Ok(first.input)
 }
 
-/// The Chinese name of a CI field (`ips[2]` is the addresses).
+/// The Chinese name of a CI field (`ips[2]` is the addresses; `ip` the list's address filter).
 fn field_label(f: &str) -> String {
-    domain::field_name_zh(f.split('[').next().unwrap_or(f))
+    match f {
+        "ip" => "IP 地址".to_owned(),
+        f => domain::field_name_zh(f.split('[').next().unwrap_or(f)),
+    }
 }
 
 /// How the CMDB pages word a refused form.

@@ -17,6 +17,7 @@ use super::executions::{ListQuery, PlanForm, list_page};
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
 use crate::ui::csrf::{csrf_failed, csrf_ok};
+use crate::ui::form_errors::FormErrors;
 use crate::ui::page::app_error_page;
 
 /// One plan as listed.
@@ -116,7 +117,7 @@ pub(super) async fn section(
     Ok(Section { rows, can_create, form, cycles: Period::ALL.iter().map(|p| (p.code(), p.label())).collect() })
 }
 
-fn field_label(f: &str) -> &str {
+fn field_label(f: &str) -> String {
     match f {
         "name" => "计划名称",
         "template" => "巡检模板",
@@ -124,7 +125,11 @@ fn field_label(f: &str) -> &str {
         "cycle" => "周期",
         other => other,
     }
+    .to_owned()
 }
+
+/// How the plan form words a refusal.
+const FORM: FormErrors = FormErrors::new(field_label);
 
 /// `POST /p/{code}/inspection-plans`: creates a plan; on success the inspections it generated.
 pub async fn create(
@@ -175,13 +180,14 @@ pub async fn create(
             let to = format!("/p/{code}/inspections?plan={}&created={}#list", v.row.id, v.created.len());
             Redirect::to(&to).into_response()
         }
-        Err(AppError::Invalid(v)) => {
-            let msg = v.0.iter().map(|e| format!("{}：{}", field_label(&e.field), e.reason)).collect::<Vec<_>>();
-            t.error = format!("未能创建计划：{}", msg.join("；"));
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            list_page(&st, &auth, &code, ListQuery::default(), PlanForm::default(), String::new(), Some(t), status)
-                .await
-        }
-        Err(e) => app_error_page(e),
+        Err(e) => match FORM.reasons(e) {
+            Ok(msg) => {
+                t.error = format!("未能创建计划：{msg}");
+                let status = StatusCode::UNPROCESSABLE_ENTITY;
+                list_page(&st, &auth, &code, ListQuery::default(), PlanForm::default(), String::new(), Some(t), status)
+                    .await
+            }
+            Err(e) => app_error_page(e),
+        },
     }
 }

@@ -18,7 +18,7 @@ use yunwei_domain::identity::Permission;
 use yunwei_domain::inspection::{ItemInput, Period, ResultKind, TemplateInput};
 
 use super::executions::ACTIVE;
-use super::templates::{field_label, find};
+use super::templates::{FORM, find};
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
 use crate::contract::ui::severities;
@@ -324,10 +324,10 @@ fn input_of(f: &EditForm, code: &str) -> Result<TemplateInput, ValidationErrors>
     })
 }
 
-/// Puts each refusal beside its field: `items[2].min` on the third row, `name` on the name; the
-/// words of those that name no field of the form.
-fn place_errors(f: &mut EditForm, errors: &ValidationErrors) -> Vec<String> {
-    let mut loose = Vec::new();
+/// Puts each refusal beside its field: `items[2].min` on the third row, `name` on the name; gives
+/// back those that name no field of the form.
+fn place_errors(f: &mut EditForm, errors: &ValidationErrors) -> ValidationErrors {
+    let mut loose = ValidationErrors::default();
     for e in &errors.0 {
         let placed = match item_key(&e.field) {
             Some((idx, field)) => match idx.parse::<usize>().ok().and_then(|i| f.rows.get_mut(i)) {
@@ -354,7 +354,7 @@ fn place_errors(f: &mut EditForm, errors: &ValidationErrors) -> Vec<String> {
             }
         };
         if !placed {
-            loose.push(format!("{}：{}", field_label(&e.field), e.reason));
+            loose.0.push(e.clone());
         }
     }
     loose
@@ -390,8 +390,9 @@ pub async fn save(
         Err(AppError::Invalid(errors)) => {
             let loose = place_errors(&mut f, &errors);
             let mut msg = format!("未保存：有 {} 处需要修改，见标红的字段", errors.0.len());
-            if !loose.is_empty() {
-                msg = format!("{msg}；{}", loose.join("；"));
+            if !loose.0.is_empty() {
+                let loose = FORM.reasons(AppError::Invalid(loose)).unwrap_or_default();
+                msg = format!("{msg}；{loose}");
             }
             (StatusCode::UNPROCESSABLE_ENTITY, msg)
         }

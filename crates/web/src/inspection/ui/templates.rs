@@ -16,6 +16,7 @@ use super::executions::{ACTIVE, range_of};
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
 use crate::ui::csrf::CheckedForm;
+use crate::ui::form_errors::FormErrors;
 use crate::ui::page::{app_error_page, error_page, render};
 use crate::ui::shell::Shell;
 
@@ -181,7 +182,7 @@ pub async fn show(
     show_page(&st, &auth, &code, &template, CopyForm::default(), open, String::new(), StatusCode::OK).await
 }
 
-pub(super) fn field_label(f: &str) -> &str {
+pub(super) fn field_label(f: &str) -> String {
     match f {
         "code" => "模板代码",
         "name" => "名称",
@@ -203,7 +204,11 @@ pub(super) fn field_label(f: &str) -> &str {
         f if f.starts_with("header") => "表头",
         other => other,
     }
+    .to_owned()
 }
+
+/// How the template pages word a refused form.
+pub(super) const FORM: FormErrors = FormErrors::new(field_label);
 
 /// `POST /p/{code}/inspection-templates`: copies a template into the project; on success, the
 /// copy's edit page.
@@ -226,15 +231,9 @@ pub async fn copy(
     match uc::create_template(&st.app, &auth.actor, &code, input, Some(&from)).await {
         Ok(v) => Redirect::to(&format!("/p/{code}/inspection-templates/{}/edit", v.template.code)).into_response(),
         Err(e) => {
-            let msg = match e {
-                AppError::Invalid(v) => {
-                    v.0.iter()
-                        .map(|e| format!("{}：{}", field_label(&e.field), e.reason))
-                        .collect::<Vec<_>>()
-                        .join("；")
-                }
-                AppError::Conflict { reason, .. } => reason,
-                e => return app_error_page(e),
+            let msg = match FORM.reasons(e) {
+                Ok(msg) => msg,
+                Err(e) => return app_error_page(e),
             };
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             show_page(&st, &auth, &code, &from, f, true, format!("未能复制：{msg}"), status).await

@@ -53,6 +53,9 @@ async fn the_pages_record_relate_import_and_show_impact_and_history() {
     assert!(r.body.contains("未能导入：请选择 .xlsx 或 .csv 文件"), "{}", r.body);
     let list = c.t.page(Method::GET, "/p/h1/cis?type=core_switch", Some(&s), None).await;
     assert!(list.body.contains("门诊楼核心交换机") && !list.body.contains("HIS 应用虚拟机"), "{}", list.body);
+    // A filter that is no address says which field and why.
+    let list = c.t.page(Method::GET, "/p/h1/cis?ip=not-an-ip", Some(&s), None).await;
+    assert!(list.body.contains("IP 地址：") && !list.body.contains("门诊楼核心交换机</a>"), "{}", list.body);
 }
 
 #[tokio::test]
