@@ -7,7 +7,9 @@ use sha2::{Digest, Sha256};
 use yunwei_domain::ValidationErrors;
 use yunwei_domain::contract::{ClockKind, Contract, ContractErrors, parse};
 use yunwei_domain::identity::Permission;
-use yunwei_store::contract::{self as store, ContractRow};
+use yunwei_store::contract as store;
+/// A contract version as stored: its number, document, and who applied it when.
+pub use yunwei_store::contract::ContractRow;
 
 use yunwei_domain::contract::audit;
 

@@ -20,6 +20,7 @@ use crate::error::ApiError;
 use crate::http::etag::{if_match_version, json_with_etag};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::time::rfc3339;
+use crate::http::update::parse_update_lazy;
 use crate::openapi::problems::{Forbidden, Invalid, NotFound, PreconditionFailed, PreconditionRequired};
 
 /// The contract version in force.
@@ -48,21 +49,22 @@ pub async fn get_contract(
     auth: Auth,
     ApiPath(code): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    let row = uc::current(&st.app, Some(&auth.actor), &code).await?;
-    let v = row.version;
-    Ok(json_with_etag(
-        v,
-        ContractInfo {
-            version: row.version,
-            document: row.document,
-            created_at: rfc3339(row.created_at),
-            created_by: row.created_by,
-        },
-    ))
+    let info = contract_info(uc::current(&st.app, Some(&auth.actor), &code).await?);
+    Ok(json_with_etag(info.version, info))
 }
 
-/// A contract document to apply.
+fn contract_info(row: uc::ContractRow) -> ContractInfo {
+    ContractInfo {
+        version: row.version,
+        document: row.document,
+        created_at: rfc3339(row.created_at),
+        created_by: row.created_by,
+    }
+}
+
+/// A contract document to apply (what `GET` answers may be sent back with the document edited).
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PutContract {
     /// The TOML document; `[project].code` must be the project of the path.
     pub document: String,
@@ -95,9 +97,19 @@ pub async fn put_contract(
     auth: Auth,
     ApiPath(code): ApiPath<String>,
     headers: HeaderMap,
-    ApiJson(req): ApiJson<PutContract>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Response, ApiError> {
     let expected = if_match_version(&headers)?;
+    // The version in force as `GET` gave it may come back with its document edited; its read-only
+    // fields are compared only when the client read that version (otherwise the write is stale).
+    let req: PutContract = parse_update_lazy(body, || async {
+        let row = uc::current(&st.app, Some(&auth.actor), &code).await?;
+        match expected {
+            Some(v) if v != row.version => Err(yunwei_app::AppError::Stale { current: row.version }.into()),
+            _ => Ok(contract_info(row)),
+        }
+    })
+    .await?;
     let a = uc::apply_checked(&st.app, Some(&auth.actor), &req.document, Some(&code), Some(expected)).await?;
     Ok(json_with_etag(a.version, AppliedInfo { version: a.version, changed: a.changed }))
 }

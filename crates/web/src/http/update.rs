@@ -41,6 +41,21 @@ pub fn parse_update<T: DeserializeOwned>(mut body: Value, current: &impl Seriali
     parse_value(body)
 }
 
+/// [`parse_update`] for a write whose current representation costs a read: `current` is asked
+/// for only when the body carries a field the write does not take, so the usual write (only
+/// writable fields) reads nothing more.
+pub async fn parse_update_lazy<T, C, Fut>(body: Value, current: impl FnOnce() -> Fut) -> Result<T, ApiError>
+where
+    T: DeserializeOwned,
+    C: Serialize,
+    Fut: std::future::Future<Output = Result<C, ApiError>>,
+{
+    if unknown_field::<T>(&body).is_none() {
+        return parse_value(body);
+    }
+    parse_update(body, &current().await?)
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;

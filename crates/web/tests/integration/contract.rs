@@ -128,3 +128,41 @@ async fn preview_across_national_day() {
         .await;
     assert_eq!(unknown.json()["errors"][0]["field"], "severity");
 }
+
+#[tokio::test]
+async fn put_takes_back_what_get_gave_with_the_document_edited() {
+    let (t, token) = setup().await;
+    let path = "/api/v1/projects/demo/contract";
+    let put = |body: serde_json::Value, etag: &'static str| {
+        let (t, token) = (&t, &token);
+        async move { t.api_with(Method::PUT, path, Some(token), Some(body), &[("if-match", etag)]).await }
+    };
+    let mut read = t.api(Method::GET, path, Some(&token), None).await.json();
+    read["document"] = json!(EXAMPLE_CONTRACT.replace(
+        r#"respond = { within = "2h",  calendar = "office" }"#,
+        r#"respond = { within = "1h",  calendar = "office" }"#,
+    ));
+    // Read-only fields that would change, and typos, are refused by name; nothing is applied.
+    let mut forged = read.clone();
+    forged["created_by"] = json!("someone-else");
+    let r = put(forged, "\"1\"").await;
+    assert_eq!(
+        (r.status, r.json()["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("created_by"))
+    );
+    let mut typo = read.clone();
+    typo["documnet"] = json!("x");
+    let r = put(typo, "\"1\"").await;
+    assert_eq!(
+        (r.status, r.json()["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("documnet"))
+    );
+    assert_eq!(yunwei_app::contract::current(&t.app, None, "demo").await.expect("current").version, 1);
+
+    let r = put(read.clone(), "\"1\"").await;
+    assert_eq!(r.status, StatusCode::OK, "takes back what GET gave: {}", r.body);
+    assert_eq!(r.json(), json!({"version": 2, "changed": true}));
+    // The same representation of version 1 again is stale (412), not a read-only complaint.
+    let r = put(read, "\"1\"").await;
+    assert_eq!(r.status, StatusCode::PRECONDITION_FAILED, "{}", r.body);
+}

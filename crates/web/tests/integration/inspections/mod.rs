@@ -9,6 +9,7 @@ mod execution;
 mod photos;
 mod plans;
 mod templates;
+mod write_back;
 
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};

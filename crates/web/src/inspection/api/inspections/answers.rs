@@ -15,6 +15,7 @@ use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::time::parse_instant;
+use crate::http::update::parse_update_lazy;
 use crate::openapi::problems::{Conflict, Forbidden, Invalid, NotFound};
 
 /// The answer to one item.
@@ -47,8 +48,16 @@ pub async fn put_answer(
     State(st): State<AppState>,
     auth: Auth,
     ApiPath((id, key)): ApiPath<(i64, String)>,
-    ApiJson(req): ApiJson<WriteAnswer>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Response, ApiError> {
+    // What `GET /inspections/{id}` shows as this item's answer may be sent back as it is.
+    let req: WriteAnswer = parse_update_lazy(body, || async {
+        let v = uc::get(&st.app, &auth.actor, id).await?;
+        let shown = serde_json::to_value(execution_json(&v, st.app.now())).unwrap_or_default();
+        let items = shown["items"].as_array().cloned().unwrap_or_default();
+        Ok(items.into_iter().find(|i| i["key"] == key.as_str()).map(|i| i["answer"].clone()))
+    })
+    .await?;
     let a = AnswerInput {
         verdict: req.verdict,
         value: req.value,
@@ -172,8 +181,14 @@ pub async fn put_report(
     State(st): State<AppState>,
     auth: Auth,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(req): ApiJson<WriteReport>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Response, ApiError> {
+    // The `report` object of `GET /inspections/{id}` may be sent back as it is.
+    let req: WriteReport = parse_update_lazy(body, || async {
+        let v = uc::get(&st.app, &auth.actor, id).await?;
+        Ok(execution_json(&v, st.app.now()).report)
+    })
+    .await?;
     let fields = [
         ("findings", req.findings),
         ("causes", req.causes),
