@@ -1,7 +1,16 @@
-//! Checks on uploaded files (incident attachments, inspection photos …): a bare name, a declared
-//! type the use case accepts that matches the file's first bytes, UTF-8 for text, a size limit.
+//! Uploaded files (incident attachments, inspection photos …): the checks (a bare name, a declared
+//! type the use case accepts that matches the file's first bytes, UTF-8 for text, a size limit) and
+//! the steps every module's file use cases share. A module authorizes its own entity
+//! (`access::load_entity`), then [`accept`]s the upload, [`save`]s it with its own audit entry, and
+//! reads with [`list`] and [`load`]; its table is a `store::files::FileTable`.
 
 use yunwei_domain::ValidationErrors;
+use yunwei_store::DbRow;
+use yunwei_store::files::{self as store, FileMeta, FileTable};
+
+use crate::actor::Actor;
+use crate::audit::{Record, record};
+use crate::{App, AppError};
 
 /// Largest attachment accepted, in bytes.
 pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
@@ -58,4 +67,71 @@ pub struct Upload {
     pub content_type: String,
     /// The bytes.
     pub data: Vec<u8>,
+}
+
+/// An upload that passed [`check`]: its description as it will be stored, and its bytes.
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    pub meta: FileMeta,
+    pub data: Vec<u8>,
+}
+
+/// Checks `file` against `types` (refusing it with the reasons) and describes it as stored now by
+/// `actor` in project `project_id`: bare name, type, size and SHA-256.
+pub fn accept(
+    app: &App,
+    actor: &Actor,
+    project_id: i64,
+    file: Upload,
+    types: &[(&str, &[u8])],
+) -> Result<Accepted, AppError> {
+    use sha2::Digest;
+    let mut v = ValidationErrors::default();
+    let (name, content_type) = check(&mut v, &file, types);
+    v.into_result()?;
+    let meta = FileMeta {
+        project_id,
+        name,
+        content_type,
+        size: file.data.len() as i64,
+        sha256: hex::encode(sha2::Sha256::digest(&file.data)),
+        created_at: app.now(),
+        created_by: actor.display_name.clone(),
+    };
+    Ok(Accepted { meta, data: file.data })
+}
+
+/// Stores an accepted file of entity `owner_id` (with the table's `extra` columns) and the audit
+/// entry `audit` words from the new file's id, in one transaction; returns that id.
+pub async fn save(
+    app: &App,
+    actor: &Actor,
+    table: &FileTable,
+    owner_id: i64,
+    extra: &[(&'static str, &str)],
+    file: &Accepted,
+    audit: impl FnOnce(i64) -> Record,
+) -> Result<i64, AppError> {
+    let mut tx = app.db.begin().await?;
+    let id = store::insert(&mut tx, table, owner_id, extra, &file.meta, &file.data).await?;
+    record(&mut tx, Some(actor), file.meta.created_at, audit(id)).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The files of entity `owner_id` (authorized by the caller), oldest first.
+pub async fn list<T: DbRow>(app: &App, table: &FileTable, owner_id: i64) -> Result<Vec<T>, AppError> {
+    Ok(store::list(&app.db, table, owner_id).await?)
+}
+
+/// File `id` of entity `owner_id` (authorized by the caller) with its bytes; `not_found` when it is
+/// not that entity's.
+pub async fn load<T: DbRow>(
+    app: &App,
+    table: &FileTable,
+    owner_id: i64,
+    id: i64,
+    not_found: impl FnOnce() -> AppError,
+) -> Result<(T, Vec<u8>), AppError> {
+    store::load(&app.db, table, owner_id, id).await?.ok_or_else(not_found)
 }

@@ -7,7 +7,7 @@ use sea_query::{Cond, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement
 use crate::{Backend, Db, StoreError, Tx, insert_into, search};
 
 mod attachment;
-pub use attachment::{AttachmentRow, attachment_data, attachments, insert_attachment};
+pub use attachment::{ATTACHMENTS, AttachmentRow};
 
 /// A stored incident.
 #[derive(Debug, Clone, sqlx::FromRow)]

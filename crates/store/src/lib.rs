@@ -8,6 +8,7 @@ pub mod cmdb;
 pub mod contract;
 pub mod daily_log;
 pub mod db;
+pub mod files;
 pub mod holidays;
 pub mod identity;
 pub mod incident;

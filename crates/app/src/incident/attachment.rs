@@ -1,61 +1,50 @@
-//! Files attached to an incident.
+//! Files attached to an incident (the steps are `crate::files`').
 
 use serde_json::json;
-use yunwei_domain::ValidationErrors;
 use yunwei_domain::identity::Permission;
 use yunwei_domain::servicedesk::audit;
-use yunwei_store::incident as store;
+use yunwei_store::incident::{self as store, ATTACHMENTS};
 
 use super::read::{access_to, not_found};
 use super::view::Attachment;
 use crate::actor::Actor;
-use crate::audit::{Record, record};
+use crate::audit::Record;
+use crate::files::{self, Upload};
 use crate::{App, AppError};
 
 /// Attaches a file to an incident (anyone in its project who may comment). The declared type
 /// must be one we accept and match the file's first bytes; text must be UTF-8.
-pub async fn attach(app: &App, actor: &Actor, id: i64, file: crate::files::Upload) -> Result<Attachment, AppError> {
-    use sha2::Digest;
+pub async fn attach(app: &App, actor: &Actor, id: i64, file: Upload) -> Result<Attachment, AppError> {
     let row = store::get(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     access_to(app, actor, &row, Permission::IncidentComment).await?;
-    let mut v = ValidationErrors::default();
-    let (name, ct) = crate::files::check(&mut v, &file, crate::files::ATTACHMENT_TYPES);
-    v.into_result()?;
-    let now = app.now();
-    let mut a = Attachment {
-        id: 0,
-        project_id: row.project_id,
-        incident_id: id,
-        name,
-        content_type: ct,
-        size: file.data.len() as i64,
-        sha256: hex::encode(sha2::Sha256::digest(&file.data)),
-        created_at: now,
-        created_by: actor.display_name.clone(),
-    };
-    let mut tx = app.db.begin().await?;
-    a.id = store::insert_attachment(&mut tx, &a, &file.data).await?;
-    record(
-        &mut tx,
-        Some(actor),
-        now,
-        Record {
-            project_id: Some(row.project_id),
-            code: audit::INCIDENT_ATTACH,
-            entity_id: id.to_string(),
-            summary: json!({ "attachment": a.id, "name": a.name, "size": a.size, "sha256": a.sha256 }),
-        },
-    )
+    let f = files::accept(app, actor, row.project_id, file, files::ATTACHMENT_TYPES)?;
+    let m = &f.meta;
+    let saved = files::save(app, actor, &ATTACHMENTS, id, &[], &f, |aid| Record {
+        project_id: Some(row.project_id),
+        code: audit::INCIDENT_ATTACH,
+        entity_id: id.to_string(),
+        summary: json!({ "attachment": aid, "name": m.name, "size": m.size, "sha256": m.sha256 }),
+    })
     .await?;
-    tx.commit().await?;
-    Ok(a)
+    let m = f.meta;
+    Ok(Attachment {
+        id: saved,
+        project_id: m.project_id,
+        incident_id: id,
+        name: m.name,
+        content_type: m.content_type,
+        size: m.size,
+        sha256: m.sha256,
+        created_at: m.created_at,
+        created_by: m.created_by,
+    })
 }
 
 /// The attachments of an incident.
 pub async fn attachments(app: &App, actor: &Actor, id: i64) -> Result<Vec<Attachment>, AppError> {
     let row = store::get(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     access_to(app, actor, &row, Permission::IncidentRead).await?;
-    Ok(store::attachments(&app.db, id).await?)
+    files::list(app, &ATTACHMENTS, id).await
 }
 
 /// One attachment with its bytes.
@@ -67,7 +56,6 @@ pub async fn attachment(
 ) -> Result<(Attachment, Vec<u8>), AppError> {
     let row = store::get(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     access_to(app, actor, &row, Permission::IncidentRead).await?;
-    store::attachment_data(&app.db, id, attachment_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("附件 {attachment_id} 不存在")))
+    files::load(app, &ATTACHMENTS, id, attachment_id, || AppError::NotFound(format!("附件 {attachment_id} 不存在")))
+        .await
 }

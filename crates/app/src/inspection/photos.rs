@@ -1,15 +1,15 @@
-//! Photos of an inspection's items.
+//! Photos of an inspection's items (the steps are `crate::files`').
 
 use serde_json::json;
-use yunwei_domain::ValidationErrors;
 use yunwei_domain::identity::Permission;
 use yunwei_domain::inspection::{Status, audit};
-use yunwei_store::inspection as store;
+use yunwei_store::inspection::{self as store, PHOTOS};
 
 use super::Photo;
 use super::executions::{access_to, not_found, view};
 use crate::actor::Actor;
-use crate::audit::{Record, record};
+use crate::audit::Record;
+use crate::files::{self, Upload};
 use crate::{App, AppError};
 
 /// Photo types accepted, with their first bytes.
@@ -17,14 +17,7 @@ const PHOTO_TYPES: &[(&str, &[u8])] =
     &[("image/jpeg", b"\xff\xd8\xff"), ("image/png", b"\x89PNG\r\n\x1a\n"), ("image/webp", b"RIFF")];
 
 /// Adds a photo to an item of an open inspection (a photo item's answer, or evidence).
-pub async fn add_photo(
-    app: &App,
-    actor: &Actor,
-    id: i64,
-    key: &str,
-    file: crate::files::Upload,
-) -> Result<Photo, AppError> {
-    use sha2::Digest;
+pub async fn add_photo(app: &App, actor: &Actor, id: i64, key: &str, file: Upload) -> Result<Photo, AppError> {
     let row = store::execution(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     access_to(app, actor, &row, Permission::InspectionWork).await?;
     let ev = view(row, Vec::new())?;
@@ -38,50 +31,40 @@ pub async fn add_photo(
             reason: format!("巡检{}，不能再添加照片（当前状态：{}）", status.label(), status.code()),
         });
     }
-    let mut v = ValidationErrors::default();
-    let (name, content_type) = crate::files::check(&mut v, &file, PHOTO_TYPES);
-    v.into_result()?;
-    let now = app.now();
-    let mut p = Photo {
-        id: 0,
-        execution_id: id,
-        project_id: ev.row.project_id,
-        item_key: key.to_owned(),
-        name,
-        content_type,
-        size: file.data.len() as i64,
-        sha256: hex::encode(sha2::Sha256::digest(&file.data)),
-        created_at: now,
-        created_by: actor.display_name.clone(),
-    };
-    let mut tx = app.db.begin().await?;
-    p.id = store::insert_photo(&mut tx, &p, &file.data).await?;
-    record(
-        &mut tx,
-        Some(actor),
-        now,
-        Record {
-            project_id: Some(p.project_id),
-            code: audit::INSPECTION_PHOTO,
-            entity_id: id.to_string(),
-            summary: json!({ "item": key, "photo": p.id, "size": p.size, "sha256": p.sha256 }),
-        },
-    )
+    let f = files::accept(app, actor, ev.row.project_id, file, PHOTO_TYPES)?;
+    let m = &f.meta;
+    let saved = files::save(app, actor, &PHOTOS, id, &[("item_key", key)], &f, |pid| Record {
+        project_id: Some(m.project_id),
+        code: audit::INSPECTION_PHOTO,
+        entity_id: id.to_string(),
+        summary: json!({ "item": key, "photo": pid, "size": m.size, "sha256": m.sha256 }),
+    })
     .await?;
-    tx.commit().await?;
-    Ok(p)
+    let m = f.meta;
+    Ok(Photo {
+        id: saved,
+        execution_id: id,
+        project_id: m.project_id,
+        item_key: key.to_owned(),
+        name: m.name,
+        content_type: m.content_type,
+        size: m.size,
+        sha256: m.sha256,
+        created_at: m.created_at,
+        created_by: m.created_by,
+    })
 }
 
 /// The photos of an inspection.
 pub async fn photos(app: &App, actor: &Actor, id: i64) -> Result<Vec<Photo>, AppError> {
     let row = store::execution(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     access_to(app, actor, &row, Permission::InspectionRead).await?;
-    Ok(store::photos(&app.db, id).await?)
+    files::list(app, &PHOTOS, id).await
 }
 
 /// One photo with its bytes.
 pub async fn photo(app: &App, actor: &Actor, id: i64, photo: i64) -> Result<(Photo, Vec<u8>), AppError> {
     let row = store::execution(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     access_to(app, actor, &row, Permission::InspectionRead).await?;
-    store::photo(&app.db, id, photo).await?.ok_or_else(|| AppError::NotFound(format!("照片 {photo} 不存在")))
+    files::load(app, &PHOTOS, id, photo, || AppError::NotFound(format!("照片 {photo} 不存在"))).await
 }

@@ -12,7 +12,7 @@ pub use executions::{
     ExecutionFilter, ExecutionRow, execution, execution_tx, executions, insert_execution, mark_noticed, next_seq,
     planned, update_execution,
 };
-pub use photos::{PhotoRow, insert_photo, photo, photos};
+pub use photos::{PHOTOS, PhotoRow};
 pub use plans::{PlanRow, insert_plan, plan, plan_periods, plans};
 pub use results::{
     IncidentRefRow, ResultRow, incident_refs, link_incident, results, results_tx, sources_of_incident, upsert_result,

@@ -20,7 +20,7 @@ use crate::error::ApiError;
 use crate::http::cursor::{decode_time_cursor, encode_cursor, encode_time_cursor};
 use crate::http::etag::if_match_version;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::http::files::{download_file, read_limited};
+use crate::http::files::{AttachQuery, body_upload, download_file};
 use crate::http::page::{Page, Paging};
 use crate::http::time::{parse_instant, rfc3339};
 use crate::openapi::problems::{Conflict, Forbidden, Invalid, NotFound, PreconditionFailed, TooLarge};
@@ -462,14 +462,6 @@ fn attachment_json(a: &Attachment) -> AttachmentJson {
     }
 }
 
-/// The file's name.
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AttachQuery {
-    /// File name as it should be shown and downloaded.
-    pub name: String,
-}
-
 /// Attaches a file: the request body is the file itself, its `Content-Type` the file's type
 /// (PNG, JPEG, GIF, WebP, PDF, ZIP, DOCX, XLSX, UTF-8 text or CSV; at most 10 MB).
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/attachments", tag = "servicedesk",
@@ -489,10 +481,7 @@ pub async fn create_attachment(
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Result<(StatusCode, Json<AttachmentJson>), ApiError> {
-    let data = read_limited(body, yunwei_app::files::MAX_ATTACHMENT_BYTES).await?;
-    let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    let file = yunwei_app::files::Upload { name: q.name, content_type, data };
-    let a = uc::attach(&st.app, &auth.actor, id, file).await?;
+    let a = uc::attach(&st.app, &auth.actor, id, body_upload(q, &headers, body).await?).await?;
     Ok((StatusCode::CREATED, Json(attachment_json(&a))))
 }
 
@@ -524,10 +513,5 @@ pub async fn get_attachment(
     ApiPath((id, attachment)): ApiPath<(i64, i64)>,
 ) -> Result<Response, ApiError> {
     let (a, data) = uc::attachment(&st.app, &auth.actor, id, attachment).await?;
-    Ok(download(&a, data))
-}
-
-/// A stored file as a download.
-pub(crate) fn download(a: &Attachment, data: Vec<u8>) -> Response {
-    download_file(&a.name, &a.content_type, data)
+    Ok(download_file(&a.name, &a.content_type, data))
 }

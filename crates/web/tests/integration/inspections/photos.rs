@@ -36,6 +36,8 @@ async fn photos_are_kept_per_item_checked_for_their_type_and_closed_with_the_ins
     let got = s.call(&s.it, Method::GET, &format!("/api/v1/inspections/{id}/photos/{}", photo["id"]), None).await;
     assert_eq!((got.status, got.bytes.clone()), (StatusCode::OK, png.clone()));
     assert_eq!(got.header("content-type"), Some("image/png"));
+    assert_eq!(got.header("x-content-type-options"), Some("nosniff"));
+    assert!(got.header("content-disposition").unwrap_or_default().starts_with("attachment;"));
     assert_eq!(
         s.call(&s.outsider, Method::GET, &format!("/api/v1/inspections/{id}/photos"), None).await.status,
         StatusCode::NOT_FOUND

@@ -13,6 +13,7 @@ use crate::AppState;
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::http::extract::{ApiPath, ApiQuery};
+use crate::http::files::{AttachQuery, body_upload, download_file};
 use crate::http::time::rfc3339;
 use crate::openapi::problems::{Conflict, Forbidden, Invalid, NotFound, TooLarge};
 
@@ -47,7 +48,7 @@ fn photo_json(p: Photo) -> PhotoJson {
 /// its `Content-Type` the image's type.
 #[utoipa::path(post, path = "/api/v1/inspections/{id}/results/{key}/photos", tag = "inspection",
     params(("id" = i64, Path, description = "巡检编号"), ("key" = String, Path, description = "项目序号，如 2.3"),
-        crate::servicedesk::api::AttachQuery),
+        AttachQuery),
     request_body(content = Vec<u8>, content_type = "image/jpeg"),
     responses(
         (status = 201, body = PhotoJson),
@@ -61,14 +62,11 @@ pub async fn add_photo(
     State(st): State<AppState>,
     auth: Auth,
     ApiPath((id, key)): ApiPath<(i64, String)>,
-    ApiQuery(q): ApiQuery<crate::servicedesk::api::AttachQuery>,
+    ApiQuery(q): ApiQuery<AttachQuery>,
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Result<(StatusCode, Json<PhotoJson>), ApiError> {
-    let data = crate::http::files::read_limited(body, yunwei_app::files::MAX_ATTACHMENT_BYTES).await?;
-    let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    let file = yunwei_app::files::Upload { name: q.name, content_type, data };
-    let p = uc::add_photo(&st.app, &auth.actor, id, &key, file).await?;
+    let p = uc::add_photo(&st.app, &auth.actor, id, &key, body_upload(q, &headers, body).await?).await?;
     Ok((StatusCode::CREATED, Json(photo_json(p))))
 }
 
@@ -100,5 +98,5 @@ pub async fn get_photo(
     ApiPath((id, photo)): ApiPath<(i64, i64)>,
 ) -> Result<Response, ApiError> {
     let (p, data) = uc::photo(&st.app, &auth.actor, id, photo).await?;
-    Ok(crate::http::files::download_file(&p.name, &p.content_type, data))
+    Ok(download_file(&p.name, &p.content_type, data))
 }
