@@ -59,7 +59,8 @@ const MAX_IMPORT_BYTES: usize = 20 * 1024 * 1024;
 
 /// Imports CIs from a spreadsheet in the body (the 信息资产统计 layout of the export and the
 /// template). With bad rows and without `skip_invalid`, nothing is written and the answer is 422
-/// naming each row and column; a dry run answers 200 with the same counts and errors.
+/// naming each row and column — for a dry run too, so a check that finds problems fails as the
+/// command line's `--dry-run` does; a dry run of good rows answers 200 with what it would do.
 #[utoipa::path(post, path = "/api/v1/projects/{code}/cis/import", tag = "cmdb",
     params(("code" = String, Path, description = "项目代码"), ImportQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
@@ -80,7 +81,7 @@ pub async fn import_cis(
     let data = read_limited(body, MAX_IMPORT_BYTES).await?;
     let opts = uc::ImportOptions { dry_run: q.dry_run, skip_invalid: q.skip_invalid };
     let r = uc::import(&st.app, Some(&auth.actor), &code, &q.name, &data, opts, &|_, _| {}).await?;
-    if !r.applied && !q.dry_run {
+    if r.refused(opts) {
         let errors = r
             .errors
             .iter()

@@ -317,7 +317,7 @@ pub async fn import(
     let opts = ImportOptions { dry_run, skip_invalid: false };
     match uc::import(&st.app, Some(&auth.actor), &code, &name, &bytes, opts, &|_, _| {}).await {
         Ok(r) => {
-            let status = if r.applied || dry_run { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+            let status = if r.refused(opts) { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
             list_page(&st, &auth, &code, ListQuery::default(), CiForm::default(), String::new(), Some(r), status).await
         }
         Err(e) => match reasons(e) {

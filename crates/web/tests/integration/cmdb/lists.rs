@@ -80,11 +80,16 @@ async fn a_spreadsheet_imports_through_the_api_only_when_every_row_is_good() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(r.json()["errors"][0]["field"], json!("rows[3].ips[0]"), "{}", r.body);
     assert!(r.body.contains("第 3 行“IP地址”"), "{}", r.body);
+    // A dry run that finds a bad row fails as the import would (and as `--dry-run` exits non-zero).
     let r = c.t.upload(&url("&dry_run=true"), Some(&c.eng), "text/csv", csv.as_bytes().to_vec()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["errors"][0]["field"], json!("rows[3].ips[0]"), "{}", r.body);
+    let good = "名称,类型,IP地址,资产编号\r\n核心交换机,core_switch,10.1.0.1,ZC-1\r\n";
+    let r = c.t.upload(&url("&dry_run=true"), Some(&c.eng), "text/csv", good.as_bytes().to_vec()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(
         (r.json()["new"].clone(), r.json()["invalid"].clone(), r.json()["applied"].clone()),
-        (json!(1), json!(1), json!(false))
+        (json!(1), json!(0), json!(false))
     );
     assert_eq!(c.t.tdb.scalar("SELECT COUNT(*) FROM cis").await, 0, "nothing written");
     let r = c.t.upload(&url("&skip_invalid=true"), Some(&c.eng), "text/csv", csv.as_bytes().to_vec()).await;
