@@ -12,7 +12,7 @@ use serde_json::json;
 use yunwei_domain::ValidationErrors;
 use yunwei_domain::calendar::{CalendarKind, HolidayTable};
 use yunwei_domain::identity::Permission;
-use yunwei_domain::inspection::{self as domain, Period, Status};
+use yunwei_domain::inspection::{self as domain, Period};
 use yunwei_store::inspection::{self as store, ExecutionRow, PlanRow};
 
 use yunwei_domain::inspection::audit;
@@ -223,42 +223,20 @@ pub async fn generate(
             if store::planned(&mut tx, plan.id, period, ci).await? {
                 continue;
             }
-            let year = planned_for.year();
-            let seq = store::next_seq(&mut tx, plan.project_id, year).await?;
-            let mut row = ExecutionRow {
-                id: 0,
+            let planned = crate::inspection::Planned {
                 project_id: plan.project_id,
-                number: format!("INSP-{year}-{seq:06}"),
                 contract_version_id: cv,
                 template_code: tv.template.code.clone(),
                 template_version: tv.version,
                 template: template.clone(),
-                ci_id: ci,
-                ci_name: target.as_ref().map(|c| c.1.clone()),
+                ci: target.clone(),
                 kind: (*kind).to_owned(),
-                status: Status::Planned.code().to_owned(),
-                planned_for: planned_for.to_string(),
-                started_at: None,
-                completed_at: None,
-                engineer_id: None,
-                engineer_name: None,
-                hospital_id: None,
-                hospital_name: None,
-                hospital_signed_at: None,
-                hospital_note: None,
-                report_due: None,
-                report_issued_at: None,
-                report: "{}".into(),
-                created_at: now,
+                planned_for: *planned_for,
                 created_by: format!("plan:{}", plan.id),
-                updated_at: now,
-                version: 1,
-                plan_id: Some(plan.id),
-                period: Some(period.clone()),
-                due_at: Some(*due),
+                plan: Some((plan.id, period.clone(), *due)),
             };
-            row.id = match store::insert_execution(&mut tx, &row).await {
-                Ok(id) => id,
+            let row = match crate::inspection::insert_planned(&mut tx, planned, now).await {
+                Ok(row) => row,
                 // Another process generated this one first (the unique index): its work stands.
                 Err(yunwei_store::StoreError::Unique(_)) => return Ok(Vec::new()),
                 Err(e) => return Err(e.into()),

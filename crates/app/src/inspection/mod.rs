@@ -16,6 +16,7 @@ mod transitions;
 pub use answers::{AnswerInput, answer, raise_incident};
 pub(crate) use executions::view;
 pub use executions::{ExecutionView, KINDS, NewExecution, ReportText, create_execution, get, list};
+pub(crate) use executions::{Planned, insert_planned};
 pub use lookup::{CiChoice, IncidentRef, MAX_CI_CHOICES, ci_choices, ci_names, incidents};
 pub(crate) use overdue::sync_jobs;
 pub use overdue::{DUE, REPORT_DUE, jobs, notify_overdue};
