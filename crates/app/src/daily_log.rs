@@ -8,6 +8,7 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 use serde_json::json;
 use yunwei_domain::ValidationErrors;
 use yunwei_domain::identity::Permission;
+use yunwei_domain::text::BoundedText;
 use yunwei_store::daily_log as store;
 pub use yunwei_store::daily_log::DailyLogRow;
 
@@ -26,14 +27,15 @@ pub struct DayInput {
     pub notes: Option<String>,
 }
 
+/// A field of the day's entry: at most 500 characters, line breaks allowed (the notes are a text
+/// area); blank when refused (the refusal is in `v`) or, if not `required`, left out.
 fn field(v: &mut ValidationErrors, name: &str, s: &str, required: bool) -> String {
-    let t = s.trim();
-    if required && t.is_empty() {
-        v.push(name, "不能为空（如“正常”）");
-    } else if t.chars().count() > 500 {
-        v.push(name, "最多 500 个字符");
-    }
-    t.to_owned()
+    let t = if required {
+        BoundedText::<500>::required_multiline(v, name, s)
+    } else {
+        BoundedText::<500>::optional_multiline(v, name, Some(s))
+    };
+    t.map(String::from).unwrap_or_default()
 }
 
 /// The project's time zone and hospital name from its current contract.

@@ -7,6 +7,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use yunwei_domain::ValidationErrors;
 use yunwei_domain::identity::{Password, Username};
+use yunwei_domain::text::BoundedText;
 use yunwei_store::Tx;
 use yunwei_store::identity::{self as store, NewUser, ThrottleRow, UserRow};
 
@@ -268,15 +269,13 @@ pub async fn add_user(app: &App, actor: Option<&Actor>, input: NewUserInput<'_>)
     }
     let mut errs = ValidationErrors::default();
     let username = Username::parse(input.username, "username").map_err(|e| errs.0.extend(e.0)).ok();
-    let display = input.display_name.trim();
-    if display.is_empty() || display.chars().count() > 64 {
-        errs.push("display_name", "姓名不能为空且不超过 64 个字符");
-    }
+    let display = BoundedText::<64>::required(&mut errs, "display_name", input.display_name);
     let password = match input.password {
         Some(p) => Password::parse_new(p, "password").map_err(|e| errs.0.extend(e.0)).ok(),
         None => None,
     };
     errs.into_result()?;
+    let display = display.as_ref().map_or("", BoundedText::as_str);
     let Some(username) = username else {
         return Err(AppError::Internal("unreachable".into()));
     };
@@ -409,10 +408,8 @@ pub async fn create_token(app: &App, actor: Option<&Actor>, username: &str, name
     {
         return Err(AppError::Forbidden("只能为自己创建令牌".into()));
     }
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 64 {
-        return Err(ValidationErrors::single("name", "令牌名称不能为空且不超过 64 个字符").into());
-    }
+    let name = BoundedText::<64>::parse(name).map_err(|e| ValidationErrors::single("name", e.reason()))?;
+    let name = name.as_str();
     let now = app.now();
     let mut tx = app.db.begin().await?;
     let u = existing_user(&mut tx, username).await?;

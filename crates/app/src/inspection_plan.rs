@@ -13,6 +13,7 @@ use yunwei_domain::ValidationErrors;
 use yunwei_domain::calendar::{CalendarKind, HolidayTable};
 use yunwei_domain::identity::Permission;
 use yunwei_domain::inspection::{self as domain, Period};
+use yunwei_domain::text::BoundedText;
 use yunwei_store::inspection::{self as store, ExecutionRow, PlanRow};
 
 use yunwei_domain::inspection::audit;
@@ -57,10 +58,7 @@ pub async fn create(app: &App, actor: &Actor, code: &str, n: NewPlan) -> Result<
     let pid = access.project.id;
     let t = crate::terms::current(app, pid).await?;
     let mut v = ValidationErrors::default();
-    let name = n.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
-        v.push("name", "须为 1–100 个字符");
-    }
+    let name = BoundedText::<100>::required(&mut v, "name", &n.name).map(String::from).unwrap_or_default();
     let default_cycle = t.contract.terms.inspection.as_ref().map(|i| i.cycle.code()).unwrap_or("quarter");
     let cycle = n.cycle.clone().unwrap_or_else(|| default_cycle.to_owned());
     if Period::parse(&cycle).is_none() {

@@ -6,6 +6,7 @@ use serde_json::json;
 use yunwei_domain::ValidationErrors;
 use yunwei_domain::audit::diff_summary;
 use yunwei_domain::identity::{OrgKind, Permission, ProjectCode, Role, RoleSet};
+use yunwei_domain::text::BoundedText;
 use yunwei_store::Tx;
 use yunwei_store::identity as ids;
 use yunwei_store::project::{self as store, NewProject, ProjectUpdate};
@@ -81,13 +82,11 @@ pub async fn prepare_create(
     }
     let mut errs = ValidationErrors::default();
     let code = ProjectCode::parse(input.code, "code").map_err(|e| errs.0.extend(e.0)).ok();
-    let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        errs.push("name", "项目名称不能为空且不超过 100 个字符");
-    }
+    let name = BoundedText::<100>::required(&mut errs, "name", input.name);
     let tz = input.timezone.unwrap_or(yunwei_domain::time::DEFAULT_TZ_NAME);
     check_timezone(tz, &mut errs);
     errs.into_result()?;
+    let name = name.map(String::from).unwrap_or_default();
     let Some(code) = code else {
         return Err(AppError::Internal("unreachable".into()));
     };
@@ -163,13 +162,11 @@ pub async fn update(
     };
     let cur = access.project;
     let mut errs = ValidationErrors::default();
-    let name = patch.name.as_deref().map(str::trim).unwrap_or(&cur.name).to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
-        errs.push("name", "项目名称不能为空且不超过 100 个字符");
-    }
+    let name = BoundedText::<100>::required(&mut errs, "name", patch.name.as_deref().unwrap_or(&cur.name));
     let tz = patch.timezone.clone().unwrap_or_else(|| cur.timezone.clone());
     check_timezone(&tz, &mut errs);
     errs.into_result()?;
+    let name = name.map(String::from).unwrap_or_default();
     let active = patch.active.unwrap_or(cur.active);
     let now = app.now();
     let mut tx = app.db.begin().await?;

@@ -82,9 +82,49 @@ impl<const MAX: usize> BoundedText<MAX> {
 
     /// Reads an optional single-line field: blank is `None`, anything else must be valid.
     pub fn optional(v: &mut ValidationErrors, field: &str, raw: Option<&str>) -> Option<Self> {
+        Self::optional_with(v, field, raw, Self::required)
+    }
+
+    /// Reads a required multi-line field (a description, a note); a refusal is pushed onto `v`
+    /// under `field`:
+    ///
+    /// ```
+    /// use yunwei_domain::error::ValidationErrors;
+    /// use yunwei_domain::text::BoundedText;
+    /// let mut v = ValidationErrors::default();
+    /// let action = BoundedText::<20>::required_multiline(&mut v, "action", "重启服务\n核对日志");
+    /// assert_eq!(action.map(BoundedText::into_string).as_deref(), Some("重启服务\n核对日志"));
+    /// assert!(BoundedText::<20>::required_multiline(&mut v, "cause", " \n ").is_none());
+    /// assert_eq!((v.0[0].field.as_str(), v.0[0].reason.as_str()), ("cause", "不能为空"));
+    /// ```
+    pub fn required_multiline(v: &mut ValidationErrors, field: &str, raw: &str) -> Option<Self> {
+        Self::parse_multiline(raw).map_err(|e| v.push(field, e.reason())).ok()
+    }
+
+    /// Reads an optional multi-line field: blank is `None`, anything else must be valid:
+    ///
+    /// ```
+    /// use yunwei_domain::error::ValidationErrors;
+    /// use yunwei_domain::text::BoundedText;
+    /// let mut v = ValidationErrors::default();
+    /// assert_eq!(BoundedText::<4>::optional_multiline(&mut v, "note", Some("  ")), None);
+    /// assert!(v.0.is_empty());
+    /// assert_eq!(BoundedText::<4>::optional_multiline(&mut v, "note", Some("一\n二三四")), None);
+    /// assert_eq!(v.0[0].reason, "最多 4 个字符（现为 5 个）");
+    /// ```
+    pub fn optional_multiline(v: &mut ValidationErrors, field: &str, raw: Option<&str>) -> Option<Self> {
+        Self::optional_with(v, field, raw, Self::required_multiline)
+    }
+
+    fn optional_with(
+        v: &mut ValidationErrors,
+        field: &str,
+        raw: Option<&str>,
+        read: fn(&mut ValidationErrors, &str, &str) -> Option<Self>,
+    ) -> Option<Self> {
         match raw.map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
-            Some(s) => Self::required(v, field, s),
+            Some(s) => read(v, field, s),
         }
     }
 

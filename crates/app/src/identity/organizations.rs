@@ -5,6 +5,7 @@ use serde_json::json;
 use yunwei_domain::ValidationErrors;
 use yunwei_domain::identity::OrgKind;
 use yunwei_domain::identity::audit;
+use yunwei_domain::text::BoundedText;
 use yunwei_store::Tx;
 use yunwei_store::identity as store;
 
@@ -33,14 +34,12 @@ pub async fn create_organization(app: &App, actor: &Actor, kind: &str, name: &st
     }
     let mut errs = ValidationErrors::default();
     let kind: Option<OrgKind> = kind.parse().map_err(|e: ValidationErrors| errs.0.extend(e.0)).ok();
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        errs.push("name", "机构名称不能为空且不超过 100 个字符");
-    }
+    let name = BoundedText::<100>::required(&mut errs, "name", name);
     errs.into_result()?;
-    let Some(kind) = kind else {
+    let (Some(kind), Some(name)) = (kind, name) else {
         return Err(AppError::Internal("unreachable".into()));
     };
+    let name = name.as_str();
     let now = app.now();
     let mut tx = app.db.begin().await?;
     if store::organization_by_name(&mut tx, name).await?.is_some() {
@@ -56,10 +55,8 @@ pub async fn create_department(app: &App, actor: &Actor, organization_id: i64, n
     if !actor.is_admin {
         return Err(AppError::Forbidden("只有系统管理员可以添加科室".into()));
     }
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ValidationErrors::single("name", "科室名称不能为空且不超过 100 个字符").into());
-    }
+    let name = BoundedText::<100>::parse(name).map_err(|e| ValidationErrors::single("name", e.reason()))?;
+    let name = name.as_str();
     if store::organization_by_id(&app.db, organization_id).await?.is_none() {
         return Err(AppError::NotFound(format!("机构 {organization_id} 不存在")));
     }

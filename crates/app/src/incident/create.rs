@@ -7,6 +7,7 @@ use yunwei_domain::ValidationErrors;
 use yunwei_domain::contract::CompiledContract;
 use yunwei_domain::identity::Permission;
 use yunwei_domain::servicedesk::{Channel, Clocks, SUPPORT_LINES, Scope, Status, audit};
+use yunwei_domain::text::BoundedText;
 use yunwei_store::incident::{self as store, IncidentRow};
 
 use super::clocks::{clocks_of, snapshot};
@@ -30,18 +31,19 @@ pub struct NewIncident {
     pub ci: Vec<String>,
 }
 
-pub(super) fn text(v: &mut ValidationErrors, field: &str, s: &str, max: usize, required: bool) -> String {
-    let t = s.trim();
-    if required && t.is_empty() {
-        v.push(field, "不能为空");
-    } else if t.chars().count() > max {
-        v.push(field, format!("最多 {max} 个字符"));
-    }
-    t.to_owned()
+/// A text field of at most `MAX` characters, line breaks allowed (a title may come from an alert's
+/// summary); blank when refused (the refusal is in `v`) or, if not `required`, left out.
+pub(super) fn text<const MAX: usize>(v: &mut ValidationErrors, field: &str, s: &str, required: bool) -> String {
+    let t = if required {
+        BoundedText::<MAX>::required_multiline(v, field, s)
+    } else {
+        BoundedText::<MAX>::optional_multiline(v, field, Some(s))
+    };
+    t.map(String::from).unwrap_or_default()
 }
 
-pub(super) fn opt_text(v: &mut ValidationErrors, field: &str, s: &Option<String>, max: usize) -> Option<String> {
-    s.as_deref().map(|s| text(v, field, s, max, false)).filter(|s| !s.is_empty())
+pub(super) fn opt_text<const MAX: usize>(v: &mut ValidationErrors, field: &str, s: &Option<String>) -> Option<String> {
+    BoundedText::<MAX>::optional_multiline(v, field, s.as_deref()).map(String::from)
 }
 
 /// Reports a fault in project `code`.
@@ -68,8 +70,8 @@ pub(crate) async fn prepare(app: &App, actor: &Actor, code: &str, input: NewInci
     let t = crate::terms::of_version(app, contract_version_id).await?;
     let now = app.now();
     let mut v = ValidationErrors::default();
-    let title = text(&mut v, "title", &input.title, 200, true);
-    let description = text(&mut v, "description", &input.description, 10_000, false);
+    let title = text::<200>(&mut v, "title", &input.title, true);
+    let description = text::<10_000>(&mut v, "description", &input.description, false);
     if !t.contract.severities.contains_key(&input.severity) {
         let known = t.contract.severities.keys().cloned().collect::<Vec<_>>().join(", ");
         v.push("severity", format!("合同中没有级别“{}”，可选：{known}", input.severity));
@@ -85,15 +87,13 @@ pub(crate) async fn prepare(app: &App, actor: &Actor, code: &str, input: NewInci
     if reported_at > now {
         v.push("reported_at", "报障时间不能晚于当前时间");
     }
-    let department = opt_text(&mut v, "department", &input.department, 100);
-    let category = opt_text(&mut v, "category", &input.category, 100);
+    let department = opt_text::<100>(&mut v, "department", &input.department);
+    let category = opt_text::<100>(&mut v, "category", &input.category);
     if input.ci.len() > 50 {
         v.push("ci", "最多关联 50 个配置项");
     }
-    let ci: Vec<String> = input.ci.iter().map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect();
-    if ci.iter().any(|c| c.chars().count() > 200) {
-        v.push("ci", "配置项名称最多 200 个字符");
-    }
+    let ci: Vec<String> =
+        input.ci.iter().filter_map(|c| BoundedText::<200>::optional(&mut v, "ci", Some(c))).map(String::from).collect();
     v.into_result()?;
 
     let mut row = IncidentRow {

@@ -72,7 +72,7 @@ pub async fn add_event(
     let t = crate::terms::of_version(app, found.contract_version_id).await?;
     let now = app.now();
     let mut v = ValidationErrors::default();
-    let note = opt_text(&mut v, "note", &input.note, 10_000).unwrap_or_default();
+    let note = opt_text::<10_000>(&mut v, "note", &input.note).unwrap_or_default();
     let mut data = serde_json::Map::new();
     let mut assignee = None;
     match kind {
@@ -111,9 +111,9 @@ pub async fn add_event(
             _ => v.push("score", "满意度须为 1–5 的整数"),
         },
         EventKind::Resolve => {
-            let cause = text(&mut v, "cause", input.cause.as_deref().unwrap_or_default(), 2_000, true);
-            let action = text(&mut v, "action", input.action.as_deref().unwrap_or_default(), 5_000, true);
-            let prevention = opt_text(&mut v, "prevention", &input.prevention, 2_000);
+            let cause = text::<2_000>(&mut v, "cause", input.cause.as_deref().unwrap_or_default(), true);
+            let action = text::<5_000>(&mut v, "action", input.action.as_deref().unwrap_or_default(), true);
+            let prevention = opt_text::<2_000>(&mut v, "prevention", &input.prevention);
             data.insert("cause".into(), cause.into());
             data.insert("action".into(), action.into());
             data.insert("prevention".into(), prevention.into());

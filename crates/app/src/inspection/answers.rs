@@ -6,6 +6,7 @@ use yunwei_domain::ValidationErrors;
 use yunwei_domain::contract::CompiledContract;
 use yunwei_domain::identity::Permission;
 use yunwei_domain::inspection::{self as domain, Answer, Status, Template, Verdict, audit};
+use yunwei_domain::text::BoundedText;
 use yunwei_store::inspection as store;
 
 use super::executions::{ExecutionView, access_to, not_found, view};
@@ -45,14 +46,9 @@ pub async fn answer(app: &App, actor: &Actor, id: i64, key: &str, a: AnswerInput
             None
         }),
     };
-    let text = a.text.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
-    if text.as_ref().is_some_and(|t| t.chars().count() > 2000) {
-        v.push("text", "最多 2000 个字符");
-    }
-    let note = a.note.as_deref().map(str::trim).unwrap_or("").to_owned();
-    if note.chars().count() > 2000 {
-        v.push("note", "最多 2000 个字符");
-    }
+    let text = BoundedText::<2000>::optional_multiline(&mut v, "text", a.text.as_deref()).map(String::from);
+    let note = BoundedText::<2000>::optional_multiline(&mut v, "note", a.note.as_deref()).map(String::from);
+    let note = note.unwrap_or_default();
     let judged = domain::judge(item, &Answer { verdict, number: a.value, text: text.clone() });
     if let Err((field, reason)) = &judged {
         v.push(*field, reason.clone());

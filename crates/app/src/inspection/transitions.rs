@@ -9,6 +9,7 @@ use yunwei_domain::ValidationErrors;
 use yunwei_domain::contract::{CompiledContract, ReportKind};
 use yunwei_domain::identity::Permission;
 use yunwei_domain::inspection::{self as domain, Status, audit};
+use yunwei_domain::text::BoundedText;
 use yunwei_store::inspection as store;
 
 use super::ExecutionRow;
@@ -115,10 +116,9 @@ pub fn report_due(t: &CompiledContract, at: DateTime<Utc>) -> Result<Option<Date
 pub async fn confirm(app: &App, actor: &Actor, id: i64, note: Option<String>) -> Result<ExecutionView, AppError> {
     let name = actor.display_name.clone();
     let uid = actor.user_id;
-    let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-    if note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
-        return Err(ValidationErrors::single("note", "最多 2000 个字符").into());
-    }
+    let mut v = ValidationErrors::default();
+    let note = BoundedText::<2000>::optional_multiline(&mut v, "note", note.as_deref()).map(String::from);
+    v.into_result()?;
     transition(app, actor, id, Permission::InspectionConfirm, |row, _, status, now, _| {
         if status != Status::Completed {
             return Err(wrong_status(status, "确认"));
@@ -156,10 +156,10 @@ pub async fn write_report(
     for (k, text) in fields {
         if !REPORT_FIELDS.iter().any(|(f, _)| *f == k) {
             v.push(k.clone(), format!("未知报告栏目，可选：{}", REPORT_FIELDS.map(|f| f.0).join(", ")));
-        } else if text.chars().count() > 10_000 {
-            v.push(k.clone(), "最多 10000 个字符");
+            continue;
         }
-        report.insert(k, Value::from(text.trim()));
+        let text = BoundedText::<10_000>::optional_multiline(&mut v, &k, Some(&text));
+        report.insert(k, Value::from(text.map(String::from).unwrap_or_default()));
     }
     v.into_result()?;
     transition(app, actor, id, Permission::InspectionWork, |row, ev, status, now, _| {

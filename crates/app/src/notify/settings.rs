@@ -7,6 +7,7 @@ use serde_json::json;
 use yunwei_domain::ValidationErrors;
 use yunwei_domain::identity::Permission;
 use yunwei_domain::servicedesk::audit;
+use yunwei_domain::text::BoundedText;
 use yunwei_store::identity::UserRow;
 use yunwei_store::notify::{self as store, ChannelRow};
 
@@ -129,10 +130,7 @@ pub async fn add_channel(
         let kinds = CHANNEL_KINDS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ");
         v.push("kind", format!("未知渠道类型“{kind}”，可选：{kinds}"));
     }
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 60 {
-        v.push("name", "名称不能为空，最多 60 个字符");
-    }
+    let name = BoundedText::<60>::required(&mut v, "name", name);
     let url = url.trim();
     if !(url.starts_with("http://") || url.starts_with("https://"))
         || url.len() > 2000
@@ -145,6 +143,7 @@ pub async fn add_channel(
         v.push("secret", "最多 200 个字符");
     }
     v.into_result()?;
+    let name = name.map(String::from).unwrap_or_default();
     let now = app.now();
     let mut row = ChannelRow {
         id: 0,

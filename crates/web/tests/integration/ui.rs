@@ -293,7 +293,7 @@ async fn refused_account_forms_name_the_field_and_keep_what_was_entered() {
     let long = "令".repeat(65);
     let r = s.t.page(Method::POST, "/account/tokens", Some(&session), Some(&[("_csrf", &csrf), ("name", &long)])).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("未能创建令牌：令牌名称：令牌名称不能为空且不超过 64 个字符"), "{}", r.body);
+    assert!(r.body.contains("未能创建令牌：令牌名称：最多 64 个字符（现为 65 个）"), "{}", r.body);
     assert!(r.body.contains(&format!("value=\"{long}\"")), "{}", r.body);
 
     let pw = |new: &'static str, confirm: &'static str| {

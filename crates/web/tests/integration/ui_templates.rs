@@ -219,7 +219,7 @@ async fn a_plan_is_created_on_the_page_and_the_list_shows_what_it_generated() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("未能创建计划：计划名称：须为 1–100 个字符"), "{}", r.body);
+    assert!(r.body.contains("未能创建计划：计划名称：不能为空"), "{}", r.body);
     assert!(r.body.contains(&format!("<option value=\"{a}\" selected>")), "the CIs picked stay picked");
     assert!(r.body.contains("<option value=\"month\" selected>每月</option>"));
 
