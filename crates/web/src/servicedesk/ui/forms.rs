@@ -49,6 +49,8 @@ fn field_label(f: &str) -> &str {
         "to" => "升级对象",
         "assignee" => "处理人",
         "score" => "满意度",
+        "file" => "附件",
+        "name" => "文件名",
         other => other,
     }
 }
@@ -179,11 +181,12 @@ pub async fn upload(
     }
     match uc::attach(&st.app, &auth.actor, id, file).await {
         Ok(_) => Redirect::to(&format!("/p/{code}/incidents/{id}")).into_response(),
-        Err(AppError::Invalid(v)) => {
-            let msg = v.0.iter().map(|e| e.reason.clone()).collect::<Vec<_>>().join("；");
-            detail_page(&st, &auth, &code, id, format!("未能上传：{msg}"), StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => app_error_page(e),
+        Err(e) => match reasons(e) {
+            Ok(msg) => {
+                detail_page(&st, &auth, &code, id, format!("未能上传：{msg}"), StatusCode::UNPROCESSABLE_ENTITY).await
+            }
+            Err(e) => app_error_page(e),
+        },
     }
 }
 

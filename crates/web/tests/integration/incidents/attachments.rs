@@ -67,5 +67,8 @@ async fn attachments_are_checked_stored_whole_and_served_as_downloads() {
     let r = d.t.multipart(&format!("{page}/attachments"), Some(&s), &csrf, ("big.log", "text/plain", &big)).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(r.body.contains("未能上传：附件最大 10 MB"), "{}", r.body);
+    let r = d.t.multipart(&format!("{page}/attachments"), Some(&s), &csrf, ("x.png", "image/png", b"not a png")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("未能上传：附件：文件内容与类型 image/png 不符"), "{}", r.body);
     assert_eq!(d.t.tdb.scalar("SELECT COUNT(*) FROM incident_attachments").await, 2);
 }
