@@ -2,6 +2,7 @@
 //! permission. Every project-scoped use case starts here: a project the caller is not a member of
 //! is "not found", never "forbidden", and so is any entity of such a project.
 
+use yunwei_domain::id::ProjectId;
 use yunwei_domain::identity::{Permission, Role, RoleSet};
 use yunwei_store::identity as ids;
 use yunwei_store::project::{self as store, ProjectRow};
@@ -18,6 +19,13 @@ pub struct ProjectAccess {
     pub project: ProjectRow,
     /// The caller's roles in it.
     pub roles: RoleSet,
+}
+
+impl ProjectAccess {
+    /// The project's id.
+    pub fn project_id(&self) -> ProjectId {
+        ProjectId::new(self.project.id)
+    }
 }
 
 /// "No such project" — also the answer for a project the caller is not a member of.
@@ -48,9 +56,10 @@ pub async fn authorize(
 pub async fn authorize_by_id(
     app: &App,
     actor: &Actor,
-    project_id: i64,
+    project_id: ProjectId,
     permission: Permission,
 ) -> Result<ProjectAccess, AppError> {
+    let project_id = project_id.get();
     let p = app
         .caches
         .projects_by_id
@@ -70,8 +79,8 @@ async fn check_roles(
     let roles = app
         .caches
         .roles
-        .get_or_load((p.id, actor.user_id), app.now(), IDENTITY_TTL, || async {
-            Ok::<_, AppError>(RoleSet(parse_roles(&ids::roles_in_project(&app.db, p.id, actor.user_id).await?)))
+        .get_or_load((p.id, actor.user_id.get()), app.now(), IDENTITY_TTL, || async {
+            Ok::<_, AppError>(RoleSet(parse_roles(&ids::roles_in_project(&app.db, p.id, actor.user_id.get()).await?)))
         })
         .await?;
     if roles.is_empty() {
@@ -86,7 +95,7 @@ async fn check_roles(
 /// A stored entity that belongs to one project (a row of a business table).
 pub trait ProjectScoped {
     /// The project it belongs to.
-    fn project_id(&self) -> i64;
+    fn project_id(&self) -> ProjectId;
 }
 
 /// The caller's access to the project of `entity`, checked for `permission`. Outside that

@@ -1,6 +1,7 @@
 //! Who calls a use case, and how they authenticated. The bottom of the app layer: it uses no
 //! other module of it.
 
+use yunwei_domain::id::UserId;
 use yunwei_store::identity::UserRow;
 
 /// How the caller authenticated.
@@ -26,7 +27,7 @@ pub enum AuthMethod {
 #[derive(Debug, Clone)]
 pub struct Actor {
     /// User id.
-    pub user_id: i64,
+    pub user_id: UserId,
     /// Login name.
     pub username: String,
     /// Name shown in the UI.
@@ -41,7 +42,7 @@ impl Actor {
     /// The stored user `u` as the caller, authenticated by `method`.
     pub fn of_user(u: &UserRow, method: AuthMethod) -> Self {
         Self {
-            user_id: u.id,
+            user_id: UserId::new(u.id),
             username: u.username.clone(),
             display_name: u.display_name.clone(),
             is_admin: u.is_admin,

@@ -36,7 +36,7 @@ pub async fn record(tx: &mut Tx, actor: Option<&Actor>, at: DateTime<Utc>, entry
         chain,
         seq,
         at,
-        actor_id: actor.map(|a| a.user_id),
+        actor_id: actor.map(|a| a.user_id.get()),
         actor_name: actor.map(|a| a.username.clone()).unwrap_or_else(|| "system".into()),
         project_id: entry.project_id,
         entity: entry.code.entity.to_owned(),

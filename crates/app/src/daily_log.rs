@@ -86,7 +86,7 @@ pub async fn write(
                 id: 0,
                 project_id: pid,
                 day: key.clone(),
-                engineer_id: actor.user_id,
+                engineer_id: actor.user_id.get(),
                 engineer_name: actor.display_name.clone(),
                 signed_in_at: now,
                 server_state,
@@ -138,7 +138,7 @@ pub async fn sign(app: &App, actor: &Actor, code: &str, day: NaiveDate) -> Resul
         return Err(AppError::Conflict { field: "day".into(), reason: format!("{key} 已签字") });
     }
     let next = DailyLogRow {
-        hospital_id: Some(actor.user_id),
+        hospital_id: Some(actor.user_id.get()),
         hospital_name: Some(actor.display_name.clone()),
         hospital_signed_at: Some(now),
         updated_at: now,

@@ -436,7 +436,7 @@ pub async fn create_token(app: &App, actor: Option<&Actor>, username: &str, name
 pub async fn revoke_token(app: &App, actor: &Actor, token_id: i64) -> Result<(), AppError> {
     let now = app.now();
     let mut tx = app.db.begin().await?;
-    if !store::revoke_api_token(&mut tx, actor.user_id, token_id, now).await? {
+    if !store::revoke_api_token(&mut tx, actor.user_id.get(), token_id, now).await? {
         return Err(AppError::NotFound("令牌不存在或已吊销".into()));
     }
     record(
@@ -453,7 +453,7 @@ pub async fn revoke_token(app: &App, actor: &Actor, token_id: i64) -> Result<(),
 
 /// The caller's own tokens.
 pub async fn list_tokens(app: &App, actor: &Actor) -> Result<Vec<store::ApiTokenRow>, AppError> {
-    Ok(store::list_api_tokens(&app.db, actor.user_id).await?)
+    Ok(store::list_api_tokens(&app.db, actor.user_id.get()).await?)
 }
 
 /// All users (administrators only).
@@ -475,7 +475,7 @@ pub async fn users_page(app: &App, actor: &Actor, before: Option<i64>, limit: u6
 
 /// Changes the caller's own password after checking the current one; ends their other sessions.
 pub async fn change_own_password(app: &App, actor: &Actor, current: &str, new: &str) -> Result<(), AppError> {
-    let user = store::user_by_id(&app.db, actor.user_id)
+    let user = store::user_by_id(&app.db, actor.user_id.get())
         .await?
         .ok_or_else(|| AppError::Unauthenticated("用户不存在".into()))?;
     if !verify_password(user.password_hash.clone(), current.to_owned()).await? {

@@ -308,7 +308,7 @@ pub async fn period_report(
 }
 
 impl ProjectScoped for PlanRow {
-    fn project_id(&self) -> i64 {
-        self.project_id
+    fn project_id(&self) -> yunwei_domain::id::ProjectId {
+        yunwei_domain::id::ProjectId::new(self.project_id)
     }
 }

@@ -166,7 +166,7 @@ async fn store_one(
                 received_at: now,
                 last_received_at: now,
                 receive_count: 1,
-                received_by: actor.user_id,
+                received_by: actor.user_id.get(),
                 // A recovery of nothing known is stored and needs no action.
                 state: if firing { "pending" } else { "done" }.to_owned(),
                 severity: None,
@@ -479,7 +479,7 @@ pub async fn set_backup_job(
         job: job.clone(),
         expected_by: time.map(|t| t.format("%H:%M").to_string()).unwrap_or_default(),
         host: host.map(|h| h.trim().to_owned()).filter(|h| !h.is_empty()),
-        owner_id: actor.user_id,
+        owner_id: actor.user_id.get(),
         // Days before it was set up are not held against it.
         checked_until: Some(now),
         created_at: now,

@@ -25,10 +25,10 @@ pub use yunwei_store::project::ProjectRow;
 
 /// The projects the caller is a member of, with their roles.
 pub async fn list_mine(app: &App, actor: &Actor) -> Result<Vec<ProjectAccess>, AppError> {
-    let rows = store::list_for_user(&app.db, actor.user_id).await?;
+    let rows = store::list_for_user(&app.db, actor.user_id.get()).await?;
     let mut out = Vec::with_capacity(rows.len());
     for p in rows {
-        let roles = RoleSet(parse_roles(&ids::roles_in_project(&app.db, p.id, actor.user_id).await?));
+        let roles = RoleSet(parse_roles(&ids::roles_in_project(&app.db, p.id, actor.user_id.get()).await?));
         out.push(ProjectAccess { project: p, roles });
     }
     Ok(out)

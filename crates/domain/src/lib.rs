@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod cmdb;
 pub mod contract;
 pub mod error;
+pub mod id;
 pub mod identity;
 pub mod inspection;
 pub mod modules;

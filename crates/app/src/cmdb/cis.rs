@@ -34,8 +34,8 @@ pub(super) async fn ci_access(
 }
 
 impl ProjectScoped for CiRow {
-    fn project_id(&self) -> i64 {
-        self.project_id
+    fn project_id(&self) -> yunwei_domain::id::ProjectId {
+        yunwei_domain::id::ProjectId::new(self.project_id)
     }
 }
 

@@ -110,7 +110,7 @@ pub(crate) async fn prepare(app: &App, actor: &Actor, code: &str, input: NewInci
         department,
         category,
         ci: Value::from(ci).to_string(),
-        reporter_id: Some(actor.user_id),
+        reporter_id: Some(actor.user_id.get()),
         reporter_name: Some(actor.display_name.clone()),
         assignee_id: None,
         assignee_name: None,

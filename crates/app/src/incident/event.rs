@@ -64,7 +64,7 @@ pub async fn add_event(
     let kind = EventKind::parse(&input.kind).ok_or_else(|| {
         ValidationErrors::single("type", format!("未知事件类型“{}”，可选：{}", input.kind, EventKind::codes()))
     })?;
-    let own = found.reporter_id == Some(actor.user_id) && access.roles.has(Role::Reporter);
+    let own = found.reporter_id == Some(actor.user_id.get()) && access.roles.has(Role::Reporter);
     let allowed = may_record(&access.roles, own, kind);
     if !allowed {
         return Err(AppError::Forbidden(format!("当前角色不能执行“{}”", kind.label())));
@@ -234,7 +234,7 @@ pub(crate) async fn apply_event(
         EventKind::Reclassify => row.severity = severity.clone().unwrap_or_default(),
         EventKind::Escalate => row.support_line = to.clone().unwrap_or_else(|| "l2".into()),
         EventKind::Respond if row.assignee_id.is_none() => {
-            row.assignee_id = Some(actor.user_id);
+            row.assignee_id = Some(actor.user_id.get());
             row.assignee_name = Some(actor.display_name.clone());
         }
         EventKind::Assign => {
@@ -255,7 +255,7 @@ pub(crate) async fn apply_event(
         kind: kind.code().to_owned(),
         at,
         recorded_at: now,
-        actor_id: Some(actor.user_id),
+        actor_id: Some(actor.user_id.get()),
         actor: actor.display_name.clone(),
         note,
         data: Value::Object(data).to_string(),

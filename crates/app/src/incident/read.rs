@@ -16,8 +16,8 @@ pub(super) fn not_found(id: i64) -> AppError {
 }
 
 impl ProjectScoped for IncidentRow {
-    fn project_id(&self) -> i64 {
-        self.project_id
+    fn project_id(&self) -> yunwei_domain::id::ProjectId {
+        yunwei_domain::id::ProjectId::new(self.project_id)
     }
 }
 

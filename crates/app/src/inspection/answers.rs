@@ -66,7 +66,7 @@ pub async fn answer(app: &App, actor: &Actor, id: i64, key: &str, a: AnswerInput
         note,
         recorded_at,
         saved_at: now,
-        actor_id: Some(actor.user_id),
+        actor_id: Some(actor.user_id.get()),
         actor: actor.display_name.clone(),
         incident_id: None,
     };

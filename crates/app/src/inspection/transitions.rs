@@ -74,7 +74,7 @@ fn wrong_status(now: Status, what: &str) -> AppError {
 /// The engineer signs a fully answered inspection; the report's due time starts from here.
 pub async fn complete(app: &App, actor: &Actor, id: i64) -> Result<ExecutionView, AppError> {
     let name = actor.display_name.clone();
-    let uid = actor.user_id;
+    let uid = actor.user_id.get();
     transition(app, actor, id, Permission::InspectionWork, |row, ev, status, now, terms| {
         if !status.open() {
             return Err(wrong_status(status, "签字完成"));
@@ -115,7 +115,7 @@ pub fn report_due(t: &CompiledContract, at: DateTime<Utc>) -> Result<Option<Date
 /// The hospital signs a completed inspection.
 pub async fn confirm(app: &App, actor: &Actor, id: i64, note: Option<String>) -> Result<ExecutionView, AppError> {
     let name = actor.display_name.clone();
-    let uid = actor.user_id;
+    let uid = actor.user_id.get();
     let mut v = ValidationErrors::default();
     let note = BoundedText::<2000>::optional_multiline(&mut v, "note", note.as_deref()).map(String::from);
     v.into_result()?;

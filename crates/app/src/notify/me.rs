@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveTime;
 use serde_json::json;
 use yunwei_domain::ValidationErrors;
+use yunwei_domain::id::UserId;
 use yunwei_domain::servicedesk::audit;
 use yunwei_store::notify::{self as store, ContactRow, NotificationRow};
 
@@ -13,7 +14,8 @@ use crate::audit::{Record, record};
 use crate::{App, AppError};
 
 /// The contact details a person gave, for the account page.
-pub async fn my_contact(app: &App, user_id: i64) -> Result<ContactRow, AppError> {
+pub async fn my_contact(app: &App, user_id: UserId) -> Result<ContactRow, AppError> {
+    let user_id = user_id.get();
     Ok(store::contact(&app.db, user_id).await?.unwrap_or(ContactRow { user_id, ..Default::default() }))
 }
 
@@ -61,7 +63,7 @@ pub async fn set_my_contact(app: &App, actor: &Actor, input: ContactInput) -> Re
         v.push("quiet_end", "免打扰须同时填写开始和结束时间");
     }
     v.into_result()?;
-    let row = ContactRow { user_id: actor.user_id, email, phone, quiet_start: qs, quiet_end: qe };
+    let row = ContactRow { user_id: actor.user_id.get(), email, phone, quiet_start: qs, quiet_end: qe };
     let now = app.now();
     let mut tx = app.db.begin().await?;
     store::set_contact(&mut tx, &row, now).await?;
@@ -97,7 +99,7 @@ pub async fn my_inbox(
     before: Option<i64>,
     limit: u64,
 ) -> Result<Vec<InboxMessage>, AppError> {
-    let rows = store::inbox(&app.db, actor.user_id, before, limit).await?;
+    let rows = store::inbox(&app.db, actor.user_id.get(), before, limit).await?;
     let mut ids: Vec<i64> = rows.iter().map(|n| n.project_id).collect();
     ids.sort_unstable();
     ids.dedup();

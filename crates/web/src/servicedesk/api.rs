@@ -416,7 +416,7 @@ pub async fn list_incidents(
         status: list(&q.status),
         severity: list(&q.severity),
         assignee_id: q.assignee,
-        involving: q.mine.filter(|m| *m).map(|_| auth.actor.user_id),
+        involving: q.mine.filter(|m| *m).map(|_| auth.actor.user_id.get()),
         breached_at: q.breached.filter(|b| *b).map(|_| st.app.now()),
         text: q.text.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
         reported_from: parse_instant("reported_from", &q.reported_from)?,

@@ -50,7 +50,12 @@ pub struct Me {
 
 impl From<&yunwei_app::Actor> for Me {
     fn from(a: &yunwei_app::Actor) -> Self {
-        Me { id: a.user_id, username: a.username.clone(), display_name: a.display_name.clone(), is_admin: a.is_admin }
+        Me {
+            id: a.user_id.get(),
+            username: a.username.clone(),
+            display_name: a.display_name.clone(),
+            is_admin: a.is_admin,
+        }
     }
 }
 

@@ -143,7 +143,7 @@ pub(super) async fn detail_page(
     let remote = count("request_remote") > count("start_remote");
     let onsite = count("request_onsite") > count("arrive_onsite");
     let roles = &access.roles;
-    let own = row.reporter_id == Some(auth.actor.user_id) && roles.has(Role::Reporter);
+    let own = row.reporter_id == Some(auth.actor.user_id.get()) && roles.has(Role::Reporter);
     let may = |k: EventKind| -> bool {
         let allowed = uc::may_record(roles, own, k);
         allowed && transition(status_now, k, remote, onsite).is_ok()

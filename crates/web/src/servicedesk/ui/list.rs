@@ -117,7 +117,7 @@ async fn list_page(
         status: Some(f.status.clone()).filter(|s| !s.is_empty()).into_iter().collect(),
         severity: Some(f.severity.clone()).filter(|s| !s.is_empty()).into_iter().collect(),
         breached_at: (!f.breached.is_empty()).then_some(now),
-        involving: (!f.mine.is_empty()).then_some(auth.actor.user_id),
+        involving: (!f.mine.is_empty()).then_some(auth.actor.user_id.get()),
         text: Some(f.text.trim().to_owned()).filter(|s| !s.is_empty()),
         before_id: f.before,
         ..Default::default()
