@@ -3,6 +3,7 @@
 use serde_json::json;
 use yunwei_domain::ValidationErrors;
 use yunwei_domain::cmdb::{self as domain, CiInput, CiIp, audit};
+use yunwei_domain::id::CiId;
 use yunwei_domain::identity::Permission;
 use yunwei_store::cmdb::{self as store, CiFilter, CiRow, IpRow, LinkedIncident};
 
@@ -90,11 +91,12 @@ pub async fn create(
 pub async fn update(
     app: &App,
     actor: &Actor,
-    id: i64,
+    id: CiId,
     expected_version: Option<i64>,
     input: &CiInput,
     cause: Option<&str>,
 ) -> Result<CiView, AppError> {
+    let id = id.get();
     let (cur, _) = ci_access(app, actor, id, Permission::CmdbWrite).await?;
     let Some(expected) = expected_version else {
         return Err(AppError::PreconditionRequired);
@@ -128,7 +130,8 @@ pub async fn update(
 }
 
 /// One CI with its addresses.
-pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<CiView, AppError> {
+pub async fn get(app: &App, actor: &Actor, id: CiId) -> Result<CiView, AppError> {
+    let id = id.get();
     let (row, _) = ci_access(app, actor, id, Permission::CmdbRead).await?;
     let ips = store::ips_of(&app.db, &[id]).await?;
     Ok(CiView { row, ips })
@@ -181,7 +184,8 @@ pub async fn counts(app: &App, actor: &Actor, code: &str) -> Result<Vec<(String,
 }
 
 /// The incidents that name a CI, newest first (the latest `limit`).
-pub async fn incidents(app: &App, actor: &Actor, id: i64, limit: u64) -> Result<Vec<LinkedIncident>, AppError> {
+pub async fn incidents(app: &App, actor: &Actor, id: CiId, limit: u64) -> Result<Vec<LinkedIncident>, AppError> {
+    let id = id.get();
     ci_access(app, actor, id, Permission::CmdbRead).await?;
     Ok(store::incidents_of(&app.db, id, limit).await?)
 }

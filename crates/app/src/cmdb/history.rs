@@ -1,6 +1,7 @@
 //! A CI's revisions and the record in force at an instant.
 
 use chrono::{DateTime, Utc};
+use yunwei_domain::id::CiId;
 use yunwei_domain::identity::Permission;
 use yunwei_store::cmdb::{self as store, RevisionRow};
 
@@ -9,7 +10,8 @@ use crate::actor::Actor;
 use crate::{App, AppError};
 
 /// The revisions of a CI, newest first.
-pub async fn history(app: &App, actor: &Actor, id: i64) -> Result<Vec<RevisionRow>, AppError> {
+pub async fn history(app: &App, actor: &Actor, id: CiId) -> Result<Vec<RevisionRow>, AppError> {
+    let id = id.get();
     ci_access(app, actor, id, Permission::CmdbRead).await?;
     Ok(store::revisions(&app.db, id).await?)
 }
@@ -18,16 +20,18 @@ pub async fn history(app: &App, actor: &Actor, id: i64) -> Result<Vec<RevisionRo
 pub async fn history_page(
     app: &App,
     actor: &Actor,
-    id: i64,
+    id: CiId,
     before: Option<i64>,
     limit: u64,
 ) -> Result<Vec<RevisionRow>, AppError> {
+    let id = id.get();
     ci_access(app, actor, id, Permission::CmdbRead).await?;
     Ok(store::revisions_page(&app.db, id, before, limit).await?)
 }
 
 /// The CI as it was recorded at `at` (its last revision then), or 404 if it did not exist yet.
-pub async fn as_of(app: &App, actor: &Actor, id: i64, at: DateTime<Utc>) -> Result<RevisionRow, AppError> {
+pub async fn as_of(app: &App, actor: &Actor, id: CiId, at: DateTime<Utc>) -> Result<RevisionRow, AppError> {
+    let id = id.get();
     ci_access(app, actor, id, Permission::CmdbRead).await?;
     store::revision_at(&app.db, id, at)
         .await?

@@ -3,6 +3,7 @@
 use serde_json::json;
 use yunwei_domain::ValidationErrors;
 use yunwei_domain::cmdb::{self as domain, Edge, ImpactGraph, Impacted, RelationInput, audit};
+use yunwei_domain::id::{CiId, RelationId};
 use yunwei_domain::identity::Permission;
 use yunwei_store::cmdb::{self as store, CiRow, RelationRow};
 
@@ -22,7 +23,8 @@ pub struct RelationView {
 }
 
 /// Relates a CI to another of the same project.
-pub async fn add_relation(app: &App, actor: &Actor, id: i64, input: &RelationInput) -> Result<RelationView, AppError> {
+pub async fn add_relation(app: &App, actor: &Actor, id: CiId, input: &RelationInput) -> Result<RelationView, AppError> {
+    let id = id.get();
     let (source, _) = ci_access(app, actor, id, Permission::CmdbWrite).await?;
     let v = input.validate(id)?;
     let target = match store::get(&app.db, v.target).await? {
@@ -69,7 +71,9 @@ pub async fn add_relation(app: &App, actor: &Actor, id: i64, input: &RelationInp
 }
 
 /// Removes a relation of a CI.
-pub async fn delete_relation(app: &App, actor: &Actor, id: i64, relation: i64) -> Result<(), AppError> {
+pub async fn delete_relation(app: &App, actor: &Actor, id: CiId, relation: RelationId) -> Result<(), AppError> {
+    let id = id.get();
+    let relation = relation.get();
     let (ci, _) = ci_access(app, actor, id, Permission::CmdbWrite).await?;
     let mut tx = app.db.begin().await?;
     let Some(r) = store::relation_tx(&mut tx, relation).await?.filter(|r| r.source_id == id || r.target_id == id)
@@ -94,7 +98,8 @@ pub async fn delete_relation(app: &App, actor: &Actor, id: i64, relation: i64) -
 }
 
 /// The relations of a CI, from either end.
-pub async fn relations(app: &App, actor: &Actor, id: i64) -> Result<Vec<RelationView>, AppError> {
+pub async fn relations(app: &App, actor: &Actor, id: CiId) -> Result<Vec<RelationView>, AppError> {
+    let id = id.get();
     let (ci, _) = ci_access(app, actor, id, Permission::CmdbRead).await?;
     let rels = store::relations_of(&app.db, id).await?;
     let others: Vec<i64> = rels.iter().map(|r| if r.source_id == id { r.target_id } else { r.source_id }).collect();
@@ -120,7 +125,8 @@ pub(super) fn edges(rels: &[RelationRow]) -> Vec<Edge> {
 }
 
 /// Everything a failure of the CI impacts, directly or transitively, nearest first.
-pub async fn impact(app: &App, actor: &Actor, id: i64) -> Result<Vec<(Impacted, CiRow)>, AppError> {
+pub async fn impact(app: &App, actor: &Actor, id: CiId) -> Result<Vec<(Impacted, CiRow)>, AppError> {
+    let id = id.get();
     let (ci, _) = ci_access(app, actor, id, Permission::CmdbRead).await?;
     let rels = store::relations(&app.db, ci.project_id).await?;
     let hit = ImpactGraph::new(&edges(&rels)).impact(id);

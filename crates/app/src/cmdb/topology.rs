@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use yunwei_domain::cmdb::topology::{Layout, TopoNode, layout};
 use yunwei_domain::cmdb::{self as domain, CiClass, CiStatus};
+use yunwei_domain::id::CiId;
 use yunwei_domain::identity::Permission;
 use yunwei_store::cmdb::{self as store, CiRow, RelationRow};
 
@@ -150,7 +151,8 @@ pub async fn project_topology(
 
 /// The drawing of the CIs within `depth` relations (1 to [`MAX_DEPTH`]) of CI `id`, whatever
 /// their kind, class or status.
-pub async fn ci_topology(app: &App, actor: &Actor, id: i64, depth: u32) -> Result<Topology, AppError> {
+pub async fn ci_topology(app: &App, actor: &Actor, id: CiId, depth: u32) -> Result<Topology, AppError> {
+    let id = id.get();
     let (ci, access) = ci_access(app, actor, id, Permission::CmdbRead).await?;
     let depth = depth.clamp(1, MAX_DEPTH);
     let rels = store::relations(&app.db, ci.project_id).await?;

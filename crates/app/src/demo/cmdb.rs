@@ -154,7 +154,7 @@ pub(crate) async fn demo_cmdb(app: &App, by: &Actor) -> Result<(), AppError> {
         };
         let input =
             RelationInput { kind: kind.to_owned(), target: t, local_port: some(local), remote_port: some(remote) };
-        crate::cmdb::add_relation(app, by, s, &input).await?;
+        crate::cmdb::add_relation(app, by, yunwei_domain::id::CiId::new(s), &input).await?;
     }
     Ok(())
 }

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use yunwei_app::cmdb::{self as uc, CiFilter, CiRow, CiView};
 use yunwei_domain::cmdb::{self as domain, CiInput, Location};
+use yunwei_domain::id::CiId;
 
 use crate::AppState;
 use crate::auth::Auth;
@@ -237,7 +238,7 @@ pub async fn create_ci(
         (status = 200, body = CiJson, headers(("ETag" = String))),
         NotFound,
     ))]
-pub async fn get_ci(State(st): State<AppState>, auth: Auth, ApiPath(id): ApiPath<i64>) -> Result<Response, ApiError> {
+pub async fn get_ci(State(st): State<AppState>, auth: Auth, ApiPath(id): ApiPath<CiId>) -> Result<Response, ApiError> {
     Ok(with_etag(StatusCode::OK, uc::get(&st.app, &auth.actor, id).await?))
 }
 
@@ -258,7 +259,7 @@ pub async fn get_ci(State(st): State<AppState>, auth: Auth, ApiPath(id): ApiPath
 pub async fn update_ci(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<CiId>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Response, ApiError> {

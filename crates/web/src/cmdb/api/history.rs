@@ -7,6 +7,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use yunwei_app::cmdb::{self as uc, RevisionRow};
 use yunwei_domain::cmdb::FieldChange;
+use yunwei_domain::id::CiId;
 
 use crate::AppState;
 use crate::auth::Auth;
@@ -62,7 +63,7 @@ pub struct HistoryQuery {
 pub async fn get_history(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<CiId>,
     ApiQuery(q): ApiQuery<HistoryQuery>,
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> Result<Json<Page<RevisionJson>>, ApiError> {

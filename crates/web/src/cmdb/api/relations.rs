@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use yunwei_app::cmdb::{self as uc, RelationView};
 use yunwei_domain::cmdb::{self as domain, RelationInput};
+use yunwei_domain::id::{CiId, RelationId};
 
 use super::cis::{CiBrief, brief};
 use crate::AppState;
@@ -76,7 +77,7 @@ fn relation_json(v: RelationView) -> RelationJson {
 pub async fn create_relation(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<CiId>,
     ApiJson(req): ApiJson<WriteRelation>,
 ) -> Result<(StatusCode, Json<RelationJson>), ApiError> {
     let input =
@@ -95,7 +96,7 @@ pub async fn create_relation(
 pub async fn list_relations(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<CiId>,
 ) -> Result<Json<Vec<RelationJson>>, ApiError> {
     Ok(Json(uc::relations(&st.app, &auth.actor, id).await?.into_iter().map(relation_json).collect()))
 }
@@ -111,7 +112,7 @@ pub async fn list_relations(
 pub async fn delete_relation(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath((id, relation)): ApiPath<(i64, i64)>,
+    ApiPath((id, relation)): ApiPath<(CiId, RelationId)>,
 ) -> Result<StatusCode, ApiError> {
     uc::delete_relation(&st.app, &auth.actor, id, relation).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -139,7 +140,7 @@ pub struct ImpactedJson {
 pub async fn get_impact(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<CiId>,
 ) -> Result<Json<Vec<ImpactedJson>>, ApiError> {
     let hit = uc::impact(&st.app, &auth.actor, id).await?;
     Ok(Json(

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use yunwei_app::cmdb::{self as uc, DEFAULT_DEPTH, MAX_DEPTH, Topology, TopologyScope};
 use yunwei_domain::FieldError;
+use yunwei_domain::id::CiId;
 
 use crate::AppState;
 use crate::auth::Auth;
@@ -103,11 +104,11 @@ pub async fn get_project_topology(
 pub async fn get_ci_topology(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<CiId>,
     ApiQuery(q): ApiQuery<CiTopologyQuery>,
 ) -> Result<Response, ApiError> {
     let depth = parse_depth(q.depth)?;
     let t = uc::ci_topology(&st.app, &auth.actor, id, depth).await?;
-    let name = t.cis.get(&id).map_or_else(|| id.to_string(), |c| c.name.clone());
+    let name = t.cis.get(&id.get()).map_or_else(|| id.to_string(), |c| c.name.clone());
     svg_response(&t, &format!("{name} 周边拓扑图"))
 }

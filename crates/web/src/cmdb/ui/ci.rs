@@ -11,6 +11,7 @@ use yunwei_app::AppError;
 use yunwei_app::access::{ProjectAccess, authorize};
 use yunwei_app::cmdb::{self as uc, CiFilter};
 use yunwei_domain::cmdb::{self as domain, RelationInput, RelationKind};
+use yunwei_domain::id::CiId;
 use yunwei_domain::identity::Permission;
 
 use super::cis::{location, reasons, status_name, type_name};
@@ -86,7 +87,7 @@ fn show(v: &Value) -> String {
     }
 }
 
-async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: String, status: StatusCode) -> Response {
+async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: CiId, error: String, status: StatusCode) -> Response {
     let (access, v) = match project_ci(st, auth, code, id, Permission::CmdbRead).await {
         Ok(found) => found,
         Err(e) => return app_error_page(e),
@@ -196,7 +197,7 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
     let page = DetailPage {
         shell,
         code: code.to_owned(),
-        id,
+        id: id.get(),
         name: r.name.clone(),
         kind: type_name(&r.kind),
         status: status_name(&r.status),
@@ -220,7 +221,7 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
 pub async fn detail(
     State(st): State<AppState>,
     UiAuth(auth): UiAuth,
-    Path((code, id)): Path<(String, i64)>,
+    Path((code, id)): Path<(String, CiId)>,
 ) -> Response {
     detail_page(&st, &auth, &code, id, String::new(), StatusCode::OK).await
 }
@@ -244,7 +245,7 @@ pub struct RelationForm {
 /// `POST /p/{code}/cis/{id}/relations`.
 pub async fn relate(
     State(st): State<AppState>,
-    Path((code, id)): Path<(String, i64)>,
+    Path((code, id)): Path<(String, CiId)>,
     CheckedForm(auth, f): CheckedForm<RelationForm>,
 ) -> Response {
     if let Err(e) = ci_in_project(&st, &auth, &code, id).await {
@@ -290,7 +291,7 @@ pub(crate) async fn project_ci(
     st: &AppState,
     auth: &Auth,
     code: &str,
-    id: i64,
+    id: CiId,
     p: Permission,
 ) -> Result<(ProjectAccess, uc::CiView), AppError> {
     let access = authorize(&st.app, &auth.actor, code, p).await?;
@@ -302,6 +303,6 @@ pub(crate) async fn project_ci(
 }
 
 /// The CI exists in the page's project (else the page is 404).
-pub(crate) async fn ci_in_project(st: &AppState, auth: &Auth, code: &str, id: i64) -> Result<(), AppError> {
+pub(crate) async fn ci_in_project(st: &AppState, auth: &Auth, code: &str, id: CiId) -> Result<(), AppError> {
     project_ci(st, auth, code, id, Permission::CmdbRead).await.map(|_| ())
 }

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use yunwei_app::cmdb as uc;
 use yunwei_domain::cmdb::{self as domain, SheetColumn};
+use yunwei_domain::id::{CiId, RelationId};
 use yunwei_domain::identity::Permission;
 
 use super::cis::reasons;
@@ -65,7 +66,7 @@ async fn edit_page(
     st: &AppState,
     auth: &Auth,
     code: &str,
-    id: i64,
+    id: CiId,
     typed: Option<(Vec<String>, i64)>,
     error: String,
     status: StatusCode,
@@ -88,7 +89,7 @@ async fn edit_page(
     let page = EditPage {
         shell,
         code: code.to_owned(),
-        id,
+        id: id.get(),
         name: v.row.name.clone(),
         version,
         fields: fields(&values),
@@ -100,14 +101,18 @@ async fn edit_page(
 }
 
 /// `GET /p/{code}/cis/{id}/edit`.
-pub async fn form(State(st): State<AppState>, UiAuth(auth): UiAuth, Path((code, id)): Path<(String, i64)>) -> Response {
+pub async fn form(
+    State(st): State<AppState>,
+    UiAuth(auth): UiAuth,
+    Path((code, id)): Path<(String, CiId)>,
+) -> Response {
     edit_page(&st, &auth, &code, id, None, String::new(), StatusCode::OK).await
 }
 
 /// `POST /p/{code}/cis/{id}`: saves the form if the CI is still at the version it showed.
 pub async fn save(
     State(st): State<AppState>,
-    Path((code, id)): Path<(String, i64)>,
+    Path((code, id)): Path<(String, CiId)>,
     CheckedForm(auth, f): CheckedForm<HashMap<String, String>>,
 ) -> Response {
     let cells: Vec<String> =
@@ -135,7 +140,7 @@ pub async fn save(
 /// `POST /p/{code}/cis/{id}/relations/{relation}/delete`.
 pub async fn unrelate(
     State(st): State<AppState>,
-    Path((code, id, relation)): Path<(String, i64, i64)>,
+    Path((code, id, relation)): Path<(String, CiId, RelationId)>,
     CheckedForm(auth, _f): CheckedForm<HashMap<String, String>>,
 ) -> Response {
     if let Err(e) = super::ci::ci_in_project(&st, &auth, &code, id).await {

@@ -92,7 +92,7 @@ async fn laid_out(
 ) -> Result<(Topology, String), AppError> {
     match q.ci {
         Some(id) => {
-            let t = uc::ci_topology(&st.app, &auth.actor, id, q.depth()).await?;
+            let t = uc::ci_topology(&st.app, &auth.actor, yunwei_domain::id::CiId::new(id), q.depth()).await?;
             // A CI of another project is as absent here as anywhere.
             let ci = t.cis.get(&id).filter(|c| c.project_id == access.project.id);
             let name = ci.ok_or_else(|| AppError::NotFound(format!("配置项 {id} 不存在")))?.name.clone();

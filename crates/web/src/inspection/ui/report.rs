@@ -141,7 +141,7 @@ async fn build(st: &AppState, auth: &Auth, code: &str, id: i64) -> Result<Report
     // The header is filled from the CI for a caller who may read it (else it is left to be
     // written in by hand).
     let ci = match row.ci_id {
-        Some(ci) => match yunwei_app::cmdb::get(&st.app, &auth.actor, ci).await {
+        Some(ci) => match yunwei_app::cmdb::get(&st.app, &auth.actor, yunwei_domain::id::CiId::new(ci)).await {
             Ok(c) => Some(c),
             Err(AppError::Forbidden(_) | AppError::NotFound(_)) => None,
             Err(e) => return Err(app_error_page(e)),
