@@ -2,6 +2,7 @@
 //! the same configuration items and were reported within an hour of it.
 
 use std::sync::Arc;
+use yunwei_domain::id::IncidentId;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use yunwei_app::actor::AuthMethod;
@@ -52,11 +53,14 @@ async fn related_incidents_share_a_configuration_item_within_an_hour() {
     let no_ci = report(&app, &desk, "电话咨询", &[], 20).await;
 
     let ids = |v: Vec<yunwei_app::incident::Incident>| v.into_iter().map(|i| i.id).collect::<Vec<_>>();
-    let mut found = ids(incident::related(&app, &desk, printer).await.expect("related"));
+    let mut found = ids(incident::related(&app, &desk, IncidentId::new(printer)).await.expect("related"));
     found.sort_unstable();
     assert_eq!(found, vec![same_ci_soon, same_ci_later], "same CI within the hour, itself left out");
-    assert_eq!(ids(incident::related(&app, &desk, same_ci_later).await.expect("related")).len(), 2);
-    assert!(incident::related(&app, &desk, no_ci).await.expect("related").is_empty(), "no CI, no relation");
+    assert_eq!(ids(incident::related(&app, &desk, IncidentId::new(same_ci_later)).await.expect("related")).len(), 2);
+    assert!(
+        incident::related(&app, &desk, IncidentId::new(no_ci)).await.expect("related").is_empty(),
+        "no CI, no relation"
+    );
 }
 
 #[tokio::test]
@@ -74,7 +78,7 @@ async fn related_incidents_are_not_found_outside_the_callers_project() {
     };
     yunwei_app::identity::add_user(&app, None, input).await.expect("user");
     let outsider = actor(&app, "outsider").await;
-    let r = incident::related(&app, &outsider, id).await;
+    let r = incident::related(&app, &outsider, IncidentId::new(id)).await;
     assert!(matches!(r, Err(AppError::NotFound(_))), "{r:?}");
-    assert!(matches!(incident::related(&app, &desk, 999_999).await, Err(AppError::NotFound(_))));
+    assert!(matches!(incident::related(&app, &desk, IncidentId::new(999_999)).await, Err(AppError::NotFound(_))));
 }

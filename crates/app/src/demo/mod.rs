@@ -195,7 +195,7 @@ async fn demo_incidents(app: &App) -> Result<(), AppError> {
             ci: c.ci.iter().map(|s| (*s).to_owned()).collect(),
         };
         let who = if c.channel == "web" { &reporter } else { &dispatcher };
-        ids.push(incident::create(app, who, DEMO_PROJECT, input).await?.row.id);
+        ids.push(yunwei_domain::id::IncidentId::new(incident::create(app, who, DEMO_PROJECT, input).await?.row.id));
     }
     let resolve = |at| NewEvent {
         kind: "resolve".into(),

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use yunwei_domain::ValidationErrors;
 use yunwei_domain::contract::CompiledContract;
+use yunwei_domain::id::IncidentId;
 use yunwei_domain::identity::{Permission, Role};
 use yunwei_domain::servicedesk::{ClockEvent, Clocks, EventKind, SUPPORT_LINES, Status, audit, transition};
 use yunwei_store::identity::UserRow;
@@ -55,10 +56,11 @@ pub fn may_record(roles: &yunwei_domain::identity::RoleSet, own: bool, kind: Eve
 pub async fn add_event(
     app: &App,
     actor: &Actor,
-    id: i64,
+    id: IncidentId,
     input: NewEvent,
     expected_version: Option<i64>,
 ) -> Result<IncidentView, AppError> {
+    let id = id.get();
     let found = store::get(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     let access = access_to(app, actor, &found, Permission::IncidentRead).await?;
     let kind = EventKind::parse(&input.kind).ok_or_else(|| {

@@ -2,6 +2,7 @@
 //! one (the same configuration items, about the same time).
 
 use yunwei_domain::contract::ClockKind;
+use yunwei_domain::id::IncidentId;
 use yunwei_domain::identity::Permission;
 use yunwei_store::incident::{self as store, IncidentFilter, IncidentRow};
 
@@ -31,7 +32,8 @@ pub(super) async fn access_to(
 }
 
 /// An incident with live clocks.
-pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<IncidentView, AppError> {
+pub async fn get(app: &App, actor: &Actor, id: IncidentId) -> Result<IncidentView, AppError> {
+    let id = id.get();
     let (row, events) = store::get_with_events(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     access_to(app, actor, &row, Permission::IncidentRead).await?;
     let t = crate::terms::of_version(app, row.contract_version_id).await?;
@@ -54,7 +56,8 @@ pub async fn list(
 /// Whether incident `id` is in the project the caller was authorised for (`access`, which must
 /// let them read incidents): an incident of another project is as missing as one that does not
 /// exist.
-pub async fn in_project(app: &App, access: &ProjectAccess, id: i64) -> Result<(), AppError> {
+pub async fn in_project(app: &App, access: &ProjectAccess, id: IncidentId) -> Result<(), AppError> {
+    let id = id.get();
     if !access.roles.grants(Permission::IncidentRead) {
         return Err(not_found(id));
     }
@@ -69,7 +72,8 @@ const RELATED_WINDOW_HOURS: i64 = 1;
 
 /// The other incidents of its project that name one of incident `id`'s configuration items and
 /// were reported within an hour of it, newest first (none when it names no CI).
-pub async fn related(app: &App, actor: &Actor, id: i64) -> Result<Vec<Incident>, AppError> {
+pub async fn related(app: &App, actor: &Actor, id: IncidentId) -> Result<Vec<Incident>, AppError> {
+    let id = id.get();
     let row = store::get(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     access_to(app, actor, &row, Permission::IncidentRead).await?;
     let ci = ci_of(&row)?;

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use yunwei_domain::id::IncidentId;
 use yunwei_domain::identity::Permission;
 use yunwei_store::notify::{self as store, AttemptRow, EscalationRow, NotificationRow};
 
@@ -50,7 +51,8 @@ async fn names(app: &App, ids: impl Iterator<Item = i64>) -> Result<HashMap<i64,
 }
 
 /// The escalation steps and messages of an incident (members of its project).
-pub async fn incident_notices(app: &App, actor: &Actor, id: i64) -> Result<Notices, AppError> {
+pub async fn incident_notices(app: &App, actor: &Actor, id: IncidentId) -> Result<Notices, AppError> {
+    let id = id.get();
     let found = yunwei_store::incident::get(&app.db, id).await?;
     let not_found = || AppError::NotFound(format!("故障 {id} 不存在"));
     crate::access::load_entity(app, actor, found, Permission::IncidentRead, not_found).await?;

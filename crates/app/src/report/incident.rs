@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use yunwei_domain::contract::ClockKind;
+use yunwei_domain::id::IncidentId;
 use yunwei_domain::servicedesk::{Channel, EventKind, Status};
 
 use super::docx::{self as word, TableRow, cell, head_cell, heading, para, table};
@@ -44,7 +45,12 @@ fn local(t: DateTime<Utc>, tz: Tz) -> String {
 
 /// The report of incident `id` of the project the caller was authorised for (`access`); an
 /// incident of another project is not found.
-pub async fn incident(app: &App, actor: &Actor, access: &ProjectAccess, id: i64) -> Result<IncidentReport, AppError> {
+pub async fn incident(
+    app: &App,
+    actor: &Actor,
+    access: &ProjectAccess,
+    id: IncidentId,
+) -> Result<IncidentReport, AppError> {
     let v = crate::incident::get(app, actor, id).await?;
     if v.row.project_id != access.project.id {
         return Err(AppError::NotFound(format!("故障 {id} 不存在")));

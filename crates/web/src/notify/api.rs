@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use yunwei_app::notify::{self as uc, ChannelRow, ContactInput, ContactRow, InboxMessage, NotificationRow, host_of};
+use yunwei_domain::id::IncidentId;
 
 use crate::AppState;
 use crate::auth::Auth;
@@ -91,7 +92,7 @@ fn message_json(n: &NotificationRow, recipient: String, log: Vec<AttemptJson>) -
 pub async fn incident_notifications(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<IncidentId>,
 ) -> Result<Json<NoticesJson>, ApiError> {
     let n = uc::incident_notices(&st.app, &auth.actor, id).await?;
     let steps = n

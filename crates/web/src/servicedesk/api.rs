@@ -12,6 +12,7 @@ use yunwei_app::incident::{
     self as uc, Attachment, Incident, IncidentFilter, IncidentView, NewEvent, NewIncident, Sla,
 };
 use yunwei_domain::contract::ClockKind;
+use yunwei_domain::id::IncidentId;
 use yunwei_domain::servicedesk::Clocks;
 
 use crate::AppState;
@@ -323,7 +324,7 @@ pub async fn create_incident(
 pub async fn get_incident(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<IncidentId>,
 ) -> Result<Response, ApiError> {
     Ok(with_etag(StatusCode::OK, uc::get(&st.app, &auth.actor, id).await?))
 }
@@ -344,7 +345,7 @@ pub async fn get_incident(
 pub async fn create_event(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<IncidentId>,
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreateEvent>,
 ) -> Result<Response, ApiError> {
@@ -476,12 +477,12 @@ fn attachment_json(a: &Attachment) -> AttachmentJson {
 pub async fn create_attachment(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<IncidentId>,
     ApiQuery(q): ApiQuery<AttachQuery>,
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Result<(StatusCode, Json<AttachmentJson>), ApiError> {
-    let a = uc::attach(&st.app, &auth.actor, id, body_upload(q, &headers, body).await?).await?;
+    let a = uc::attach(&st.app, &auth.actor, id.get(), body_upload(q, &headers, body).await?).await?;
     Ok((StatusCode::CREATED, Json(attachment_json(&a))))
 }
 
@@ -495,9 +496,9 @@ pub async fn create_attachment(
 pub async fn list_attachments(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<IncidentId>,
 ) -> Result<Json<Vec<AttachmentJson>>, ApiError> {
-    Ok(Json(uc::attachments(&st.app, &auth.actor, id).await?.iter().map(attachment_json).collect()))
+    Ok(Json(uc::attachments(&st.app, &auth.actor, id.get()).await?.iter().map(attachment_json).collect()))
 }
 
 /// Downloads an attachment (always as a download, never rendered inline).
@@ -510,8 +511,8 @@ pub async fn list_attachments(
 pub async fn get_attachment(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath((id, attachment)): ApiPath<(i64, i64)>,
+    ApiPath((id, attachment)): ApiPath<(IncidentId, i64)>,
 ) -> Result<Response, ApiError> {
-    let (a, data) = uc::attachment(&st.app, &auth.actor, id, attachment).await?;
+    let (a, data) = uc::attachment(&st.app, &auth.actor, id.get(), attachment).await?;
     Ok(download_file(&a.name, &a.content_type, data))
 }

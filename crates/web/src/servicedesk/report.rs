@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use yunwei_app::AppError;
 use yunwei_app::access::authorize;
 use yunwei_app::report::{self, IncidentReport};
+use yunwei_domain::id::IncidentId;
 use yunwei_domain::identity::Permission;
 
 use crate::AppState;
@@ -15,7 +16,7 @@ use crate::auth::{Auth, UiAuth};
 use crate::ui::docx::docx_download;
 use crate::ui::page::{app_error_page, error_page, render};
 
-async fn build(st: &AppState, auth: &Auth, code: &str, id: i64) -> Result<IncidentReport, Response> {
+async fn build(st: &AppState, auth: &Auth, code: &str, id: IncidentId) -> Result<IncidentReport, Response> {
     let access = authorize(&st.app, &auth.actor, code, Permission::IncidentRead).await.map_err(app_error_page)?;
     match report::incident(&st.app, &auth.actor, &access, id).await {
         Ok(r) => Ok(r),
@@ -31,7 +32,11 @@ struct ReportPage {
 }
 
 /// `GET /p/{code}/incidents/{id}/report`: the printable report.
-pub async fn html(State(st): State<AppState>, UiAuth(auth): UiAuth, Path((code, id)): Path<(String, i64)>) -> Response {
+pub async fn html(
+    State(st): State<AppState>,
+    UiAuth(auth): UiAuth,
+    Path((code, id)): Path<(String, IncidentId)>,
+) -> Response {
     match build(&st, &auth, &code, id).await {
         Ok(r) => render(&ReportPage { r }).into_response(),
         Err(resp) => resp,
@@ -39,7 +44,11 @@ pub async fn html(State(st): State<AppState>, UiAuth(auth): UiAuth, Path((code, 
 }
 
 /// `GET /p/{code}/incidents/{id}/report.docx`: the same report as a Word document.
-pub async fn docx(State(st): State<AppState>, UiAuth(auth): UiAuth, Path((code, id)): Path<(String, i64)>) -> Response {
+pub async fn docx(
+    State(st): State<AppState>,
+    UiAuth(auth): UiAuth,
+    Path((code, id)): Path<(String, IncidentId)>,
+) -> Response {
     match build(&st, &auth, &code, id).await {
         Ok(r) => docx_download(r.to_docx(), &r.number, "故障处理报告"),
         Err(resp) => resp,

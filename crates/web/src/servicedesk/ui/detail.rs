@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use yunwei_app::AppError;
 use yunwei_app::access::authorize;
 use yunwei_app::incident::{self as uc, Event};
+use yunwei_domain::id::IncidentId;
 use yunwei_domain::identity::{Permission, Role};
 use yunwei_domain::servicedesk::{Channel, EventKind, SUPPORT_LINES, Scope, Status, transition};
 
@@ -121,7 +122,7 @@ pub(super) async fn detail_page(
     st: &AppState,
     auth: &Auth,
     code: &str,
-    id: i64,
+    id: yunwei_domain::id::IncidentId,
     error: String,
     status: StatusCode,
 ) -> Response {
@@ -235,7 +236,7 @@ pub(super) async fn detail_page(
             (a.id, a.name, size, a.created_by)
         })
         .collect();
-    let similar = match uc::related(&st.app, &auth.actor, row.id).await {
+    let similar = match uc::related(&st.app, &auth.actor, id).await {
         Ok(r) => r.into_iter().map(|o| (o.id, o.number, o.title)).collect(),
         Err(e) => return app_error_page(e),
     };
@@ -285,7 +286,7 @@ pub(super) async fn detail_page(
 pub async fn detail(
     State(st): State<AppState>,
     UiAuth(auth): UiAuth,
-    Path((code, id)): Path<(String, i64)>,
+    Path((code, id)): Path<(String, IncidentId)>,
 ) -> Response {
     detail_page(&st, &auth, &code, id, String::new(), StatusCode::OK).await
 }

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use yunwei_app::AppError;
 use yunwei_app::access::{ProjectAccess, authorize};
 use yunwei_app::incident::{self as uc, NewEvent};
+use yunwei_domain::id::IncidentId;
 use yunwei_domain::identity::Permission;
 
 use super::detail::detail_page;
@@ -86,7 +87,12 @@ pub struct EventForm {
 
 /// The caller's access to project `code` if incident `id` is in it and they may read it there;
 /// else the page they get instead.
-async fn incident_in_project(st: &AppState, auth: &Auth, code: &str, id: i64) -> Result<ProjectAccess, Response> {
+async fn incident_in_project(
+    st: &AppState,
+    auth: &Auth,
+    code: &str,
+    id: IncidentId,
+) -> Result<ProjectAccess, Response> {
     let access = authorize(&st.app, &auth.actor, code, Permission::IncidentRead).await.map_err(app_error_page)?;
     match uc::in_project(&st.app, &access, id).await {
         Ok(()) => Ok(access),
@@ -98,7 +104,7 @@ async fn incident_in_project(st: &AppState, auth: &Auth, code: &str, id: i64) ->
 /// `POST /p/{code}/incidents/{id}/events`.
 pub async fn event(
     State(st): State<AppState>,
-    Path((code, id)): Path<(String, i64)>,
+    Path((code, id)): Path<(String, IncidentId)>,
     CheckedForm(auth, f): CheckedForm<EventForm>,
 ) -> Response {
     let access = match incident_in_project(&st, &auth, &code, id).await {
@@ -139,7 +145,7 @@ pub async fn event(
 pub async fn upload(
     State(st): State<AppState>,
     UiAuth(auth): UiAuth,
-    Path((code, id)): Path<(String, i64)>,
+    Path((code, id)): Path<(String, IncidentId)>,
     mut form: axum::extract::Multipart,
 ) -> Response {
     let mut csrf = String::new();
@@ -179,7 +185,7 @@ pub async fn upload(
     if file.data.len() > yunwei_app::files::MAX_ATTACHMENT_BYTES {
         return detail_page(&st, &auth, &code, id, too_large, StatusCode::PAYLOAD_TOO_LARGE).await;
     }
-    match uc::attach(&st.app, &auth.actor, id, file).await {
+    match uc::attach(&st.app, &auth.actor, id.get(), file).await {
         Ok(_) => Redirect::to(&format!("/p/{code}/incidents/{id}")).into_response(),
         Err(e) => match reasons(e) {
             Ok(msg) => {
@@ -194,13 +200,13 @@ pub async fn upload(
 pub async fn attachment(
     State(st): State<AppState>,
     UiAuth(auth): UiAuth,
-    Path((code, id, attachment)): Path<(String, i64, i64)>,
+    Path((code, id, attachment)): Path<(String, IncidentId, i64)>,
 ) -> Response {
     let access = match authorize(&st.app, &auth.actor, &code, Permission::IncidentRead).await {
         Ok(a) => a,
         Err(e) => return app_error_page(e),
     };
-    match uc::attachment(&st.app, &auth.actor, id, attachment).await {
+    match uc::attachment(&st.app, &auth.actor, id.get(), attachment).await {
         Ok((a, data)) if a.project_id == access.project.id => {
             crate::http::files::download_file(&a.name, &a.content_type, data)
         }

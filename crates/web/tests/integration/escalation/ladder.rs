@@ -83,7 +83,7 @@ async fn the_ladder_stands_still_while_the_hospital_decides_and_stops_with_the_f
         actor(&d.t, "it1").await
     };
     let approve = NewEvent { kind: "approve".into(), ..Default::default() };
-    uc::add_event(&d.t.app, &it, id, approve, None).await.expect("approve");
+    uc::add_event(&d.t.app, &it, yunwei_domain::id::IncidentId::new(id), approve, None).await.expect("approve");
     // 30 min of running time: 09:00–09:10 and 11:10–11:30.
     d.t.clock.set(bj("2026-03-02T11:29:59"));
     assert!(notify::fire_due(&d.t.app).await.expect("fire").is_empty());

@@ -76,7 +76,7 @@ impl Desk {
         } else {
             e
         };
-        uc::add_event(&self.t.app, &self.engineer, id, e, None).await.expect(kind);
+        uc::add_event(&self.t.app, &self.engineer, yunwei_domain::id::IncidentId::new(id), e, None).await.expect(kind);
     }
 
     /// In-app messages: (incident, user) in the order they were queued.
