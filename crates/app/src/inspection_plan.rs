@@ -11,6 +11,7 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
 use serde_json::json;
 use yunwei_domain::ValidationErrors;
 use yunwei_domain::calendar::{CalendarKind, HolidayTable};
+use yunwei_domain::id::PlanId;
 use yunwei_domain::identity::Permission;
 use yunwei_domain::inspection::{self as domain, Period};
 use yunwei_domain::text::BoundedText;
@@ -275,9 +276,10 @@ pub struct PeriodReport {
 pub async fn period_report(
     app: &App,
     actor: &Actor,
-    plan_id: i64,
+    plan_id: PlanId,
     period: Option<&str>,
 ) -> Result<PeriodReport, AppError> {
+    let plan_id = plan_id.get();
     let not_found = || AppError::NotFound(format!("巡检计划 {plan_id} 不存在"));
     let (plan, _) =
         load_entity(app, actor, store::plan(&app.db, plan_id).await?, Permission::InspectionRead, not_found).await?;

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use yunwei_domain::ValidationErrors;
 use yunwei_domain::contract::CompiledContract;
+use yunwei_domain::id::InspectionId;
 use yunwei_domain::identity::Permission;
 use yunwei_domain::inspection::{self as domain, Answer, Status, Template, Verdict, audit};
 use yunwei_domain::text::BoundedText;
@@ -30,7 +31,14 @@ pub struct AnswerInput {
 /// Records the answer to one item. The newest answer by device time wins: a replay of an older
 /// one (a queued form sent again after the connection came back) changes nothing. An abnormal
 /// answer to an item whose template says so opens its incident at once.
-pub async fn answer(app: &App, actor: &Actor, id: i64, key: &str, a: AnswerInput) -> Result<ExecutionView, AppError> {
+pub async fn answer(
+    app: &App,
+    actor: &Actor,
+    id: InspectionId,
+    key: &str,
+    a: AnswerInput,
+) -> Result<ExecutionView, AppError> {
+    let id = id.get();
     let first = store::execution(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     let access = access_to(app, actor, &first, Permission::InspectionWork).await?;
     let now = app.now();
@@ -190,10 +198,11 @@ async fn open_incident(
 pub async fn raise_incident(
     app: &App,
     actor: &Actor,
-    id: i64,
+    id: InspectionId,
     key: &str,
     severity: Option<String>,
 ) -> Result<i64, AppError> {
+    let id = id.get();
     let row = store::execution(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     let access = access_to(app, actor, &row, Permission::InspectionWork).await?;
     let terms = crate::terms::of_version(app, row.contract_version_id).await?;

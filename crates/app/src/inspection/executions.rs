@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde_json::json;
 use yunwei_domain::ValidationErrors;
+use yunwei_domain::id::InspectionId;
 use yunwei_domain::identity::Permission;
 use yunwei_domain::inspection::{Status, Template, Verdict, audit};
 use yunwei_store::inspection as store;
@@ -251,7 +252,8 @@ pub(crate) async fn insert_planned(
 }
 
 /// One execution.
-pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<ExecutionView, AppError> {
+pub async fn get(app: &App, actor: &Actor, id: InspectionId) -> Result<ExecutionView, AppError> {
+    let id = id.get();
     let row = store::execution(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     access_to(app, actor, &row, Permission::InspectionRead).await?;
     let results = store::results(&app.db, id).await?;

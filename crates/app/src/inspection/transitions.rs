@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use yunwei_domain::ValidationErrors;
 use yunwei_domain::contract::{CompiledContract, ReportKind};
+use yunwei_domain::id::InspectionId;
 use yunwei_domain::identity::Permission;
 use yunwei_domain::inspection::{self as domain, Status, audit};
 use yunwei_domain::text::BoundedText;
@@ -72,7 +73,8 @@ fn wrong_status(now: Status, what: &str) -> AppError {
 }
 
 /// The engineer signs a fully answered inspection; the report's due time starts from here.
-pub async fn complete(app: &App, actor: &Actor, id: i64) -> Result<ExecutionView, AppError> {
+pub async fn complete(app: &App, actor: &Actor, id: InspectionId) -> Result<ExecutionView, AppError> {
+    let id = id.get();
     let name = actor.display_name.clone();
     let uid = actor.user_id.get();
     transition(app, actor, id, Permission::InspectionWork, |row, ev, status, now, terms| {
@@ -113,7 +115,13 @@ pub fn report_due(t: &CompiledContract, at: DateTime<Utc>) -> Result<Option<Date
 }
 
 /// The hospital signs a completed inspection.
-pub async fn confirm(app: &App, actor: &Actor, id: i64, note: Option<String>) -> Result<ExecutionView, AppError> {
+pub async fn confirm(
+    app: &App,
+    actor: &Actor,
+    id: InspectionId,
+    note: Option<String>,
+) -> Result<ExecutionView, AppError> {
+    let id = id.get();
     let name = actor.display_name.clone();
     let uid = actor.user_id.get();
     let mut v = ValidationErrors::default();
@@ -147,10 +155,11 @@ pub const REPORT_FIELDS: [(&str, &str); 5] = [
 pub async fn write_report(
     app: &App,
     actor: &Actor,
-    id: i64,
+    id: InspectionId,
     fields: Vec<(String, String)>,
     issue: bool,
 ) -> Result<ExecutionView, AppError> {
+    let id = id.get();
     let mut v = ValidationErrors::default();
     let mut report = serde_json::Map::new();
     for (k, text) in fields {

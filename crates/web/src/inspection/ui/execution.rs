@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use yunwei_app::inspection::{self as uc, AnswerInput, REPORT_FIELDS};
 use yunwei_domain::ValidationErrors;
+use yunwei_domain::id::InspectionId;
 use yunwei_domain::identity::Permission;
 use yunwei_domain::inspection::{Status, Verdict};
 
@@ -100,7 +101,14 @@ struct DetailPage {
     error: String,
 }
 
-async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: String, status: StatusCode) -> Response {
+async fn detail_page(
+    st: &AppState,
+    auth: &Auth,
+    code: &str,
+    id: yunwei_domain::id::InspectionId,
+    error: String,
+    status: StatusCode,
+) -> Response {
     let (access, v) = match execution_in_project(st, auth, code, id).await {
         Ok(found) => found,
         Err(page) => return page,
@@ -116,7 +124,7 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
         Ok(i) => i,
         Err(e) => return app_error_page(e),
     };
-    let photos = match uc::photos(&st.app, &auth.actor, id).await {
+    let photos = match uc::photos(&st.app, &auth.actor, id.get()).await {
         Ok(p) => p,
         Err(e) => return app_error_page(e),
     };
@@ -178,7 +186,7 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
     let page = DetailPage {
         shell,
         code: code.to_owned(),
-        id,
+        id: id.get(),
         number: row.number.clone(),
         name: v.template.name.clone(),
         title: v.template.title.clone(),
@@ -218,7 +226,7 @@ async fn detail_page(st: &AppState, auth: &Auth, code: &str, id: i64, error: Str
 pub async fn detail(
     State(st): State<AppState>,
     UiAuth(auth): UiAuth,
-    Path((code, id)): Path<(String, i64)>,
+    Path((code, id)): Path<(String, InspectionId)>,
 ) -> Response {
     detail_page(&st, &auth, &code, id, String::new(), StatusCode::OK).await
 }
@@ -228,7 +236,7 @@ struct Target<'a> {
     st: &'a AppState,
     auth: &'a Auth,
     code: &'a str,
-    id: i64,
+    id: yunwei_domain::id::InspectionId,
 }
 
 /// Runs a form's action after the CSRF and project checks; on success back to the page at
@@ -299,7 +307,7 @@ fn answer_input(f: &AnswerForm) -> Result<AnswerInput, ValidationErrors> {
 pub async fn answer(
     State(st): State<AppState>,
     UiAuth(auth): UiAuth,
-    Path((code, id, key)): Path<(String, i64, String)>,
+    Path((code, id, key)): Path<(String, InspectionId, String)>,
     Form(f): Form<AnswerForm>,
 ) -> Response {
     let what = format!("第 {key} 项未保存");
@@ -323,7 +331,7 @@ pub struct RaiseForm {
 pub async fn raise_incident(
     State(st): State<AppState>,
     UiAuth(auth): UiAuth,
-    Path((code, id, key)): Path<(String, i64, String)>,
+    Path((code, id, key)): Path<(String, InspectionId, String)>,
     Form(f): Form<RaiseForm>,
 ) -> Response {
     let what = format!("第 {key} 项未能转为故障");
@@ -347,7 +355,7 @@ pub struct SignForm {
 pub async fn complete(
     State(st): State<AppState>,
     UiAuth(auth): UiAuth,
-    Path((code, id)): Path<(String, i64)>,
+    Path((code, id)): Path<(String, InspectionId)>,
     Form(f): Form<SignForm>,
 ) -> Response {
     act(Target { st: &st, auth: &auth, code: &code, id }, &f._csrf, "未能签字完成", "sign", || {
@@ -360,7 +368,7 @@ pub async fn complete(
 pub async fn confirm(
     State(st): State<AppState>,
     UiAuth(auth): UiAuth,
-    Path((code, id)): Path<(String, i64)>,
+    Path((code, id)): Path<(String, InspectionId)>,
     Form(f): Form<SignForm>,
 ) -> Response {
     let note = Some(f.note.clone());
@@ -393,7 +401,7 @@ pub struct ReportForm {
 pub async fn write_report(
     State(st): State<AppState>,
     UiAuth(auth): UiAuth,
-    Path((code, id)): Path<(String, i64)>,
+    Path((code, id)): Path<(String, InspectionId)>,
     Form(f): Form<ReportForm>,
 ) -> Response {
     let fields = [

@@ -98,7 +98,7 @@ pub(crate) async fn execution_in_project(
     st: &AppState,
     auth: &Auth,
     code: &str,
-    id: i64,
+    id: yunwei_domain::id::InspectionId,
 ) -> Result<(ProjectAccess, ExecutionView), Response> {
     let access = authorize(&st.app, &auth.actor, code, Permission::InspectionRead).await.map_err(app_error_page)?;
     match uc::get(&st.app, &auth.actor, id).await {

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use yunwei_app::AppError;
 use yunwei_app::access::authorize;
 use yunwei_app::inspection::REPORT_FIELDS;
+use yunwei_domain::id::PlanId;
 use yunwei_domain::identity::Permission;
 use yunwei_domain::inspection::{Period, Status};
 
@@ -101,7 +102,13 @@ pub struct PeriodQuery {
     period: String,
 }
 
-async fn build(st: &AppState, auth: &Auth, code: &str, id: i64, period: &str) -> Result<Report, Response> {
+async fn build(
+    st: &AppState,
+    auth: &Auth,
+    code: &str,
+    id: yunwei_domain::id::PlanId,
+    period: &str,
+) -> Result<Report, Response> {
     let access = authorize(&st.app, &auth.actor, code, Permission::InspectionRead).await.map_err(app_error_page)?;
     let not_found = || error_page(StatusCode::NOT_FOUND, "页面不存在", "没有这个巡检计划。");
     let period = Some(period.trim()).filter(|p| !p.is_empty());
@@ -210,7 +217,7 @@ struct ReportPage {
 pub async fn html(
     State(st): State<AppState>,
     UiAuth(auth): UiAuth,
-    Path((code, id)): Path<(String, i64)>,
+    Path((code, id)): Path<(String, PlanId)>,
     Query(q): Query<PeriodQuery>,
 ) -> Response {
     match build(&st, &auth, &code, id, &q.period).await {
@@ -223,7 +230,7 @@ pub async fn html(
 pub async fn docx(
     State(st): State<AppState>,
     UiAuth(auth): UiAuth,
-    Path((code, id)): Path<(String, i64)>,
+    Path((code, id)): Path<(String, PlanId)>,
     Query(q): Query<PeriodQuery>,
 ) -> Response {
     match build(&st, &auth, &code, id, &q.period).await {

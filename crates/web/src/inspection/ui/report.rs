@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use yunwei_app::AppError;
 use yunwei_app::cmdb::CiView;
 use yunwei_app::inspection::{REPORT_FIELDS, ResultRow};
+use yunwei_domain::id::InspectionId;
 use yunwei_domain::inspection::{Item, Verdict};
 use yunwei_domain::servicedesk::Status as IncidentStatus;
 
@@ -132,7 +133,12 @@ fn standard_text(item: &Item) -> String {
     }
 }
 
-async fn build(st: &AppState, auth: &Auth, code: &str, id: i64) -> Result<Report, Response> {
+async fn build(
+    st: &AppState,
+    auth: &Auth,
+    code: &str,
+    id: yunwei_domain::id::InspectionId,
+) -> Result<Report, Response> {
     let (access, v) = execution_in_project(st, auth, code, id).await?;
     let tz = tz_of(&access);
     let at = |t: Option<DateTime<Utc>>| t.map(|t| local(t, tz)).unwrap_or_default();
@@ -213,7 +219,7 @@ async fn build(st: &AppState, auth: &Auth, code: &str, id: i64) -> Result<Report
             incident,
         });
     }
-    let shots = yunwei_app::inspection::photos(&st.app, &auth.actor, id).await.map_err(app_error_page)?;
+    let shots = yunwei_app::inspection::photos(&st.app, &auth.actor, id.get()).await.map_err(app_error_page)?;
     let photos = v
         .template
         .items
@@ -264,7 +270,11 @@ struct ReportPage {
 }
 
 /// `GET /p/{code}/inspections/{id}/report`: the printable report.
-pub async fn html(State(st): State<AppState>, UiAuth(auth): UiAuth, Path((code, id)): Path<(String, i64)>) -> Response {
+pub async fn html(
+    State(st): State<AppState>,
+    UiAuth(auth): UiAuth,
+    Path((code, id)): Path<(String, InspectionId)>,
+) -> Response {
     match build(&st, &auth, &code, id).await {
         Ok(r) => render(&ReportPage { r, back: format!("/p/{code}/inspections/{id}") }).into_response(),
         Err(resp) => resp,
@@ -272,7 +282,11 @@ pub async fn html(State(st): State<AppState>, UiAuth(auth): UiAuth, Path((code, 
 }
 
 /// `GET /p/{code}/inspections/{id}/report.docx`: the same report as a Word document.
-pub async fn docx(State(st): State<AppState>, UiAuth(auth): UiAuth, Path((code, id)): Path<(String, i64)>) -> Response {
+pub async fn docx(
+    State(st): State<AppState>,
+    UiAuth(auth): UiAuth,
+    Path((code, id)): Path<(String, InspectionId)>,
+) -> Response {
     match build(&st, &auth, &code, id).await {
         Ok(r) => docx_download(to_docx(&r), &r.number, "巡检报告"),
         Err(resp) => resp,

@@ -8,6 +8,7 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use yunwei_app::inspection::{self as uc, AnswerInput};
+use yunwei_domain::id::InspectionId;
 
 use super::executions::{ExecutionJson, execution_json, respond};
 use crate::AppState;
@@ -47,7 +48,7 @@ pub struct WriteAnswer {
 pub async fn put_answer(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath((id, key)): ApiPath<(i64, String)>,
+    ApiPath((id, key)): ApiPath<(InspectionId, String)>,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Response, ApiError> {
     // What `GET /inspections/{id}` shows as this item's answer may be sent back as it is.
@@ -82,7 +83,7 @@ pub async fn put_answer(
 pub async fn complete_execution(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<InspectionId>,
 ) -> Result<Response, ApiError> {
     let v = uc::complete(&st.app, &auth.actor, id).await?;
     Ok(respond(&st, StatusCode::OK, v))
@@ -109,7 +110,7 @@ pub struct ConfirmExecution {
 pub async fn confirm_execution(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<InspectionId>,
     ApiJson(req): ApiJson<ConfirmExecution>,
 ) -> Result<Response, ApiError> {
     let v = uc::confirm(&st.app, &auth.actor, id, req.note).await?;
@@ -145,7 +146,7 @@ pub struct RaisedJson {
 pub async fn raise_incident(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath((id, key)): ApiPath<(i64, String)>,
+    ApiPath((id, key)): ApiPath<(InspectionId, String)>,
     ApiJson(req): ApiJson<RaiseIncident>,
 ) -> Result<(StatusCode, Json<RaisedJson>), ApiError> {
     let incident_id = uc::raise_incident(&st.app, &auth.actor, id, &key, req.severity).await?;
@@ -180,7 +181,7 @@ pub struct WriteReport {
 pub async fn put_report(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<InspectionId>,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Response, ApiError> {
     // The `report` object of `GET /inspections/{id}` may be sent back as it is.

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use yunwei_app::inspection::{self as uc, ExecutionFilter, ExecutionRow, ExecutionView, NewExecution};
 use yunwei_domain::FieldError;
+use yunwei_domain::id::InspectionId;
 use yunwei_domain::inspection::Status;
 
 use super::templates::{ItemJson, items_json};
@@ -357,7 +358,7 @@ pub async fn list_executions(
 pub async fn get_execution(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<InspectionId>,
 ) -> Result<Response, ApiError> {
     let v = uc::get(&st.app, &auth.actor, id).await?;
     Ok(respond(&st, StatusCode::OK, v))

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use yunwei_app::inspection::ExecutionView;
+use yunwei_domain::id::PlanId;
 use yunwei_domain::inspection::Status;
 
 use super::executions::{ExecutionSummaryJson, status_of, summary_json};
@@ -151,7 +152,7 @@ pub struct PeriodReportJson {
 pub async fn get_period_report(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<PlanId>,
     ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> Result<Json<PeriodReportJson>, ApiError> {
     let now = st.app.now();
