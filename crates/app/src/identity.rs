@@ -6,6 +6,7 @@ use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use yunwei_domain::ValidationErrors;
+use yunwei_domain::id::TokenId;
 use yunwei_domain::identity::{Password, Username};
 use yunwei_domain::text::BoundedText;
 use yunwei_store::Tx;
@@ -433,7 +434,8 @@ pub async fn create_token(app: &App, actor: Option<&Actor>, username: &str, name
 }
 
 /// Revokes one of the caller's own tokens.
-pub async fn revoke_token(app: &App, actor: &Actor, token_id: i64) -> Result<(), AppError> {
+pub async fn revoke_token(app: &App, actor: &Actor, token_id: TokenId) -> Result<(), AppError> {
+    let token_id = token_id.get();
     let now = app.now();
     let mut tx = app.db.begin().await?;
     if !store::revoke_api_token(&mut tx, actor.user_id.get(), token_id, now).await? {

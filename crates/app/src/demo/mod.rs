@@ -49,7 +49,7 @@ pub async fn ensure_demo(app: &App) -> Result<Vec<(String, Role)>, AppError> {
     let hospital = ensure_organization(app, None, OrgKind::Hospital, "示例医院").await?;
     ensure_organization(app, None, OrgKind::Vendor, "示例运维服务商").await?;
     for d in ["信息科", "门诊部", "住院部", "检验科", "放射科", "药剂科"] {
-        ensure_department(app, None, hospital, d).await?;
+        ensure_department(app, None, yunwei_domain::id::OrganizationId::new(hospital), d).await?;
     }
     if yunwei_store::project::by_code(&app.db, DEMO_PROJECT).await?.is_none() {
         create(

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use yunwei_domain::ValidationErrors;
+use yunwei_domain::id::OrganizationId;
 use yunwei_domain::identity::OrgKind;
 use yunwei_domain::identity::audit;
 use yunwei_domain::text::BoundedText;
@@ -51,7 +52,13 @@ pub async fn create_organization(app: &App, actor: &Actor, kind: &str, name: &st
 }
 
 /// Adds a department to an organisation (installation administrators).
-pub async fn create_department(app: &App, actor: &Actor, organization_id: i64, name: &str) -> Result<i64, AppError> {
+pub async fn create_department(
+    app: &App,
+    actor: &Actor,
+    organization_id: OrganizationId,
+    name: &str,
+) -> Result<i64, AppError> {
+    let organization_id = organization_id.get();
     if !actor.is_admin {
         return Err(AppError::Forbidden("只有系统管理员可以添加科室".into()));
     }
@@ -116,9 +123,10 @@ pub async fn ensure_organization(app: &App, actor: Option<&Actor>, kind: OrgKind
 pub async fn ensure_department(
     app: &App,
     actor: Option<&Actor>,
-    organization_id: i64,
+    organization_id: OrganizationId,
     name: &str,
 ) -> Result<i64, AppError> {
+    let organization_id = organization_id.get();
     let now = app.now();
     let mut tx = app.db.begin().await?;
     if let Some(d) = store::department_by_name(&mut tx, organization_id, name).await? {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::json;
 use yunwei_domain::ValidationErrors;
+use yunwei_domain::id::ChannelId;
 use yunwei_domain::identity::Permission;
 use yunwei_domain::servicedesk::audit;
 use yunwei_domain::text::BoundedText;
@@ -179,7 +180,8 @@ pub fn host_of(url: &str) -> String {
 }
 
 /// Removes a channel; its undelivered messages fail with "渠道已删除".
-pub async fn remove_channel(app: &App, actor: &Actor, code: &str, id: i64) -> Result<(), AppError> {
+pub async fn remove_channel(app: &App, actor: &Actor, code: &str, id: ChannelId) -> Result<(), AppError> {
+    let id = id.get();
     let access = authorize(app, actor, code, Permission::NotifyManage).await?;
     let pid = access.project.id;
     if !store::channels(&app.db, pid).await?.iter().any(|c| c.id == id) {

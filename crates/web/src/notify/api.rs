@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use yunwei_app::notify::{self as uc, ChannelRow, ContactInput, ContactRow, InboxMessage, NotificationRow, host_of};
-use yunwei_domain::id::IncidentId;
+use yunwei_domain::id::{ChannelId, IncidentId};
 
 use crate::AppState;
 use crate::auth::Auth;
@@ -256,7 +256,7 @@ pub async fn create_channel(
 pub async fn delete_channel(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath((code, id)): ApiPath<(String, i64)>,
+    ApiPath((code, id)): ApiPath<(String, ChannelId)>,
 ) -> Result<StatusCode, ApiError> {
     uc::remove_channel(&st.app, &auth.actor, &code, id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use yunwei_app::AppError;
 use yunwei_app::access::authorize;
 use yunwei_app::notify::{self as uc, CHANNEL_KINDS, host_of};
+use yunwei_domain::id::ChannelId;
 use yunwei_domain::identity::Permission;
 
 use crate::AppState;
@@ -177,7 +178,7 @@ pub struct CsrfForm {
 /// `POST /p/{code}/notifications/channels/{id}/delete`.
 pub async fn remove_channel(
     State(st): State<AppState>,
-    Path((code, id)): Path<(String, i64)>,
+    Path((code, id)): Path<(String, ChannelId)>,
     CheckedForm(auth, _f): CheckedForm<CsrfForm>,
 ) -> Response {
     match uc::remove_channel(&st.app, &auth.actor, &code, id).await {

@@ -231,7 +231,7 @@ async fn a_revoked_token_and_a_withdrawn_role_stop_working_on_another_instance_w
     let here = yunwei_app::identity::authenticate(&t.app, &token).await.expect("auth").expect("still a token");
     assert!(access::authorize(&t.app, &here, "hx", Permission::IncidentWork).await.is_err());
     let id = t.tdb.scalar("SELECT id FROM api_tokens").await;
-    yunwei_app::identity::revoke_token(&t.app, &here, id).await.expect("revoke token");
+    yunwei_app::identity::revoke_token(&t.app, &here, yunwei_domain::id::TokenId::new(id)).await.expect("revoke token");
     assert!(yunwei_app::identity::authenticate(&t.app, &token).await.expect("auth").is_none());
 
     // The other instance still trusts what it read a moment ago …

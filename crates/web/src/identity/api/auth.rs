@@ -8,6 +8,7 @@ use axum_extra::extract::CookieJar;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use yunwei_app::identity as uc;
+use yunwei_domain::id::TokenId;
 
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
@@ -162,7 +163,7 @@ pub async fn create_token(
 pub async fn revoke_token(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<TokenId>,
 ) -> Result<StatusCode, ApiError> {
     uc::revoke_token(&st.app, &auth.actor, id).await?;
     Ok(StatusCode::NO_CONTENT)

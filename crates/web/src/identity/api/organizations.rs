@@ -7,6 +7,7 @@ use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use yunwei_app::identity as uc;
+use yunwei_domain::id::OrganizationId;
 
 use super::users::Created;
 use crate::AppState;
@@ -106,7 +107,7 @@ pub struct CreateDepartmentRequest {
 pub async fn create_department(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<OrganizationId>,
     ApiJson(req): ApiJson<CreateDepartmentRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     let id = uc::create_department(&st.app, &auth.actor, id, &req.name).await?;

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use yunwei_app::AppError;
 use yunwei_app::identity as uc;
 use yunwei_domain::ValidationErrors;
+use yunwei_domain::id::TokenId;
 
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
@@ -185,7 +186,7 @@ pub struct CsrfOnly {
 /// `POST /account/tokens/{id}/revoke`.
 pub async fn revoke_token(
     State(st): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<TokenId>,
     CheckedForm(auth, _f): CheckedForm<CsrfOnly>,
 ) -> Response {
     match uc::revoke_token(&st.app, &auth.actor, id).await {

@@ -239,7 +239,7 @@ pub async fn create_organization(State(st): State<AppState>, CheckedForm(auth, f
     let r = async {
         let id = uc::create_organization(&st.app, &auth.actor, &f.kind, &f.name).await?;
         for d in f.departments.split(['\n', '、', ',', '，']).map(str::trim).filter(|d| !d.is_empty()) {
-            uc::create_department(&st.app, &auth.actor, id, d).await?;
+            uc::create_department(&st.app, &auth.actor, yunwei_domain::id::OrganizationId::new(id), d).await?;
         }
         Ok(format!("已添加机构 {}", f.name.trim()))
     }
