@@ -1,6 +1,7 @@
 //! Files attached to an incident (the steps are `crate::files`').
 
 use serde_json::json;
+use yunwei_domain::id::{AttachmentId, IncidentId};
 use yunwei_domain::identity::Permission;
 use yunwei_domain::servicedesk::audit;
 use yunwei_store::incident::{self as store, ATTACHMENTS};
@@ -14,7 +15,8 @@ use crate::{App, AppError};
 
 /// Attaches a file to an incident (anyone in its project who may comment). The declared type
 /// must be one we accept and match the file's first bytes; text must be UTF-8.
-pub async fn attach(app: &App, actor: &Actor, id: i64, file: Upload) -> Result<Attachment, AppError> {
+pub async fn attach(app: &App, actor: &Actor, id: IncidentId, file: Upload) -> Result<Attachment, AppError> {
+    let id = id.get();
     let row = store::get(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     access_to(app, actor, &row, Permission::IncidentComment).await?;
     let f = files::accept(app, actor, row.project_id, file, files::ATTACHMENT_TYPES)?;
@@ -41,7 +43,8 @@ pub async fn attach(app: &App, actor: &Actor, id: i64, file: Upload) -> Result<A
 }
 
 /// The attachments of an incident.
-pub async fn attachments(app: &App, actor: &Actor, id: i64) -> Result<Vec<Attachment>, AppError> {
+pub async fn attachments(app: &App, actor: &Actor, id: IncidentId) -> Result<Vec<Attachment>, AppError> {
+    let id = id.get();
     let row = store::get(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     access_to(app, actor, &row, Permission::IncidentRead).await?;
     files::list(app, &ATTACHMENTS, id).await
@@ -51,9 +54,10 @@ pub async fn attachments(app: &App, actor: &Actor, id: i64) -> Result<Vec<Attach
 pub async fn attachment(
     app: &App,
     actor: &Actor,
-    id: i64,
-    attachment_id: i64,
+    id: IncidentId,
+    attachment_id: AttachmentId,
 ) -> Result<(Attachment, Vec<u8>), AppError> {
+    let (id, attachment_id) = (id.get(), attachment_id.get());
     let row = store::get(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     access_to(app, actor, &row, Permission::IncidentRead).await?;
     files::load(app, &ATTACHMENTS, id, attachment_id, || AppError::NotFound(format!("附件 {attachment_id} 不存在")))

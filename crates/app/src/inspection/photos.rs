@@ -1,6 +1,7 @@
 //! Photos of an inspection's items (the steps are `crate::files`').
 
 use serde_json::json;
+use yunwei_domain::id::{InspectionId, PhotoId};
 use yunwei_domain::identity::Permission;
 use yunwei_domain::inspection::{Status, audit};
 use yunwei_store::inspection::{self as store, PHOTOS};
@@ -17,7 +18,8 @@ const PHOTO_TYPES: &[(&str, &[u8])] =
     &[("image/jpeg", b"\xff\xd8\xff"), ("image/png", b"\x89PNG\r\n\x1a\n"), ("image/webp", b"RIFF")];
 
 /// Adds a photo to an item of an open inspection (a photo item's answer, or evidence).
-pub async fn add_photo(app: &App, actor: &Actor, id: i64, key: &str, file: Upload) -> Result<Photo, AppError> {
+pub async fn add_photo(app: &App, actor: &Actor, id: InspectionId, key: &str, file: Upload) -> Result<Photo, AppError> {
+    let id = id.get();
     let row = store::execution(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     access_to(app, actor, &row, Permission::InspectionWork).await?;
     let ev = view(row, Vec::new())?;
@@ -56,14 +58,16 @@ pub async fn add_photo(app: &App, actor: &Actor, id: i64, key: &str, file: Uploa
 }
 
 /// The photos of an inspection.
-pub async fn photos(app: &App, actor: &Actor, id: i64) -> Result<Vec<Photo>, AppError> {
+pub async fn photos(app: &App, actor: &Actor, id: InspectionId) -> Result<Vec<Photo>, AppError> {
+    let id = id.get();
     let row = store::execution(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     access_to(app, actor, &row, Permission::InspectionRead).await?;
     files::list(app, &PHOTOS, id).await
 }
 
 /// One photo with its bytes.
-pub async fn photo(app: &App, actor: &Actor, id: i64, photo: i64) -> Result<(Photo, Vec<u8>), AppError> {
+pub async fn photo(app: &App, actor: &Actor, id: InspectionId, photo: PhotoId) -> Result<(Photo, Vec<u8>), AppError> {
+    let (id, photo) = (id.get(), photo.get());
     let row = store::execution(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     access_to(app, actor, &row, Permission::InspectionRead).await?;
     files::load(app, &PHOTOS, id, photo, || AppError::NotFound(format!("照片 {photo} 不存在"))).await

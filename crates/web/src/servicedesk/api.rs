@@ -12,6 +12,7 @@ use yunwei_app::incident::{
     self as uc, Attachment, Incident, IncidentFilter, IncidentView, NewEvent, NewIncident, Sla,
 };
 use yunwei_domain::contract::ClockKind;
+use yunwei_domain::id::AttachmentId;
 use yunwei_domain::id::IncidentId;
 use yunwei_domain::servicedesk::Clocks;
 
@@ -482,7 +483,7 @@ pub async fn create_attachment(
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Result<(StatusCode, Json<AttachmentJson>), ApiError> {
-    let a = uc::attach(&st.app, &auth.actor, id.get(), body_upload(q, &headers, body).await?).await?;
+    let a = uc::attach(&st.app, &auth.actor, id, body_upload(q, &headers, body).await?).await?;
     Ok((StatusCode::CREATED, Json(attachment_json(&a))))
 }
 
@@ -498,7 +499,7 @@ pub async fn list_attachments(
     auth: Auth,
     ApiPath(id): ApiPath<IncidentId>,
 ) -> Result<Json<Vec<AttachmentJson>>, ApiError> {
-    Ok(Json(uc::attachments(&st.app, &auth.actor, id.get()).await?.iter().map(attachment_json).collect()))
+    Ok(Json(uc::attachments(&st.app, &auth.actor, id).await?.iter().map(attachment_json).collect()))
 }
 
 /// Downloads an attachment (always as a download, never rendered inline).
@@ -511,8 +512,8 @@ pub async fn list_attachments(
 pub async fn get_attachment(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath((id, attachment)): ApiPath<(IncidentId, i64)>,
+    ApiPath((id, attachment)): ApiPath<(IncidentId, AttachmentId)>,
 ) -> Result<Response, ApiError> {
-    let (a, data) = uc::attachment(&st.app, &auth.actor, id.get(), attachment).await?;
+    let (a, data) = uc::attachment(&st.app, &auth.actor, id, attachment).await?;
     Ok(download_file(&a.name, &a.content_type, data))
 }

@@ -124,7 +124,7 @@ async fn detail_page(
         Ok(i) => i,
         Err(e) => return app_error_page(e),
     };
-    let photos = match uc::photos(&st.app, &auth.actor, id.get()).await {
+    let photos = match uc::photos(&st.app, &auth.actor, id).await {
         Ok(p) => p,
         Err(e) => return app_error_page(e),
     };

@@ -219,7 +219,7 @@ async fn build(
             incident,
         });
     }
-    let shots = yunwei_app::inspection::photos(&st.app, &auth.actor, id.get()).await.map_err(app_error_page)?;
+    let shots = yunwei_app::inspection::photos(&st.app, &auth.actor, id).await.map_err(app_error_page)?;
     let photos = v
         .template
         .items

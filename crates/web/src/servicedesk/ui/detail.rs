@@ -221,7 +221,7 @@ pub(super) async fn detail_page(
             error: m.last_error.clone().unwrap_or_default(),
         });
     }
-    let attachments = match uc::attachments(&st.app, &auth.actor, row.id).await {
+    let attachments = match uc::attachments(&st.app, &auth.actor, id).await {
         Ok(a) => a,
         Err(e) => return app_error_page(e),
     };

@@ -185,7 +185,7 @@ pub async fn upload(
     if file.data.len() > yunwei_app::files::MAX_ATTACHMENT_BYTES {
         return detail_page(&st, &auth, &code, id, too_large, StatusCode::PAYLOAD_TOO_LARGE).await;
     }
-    match uc::attach(&st.app, &auth.actor, id.get(), file).await {
+    match uc::attach(&st.app, &auth.actor, id, file).await {
         Ok(_) => Redirect::to(&format!("/p/{code}/incidents/{id}")).into_response(),
         Err(e) => match reasons(e) {
             Ok(msg) => {
@@ -200,13 +200,13 @@ pub async fn upload(
 pub async fn attachment(
     State(st): State<AppState>,
     UiAuth(auth): UiAuth,
-    Path((code, id, attachment)): Path<(String, IncidentId, i64)>,
+    Path((code, id, attachment)): Path<(String, IncidentId, yunwei_domain::id::AttachmentId)>,
 ) -> Response {
     let access = match authorize(&st.app, &auth.actor, &code, Permission::IncidentRead).await {
         Ok(a) => a,
         Err(e) => return app_error_page(e),
     };
-    match uc::attachment(&st.app, &auth.actor, id.get(), attachment).await {
+    match uc::attachment(&st.app, &auth.actor, id, attachment).await {
         Ok((a, data)) if a.project_id == access.project.id => {
             crate::http::files::download_file(&a.name, &a.content_type, data)
         }

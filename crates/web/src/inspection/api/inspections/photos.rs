@@ -8,6 +8,7 @@ use axum::response::Response;
 use serde::Serialize;
 use utoipa::ToSchema;
 use yunwei_app::inspection::{self as uc, Photo};
+use yunwei_domain::id::{InspectionId, PhotoId};
 
 use crate::AppState;
 use crate::auth::Auth;
@@ -61,7 +62,7 @@ fn photo_json(p: Photo) -> PhotoJson {
 pub async fn add_photo(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath((id, key)): ApiPath<(i64, String)>,
+    ApiPath((id, key)): ApiPath<(InspectionId, String)>,
     ApiQuery(q): ApiQuery<AttachQuery>,
     headers: HeaderMap,
     body: axum::body::Body,
@@ -80,7 +81,7 @@ pub async fn add_photo(
 pub async fn list_photos(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<InspectionId>,
 ) -> Result<Json<Vec<PhotoJson>>, ApiError> {
     Ok(Json(uc::photos(&st.app, &auth.actor, id).await?.into_iter().map(photo_json).collect()))
 }
@@ -95,7 +96,7 @@ pub async fn list_photos(
 pub async fn get_photo(
     State(st): State<AppState>,
     auth: Auth,
-    ApiPath((id, photo)): ApiPath<(i64, i64)>,
+    ApiPath((id, photo)): ApiPath<(InspectionId, PhotoId)>,
 ) -> Result<Response, ApiError> {
     let (p, data) = uc::photo(&st.app, &auth.actor, id, photo).await?;
     Ok(download_file(&p.name, &p.content_type, data))
