@@ -54,9 +54,8 @@ pub async fn put_answer(
     // What `GET /inspections/{id}` shows as this item's answer may be sent back as it is.
     let req: WriteAnswer = parse_update_lazy(body, || async {
         let v = uc::get(&st.app, &auth.actor, id).await?;
-        let shown = serde_json::to_value(execution_json(&v, st.app.now())).unwrap_or_default();
-        let items = shown["items"].as_array().cloned().unwrap_or_default();
-        Ok(items.into_iter().find(|i| i["key"] == key.as_str()).map(|i| i["answer"].clone()))
+        let items = execution_json(&v, st.app.now()).items;
+        Ok(items.into_iter().find(|i| i.item.key == key).and_then(|i| i.answer))
     })
     .await?;
     let a = AnswerInput {
