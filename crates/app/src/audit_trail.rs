@@ -49,7 +49,7 @@ impl From<AuditRow> for TrailEntry {
 }
 
 /// Result of verifying every chain.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyReport {
     /// Chains checked.
     pub chains: usize,

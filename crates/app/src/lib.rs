@@ -7,6 +7,7 @@ pub mod actor;
 pub mod audit;
 pub mod audit_trail;
 pub mod background;
+pub mod backup;
 pub mod cache;
 pub mod clock;
 pub mod cmdb;

@@ -21,6 +21,7 @@ const FEATURE_INTERFACES: &[(&str, &str, &str)] = &[
     ("inspection_plan", "inspection", "a plan generates inspections"),
     ("contract", "project", "applying a contract creates its project"),
     ("project", "identity", "a new project's hospital and vendor organisations are made sure of"),
+    ("backup", "audit_trail", "a restored copy is accepted only when its audit trail verifies"),
     ("demo", "*", "the demo installation uses every module"),
     ("background", "*", "the serve loop runs every module's background pass"),
 ];

@@ -44,6 +44,12 @@ pub struct Config {
     pub smtp_from: String,
     pub smtp_username: Option<String>,
     pub smtp_password: Option<String>,
+    /// Folder of the scheduled backups of the embedded database; unset: no scheduled backup.
+    pub backup_dir: Option<PathBuf>,
+    /// Hours between scheduled backups.
+    pub backup_every_hours: u64,
+    /// Scheduled backups kept; older ones are deleted.
+    pub backup_keep: usize,
 }
 
 impl Default for Config {
@@ -68,6 +74,9 @@ impl Default for Config {
             smtp_from: "yunwei@localhost".into(),
             smtp_username: None,
             smtp_password: None,
+            backup_dir: None,
+            backup_every_hours: 24,
+            backup_keep: 7,
         }
     }
 }
@@ -110,6 +119,18 @@ pub fn load(file: Option<&Path>, overrides: Overrides) -> Result<Config, String>
     }
     if c.jobs_keep_days < 1 {
         return Err(format!("invalid configuration: jobs_keep_days must be at least 1, not {}", c.jobs_keep_days));
+    }
+    if c.backup_every_hours < 1 {
+        return Err(format!(
+            "invalid configuration: backup_every_hours must be at least 1, not {}",
+            c.backup_every_hours
+        ));
+    }
+    if c.backup_keep < 1 {
+        return Err(format!("invalid configuration: backup_keep must be at least 1, not {}", c.backup_keep));
+    }
+    if c.backup_dir.is_some() && c.database_url.as_deref().is_some_and(|u| u.starts_with("postgres")) {
+        return Err("invalid configuration: backup_dir is for the embedded SQLite database; back up PostgreSQL with pg_dump (docs/reliability.md)".into());
     }
     if c.listen.parse::<std::net::SocketAddr>().is_err() {
         return Err(format!(

@@ -72,6 +72,18 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(cmd::audit::AuditCmd),
+    /// Copy the embedded database (attachments and photos included) into one file, while the
+    /// server keeps running. PostgreSQL: use pg_dump.
+    Backup {
+        /// The backup file to write (must not exist).
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Restore a backup into an empty data directory (checked, migrated, audit trail verified).
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+    },
     /// Service contracts (the TOML document that drives every clock).
     #[command(subcommand)]
     Contract(cmd::contract::ContractCmd),
@@ -207,6 +219,8 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Import(cmd) => cmd::cmdb::import(&cfg, cmd).await,
         Command::Export(cmd) => cmd::cmdb::export(&cfg, cmd).await,
         Command::Audit(cmd) => cmd::audit::audit(&cfg, cmd).await,
+        Command::Backup { output } => cmd::backup::backup(&cfg, &output).await,
+        Command::Restore { file } => cmd::backup::restore(&cfg, &file).await,
         Command::Bench { clients, seconds, bulk, projects, cmdb } => {
             let app = open(&cfg).await?;
             let backend = match app.db.backend() {
@@ -243,14 +257,28 @@ async fn serve(cfg: Config, demo: bool) -> Result<()> {
         yunwei_store::Backend::Postgres => "PostgreSQL".to_owned(),
     };
     if cfg.jobs_interval_seconds > 0 {
-        let worker =
-            yunwei_app::background::run_worker(app.clone(), std::time::Duration::from_secs(cfg.jobs_interval_seconds));
-        tokio::spawn(worker);
+        let interval = std::time::Duration::from_secs(cfg.jobs_interval_seconds);
+        let every = chrono::Duration::from_std(interval).unwrap_or_else(|_| chrono::Duration::seconds(10));
+        let mut worker = yunwei_app::background::worker(&app, every);
+        if let Some(dir) = &cfg.backup_dir {
+            let s = yunwei_app::backup::Schedule {
+                dir: dir.clone(),
+                every: chrono::Duration::hours(cfg.backup_every_hours as i64),
+                keep: cfg.backup_keep,
+            };
+            eprintln!("scheduled backup every {} h into {}, keeping {}", cfg.backup_every_hours, dir.display(), s.keep);
+            worker = yunwei_app::backup::schedule(worker, s);
+        }
+        tokio::spawn(worker.run(interval));
+    } else if cfg.backup_dir.is_some() {
+        bail!("backup_dir needs the background worker: set jobs_interval_seconds above 0");
     }
     // New incidents reach the search index within half a second; searches cover the gap.
     tokio::spawn(yunwei_app::incident::run_text_indexer(app.clone(), std::time::Duration::from_millis(500)));
-    tracing::info!(listen = %cfg.listen, %backend, "yunwei serving");
-    eprintln!("yunwei listening on http://{} ({backend})", cfg.listen);
+    // The bound address, so `--listen 127.0.0.1:0` tells which port it got.
+    let bound = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| cfg.listen.clone());
+    tracing::info!(listen = %bound, %backend, "yunwei serving");
+    eprintln!("yunwei listening on http://{bound} ({backend})");
     axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.context("server error")?;
     tracing::info!("shutting down: closing the database");
     app.db.close().await;

@@ -4,6 +4,7 @@
 //! and a [`Db`] when they only read. Every business query filters on `project_id`.
 
 pub mod audit;
+pub mod backup;
 pub mod cmdb;
 pub mod contract;
 pub mod daily_log;
