@@ -18,6 +18,19 @@ mod tests;
 
 /// Excel's limit on the characters in one cell.
 const CELL_MAX: usize = 32_767;
+
+/// Largest file read, in bytes (what the import endpoint accepts).
+pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
+/// Most bytes the parts of an XLSX may unpack to, as their sizes are declared (the unpacker
+/// refuses a part that unpacks to more than it declares), so a zip bomb is refused unread.
+pub const MAX_UNPACKED_BYTES: u64 = 200 * 1024 * 1024;
+/// Most rows a table may have (blank rows counted, as they keep row numbers).
+pub const MAX_ROWS: usize = 100_000;
+/// Most columns a row may have.
+pub const MAX_COLUMNS: usize = 1_000;
+/// Most cells all rows may hold together, empty cells before a filled one counted: a cell far
+/// down and to the right makes every row before it and the row itself that long.
+pub const MAX_CELLS: usize = 2_000_000;
 /// Column widths, in Excel's units (about one Latin letter; a Chinese character takes two).
 const WIDTH_MIN: usize = 8;
 const WIDTH_MAX: usize = 50;
@@ -58,6 +71,12 @@ pub enum TableError {
         /// Why (the reader's own words).
         reason: String,
     },
+    /// A file or table larger than this reader takes (`what` says which limit).
+    #[error("文件过大，无法导入：{what}；请分成几个文件分别导入")]
+    TooLarge {
+        /// Which limit, in Chinese.
+        what: String,
+    },
     /// An XLSX without worksheets.
     #[error("xlsx 文件中没有工作表")]
     NoWorksheet,
@@ -85,6 +104,9 @@ pub enum TableError {
 /// last computed value. CSV: UTF-8 (BOM optional), else GBK.
 pub fn read_table(name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, TableError> {
     let ext = Path::new(name).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(TableError::TooLarge { what: format!("文件超过 {} MB", MAX_FILE_BYTES >> 20) });
+    }
     match ext.as_deref() {
         Some("xlsx") => read_xlsx(bytes),
         Some("csv") => read_csv(bytes),
@@ -92,14 +114,72 @@ pub fn read_table(name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, TableErr
     }
 }
 
+/// Counts what a table holds against [`MAX_ROWS`], [`MAX_COLUMNS`] and [`MAX_CELLS`].
+#[derive(Default)]
+struct Size {
+    cells: usize,
+}
+
+impl Size {
+    /// Counts `new` more cells (or rows) up to the cell at (`r`, `c`) (0-based), or says which
+    /// limit that breaks.
+    fn add(&mut self, r: usize, c: usize, new: usize) -> Result<(), TableError> {
+        let too_large = |what: String| Err(TableError::TooLarge { what });
+        if r >= MAX_ROWS {
+            return too_large(format!("超过 {MAX_ROWS} 行"));
+        }
+        if c >= MAX_COLUMNS {
+            return too_large(format!("第 {} 行超过 {MAX_COLUMNS} 列", r + 1));
+        }
+        self.cells += new;
+        if self.cells > MAX_CELLS {
+            return too_large(format!("单元格超过 {MAX_CELLS} 个"));
+        }
+        Ok(())
+    }
+
+    /// Makes room for the cell at (`r`, `c`), counting the empty rows and cells that come with it.
+    fn grow(&mut self, rows: &mut Vec<Vec<String>>, r: usize, c: usize) -> Result<(), TableError> {
+        let new_rows = (r + 1).saturating_sub(rows.len());
+        let new_cells = (c + 1).saturating_sub(rows.get(r).map_or(0, Vec::len));
+        self.add(r, c, new_rows + new_cells)?;
+        if new_rows > 0 {
+            rows.resize_with(r + 1, Vec::new);
+        }
+        if new_cells > 0 {
+            rows[r].resize_with(c + 1, String::new);
+        }
+        Ok(())
+    }
+}
+
+/// Refuses an XLSX whose parts declare more than [`MAX_UNPACKED_BYTES`] together, before any
+/// is unpacked. (An unreadable archive is left for calamine to describe.)
+fn check_unpacked_size(bytes: &[u8]) -> Result<(), TableError> {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else { return Ok(()) };
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        let size = zip.by_index_raw(i).map_or(0, |f| f.size());
+        total = total.saturating_add(size);
+        if total > MAX_UNPACKED_BYTES {
+            return Err(TableError::TooLarge {
+                what: format!("xlsx 解压后超过 {} MB（可能是压缩炸弹）", MAX_UNPACKED_BYTES >> 20),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, TableError> {
     let xlsx_err = |e: calamine::XlsxError| TableError::Xlsx { reason: e.to_string() };
+    check_unpacked_size(bytes)?;
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(xlsx_err)?;
     let first = book.sheet_names().into_iter().next().ok_or(TableError::NoWorksheet)?;
     // Cell by cell rather than as a `Range`: a range is allocated as its bounding box, which one
     // stray cell at XFD1048576 would make billions of cells large.
     let mut cells = book.worksheet_cells_reader(&first).map_err(xlsx_err)?;
     let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut size = Size::default();
     loop {
         let cell = cells.next_cell().map_err(|e| TableError::Xlsx {
             reason: format!("读到第 {} 行附近时出错：{e}", rows.len().max(1)),
@@ -111,14 +191,8 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, TableError> {
         }
         let (r, c) = cell.get_position();
         let (r, c) = (r as usize, c as usize);
-        if rows.len() <= r {
-            rows.resize_with(r + 1, Vec::new);
-        }
-        let row = &mut rows[r];
-        if row.len() <= c {
-            row.resize_with(c + 1, String::new);
-        }
-        row[c] = text;
+        size.grow(&mut rows, r, c)?;
+        rows[r][c] = text;
     }
     Ok(rows)
 }
@@ -174,6 +248,7 @@ fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, TableError> {
     let mut quoted_from: Option<u64> = None;
     // Whether the current field began with a quote (so `""` is an empty field, not nothing).
     let mut was_quoted = false;
+    let mut size = Size::default();
     while let Some(c) = chars.next() {
         if c == '\n' || (c == '\r' && chars.peek() != Some(&'\n')) {
             line += 1;
@@ -195,6 +270,7 @@ fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, TableError> {
                 was_quoted = true;
             }
             ',' => {
+                size.add(rows.len(), row.len(), 1)?;
                 row.push(std::mem::take(&mut field));
                 was_quoted = false;
             }
@@ -204,8 +280,10 @@ fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, TableError> {
                     line += 1;
                 }
                 if !(row.is_empty() && field.is_empty() && !was_quoted) {
+                    size.add(rows.len(), row.len(), 1)?;
                     row.push(std::mem::take(&mut field));
                 }
+                size.add(rows.len(), 0, 1)?;
                 rows.push(std::mem::take(&mut row));
                 was_quoted = false;
             }
@@ -218,6 +296,7 @@ fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, TableError> {
         });
     }
     if !(row.is_empty() && field.is_empty() && !was_quoted) {
+        size.add(rows.len(), row.len(), 2)?;
         row.push(field);
         rows.push(row);
     }

@@ -5,6 +5,9 @@ use chrono::Weekday;
 /// Seconds since local midnight; `86_400` stands for `24:00`.
 pub type DaySecond = u32;
 
+/// Most working intervals one day may have (a calendar compiles to one entry per interval per day).
+pub const MAX_INTERVALS: usize = 8;
+
 /// The working intervals of one working day, sorted and not overlapping.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DaySchedule(Vec<(DaySecond, DaySecond)>);
@@ -14,6 +17,9 @@ impl DaySchedule {
     pub fn parse(items: &[String]) -> Result<Self, String> {
         if items.is_empty() {
             return Err("至少需要一个工作时段，如 08:30-12:00".into());
+        }
+        if items.len() > MAX_INTERVALS {
+            return Err(format!("一天最多 {MAX_INTERVALS} 个工作时段"));
         }
         let mut out: Vec<(DaySecond, DaySecond)> = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {

@@ -184,6 +184,13 @@ fn duration(ctx: &mut Ctx<'_>, v: &Spanned<String>, field: &str) -> Option<Busin
     v.get_ref().parse::<BusinessDuration>().map_err(|e| ctx.err(v, field, e.0)).ok()
 }
 
+/// Longest service period, in years: calendars are compiled day by day over it.
+pub const MAX_PERIOD_YEARS: u32 = 10;
+/// Most calendars one contract declares.
+pub const MAX_CALENDARS: usize = 16;
+/// An annual fee at or above this (in yuan) is a typo; the fen must fit an `i64` anyway.
+const MAX_FEE_YUAN: f64 = 1e13;
+
 /// Parses and validates a contract document.
 pub fn parse(text: &str) -> Result<Contract, ContractErrors> {
     let mut ctx = Ctx { text, errors: Vec::new() };
@@ -236,14 +243,19 @@ fn validate(ctx: &mut Ctx<'_>, raw: RawContract) -> Option<Contract> {
     };
     let start = date_of(ctx, &p.period.start, "project.period.start");
     let end = date_of(ctx, &p.period.end, "project.period.end");
-    if let (Some(s), Some(e)) = (start, end)
-        && e < s
-    {
-        ctx.err(&p.period.end, "project.period.end", "服务期结束日期早于开始日期");
+    if let (Some(s), Some(e)) = (start, end) {
+        if e < s {
+            ctx.err(&p.period.end, "project.period.end", "服务期结束日期早于开始日期");
+        } else if s.checked_add_months(chrono::Months::new(12 * MAX_PERIOD_YEARS)).is_none_or(|limit| e >= limit) {
+            // Every calendar is compiled day by day over the period.
+            ctx.err(&p.period.end, "project.period.end", format!("服务期最长 {MAX_PERIOD_YEARS} 年"));
+        }
     }
     let fee = p.annual_fee_yuan.as_ref().and_then(|v| match v.get_ref() {
-        toml::Value::Integer(i) if *i >= 0 => Some(i * 100),
-        toml::Value::Float(f) if *f >= 0.0 && (f * 100.0).fract().abs() < 1e-6 => Some((f * 100.0).round() as i64),
+        toml::Value::Integer(i) if (0..=i64::MAX / 100).contains(i) => Some(i * 100),
+        toml::Value::Float(f) if (0.0..MAX_FEE_YUAN).contains(f) && (f * 100.0).fract().abs() < 1e-6 => {
+            Some((f * 100.0).round() as i64)
+        }
         _ => {
             ctx.err(v, "project.annual_fee_yuan", "年服务费须为不小于 0 的金额（元，最多两位小数）");
             None
@@ -251,8 +263,11 @@ fn validate(ctx: &mut Ctx<'_>, raw: RawContract) -> Option<Contract> {
     });
 
     let mut calendars = BTreeMap::new();
-    for (name, c) in &raw.calendars {
+    for (i, (name, c)) in raw.calendars.iter().enumerate() {
         let path = format!("calendars.{name}");
+        if i == MAX_CALENDARS {
+            ctx.err(&c.kind, "calendars", format!("一份合同最多 {MAX_CALENDARS} 个日历"));
+        }
         let ctz = match &c.timezone {
             Some(t) => timezone(ctx, t, &format!("{path}.timezone")),
             None => tz,

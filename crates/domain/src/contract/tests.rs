@@ -291,3 +291,21 @@ fn bad_alert_rules_are_named_with_their_line() {
     );
     assert!(e[0].reason.contains("可选：P1, P3"), "{}", e[0].reason);
 }
+
+/// The limits the parser fuzzing found were needed (docs/reliability.md): each is the field's error.
+#[test]
+fn a_fee_period_or_calendars_too_large_to_compute_with_are_refused_by_field() {
+    let fields = |text: &str| errors(text).into_iter().map(|e| (e.field, e.reason)).collect::<Vec<_>>();
+    let fee = SKETCH.replace("annual_fee_yuan = 1200000", "annual_fee_yuan = 9223372036854775807");
+    assert_eq!(fields(&fee)[0].0, "project.annual_fee_yuan");
+    let long = SKETCH.replace(r#"end = "2026-12-31""#, r#"end = "2036-01-01""#);
+    assert_eq!(fields(&long), vec![("project.period.end".to_owned(), "服务期最长 10 年".to_owned())]);
+    let ten_years = SKETCH.replace(r#"end = "2026-12-31""#, r#"end = "2035-12-31""#);
+    assert!(parse(&ten_years).is_ok(), "ten years are accepted");
+    let hours: Vec<String> = (8..17).map(|h| format!("\"{h:02}:00-{h:02}:30\"")).collect();
+    let many = SKETCH.replace(r#"hours = ["08:30-12:00", "13:30-17:30"]"#, &format!("hours = [{}]", hours.join(", ")));
+    assert_eq!(fields(&many), vec![("calendars.office.hours".to_owned(), "一天最多 8 个工作时段".to_owned())]);
+    let calendars: String = (0..MAX_CALENDARS).map(|i| format!("[calendars.c{i:02}]\nkind = \"24x7\"\n")).collect();
+    let too_many = SKETCH.replace("[severity.P1]", &format!("{calendars}\n[severity.P1]"));
+    assert_eq!(fields(&too_many), vec![("calendars".to_owned(), "一份合同最多 16 个日历".to_owned())]);
+}
