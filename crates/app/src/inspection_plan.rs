@@ -13,9 +13,11 @@ use yunwei_domain::ValidationErrors;
 use yunwei_domain::calendar::{CalendarKind, HolidayTable};
 use yunwei_domain::id::PlanId;
 use yunwei_domain::identity::Permission;
-use yunwei_domain::inspection::{self as domain, Period};
+use yunwei_domain::inspection::{self as domain, Kind, Period};
 use yunwei_domain::text::BoundedText;
-use yunwei_store::inspection::{self as store, ExecutionRow, PlanRow};
+use yunwei_store::inspection::{self as store, PlanRow};
+
+use crate::inspection::Execution;
 
 use yunwei_domain::inspection::audit;
 
@@ -45,7 +47,7 @@ pub struct PlanView {
     pub row: PlanRow,
     pub ci_ids: Vec<i64>,
     /// Executions created by the generation that ran with this call.
-    pub created: Vec<ExecutionRow>,
+    pub created: Vec<Execution>,
 }
 
 fn ci_ids_of(r: &PlanRow) -> Result<Vec<i64>, AppError> {
@@ -144,7 +146,7 @@ fn midnight(tz: chrono_tz::Tz, day: NaiveDate) -> DateTime<Utc> {
 }
 
 /// One execution a plan owes: (kind, period label, planned day, due instant).
-type Owed = (&'static str, String, NaiveDate, DateTime<Utc>);
+type Owed = (Kind, String, NaiveDate, DateTime<Utc>);
 
 /// What `plan` owes at `now` under the contract `t`.
 pub fn owed(plan: &PlanRow, t: &CompiledContract, now: DateTime<Utc>) -> Vec<Owed> {
@@ -155,14 +157,14 @@ pub fn owed(plan: &PlanRow, t: &CompiledContract, now: DateTime<Utc>) -> Vec<Owe
         let (start, end, label) = cycle.bounds(today);
         let created = plan.created_at.with_timezone(&tz).date_naive();
         let due = midnight(tz, end + Days::new(1));
-        out.push(("routine", label, start.max(created), due));
+        out.push((Kind::Routine, label, start.max(created), due));
     }
     let Some(terms) = &t.contract.terms.inspection else { return out };
     if let Some(first) = &terms.first
         && let Some(cal) = t.calendars.get(&first.calendar)
         && let Ok(due) = cal.add_business(midnight(tz, t.contract.project.start), first.within, &[])
     {
-        out.push(("first", "first".to_owned(), t.contract.project.start, due.value));
+        out.push((Kind::First, "first".to_owned(), t.contract.project.start, due.value));
     }
     if let Some(pre) = &terms.pre_holiday
         && let Some(cal) = t.calendars.get(&pre.lead.calendar)
@@ -182,7 +184,7 @@ pub fn owed(plan: &PlanRow, t: &CompiledContract, now: DateTime<Utc>) -> Vec<Owe
                 let window = due - chrono::Duration::days(PRE_HOLIDAY_HORIZON_DAYS as i64);
                 if now >= window && now < starts {
                     let label = format!("pre_holiday:{year}-{}", b.name);
-                    out.push(("pre_holiday", label, due.with_timezone(&tz).date_naive(), due));
+                    out.push((Kind::PreHoliday, label, due.with_timezone(&tz).date_naive(), due));
                 }
             }
         }
@@ -196,7 +198,7 @@ pub async fn generate(
     plan: &PlanRow,
     t: &CompiledContract,
     now: DateTime<Utc>,
-) -> Result<Vec<ExecutionRow>, AppError> {
+) -> Result<Vec<Execution>, AppError> {
     let owed = owed(plan, t, now);
     if owed.is_empty() {
         return Ok(Vec::new());
@@ -229,7 +231,7 @@ pub async fn generate(
                 template_version: tv.version,
                 template: template.clone(),
                 ci: target.clone(),
-                kind: (*kind).to_owned(),
+                kind: *kind,
                 planned_for: *planned_for,
                 created_by: format!("plan:{}", plan.id),
                 plan: Some((plan.id, period.clone(), *due)),
@@ -254,7 +256,7 @@ pub async fn generate(
                 },
             )
             .await?;
-            created.push(row);
+            created.push(Execution::from_row(&row)?);
         }
     }
     tx.commit().await?;
@@ -302,9 +304,12 @@ pub async fn period_report(
     let mut executions = Vec::with_capacity(rows.len());
     for r in rows {
         let results = store::results(&app.db, r.id).await?;
-        executions.push(crate::inspection::view(r, results)?);
+        executions.push(crate::inspection::view(&r, &results)?);
     }
-    executions.sort_by(|a, b| a.row.ci_name.cmp(&b.row.ci_name).then(a.row.id.cmp(&b.row.id)));
+    executions.sort_by(|a, b| {
+        let (a, b) = (&a.execution, &b.execution);
+        a.ci_name.cmp(&b.ci_name).then(a.id.cmp(&b.id))
+    });
     let plan = PlanView { ci_ids: ci_ids_of(&plan)?, row: plan, created: Vec::new() };
     Ok(PeriodReport { plan, period, periods, executions })
 }

@@ -53,7 +53,7 @@ pub(crate) async fn demo_inspections(
         NewExecution { template: "minicomputer".into(), ci_id: ci("HIS-DB-SRV-01"), planned_for: None, kind: None },
     )
     .await?;
-    let id = yunwei_domain::id::InspectionId::new(done.row.id);
+    let id = done.execution.id;
     let started = now - Duration::hours(26);
     for (i, item) in done.template.items.iter().enumerate() {
         let abnormal = item.name == "交换分区";

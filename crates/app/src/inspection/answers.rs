@@ -10,8 +10,10 @@ use yunwei_domain::inspection::{self as domain, Answer, Status, Template, Verdic
 use yunwei_domain::text::BoundedText;
 use yunwei_store::inspection as store;
 
-use super::executions::{ExecutionView, access_to, not_found, view};
-use super::{ExecutionRow, ResultRow};
+use yunwei_store::inspection::ResultRow;
+
+use super::executions::{access_to, not_found};
+use super::view::{Execution, ExecutionView, ItemResult, template_of, view};
 use crate::actor::Actor;
 use crate::audit::{Record, record};
 use crate::incident::NewIncident;
@@ -43,8 +45,7 @@ pub async fn answer(
     let access = access_to(app, actor, &first, Permission::InspectionWork).await?;
     let now = app.now();
     // An execution's template never changes: the answer is checked against it before the write.
-    let template: Template = serde_json::from_str(&first.template)
-        .map_err(|e| AppError::Internal(format!("template of inspection {id} unreadable: {e}")))?;
+    let template = template_of(&first)?;
     let item = template.item(key).ok_or_else(|| AppError::NotFound(format!("巡检项目 {key} 不存在")))?;
     let mut v = ValidationErrors::default();
     let verdict = match a.verdict.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -81,7 +82,13 @@ pub async fn answer(
     // The incident it would open, checked outside the write transaction.
     let auto = match (&item.incident, verdict) {
         (Some(sev), Verdict::Abnormal) => {
-            let input = incident_input(&first, &template, item, &result, sev.clone());
+            let input = incident_input(
+                &Execution::from_row(&first)?,
+                &template,
+                item,
+                &ItemResult::from_row(&result)?,
+                sev.clone(),
+            );
             Some(crate::incident::prepare(app, actor, &access.project.code, input).await?)
         }
         _ => None,
@@ -100,7 +107,7 @@ pub async fn answer(
     if existing.is_some_and(|e| e.recorded_at > recorded_at) {
         // An older answer arriving late: the newer one stands.
         drop(tx);
-        return view(row, results);
+        return view(&row, &results);
     }
     result.incident_id = existing.and_then(|e| e.incident_id);
     store::upsert_result(&mut tx, row.project_id, &result).await?;
@@ -135,15 +142,15 @@ pub async fn answer(
     .await?;
     let results = store::results_tx(&mut tx, id).await?;
     tx.commit().await?;
-    view(row, results)
+    view(&row, &results)
 }
 
 /// The incident an abnormal answer becomes: what was checked, against what, and what was found.
 fn incident_input(
-    row: &ExecutionRow,
+    row: &Execution,
     template: &Template,
     item: &domain::Item,
-    result: &ResultRow,
+    result: &ItemResult,
     severity: String,
 ) -> NewIncident {
     let on = row.ci_name.as_deref().map(|c| format!("{c} ")).unwrap_or_default();
@@ -210,13 +217,13 @@ pub async fn raise_incident(
         Some(s) => s,
         None => lowest_severity(&terms)?,
     };
-    let raisable = |ev: &ExecutionView| -> Result<ResultRow, AppError> {
+    let raisable = |ev: &ExecutionView| -> Result<ItemResult, AppError> {
         let result = ev
             .result(key)
             .ok_or_else(|| AppError::Conflict {
                 field: "item".into(), reason: format!("第 {key} 项还没有填写")
             })?;
-        if result.verdict != Verdict::Abnormal.code() {
+        if result.verdict != Verdict::Abnormal {
             return Err(AppError::Conflict {
                 field: "item".into(),
                 reason: format!("第 {key} 项结论为正常，无需报障"),
@@ -231,14 +238,14 @@ pub async fn raise_incident(
         Ok(result.clone())
     };
     // Checked and prepared outside the write transaction, checked again inside it.
-    let ev = view(row, store::results(&app.db, id).await?)?;
+    let ev = view(&row, &store::results(&app.db, id).await?)?;
     let item = ev.template.item(key).ok_or_else(|| AppError::NotFound(format!("巡检项目 {key} 不存在")))?;
     let result = raisable(&ev)?;
-    let input = incident_input(&ev.row, &ev.template, item, &result, severity);
+    let input = incident_input(&ev.execution, &ev.template, item, &result, severity);
     let prepared = crate::incident::prepare(app, actor, &access.project.code, input).await?;
     let mut tx = app.db.begin().await?;
     let row = store::execution_tx(&mut tx, id).await?.ok_or_else(|| not_found(id))?;
-    let now_ev = view(row, store::results_tx(&mut tx, id).await?)?;
+    let now_ev = view(&row, &store::results_tx(&mut tx, id).await?)?;
     raisable(&now_ev)?;
     let inc = open_incident(&mut tx, actor, id, key, prepared).await?;
     record(
@@ -246,7 +253,7 @@ pub async fn raise_incident(
         Some(actor),
         app.now(),
         Record {
-            project_id: Some(now_ev.row.project_id),
+            project_id: Some(now_ev.execution.project_id.get()),
             code: audit::INSPECTION_RAISE_INCIDENT,
             entity_id: id.to_string(),
             summary: json!({ "item": key, "incident_id": inc }),

@@ -1,84 +1,19 @@
 //! Executions: planned against a template (copied into it), read one by one or listed.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde_json::json;
 use yunwei_domain::ValidationErrors;
 use yunwei_domain::id::InspectionId;
 use yunwei_domain::identity::Permission;
-use yunwei_domain::inspection::{Status, Template, Verdict, audit};
-use yunwei_store::inspection as store;
+use yunwei_domain::inspection::{Kind, Status, audit};
+use yunwei_store::inspection::{self as store, ExecutionRow};
 
 use super::templates::find_template;
-use super::{ExecutionFilter, ExecutionRow, ResultRow};
+use super::view::{ExecutionFilter, ExecutionView, view};
 use crate::access::{ProjectAccess, ProjectScoped, authorize, authorize_entity};
 use crate::actor::Actor;
 use crate::audit::{Record, record};
 use crate::{App, AppError};
-
-/// An execution with its template, its report's text and its answers.
-#[derive(Debug, Clone)]
-pub struct ExecutionView {
-    pub row: ExecutionRow,
-    /// The template it was created with (`row.template`, read).
-    pub template: Template,
-    /// The report's text (`row.report`, read).
-    pub report: ReportText,
-    pub results: Vec<ResultRow>,
-}
-
-/// The report's text fields written so far, by [`REPORT_FIELDS`] key.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReportText(pub(super) BTreeMap<String, String>);
-
-impl ReportText {
-    /// The text of field `key`; empty while unwritten.
-    pub fn get(&self, key: &str) -> &str {
-        self.0.get(key).map_or("", String::as_str)
-    }
-
-    fn parse(id: i64, stored: &str) -> Result<Self, AppError> {
-        serde_json::from_str(stored)
-            .map(ReportText)
-            .map_err(|e| AppError::Internal(format!("report of inspection {id} unreadable: {e}")))
-    }
-}
-
-impl ExecutionView {
-    /// Whether the report was issued by its due time (`None` while not issued and not yet due,
-    /// or when the contract sets no due time).
-    pub fn report_met(&self, now: DateTime<Utc>) -> Option<bool> {
-        let due = self.row.report_due?;
-        match self.row.report_issued_at {
-            Some(at) => Some(at <= due),
-            None => (now > due).then_some(false),
-        }
-    }
-
-    /// The answer to `key`.
-    pub fn result(&self, key: &str) -> Option<&ResultRow> {
-        self.results.iter().find(|r| r.item_key == key)
-    }
-
-    /// Not completed and past its due time.
-    pub fn overdue(&self, now: DateTime<Utc>) -> bool {
-        Status::parse(&self.row.status).is_some_and(Status::open) && self.row.due_at.is_some_and(|d| now > d)
-    }
-
-    /// Items answered abnormal.
-    pub fn abnormal(&self) -> usize {
-        self.results.iter().filter(|r| r.verdict == Verdict::Abnormal.code()).count()
-    }
-}
-
-/// An execution with its template and answers, as stored.
-pub(crate) fn view(row: ExecutionRow, results: Vec<ResultRow>) -> Result<ExecutionView, AppError> {
-    let template: Template = serde_json::from_str(&row.template)
-        .map_err(|e| AppError::Internal(format!("template of inspection {} unreadable: {e}", row.id)))?;
-    let report = ReportText::parse(row.id, &row.report)?;
-    Ok(ExecutionView { row, template, report, results })
-}
 
 pub(super) fn not_found(id: i64) -> AppError {
     AppError::NotFound(format!("巡检 {id} 不存在"))
@@ -98,9 +33,6 @@ pub(super) async fn access_to(
 ) -> Result<ProjectAccess, AppError> {
     authorize_entity(app, actor, row, p, || not_found(row.id)).await
 }
-
-/// What kind of inspection an execution is.
-pub const KINDS: [(&str, &str); 3] = [("routine", "例行巡检"), ("first", "首次巡检"), ("pre_holiday", "节前巡检")];
 
 /// A new execution as asked for.
 #[derive(Debug, Clone, Default)]
@@ -128,10 +60,13 @@ pub async fn create_execution(
     let terms = crate::terms::of_version(app, cv).await?;
     let now = app.now();
     let mut v = ValidationErrors::default();
-    let kind = n.kind.unwrap_or_else(|| KINDS[0].0.to_owned());
-    if !KINDS.iter().any(|(k, _)| *k == kind) {
-        v.push("kind", format!("未知巡检类型“{kind}”，可选：{}", KINDS.map(|k| k.0).join(", ")));
-    }
+    let kind = match n.kind.as_deref() {
+        None => Some(Kind::Routine),
+        Some(k) => Kind::parse(k).or_else(|| {
+            v.push("kind", format!("未知巡检类型“{k}”，可选：{}", Kind::CODES.join(", ")));
+            None
+        }),
+    };
     let ci = match n.ci_id {
         Some(id) => match yunwei_store::cmdb::get(&app.db, id).await? {
             Some(ci) if ci.project_id == pid => Some(ci),
@@ -161,7 +96,7 @@ pub async fn create_execution(
         template_version: tv.version,
         template: serde_json::to_string(&tv.template).map_err(|e| AppError::Internal(e.to_string()))?,
         ci: ci.map(|c| (c.id, c.name)),
-        kind,
+        kind: kind.unwrap_or(Kind::Routine),
         planned_for,
         created_by: actor.username.clone(),
         plan: None,
@@ -182,7 +117,7 @@ pub async fn create_execution(
     )
     .await?;
     tx.commit().await?;
-    view(row, Vec::new())
+    view(&row, &[])
 }
 
 /// What an execution planned by hand and one generated by a plan differ in.
@@ -195,7 +130,7 @@ pub(crate) struct Planned {
     pub template: String,
     /// The CI inspected: id and name.
     pub ci: Option<(i64, String)>,
-    pub kind: String,
+    pub kind: Kind,
     pub planned_for: NaiveDate,
     pub created_by: String,
     /// The generating plan, the period it stands for and the due time.
@@ -225,7 +160,7 @@ pub(crate) async fn insert_planned(
         template: p.template,
         ci_id: p.ci.as_ref().map(|c| c.0),
         ci_name: p.ci.map(|c| c.1),
-        kind: p.kind,
+        kind: p.kind.code().to_owned(),
         status: Status::Planned.code().to_owned(),
         planned_for: p.planned_for.to_string(),
         started_at: None,
@@ -257,7 +192,7 @@ pub async fn get(app: &App, actor: &Actor, id: InspectionId) -> Result<Execution
     let row = store::execution(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     access_to(app, actor, &row, Permission::InspectionRead).await?;
     let results = store::results(&app.db, id).await?;
-    view(row, results)
+    view(&row, &results)
 }
 
 /// The project's executions, latest planned first (without their answers).
@@ -269,5 +204,5 @@ pub async fn list(
     limit: u64,
 ) -> Result<Vec<ExecutionView>, AppError> {
     let access = authorize(app, actor, code, Permission::InspectionRead).await?;
-    store::executions(&app.db, access.project.id, f, limit).await?.into_iter().map(|r| view(r, Vec::new())).collect()
+    store::executions(&app.db, access.project.id, &f.to_store(), limit).await?.iter().map(|r| view(r, &[])).collect()
 }

@@ -3,11 +3,12 @@
 use serde_json::json;
 use yunwei_domain::id::{InspectionId, PhotoId};
 use yunwei_domain::identity::Permission;
-use yunwei_domain::inspection::{Status, audit};
+use yunwei_domain::inspection::audit;
 use yunwei_store::inspection::{self as store, PHOTOS};
 
 use super::Photo;
-use super::executions::{access_to, not_found, view};
+use super::executions::{access_to, not_found};
+use super::view::view;
 use crate::actor::Actor;
 use crate::audit::Record;
 use crate::files::{self, Upload};
@@ -22,18 +23,18 @@ pub async fn add_photo(app: &App, actor: &Actor, id: InspectionId, key: &str, fi
     let id = id.get();
     let row = store::execution(&app.db, id).await?.ok_or_else(|| not_found(id))?;
     access_to(app, actor, &row, Permission::InspectionWork).await?;
-    let ev = view(row, Vec::new())?;
+    let ev = view(&row, &[])?;
     if ev.template.item(key).is_none() {
         return Err(AppError::NotFound(format!("巡检项目 {key} 不存在")));
     }
-    let status = Status::parse(&ev.row.status).unwrap_or(Status::Planned);
+    let status = ev.execution.status;
     if !status.open() {
         return Err(AppError::Conflict {
             field: "status".into(),
             reason: format!("巡检{}，不能再添加照片（当前状态：{}）", status.label(), status.code()),
         });
     }
-    let f = files::accept(app, actor, ev.row.project_id, file, PHOTO_TYPES)?;
+    let f = files::accept(app, actor, row.project_id, file, PHOTO_TYPES)?;
     let m = &f.meta;
     let saved = files::save(app, actor, &PHOTOS, id, &[("item_key", key)], &f, |pid| Record {
         project_id: Some(m.project_id),

@@ -11,10 +11,10 @@ use yunwei_domain::id::InspectionId;
 use yunwei_domain::identity::Permission;
 use yunwei_domain::inspection::{self as domain, Status, audit};
 use yunwei_domain::text::BoundedText;
-use yunwei_store::inspection as store;
+use yunwei_store::inspection::{self as store, ExecutionRow};
 
-use super::ExecutionRow;
-use super::executions::{ExecutionView, access_to, not_found, view};
+use super::executions::{access_to, not_found};
+use super::view::{ExecutionView, view};
 use crate::actor::Actor;
 use crate::audit::{Record, record};
 use crate::{App, AppError};
@@ -38,10 +38,10 @@ async fn transition(
     let now = app.now();
     let mut tx = app.db.begin().await?;
     let row = store::execution_tx(&mut tx, id).await?.ok_or_else(|| not_found(id))?;
-    let ev = view(row.clone(), store::results_tx(&mut tx, id).await?)?;
-    let status = Status::parse(&row.status).ok_or_else(|| AppError::Internal(format!("status {}", row.status)))?;
+    let results = store::results_tx(&mut tx, id).await?;
+    let ev = view(&row, &results)?;
     let mut next = row.clone();
-    let action = change(&mut next, &ev, status, now, &terms)?;
+    let action = change(&mut next, &ev, ev.execution.status, now, &terms)?;
     next.updated_at = now;
     if !store::update_execution(&mut tx, &next, row.version).await? {
         return Err(AppError::Stale { current: row.version + 1 });
@@ -62,7 +62,7 @@ async fn transition(
     )
     .await?;
     tx.commit().await?;
-    view(next, ev.results)
+    view(&next, &results)
 }
 
 fn wrong_status(now: Status, what: &str) -> AppError {

@@ -313,6 +313,18 @@ code_enum! {
     }
 }
 
+code_enum! {
+    /// What an execution is for (seed 003 1.1.6.2.5, 1.1.5.1.3 and 1.1.8.2).
+    Kind {
+        /// The period's inspection of the plan's cycle.
+        Routine = ("routine", "例行巡检"),
+        /// The first inspection after the service period starts.
+        First = ("first", "首次巡检"),
+        /// The inspection before a holiday.
+        PreHoliday = ("pre_holiday", "节前巡检"),
+    }
+}
+
 impl Status {
     /// Whether answers may still be recorded.
     pub fn open(self) -> bool {

@@ -18,9 +18,7 @@ use yunwei_domain::id::InspectionId;
 use yunwei_domain::identity::Permission;
 use yunwei_domain::inspection::{Status, Verdict};
 
-use super::executions::{
-    ACTIVE, execution_in_project, kind_label, met_view, number_text, range_of, reasons, status_of,
-};
+use super::executions::{ACTIVE, execution_in_project, met_view, number_text, range_of, reasons};
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
 use crate::contract::ui::severities;
@@ -115,11 +113,11 @@ async fn detail_page(
     };
     let tz = tz_of(&access);
     let now = st.app.now();
-    let row = &v.row;
-    let state = status_of(&row.status);
+    let row = &v.execution;
+    let state = row.status;
     let roles = &access.roles;
     let can_work = roles.grants(Permission::InspectionWork);
-    let ids: Vec<i64> = v.results.iter().filter_map(|r| r.incident_id).collect();
+    let ids: Vec<i64> = v.results.iter().filter_map(|r| r.incident_id.map(|i| i.get())).collect();
     let incidents = match uc::incidents(&st.app, &auth.actor, code, &ids).await {
         Ok(i) => i,
         Err(e) => return app_error_page(e),
@@ -138,9 +136,9 @@ async fn detail_page(
                 .into_iter()
                 .map(|it| {
                     let r = v.result(&it.key);
-                    let verdict = r.and_then(|r| Verdict::parse(&r.verdict));
+                    let verdict = r.map(|r| r.verdict);
                     let incident = r
-                        .and_then(|r| r.incident_id)
+                        .and_then(|r| r.incident_id.map(|i| i.get()))
                         .map(|i| (i, incidents.get(&i).map_or_else(|| format!("#{i}"), |r| r.number.clone())));
                     ItemView {
                         key: it.key.clone(),
@@ -193,8 +191,8 @@ async fn detail_page(
         ci,
         status: state.label(),
         status_code: state.code(),
-        kind: kind_label(&row.kind),
-        planned_for: row.planned_for.clone(),
+        kind: row.kind.label(),
+        planned_for: row.planned_for.to_string(),
         due_at: at(row.due_at),
         overdue: v.overdue(now),
         sections,

@@ -12,10 +12,11 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use yunwei_app::AppError;
 use yunwei_app::access::{ProjectAccess, authorize};
-use yunwei_app::inspection::{self as uc, ExecutionFilter, ExecutionView, KINDS, NewExecution, REPORT_FIELDS};
+use yunwei_app::inspection::{self as uc, ExecutionFilter, ExecutionView, NewExecution, REPORT_FIELDS};
 use yunwei_domain::ValidationErrors;
+use yunwei_domain::id::PlanId;
 use yunwei_domain::identity::Permission;
-use yunwei_domain::inspection::{Item, ResultKind, Status, range_text};
+use yunwei_domain::inspection::{Item, Kind, ResultKind, Status, range_text};
 
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
@@ -28,14 +29,6 @@ use crate::ui::time::tz_of;
 
 /// Navigation key of these pages.
 pub(crate) const ACTIVE: &str = "inspection";
-
-pub(crate) fn kind_label(kind: &str) -> &'static str {
-    KINDS.iter().find(|(k, _)| *k == kind).map(|(_, l)| *l).unwrap_or("巡检")
-}
-
-pub(crate) fn status_of(code: &str) -> Status {
-    Status::parse(code).unwrap_or(Status::Planned)
-}
 
 /// Whether the report came in time, as a word and a colour class (`due`: it has a due time).
 pub(crate) fn met_view(met: Option<bool>, due: bool) -> (&'static str, &'static str) {
@@ -102,7 +95,7 @@ pub(crate) async fn execution_in_project(
 ) -> Result<(ProjectAccess, ExecutionView), Response> {
     let access = authorize(&st.app, &auth.actor, code, Permission::InspectionRead).await.map_err(app_error_page)?;
     match uc::get(&st.app, &auth.actor, id).await {
-        Ok(v) if v.row.project_id == access.project.id => Ok((access, v)),
+        Ok(v) if v.execution.project_id.get() == access.project.id => Ok((access, v)),
         Ok(_) | Err(AppError::NotFound(_)) => Err(error_page(StatusCode::NOT_FOUND, "页面不存在", "没有这个巡检。")),
         Err(e) => Err(app_error_page(e)),
     }
@@ -219,9 +212,9 @@ pub(crate) async fn list_page(
     let now = st.app.now();
     let plan_id = f.plan.trim().parse::<i64>().ok();
     let filter = ExecutionFilter {
-        status: Some(f.status.clone()).filter(|s| Status::parse(s).is_some()).into_iter().collect(),
+        status: Status::parse(&f.status).into_iter().collect(),
         overdue_at: (!f.overdue.is_empty()).then_some(now),
-        plan_id,
+        plan_id: plan_id.map(PlanId::new),
         ..Default::default()
     };
     let mut list = match uc::list(&st.app, &auth.actor, code, &filter, LIMIT + 1).await {
@@ -233,18 +226,18 @@ pub(crate) async fn list_page(
     let rows = list
         .into_iter()
         .map(|v| {
-            let s = status_of(&v.row.status);
-            let (met, met_class) = met_view(v.report_met(now), v.row.report_due.is_some());
+            let s = v.execution.status;
+            let (met, met_class) = met_view(v.report_met(now), v.execution.report_due.is_some());
             let overdue = v.overdue(now);
             // The execution keeps the template it was planned with, under its name then.
-            let ExecutionView { row, template, .. } = v;
+            let ExecutionView { execution: row, template, .. } = v;
             Row {
-                id: row.id,
+                id: row.id.get(),
                 number: row.number,
                 template: template.name,
                 ci: row.ci_name.unwrap_or_default(),
-                kind: kind_label(&row.kind),
-                planned_for: row.planned_for,
+                kind: row.kind.label(),
+                planned_for: row.planned_for.to_string(),
                 due_at: row.due_at.map(|t| local(t, tz)).unwrap_or_default(),
                 overdue,
                 status: s.label(),
@@ -318,7 +311,7 @@ pub(crate) async fn list_page(
         builtin,
         own,
         cis,
-        kinds: KINDS.to_vec(),
+        kinds: Kind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
         templates,
         error,
         plans,
@@ -350,7 +343,7 @@ pub async fn list(
     Path(code): Path<String>,
     Query(f): Query<ListQuery>,
 ) -> Response {
-    let form = PlanForm { kind: KINDS[0].0.to_owned(), ..Default::default() };
+    let form = PlanForm { kind: Kind::Routine.code().to_owned(), ..Default::default() };
     list_page(&st, &auth, &code, f, form, String::new(), None, StatusCode::OK).await
 }
 
@@ -391,7 +384,7 @@ pub async fn plan(
         Err(v) => Err(v.into()),
     };
     match result {
-        Ok(v) => Redirect::to(&format!("/p/{code}/inspections/{}", v.row.id)).into_response(),
+        Ok(v) => Redirect::to(&format!("/p/{code}/inspections/{}", v.execution.id)).into_response(),
         Err(e) => match reasons(e) {
             Ok(msg) => {
                 let msg = format!("未能计划巡检：{msg}");

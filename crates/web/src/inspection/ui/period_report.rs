@@ -13,9 +13,9 @@ use yunwei_app::access::authorize;
 use yunwei_app::inspection::REPORT_FIELDS;
 use yunwei_domain::id::PlanId;
 use yunwei_domain::identity::Permission;
-use yunwei_domain::inspection::{Period, Status};
+use yunwei_domain::inspection::{Period, Status, Verdict};
 
-use super::executions::{met_view, number_text, reasons, status_of};
+use super::executions::{met_view, number_text, reasons};
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
 use crate::contract::ui::parties;
@@ -128,19 +128,20 @@ async fn build(
     let tz = tz_of(&access);
     let now = st.app.now();
     let (hospital, vendor) = parties(st, code).await;
-    let ids: Vec<i64> = r.executions.iter().flat_map(|e| e.results.iter().filter_map(|a| a.incident_id)).collect();
+    let ids: Vec<i64> =
+        r.executions.iter().flat_map(|e| e.results.iter().filter_map(|a| a.incident_id.map(|i| i.get()))).collect();
     let incidents =
         yunwei_app::inspection::incidents(&st.app, &auth.actor, code, &ids).await.map_err(app_error_page)?;
     let mut lines = Vec::new();
     let mut findings = Vec::new();
     let mut written = Vec::new();
     for e in &r.executions {
-        let row = &e.row;
+        let row = &e.execution;
         let ci = row.ci_name.clone().unwrap_or_else(|| "—".to_owned());
-        let s = status_of(&row.status);
+        let s = row.status;
         let (met, met_class) = met_view(e.report_met(now), row.report_due.is_some());
         lines.push(Line {
-            id: row.id,
+            id: row.id.get(),
             number: row.number.clone(),
             ci: ci.clone(),
             status: s.label(),
@@ -152,12 +153,12 @@ async fn build(
             met,
             met_class,
         });
-        for a in e.results.iter().filter(|a| a.verdict == "abnormal") {
+        for a in e.results.iter().filter(|a| a.verdict == Verdict::Abnormal) {
             let item = e.template.item(&a.item_key);
-            let incident = a.incident_id.and_then(|inc| incidents.get(&inc)).map(|i| (i.id, i.number.clone()));
+            let incident = a.incident_id.and_then(|inc| incidents.get(&inc.get())).map(|i| (i.id, i.number.clone()));
             let unit = item.and_then(|i| i.unit.clone()).unwrap_or_default();
             findings.push(Finding {
-                inspection_id: row.id,
+                inspection_id: row.id.get(),
                 number: row.number.clone(),
                 ci: ci.clone(),
                 section: item.map(|i| i.section.clone()).unwrap_or_default(),
@@ -182,11 +183,8 @@ async fn build(
             written.push(Written { number: row.number.clone(), ci, fields });
         }
     }
-    let done = r
-        .executions
-        .iter()
-        .filter(|e| !status_of(&e.row.status).open() && status_of(&e.row.status) != Status::Cancelled)
-        .count();
+    let done =
+        r.executions.iter().filter(|e| !e.execution.status.open() && e.execution.status != Status::Cancelled).count();
     Ok(Report {
         hospital,
         vendor,

@@ -11,12 +11,12 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use yunwei_app::AppError;
 use yunwei_app::cmdb::CiView;
-use yunwei_app::inspection::{REPORT_FIELDS, ResultRow};
+use yunwei_app::inspection::{ItemResult, REPORT_FIELDS};
 use yunwei_domain::id::InspectionId;
 use yunwei_domain::inspection::{Item, Verdict};
 use yunwei_domain::servicedesk::Status as IncidentStatus;
 
-use super::executions::{execution_in_project, kind_label, met_view, number_text, range_of, status_of};
+use super::executions::{execution_in_project, met_view, number_text, range_of};
 use crate::AppState;
 use crate::auth::{Auth, UiAuth};
 use crate::contract::ui::parties;
@@ -115,7 +115,7 @@ fn header_value(field: &str, ci: Option<&CiView>, hospital: &str, vendor: &str, 
 }
 
 /// The measured value or the text found, as printed.
-fn result_text(item: &Item, r: &ResultRow) -> String {
+fn result_text(item: &Item, r: &ItemResult) -> String {
     match (r.number, &r.text) {
         (Some(n), _) => format!("{}{}", number_text(Some(n)), item.unit.as_deref().unwrap_or("")),
         (None, Some(t)) => t.clone(),
@@ -142,12 +142,12 @@ async fn build(
     let (access, v) = execution_in_project(st, auth, code, id).await?;
     let tz = tz_of(&access);
     let at = |t: Option<DateTime<Utc>>| t.map(|t| local(t, tz)).unwrap_or_default();
-    let row = &v.row;
+    let row = &v.execution;
     let (hospital, vendor) = parties(st, code).await;
     // The header is filled from the CI for a caller who may read it (else it is left to be
     // written in by hand).
     let ci = match row.ci_id {
-        Some(ci) => match yunwei_app::cmdb::get(&st.app, &auth.actor, yunwei_domain::id::CiId::new(ci)).await {
+        Some(ci) => match yunwei_app::cmdb::get(&st.app, &auth.actor, ci).await {
             Ok(c) => Some(c),
             Err(AppError::Forbidden(_) | AppError::NotFound(_)) => None,
             Err(e) => return Err(app_error_page(e)),
@@ -165,11 +165,11 @@ async fn build(
         header.push(("巡检对象".into(), if ci_name.is_empty() { "—".into() } else { ci_name.clone() }));
     }
     header.extend([
-        ("巡检类型".to_owned(), kind_label(&row.kind).to_owned()),
-        ("计划日期".to_owned(), row.planned_for.clone()),
+        ("巡检类型".to_owned(), row.kind.label().to_owned()),
+        ("计划日期".to_owned(), row.planned_for.to_string()),
         ("开始时间".to_owned(), at(row.started_at)),
         ("完成时间".to_owned(), at(row.completed_at)),
-        ("状态".to_owned(), status_of(&row.status).label().to_owned()),
+        ("状态".to_owned(), row.status.label().to_owned()),
     ]);
     let checklist = v
         .template
@@ -180,7 +180,7 @@ async fn build(
                 .into_iter()
                 .map(|it| {
                     let r = v.result(&it.key);
-                    let verdict = r.and_then(|r| Verdict::parse(&r.verdict));
+                    let verdict = r.map(|r| r.verdict);
                     CheckRow {
                         key: it.key.clone(),
                         name: it.name.clone(),
@@ -195,16 +195,16 @@ async fn build(
             (section.to_owned(), rows)
         })
         .collect();
-    let ids: Vec<i64> = v.results.iter().filter_map(|r| r.incident_id).collect();
+    let ids: Vec<i64> = v.results.iter().filter_map(|r| r.incident_id.map(|i| i.get())).collect();
     let incidents =
         yunwei_app::inspection::incidents(&st.app, &auth.actor, code, &ids).await.map_err(app_error_page)?;
     let mut abnormal = Vec::new();
     for it in &v.template.items {
-        let Some(r) = v.result(&it.key).filter(|r| r.verdict == Verdict::Abnormal.code()) else { continue };
+        let Some(r) = v.result(&it.key).filter(|r| r.verdict == Verdict::Abnormal) else { continue };
         let found = [result_text(it, r), r.note.clone()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>();
         let incident = match r.incident_id {
             None => "未转为故障".to_owned(),
-            Some(inc) => match incidents.get(&inc) {
+            Some(inc) => match incidents.get(&inc.get()) {
                 Some(i) => {
                     let status = IncidentStatus::parse(&i.status).map(IncidentStatus::label).unwrap_or("—");
                     format!("{}（{status}）", i.number)

@@ -8,9 +8,9 @@ use axum::response::Response;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use yunwei_app::inspection::{self as uc, ExecutionFilter, ExecutionRow, ExecutionView, NewExecution};
+use yunwei_app::inspection::{self as uc, Execution, ExecutionFilter, ExecutionView, NewExecution};
 use yunwei_domain::FieldError;
-use yunwei_domain::id::InspectionId;
+use yunwei_domain::id::{CiId, InspectionId, PlanId, UserId};
 use yunwei_domain::inspection::Status;
 
 use super::templates::{ItemJson, items_json};
@@ -137,35 +137,31 @@ pub struct ExecutionJson {
     pub version: i64,
 }
 
-pub(super) fn status_of(row: &ExecutionRow) -> Status {
-    Status::parse(&row.status).unwrap_or(Status::Planned)
-}
-
 pub(super) fn execution_json(v: &ExecutionView, now: chrono::DateTime<chrono::Utc>) -> ExecutionJson {
-    let r = &v.row;
-    let status = status_of(r);
+    let r = &v.execution;
+    let status = r.status;
     let field = |k: &str| v.report.get(k).to_owned();
     let items = items_json(&v.template)
         .into_iter()
         .map(|item| {
             let answer = v.result(&item.key).map(|a| AnswerJson {
-                verdict: a.verdict.clone(),
+                verdict: a.verdict.code().to_owned(),
                 value: a.number,
                 text: a.text.clone(),
                 note: a.note.clone(),
                 recorded_at: rfc3339(a.recorded_at),
                 by: a.actor.clone(),
-                incident_id: a.incident_id,
+                incident_id: a.incident_id.map(|i| i.get()),
             });
             ExecutionItemJson { item, answer }
         })
         .collect();
     ExecutionJson {
-        id: r.id,
+        id: r.id.get(),
         number: r.number.clone(),
         status: status.code(),
         status_name: status.label(),
-        kind: r.kind.clone(),
+        kind: r.kind.code().to_owned(),
         template: TemplateRefJson {
             code: r.template_code.clone(),
             version: r.template_version,
@@ -173,18 +169,18 @@ pub(super) fn execution_json(v: &ExecutionView, now: chrono::DateTime<chrono::Ut
             title: v.template.title.clone(),
             header: v.template.header.clone(),
         },
-        ci: r.ci_id.map(|id| CiRefJson { id, name: r.ci_name.clone().unwrap_or_default() }),
-        planned_for: r.planned_for.clone(),
+        ci: r.ci_id.map(|id| CiRefJson { id: id.get(), name: r.ci_name.clone().unwrap_or_default() }),
+        planned_for: r.planned_for.to_string(),
         started_at: r.started_at.map(rfc3339),
         completed_at: r.completed_at.map(rfc3339),
         engineer: SignatureJson {
-            user_id: r.engineer_id,
+            user_id: r.engineer_id.map(UserId::get),
             name: r.engineer_name.clone(),
             at: r.completed_at.map(rfc3339),
             note: None,
         },
         hospital: SignatureJson {
-            user_id: r.hospital_id,
+            user_id: r.hospital_id.map(UserId::get),
             name: r.hospital_name.clone(),
             at: r.hospital_signed_at.map(rfc3339),
             note: r.hospital_note.clone(),
@@ -203,14 +199,14 @@ pub(super) fn execution_json(v: &ExecutionView, now: chrono::DateTime<chrono::Ut
         items,
         due_at: r.due_at.map(rfc3339),
         overdue: v.overdue(now),
-        plan_id: r.plan_id,
+        plan_id: r.plan_id.map(PlanId::get),
         period: r.period.clone(),
         version: r.version,
     }
 }
 
 pub(super) fn respond(st: &AppState, status: StatusCode, v: ExecutionView) -> Response {
-    json_with_status_etag(status, v.row.version, execution_json(&v, st.app.now()))
+    json_with_status_etag(status, v.execution.version, execution_json(&v, st.app.now()))
 }
 
 /// An inspection to plan.
@@ -317,35 +313,37 @@ pub async fn list_executions(
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> Result<Json<Page<ExecutionSummaryJson>>, ApiError> {
     let mut errors = Vec::new();
-    let status: Vec<String> = q
-        .status
-        .as_deref()
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
-    if let Some(bad) = status.iter().find(|s| Status::parse(s).is_none()) {
-        let known = Status::ALL.map(Status::code).join(", ");
-        errors.push(FieldError::new("status", format!("未知状态“{bad}”，可选：{known}")));
+    let mut status = Vec::new();
+    for s in q.status.as_deref().unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        match Status::parse(s) {
+            Some(s) => status.push(s),
+            None if errors.is_empty() => {
+                let known = Status::CODES.join(", ");
+                errors.push(FieldError::new("status", format!("未知状态“{s}”，可选：{known}")));
+            }
+            None => {}
+        }
     }
     if !errors.is_empty() {
         return Err(ApiError::invalid(errors));
     }
     let f = ExecutionFilter {
         status,
-        ci_id: q.ci_id,
-        from: parse_date("from", &q.from)?.map(|d| d.to_string()),
-        to: parse_date("to", &q.to)?.map(|d| d.to_string()),
+        ci_id: q.ci_id.map(CiId::new),
+        from: parse_date("from", &q.from)?,
+        to: parse_date("to", &q.to)?,
         overdue_at: q.overdue.unwrap_or(false).then(|| st.app.now()),
-        plan_id: q.plan_id,
+        plan_id: q.plan_id.map(PlanId::new),
         period: q.period.clone().filter(|p| !p.trim().is_empty()),
-        after: paging.cursor().map(decode_key_cursor).transpose()?,
+        after: paging.cursor().map(decode_day_cursor).transpose()?,
     };
     let now = st.app.now();
     let rows = uc::list(&st.app, &auth.actor, &code, &f, paging.fetch()).await?;
-    Ok(Json(paging.page(rows, |v| encode_key_cursor(&v.row.planned_for, v.row.id), |v| summary_json(v.row, now))))
+    Ok(Json(paging.page(
+        rows,
+        |v| encode_key_cursor(&v.execution.planned_for.to_string(), v.execution.id.get()),
+        |v| summary_json(v.execution, now),
+    )))
 }
 
 /// One inspection with its checklist and answers.
@@ -364,21 +362,31 @@ pub async fn get_execution(
     Ok(respond(&st, StatusCode::OK, v))
 }
 
-pub(super) fn summary_json(r: ExecutionRow, now: chrono::DateTime<chrono::Utc>) -> ExecutionSummaryJson {
-    let s = status_of(&r);
+/// A list cursor from [`encode_key_cursor`] over the planned day; a bad one is a 422 on `cursor`.
+fn decode_day_cursor(c: &str) -> Result<(NaiveDate, InspectionId), ApiError> {
+    let (day, id) = decode_key_cursor(c)?;
+    let day = day
+        .parse()
+        .map_err(|_| ApiError::invalid(vec![FieldError::new("cursor", "游标无效，请使用上一页返回的 next_cursor")]))?;
+    Ok((day, InspectionId::new(id)))
+}
+
+pub(super) fn summary_json(r: Execution, now: chrono::DateTime<chrono::Utc>) -> ExecutionSummaryJson {
+    let s = r.status;
+    let overdue = r.overdue(now);
     ExecutionSummaryJson {
-        id: r.id,
+        id: r.id.get(),
         number: r.number,
         status: s.code(),
         status_name: s.label(),
-        kind: r.kind,
+        kind: r.kind.code().to_owned(),
         template_code: r.template_code,
-        ci: r.ci_id.map(|id| CiRefJson { id, name: r.ci_name.unwrap_or_default() }),
-        planned_for: r.planned_for,
+        ci: r.ci_id.map(|id| CiRefJson { id: id.get(), name: r.ci_name.unwrap_or_default() }),
+        planned_for: r.planned_for.to_string(),
         completed_at: r.completed_at.map(rfc3339),
         report_due: r.report_due.map(rfc3339),
         report_issued_at: r.report_issued_at.map(rfc3339),
-        overdue: s.open() && r.due_at.is_some_and(|d| now > d),
+        overdue,
         due_at: r.due_at.map(rfc3339),
         period: r.period,
     }

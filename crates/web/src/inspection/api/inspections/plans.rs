@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use yunwei_app::inspection::ExecutionView;
 use yunwei_domain::id::PlanId;
-use yunwei_domain::inspection::Status;
+use yunwei_domain::inspection::{Status, Verdict};
 
-use super::executions::{ExecutionSummaryJson, status_of, summary_json};
+use super::executions::{ExecutionSummaryJson, summary_json};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::ApiError;
@@ -158,24 +158,24 @@ pub async fn get_period_report(
     let now = st.app.now();
     let r = yunwei_app::inspection_plan::period_report(&st.app, &auth.actor, id, q.period.as_deref()).await?;
     let done =
-        r.executions.iter().filter(|e| !status_of(&e.row).open() && status_of(&e.row) != Status::Cancelled).count();
+        r.executions.iter().filter(|e| !e.execution.status.open() && e.execution.status != Status::Cancelled).count();
     let overdue = r.executions.iter().filter(|e| e.overdue(now)).count();
     let answered = r.executions.iter().map(|e| e.results.len()).sum();
     let abnormal = r.executions.iter().map(ExecutionView::abnormal).sum();
     let mut findings = Vec::new();
     for e in &r.executions {
-        for a in e.results.iter().filter(|a| a.verdict == "abnormal") {
+        for a in e.results.iter().filter(|a| a.verdict == Verdict::Abnormal) {
             let item = e.template.item(&a.item_key);
             findings.push(FindingJson {
-                inspection_id: e.row.id,
-                number: e.row.number.clone(),
-                ci: e.row.ci_name.clone(),
+                inspection_id: e.execution.id.get(),
+                number: e.execution.number.clone(),
+                ci: e.execution.ci_name.clone(),
                 key: a.item_key.clone(),
                 section: item.map(|i| i.section.clone()).unwrap_or_default(),
                 item: item.map(|i| i.name.clone()).unwrap_or_default(),
                 note: a.note.clone(),
                 value: a.number,
-                incident_id: a.incident_id,
+                incident_id: a.incident_id.map(|i| i.get()),
             });
         }
     }
@@ -183,7 +183,7 @@ pub async fn get_period_report(
         plan: plan_json(r.plan, now),
         period: r.period,
         periods: r.periods,
-        inspections: r.executions.into_iter().map(|e| summary_json(e.row, now)).collect(),
+        inspections: r.executions.into_iter().map(|e| summary_json(e.execution, now)).collect(),
         done,
         overdue,
         answered,
