@@ -42,6 +42,9 @@ pub enum AppError {
         /// Seconds until the lock lifts.
         retry_after_secs: i64,
     },
+    /// The system cannot take writes now (the disk is full); nothing was saved (503).
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     /// Anything else; logged with the request id, opaque to the client (500).
     #[error("internal error: {0}")]
     Internal(String),
@@ -52,6 +55,10 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::Unique(msg) => {
                 AppError::Conflict { field: unique_field(&msg), reason: "已存在相同的值".into() }
+            }
+            StoreError::Full(cause) => {
+                tracing::error!(%cause, "storage full: a write was refused");
+                AppError::Unavailable("存储空间已满，本次操作没有保存；请联系管理员清理磁盘后重试".into())
             }
             other => AppError::Internal(other.to_string()),
         }

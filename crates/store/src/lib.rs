@@ -41,6 +41,10 @@ pub enum StoreError {
     /// The `COMMIT` that held this transaction's work failed; nothing of it was kept.
     #[error("commit failed: {0}")]
     Commit(String),
+    /// The disk (or the database's quota) is full: nothing of this transaction was kept, and
+    /// writes fail until space returns; reads go on.
+    #[error("storage full: {0}")]
+    Full(String),
     /// A migration failed.
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -48,12 +52,26 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        if let sqlx::Error::Database(db) = &e
-            && db.is_unique_violation()
-        {
-            return StoreError::Unique(db.message().to_owned());
+        if let sqlx::Error::Database(db) = &e {
+            if db.is_unique_violation() {
+                return StoreError::Unique(db.message().to_owned());
+            }
+            if is_full(&e) {
+                return StoreError::Full(db.message().to_owned());
+            }
         }
         StoreError::Database(e)
+    }
+}
+
+/// Whether a database error says the storage is full: SQLite's `SQLITE_FULL` (13, also as the
+/// primary code of an extended one), PostgreSQL's `disk_full` (53100).
+pub(crate) fn is_full(e: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = e else { return false };
+    match db.code().as_deref() {
+        Some("53100") => true,
+        Some(code) => code.parse::<i64>().is_ok_and(|c| c & 0xff == 13),
+        None => false,
     }
 }
 

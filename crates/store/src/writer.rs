@@ -41,13 +41,33 @@ struct State {
     /// The connection, while a batch transaction is open on it.
     conn: Option<PoolConnection<Sqlite>>,
     /// Transactions whose work is in the open transaction, awaiting its `COMMIT`.
-    batch: Vec<oneshot::Sender<Result<(), String>>>,
+    batch: Vec<oneshot::Sender<Result<(), Failed>>>,
     /// Work of a transaction dropped without commit, still to be undone.
     undo: Option<Undo>,
     /// A flush task is queued for the lock.
     flush_queued: bool,
     /// The last transaction committed into the batch left its savepoint open.
     unreleased: bool,
+}
+
+/// Why a batch's `COMMIT` did not happen, as everyone in it is told.
+#[derive(Debug, Clone)]
+struct Failed {
+    why: String,
+    /// The storage is full (see [`crate::is_full`]).
+    full: bool,
+}
+
+impl Failed {
+    fn new(what: &str, e: &sqlx::Error) -> Self {
+        Failed { why: format!("{what}: {e}"), full: crate::is_full(e) }
+    }
+}
+
+impl From<Failed> for StoreError {
+    fn from(f: Failed) -> Self {
+        if f.full { StoreError::Full(f.why) } else { StoreError::Commit(f.why) }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,12 +116,12 @@ impl State {
             Undo::Whole => Err(sqlx::Error::Protocol("rolled back".into())),
         };
         if let Err(e) = undone {
-            self.abort(&format!("transaction lost: {e}")).await;
+            self.abort(Failed::new("transaction lost", &e)).await;
         }
     }
 
     /// Rolls the open transaction back and fails everyone waiting on it.
-    async fn abort(&mut self, why: &str) {
+    async fn abort(&mut self, why: Failed) {
         self.unreleased = false;
         if let Some(mut conn) = self.conn.take()
             && exec(&mut conn, "ROLLBACK").await.is_err()
@@ -110,7 +130,7 @@ impl State {
             drop(conn);
         }
         for s in self.batch.drain(..) {
-            let _ = s.send(Err(why.to_owned()));
+            let _ = s.send(Err(why.clone()));
         }
     }
 
@@ -126,7 +146,7 @@ impl State {
             }
             Err(e) => {
                 let _ = exec(&mut conn, "ROLLBACK").await;
-                Err(format!("commit failed: {e}"))
+                Err(Failed::new("commit failed", &e))
             }
         };
         drop(conn);
@@ -163,7 +183,7 @@ impl Writer {
                     // Whether the earlier savepoint still stands is unknown, and a later
                     // `ROLLBACK TO tx` could reach into committed work: fail the batch (nobody in
                     // it has been told "done" yet).
-                    guard.abort(&format!("savepoint failed: {e}")).await;
+                    guard.abort(Failed::new("savepoint failed", &e)).await;
                 }
                 return Err(e.into());
             }
@@ -218,7 +238,7 @@ impl WriterTx {
         drop(g);
         match rx.await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(why)) => Err(StoreError::Commit(why)),
+            Ok(Err(why)) => Err(why.into()),
             Err(_) => Err(StoreError::Commit("the writer stopped before committing".into())),
         }
     }

@@ -166,6 +166,11 @@ impl From<AppError> for ApiError {
                 e.0.retry_after = Some(retry_after_secs);
                 e
             }
+            AppError::Unavailable(reason) => {
+                let mut e = Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "暂时无法保存", reason);
+                e.0.retry_after = Some(60);
+                e
+            }
             AppError::Internal(cause) => {
                 tracing::error!(request_id = current_request_id().as_deref().unwrap_or("-"), %cause, "internal error");
                 Self::new(

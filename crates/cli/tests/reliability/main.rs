@@ -4,4 +4,5 @@
 
 mod backup;
 mod crash;
+mod disk_full;
 mod support;

@@ -46,6 +46,9 @@ pub fn app_error_page(e: AppError) -> Response {
         StatusCode::NOT_FOUND => ("页面不存在", "您要找的内容不存在，或您不是该项目的成员。"),
         StatusCode::FORBIDDEN => ("无权访问", "您当前的角色无权查看此页面。"),
         StatusCode::UNAUTHORIZED => ("请先登录", "会话已过期，请重新登录。"),
+        StatusCode::SERVICE_UNAVAILABLE => {
+            ("暂时无法保存", "服务器存储空间已满，本次操作没有保存。请联系管理员清理磁盘后重试。")
+        }
         _ => ("出错了", "服务器处理请求时出错，请将请求编号告知管理员。"),
     };
     error_page(status, title, detail)
