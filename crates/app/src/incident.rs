@@ -14,5 +14,5 @@ pub use create::{NewIncident, create};
 pub(crate) use create::{Prepared, insert_prepared, prepare};
 pub use event::{NewEvent, add_event, assignees, may_record};
 pub(crate) use event::{Recorded, apply_event};
-pub use read::{clock_kinds, get, in_project, list, related, run_text_indexer};
+pub use read::{clock_kinds, get, in_project, index_text, list, related, run_text_indexer};
 pub use view::{Attachment, ClockSnapshot, Event, INSPECTION_CATEGORY, Incident, IncidentFilter, IncidentView, Sla};

@@ -28,6 +28,8 @@ pub mod report;
 pub mod settings;
 pub mod tabular;
 pub mod terms;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod worker;
 
 use std::sync::Arc;
@@ -36,7 +38,8 @@ pub use actor::Actor;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::AppError;
 pub use settings::{AuthSettings, JobSettings, NotifySettings, SmtpSettings};
-use yunwei_store::Db;
+/// The database handle and its backend (what `App::db` is, for those that open one).
+pub use yunwei_store::{Backend, Db};
 
 /// The application: database, clock and settings. Cheap to clone.
 #[derive(Clone)]

@@ -24,6 +24,7 @@ const FEATURE_INTERFACES: &[(&str, &str, &str)] = &[
     ("backup", "audit_trail", "a restored copy is accepted only when its audit trail verifies"),
     ("demo", "*", "the demo installation uses every module"),
     ("background", "*", "the serve loop runs every module's background pass"),
+    ("testing", "identity", "a test's session token is stored hashed, as a login's is"),
 ];
 
 /// The top-level module a file belongs to (`cmdb/sheet.rs` → `cmdb`, `lib.rs` → `lib`).
@@ -184,9 +185,9 @@ fn uses_reads_paths_groups_and_root_items() {
     assert_eq!(got, vec!["access", "audit", "lib", "terms"]);
 }
 
-/// The `yunwei-*` crates a crate's `[dependencies]` name (not its dev-dependencies: tests may set
-/// up rows directly).
-fn normal_dependencies(krate: &str) -> BTreeSet<String> {
+/// The `yunwei-*` crates a crate's manifest names in `section` (`[dependencies]`,
+/// `[dev-dependencies]`).
+fn dependencies(krate: &str, section: &str) -> BTreeSet<String> {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(krate).join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest).expect("manifest");
     let mut out = BTreeSet::new();
@@ -194,7 +195,7 @@ fn normal_dependencies(krate: &str) -> BTreeSet<String> {
     for line in text.lines() {
         let line = line.trim();
         if line.starts_with('[') {
-            in_deps = line == "[dependencies]";
+            in_deps = line == section;
         } else if in_deps && let Some(name) = line.split(['.', ' ', '=']).next().filter(|n| n.starts_with("yunwei-")) {
             out.insert(name.trim_start_matches("yunwei-").to_owned());
         }
@@ -204,11 +205,15 @@ fn normal_dependencies(krate: &str) -> BTreeSet<String> {
 
 #[test]
 fn the_crates_depend_one_way_and_web_reaches_the_database_only_through_app() {
-    let deps = |k: &str| normal_dependencies(k).into_iter().collect::<Vec<_>>();
+    let deps = |k: &str| dependencies(k, "[dependencies]").into_iter().collect::<Vec<_>>();
     assert_eq!(deps("domain"), Vec::<String>::new(), "domain is pure");
     assert_eq!(deps("store"), ["domain"]);
     assert_eq!(deps("app"), ["domain", "store"]);
     assert_eq!(deps("web"), ["app", "domain"], "web calls app only (issue 16, item 5)");
+    // Its tests too: set-up no use case offers is in `yunwei_app::testing` (feature `testing`).
+    let dev = dependencies("web", "[dev-dependencies]");
+    assert!(!dev.contains("store"), "web's tests reach the database through app: {dev:?}");
+    assert!(dev.contains("app"), "web's tests enable app's `testing` feature: {dev:?}");
     // …and names no store item in its source either (a re-export through app is a typed view).
     let mut files = Vec::new();
     fn walk(dir: &Path, files: &mut Vec<std::path::PathBuf>) {

@@ -104,9 +104,16 @@ pub fn clock_kinds() -> [ClockKind; 4] {
     ClockKind::ALL
 }
 
+/// One pass of the search indexer: indexes every incident written since the last pass (see
+/// `store::incident::index_unindexed_text`); returns how many. On PostgreSQL each insert carries
+/// its bigrams, so this finds nothing to do.
+pub async fn index_text(app: &App) -> Result<u64, AppError> {
+    Ok(store::index_unindexed_text(&app.db).await?)
+}
+
 /// Fills the search index behind the writes, every `interval`, forever (the `serve` background
-/// indexer; see `store::incident::index_unindexed_text`). A failed pass is logged and retried.
-/// On PostgreSQL each insert carries its bigrams, so there is nothing to do.
+/// indexer, [`index_text`] in a loop). A failed pass is logged and retried. On PostgreSQL there
+/// is nothing to do.
 pub async fn run_text_indexer(app: App, interval: std::time::Duration) {
     if app.db.backend() == yunwei_store::Backend::Postgres {
         return;
@@ -115,7 +122,7 @@ pub async fn run_text_indexer(app: App, interval: std::time::Duration) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if let Err(e) = store::index_unindexed_text(&app.db).await {
+        if let Err(e) = index_text(&app).await {
             tracing::error!(error = %e, "search indexing pass failed");
         }
     }

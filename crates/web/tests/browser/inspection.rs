@@ -91,7 +91,8 @@ async fn an_engineer_fills_in_an_inspection_on_a_phone_through_a_dead_spot() {
     wait_text(&b, &format!("{power} .sync"), "pending", |t: &str| t == "待同步").await;
     wait_text(&b, "#insp-queue", "queue banner", |t: &str| t.starts_with("1 项答案待同步")).await;
     screenshot(&b, &shots, "inspection-phone-offline.png").await;
-    let stored = yunwei_store::inspection::results(&tdb.db, id).await.expect("results");
+    let stored =
+        yunwei_app::testing::inspection_results(&app, yunwei_domain::id::InspectionId::new(id)).await.expect("results");
     assert!(stored.iter().all(|r| r.item_key != "2.1"), "nothing reached the server while offline");
     let queued =
         script_u32s(&b, "return [Object.keys(JSON.parse(localStorage.getItem('yunwei.inspection.queue'))).length];")
@@ -116,7 +117,8 @@ async fn an_engineer_fills_in_an_inspection_on_a_phone_through_a_dead_spot() {
     let answer =
         api["items"].as_array().and_then(|a| a.iter().find(|i| i["key"] == "2.1")).map(|i| i["answer"].clone());
     assert_eq!(answer.as_ref().map(|a| a["verdict"].clone()), Some(serde_json::json!("ok")), "{api}");
-    let stored = yunwei_store::inspection::results(&tdb.db, id).await.expect("results");
+    let stored =
+        yunwei_app::testing::inspection_results(&app, yunwei_domain::id::InspectionId::new(id)).await.expect("results");
     let r = stored.iter().find(|r| r.item_key == "2.1").expect("2.1 stored");
     assert!(r.recorded_at < r.saved_at, "given offline, saved later: {} < {}", r.recorded_at, r.saved_at);
     let queued = script_u32s(&b, "return [localStorage.getItem('yunwei.inspection.queue') === null ? 0 : 1];").await;
@@ -133,7 +135,8 @@ async fn an_engineer_fills_in_an_inspection_on_a_phone_through_a_dead_spot() {
     wait_text(&b, &format!("{log} .sync"), "still queued after reload", |t: &str| t == "待同步").await;
     let kept = b.find(By::Css(format!("{log} textarea"))).await.expect("text").prop("value").await.expect("value");
     assert_eq!(kept.as_deref(), Some("无硬件报错"), "the queued answer is shown as given");
-    let stored = yunwei_store::inspection::results(&tdb.db, id).await.expect("results");
+    let stored =
+        yunwei_app::testing::inspection_results(&app, yunwei_domain::id::InspectionId::new(id)).await.expect("results");
     assert!(stored.iter().all(|r| r.item_key != "2.2"));
     cdp(&b, "Network.setBlockedURLs", serde_json::json!({"urls": []})).await;
     b.refresh().await.expect("reload");

@@ -41,10 +41,14 @@ async fn big_hospital(app: &App) {
         .await
         .expect("import 500 CIs");
     assert_eq!(report.line(), "new 500, changed 0, unchanged 0, invalid 0");
-    let pid = yunwei_store::project::by_code(&app.db, "big").await.expect("db").expect("big").id;
-    let mut cis = yunwei_store::cmdb::all(&app.db, pid).await.expect("cis");
-    cis.sort_by_key(|c| c.id);
-    let id = |i: usize| cis[i].id;
+    let pid = yunwei_app::testing::project(app, "big").await.expect("db").expect("big").id;
+    let token = yunwei_app::identity::create_token(app, None, "engineer", "topology fixture").await.expect("token");
+    let engineer = yunwei_app::identity::authenticate(app, &token.token).await.expect("auth").expect("engineer");
+    let filter = yunwei_app::cmdb::CiFilter::default();
+    let mut cis = yunwei_app::cmdb::list(app, &engineer, "big", filter, 1_000).await.expect("cis");
+    assert_eq!(cis.len(), 500);
+    cis.sort_by_key(|c| c.row.id);
+    let id = |i: usize| cis[i].row.id;
     let mut edges: Vec<(usize, usize, &str)> = Vec::new();
     for a in 2..8 {
         edges.push((a, 0, "connects_to"));
@@ -55,9 +59,9 @@ async fn big_hospital(app: &App) {
     edges.extend((92..192).map(|v| (v, 32 + v % 60, "runs_on")));
     edges.extend((192..202).map(|p| (p, 92 + (p * 7) % 100, "runs_on")));
     edges.extend((202..500).map(|p| (p, 12 + p % 20, "connects_to")));
-    let mut tx = app.db.begin().await.expect("tx");
+    let mut relations = Vec::new();
     for (s, t, kind) in edges {
-        let r = yunwei_store::cmdb::RelationRow {
+        relations.push(yunwei_app::cmdb::RelationRow {
             id: 0,
             project_id: pid,
             source_id: id(s),
@@ -67,10 +71,9 @@ async fn big_hospital(app: &App) {
             target_port: String::new(),
             created_at: chrono::Utc::now(),
             created_by: "test".into(),
-        };
-        yunwei_store::cmdb::insert_relation(&mut tx, &r).await.expect("relation");
+        });
     }
-    tx.commit().await.expect("commit");
+    yunwei_app::testing::insert_relations(app, &relations).await.expect("relations");
 }
 
 /// Measures the drawing in the page: [CI boxes, group rows, texts running past their box,

@@ -59,7 +59,7 @@ async fn update_without_if_match_is_refused_with_428() {
     let t = &s.t;
     let r = t.api(Method::PATCH, "/api/v1/projects/demo", Some(&token), Some(json!({"name": "x"}))).await;
     assert_eq!(r.status, StatusCode::PRECONDITION_REQUIRED);
-    let v = yunwei_store::project::by_code(&t.app.db, "demo").await.expect("db").expect("demo");
+    let v = t.stored_project("demo").await;
     assert_eq!(v.version, 1);
 }
 
@@ -84,7 +84,7 @@ async fn invalid_update_names_the_field_and_writes_nothing() {
         .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
         .collect();
     assert!(fields.contains(&"name".to_owned()), "{fields:?}");
-    let v = yunwei_store::project::by_code(&t.app.db, "demo").await.expect("db").expect("demo");
+    let v = t.stored_project("demo").await;
     assert_eq!(v.version, 1);
 }
 

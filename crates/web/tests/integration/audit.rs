@@ -115,10 +115,10 @@ async fn deleted_last_entry_is_detected_by_the_chain_head() {
 async fn the_database_refuses_to_edit_the_trail() {
     let (t, _) = with_changes().await;
     let r = match &t.tdb.db {
-        yunwei_store::Db::Sqlite { write, .. } => {
+        yunwei_app::Db::Sqlite { write, .. } => {
             sqlx::raw_sql("UPDATE audit_log SET summary = 'x'").execute(write).await.map(|_| ())
         }
-        yunwei_store::Db::Postgres(pool) => {
+        yunwei_app::Db::Postgres(pool) => {
             sqlx::raw_sql("UPDATE audit_log SET summary = 'x'").execute(pool).await.map(|_| ())
         }
     };
@@ -128,10 +128,10 @@ async fn the_database_refuses_to_edit_the_trail() {
 
 async fn drop_triggers(db: &TestDb) {
     match db.db.backend() {
-        yunwei_store::Backend::Postgres => {
+        yunwei_app::Backend::Postgres => {
             db.raw("DROP TRIGGER audit_log_no_update ON audit_log; DROP TRIGGER audit_log_no_delete ON audit_log").await
         }
-        yunwei_store::Backend::Sqlite => {
+        yunwei_app::Backend::Sqlite => {
             db.raw("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete").await
         }
     }

@@ -158,8 +158,9 @@ async fn html_forms_without_the_csrf_field_are_refused() {
         .page(Method::POST, "/p/demo/members", Some(&session), Some(&[("username", "newbie"), ("role", "engineer")]))
         .await;
     assert_eq!(no.status, StatusCode::FORBIDDEN);
-    let roles = yunwei_store::identity::roles_in_project(&t.app.db, 1, 2).await.expect("db");
-    assert!(roles.is_empty());
+    let boss = yunwei_app::identity::authenticate(&t.app, &session).await.expect("auth").expect("actor");
+    let members = yunwei_app::project::members(&t.app, &boss, "demo").await.expect("members");
+    assert!(members.iter().all(|m| m.username != "newbie"), "no role granted: {members:?}");
     let yes = t
         .page(
             Method::POST,
@@ -169,13 +170,7 @@ async fn html_forms_without_the_csrf_field_are_refused() {
         )
         .await;
     assert_eq!(yes.status, StatusCode::SEE_OTHER);
-    let members = yunwei_app::project::members(
-        &t.app,
-        &yunwei_app::identity::authenticate(&t.app, &session).await.expect("auth").expect("actor"),
-        "demo",
-    )
-    .await
-    .expect("members");
+    let members = yunwei_app::project::members(&t.app, &boss, "demo").await.expect("members");
     assert!(members.iter().any(|m| m.username == "newbie" && m.role == "engineer"));
 }
 

@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex};
 use chrono::Duration;
 use serde_json::json;
 use yunwei_app::NotifySettings;
+use yunwei_app::testing;
 use yunwei_app::worker::{self, Outcome, Retry, Worker};
 use yunwei_app::{App, AppError, AuthSettings};
-use yunwei_store::jobs as js;
 
 use crate::support::TestApp;
 
@@ -19,7 +19,7 @@ async fn queue(app: &App, kind: &str, key: &str, after: Duration) -> i64 {
     let mut tx = app.db.begin().await.expect("tx");
     assert!(worker::enqueue(&mut tx, kind, Some(key), now + after, &json!({"key": key}), now).await.expect("enqueue"));
     tx.commit().await.expect("commit");
-    js::by_key(&app.db, kind, key).await.expect("db").expect("queued").id
+    testing::job_by_key(app, kind, key).await.expect("db").expect("queued").id
 }
 
 #[tokio::test]
@@ -41,21 +41,21 @@ async fn a_failing_job_is_retried_with_backoff_and_every_attempt_is_recorded() {
 
     let r = w.run_once().await.expect("run");
     assert_eq!(r.runs.iter().map(|r| r.outcome).collect::<Vec<_>>(), ["error"]);
-    let job = js::get(&t.app.db, id).await.expect("db").expect("job");
+    let job = testing::job(&t.app, id).await.expect("db").expect("job");
     assert_eq!((job.status.as_str(), job.run_at), ("queued", start + Duration::seconds(30)), "30 s after the first");
     assert!(w.run_once().await.expect("run").runs.is_empty(), "not before its time");
 
     t.clock.advance(Duration::seconds(30));
     assert_eq!(w.run_once().await.expect("run").runs[0].outcome, "error");
-    let job = js::get(&t.app.db, id).await.expect("db").expect("job");
+    let job = testing::job(&t.app, id).await.expect("db").expect("job");
     assert_eq!(job.run_at, start + Duration::seconds(90), "then 60 s: the wait doubles");
     assert_eq!(job.last_error.as_deref(), Some("internal error: gateway busy (2)"));
 
     t.clock.advance(Duration::seconds(60));
     assert_eq!(w.run_once().await.expect("run").runs[0].outcome, "done");
-    let job = js::get(&t.app.db, id).await.expect("db").expect("job");
+    let job = testing::job(&t.app, id).await.expect("db").expect("job");
     assert_eq!((job.status.as_str(), job.attempts, job.last_error), ("done", 3, None));
-    let attempts = js::attempts(&t.app.db, id).await.expect("attempts");
+    let attempts = testing::job_attempts(&t.app, id).await.expect("attempts");
     let seen: Vec<(i64, Option<&str>, Option<&str>)> =
         attempts.iter().map(|a| (a.attempt, a.outcome.as_deref(), a.error.as_deref())).collect();
     assert_eq!(
@@ -84,9 +84,9 @@ async fn a_job_that_keeps_failing_is_given_up_after_its_kind_s_maximum() {
         t.clock.advance(Duration::hours(1));
     }
     assert_eq!(outcomes, ["error", "error", "failed"]);
-    let job = js::get(&t.app.db, id).await.expect("db").expect("job");
+    let job = testing::job(&t.app, id).await.expect("db").expect("job");
     assert_eq!((job.status.as_str(), job.attempts), ("failed", 3));
-    assert_eq!(js::attempts(&t.app.db, id).await.expect("attempts").len(), 3);
+    assert_eq!(testing::job_attempts(&t.app, id).await.expect("attempts").len(), 3);
 }
 
 #[tokio::test]
@@ -95,10 +95,7 @@ async fn a_job_whose_process_died_is_taken_again_when_its_lease_has_passed() {
     let id = queue(&t.app, "test.once", "a", Duration::zero()).await;
     // Another process claims it and dies before finishing.
     let now = t.app.now();
-    let mut tx = t.app.db.begin().await.expect("tx");
-    let claimed =
-        js::claim(&mut tx, &["test.once"], &[], now, "dead", now + Duration::minutes(5)).await.expect("claim");
-    tx.commit().await.expect("commit");
+    let claimed = testing::claim_job(&t.app, &["test.once"], "dead", now + Duration::minutes(5)).await.expect("claim");
     assert_eq!(claimed.map(|j| (j.id, j.attempts)), Some((id, 1)));
 
     let ran = Arc::new(Mutex::new(Vec::new()));
@@ -123,12 +120,8 @@ async fn a_job_whose_process_died_is_taken_again_when_its_lease_has_passed() {
     assert_eq!(*ran.lock().expect("lock"), [2]);
 
     // The dead process's claim no longer finishes anything.
-    let mut tx = t.app.db.begin().await.expect("tx");
-    let stale =
-        yunwei_store::jobs::Finish { status: "done", run_at: None, outcome: "done", error: None, attempts: None };
-    assert!(!js::finish(&mut tx, id, 1, &stale, t.app.now()).await.expect("finish"));
-    drop(tx);
-    let attempts = js::attempts(&t.app.db, id).await.expect("attempts");
+    assert!(!testing::try_finish_job(&t.app, id, 1).await.expect("finish"));
+    let attempts = testing::job_attempts(&t.app, id).await.expect("attempts");
     let seen: Vec<(&str, Option<&str>)> =
         attempts.iter().map(|a| (a.instance.as_str(), a.outcome.as_deref())).collect();
     assert_eq!(seen, [("dead", Some("expired")), ("yunwei", Some("done"))]);
@@ -187,7 +180,7 @@ async fn a_key_is_queued_once_re_timed_while_waiting_and_cancelled() {
     worker::schedule(&mut tx, "test.k", "z", None, now, &json!("z"), now).await.expect("z");
     assert!(worker::cancel(&mut tx, "test.k", "z", now).await.expect("cancel"));
     tx.commit().await.expect("commit");
-    let y = js::by_key(&t.app.db, "test.k", "y").await.expect("db").expect("y");
+    let y = testing::job_by_key(&t.app, "test.k", "y").await.expect("db").expect("y");
     assert_eq!((y.run_at, y.payload.as_str()), (now + Duration::hours(2), "\"y2\""), "moved, not doubled");
 
     let w = Worker::new(t.app.clone()).handle("test.k", |_app, _job| async { Ok(Outcome::Done) });
@@ -259,7 +252,7 @@ async fn a_recurring_job_queues_its_next_run_as_it_finishes() {
     t.clock.advance(Duration::hours(1));
     assert_eq!(w.run_once().await.expect("run").runs.len(), 1);
     assert_eq!(*runs.lock().expect("lock"), 2);
-    let rows = js::of_kind(&t.app.db, "test.hourly").await.expect("db");
+    let rows = testing::jobs_of_kind(&t.app, "test.hourly").await.expect("db");
     assert_eq!(rows.len(), 1, "one row for every run");
     assert_eq!((rows[0].status.as_str(), rows[0].run_at), ("queued", t.app.now() + Duration::hours(1)));
 }
@@ -283,8 +276,8 @@ async fn finished_jobs_are_deleted_after_their_keeping_time_and_failed_ones_stay
     );
     assert_eq!(w.run_once().await.expect("run").runs.len(), 2);
     let status = |id| {
-        let db = app.db.clone();
-        async move { js::get(&db, id).await.expect("db").map(|j| j.status) }
+        let app = &app;
+        async move { testing::job(app, id).await.expect("db").map(|j| j.status) }
     };
     assert_eq!(status(done).await.as_deref(), Some("done"));
     assert_eq!(status(failed).await.as_deref(), Some("failed"));
@@ -294,8 +287,8 @@ async fn finished_jobs_are_deleted_after_their_keeping_time_and_failed_ones_stay
     t.clock.advance(Duration::seconds(2));
     assert_eq!(worker::prune(&app).await.expect("prune"), 1);
     assert_eq!(status(done).await, None, "done job deleted");
-    assert!(js::attempts(&app.db, done).await.expect("db").is_empty(), "with its attempts");
+    assert!(testing::job_attempts(&app, done).await.expect("db").is_empty(), "with its attempts");
     assert_eq!(status(failed).await.as_deref(), Some("failed"), "a failed job waits for an operator");
-    assert_eq!(js::attempts(&app.db, failed).await.expect("db").len(), 1);
+    assert_eq!(testing::job_attempts(&app, failed).await.expect("db").len(), 1);
     assert_eq!(status(waiting).await.as_deref(), Some("queued"), "a waiting job is not finished");
 }

@@ -124,11 +124,11 @@ async fn alerts_are_paged() {
 async fn in_app_messages_are_paged() {
     let s = site().await;
     let incident = report(&s, "打印机卡纸").await;
-    let project = yunwei_store::project::by_code(&s.t.app.db, "demo").await.expect("read").expect("demo").id;
+    let project = s.t.stored_project("demo").await.id;
     let now = s.t.app.now();
-    let mut tx = s.t.app.db.begin().await.expect("tx");
+    let mut messages = Vec::new();
     for subject in ["一", "二", "三"] {
-        let message = yunwei_store::notify::NotificationRow {
+        messages.push(yunwei_app::notify::NotificationRow {
             id: 0,
             project_id: project,
             incident_id: Some(incident),
@@ -146,10 +146,9 @@ async fn in_app_messages_are_paged() {
             created_at: now,
             sent_at: Some(now),
             read_at: None,
-        };
-        yunwei_store::notify::enqueue(&mut tx, &message).await.expect("enqueue");
+        });
     }
-    tx.commit().await.expect("commit");
+    yunwei_app::testing::queue_notifications(&s.t.app, &messages).await.expect("enqueue");
     walk(&s.t, &s.token("it"), "/api/v1/me/notifications", "id").await;
 }
 

@@ -186,7 +186,7 @@ async fn a_stale_settings_form_does_not_overwrite_a_newer_change() {
     assert_eq!(second.status, StatusCode::PRECONDITION_FAILED);
     assert!(second.body.contains("其他人刚刚修改了项目信息"));
     assert!(second.body.contains("甲改的名称"), "shows the newer content");
-    let p = yunwei_store::project::by_code(&t.app.db, "demo").await.expect("db").expect("demo");
+    let p = t.stored_project("demo").await;
     assert_eq!(p.name, "甲改的名称");
 }
 

@@ -44,8 +44,7 @@ impl Site {
 
     /// A fresh session of `name` (after the clock moved past the old ones' lifetime).
     async fn again(&self, name: &str) -> (String, String) {
-        let uid = yunwei_store::identity::user_by_username(&self.t.app.db, name).await.expect("db").expect("user").id;
-        self.t.session(uid).await
+        self.t.session_of(name).await
     }
 }
 

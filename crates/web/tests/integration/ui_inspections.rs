@@ -394,8 +394,7 @@ async fn planned_inspections_show_their_due_time_and_the_overdue_ones_filter() {
 
     // April, and it was never done.
     s.t.clock.set(crate::support::start_time() + chrono::Duration::days(32));
-    let uid = yunwei_store::identity::user_by_username(&s.t.app.db, "e1").await.expect("db").expect("e1").id;
-    let eng = s.t.session(uid).await;
+    let eng = s.t.session_of("e1").await;
     let list = s.get(&eng, "/p/xj/inspections?overdue=1").await;
     assert!(list.body.contains("<span class=\"overdue\">2026-04-01 00:00 已逾期</span>"), "{}", list.body);
     assert!(list.body.contains("name=\"overdue\" value=\"1\" checked"));

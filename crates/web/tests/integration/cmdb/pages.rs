@@ -5,8 +5,7 @@ use super::*;
 #[tokio::test]
 async fn the_pages_record_relate_import_and_show_impact_and_history() {
     let c = cmdb().await;
-    let uid = yunwei_store::identity::user_by_username(&c.t.app.db, "eng").await.expect("db").expect("user").id;
-    let (s, csrf) = c.t.session(uid).await;
+    let (s, csrf) = c.t.session_of("eng").await;
     let form = [
         ("_csrf", csrf.as_str()),
         ("name", "门诊楼核心交换机"),
@@ -87,8 +86,7 @@ async fn an_incident_naming_a_ci_is_listed_on_its_page() {
         listed["items"][0]["id"].is_i64() && listed["items"][0].get("cis").is_none(),
         "lists leave links out: {listed}"
     );
-    let uid = yunwei_store::identity::user_by_username(&c.t.app.db, "eng").await.expect("db").expect("user").id;
-    let (s, _) = c.t.session(uid).await;
+    let (s, _) = c.t.session_of("eng").await;
     let page = c.t.page(Method::GET, &format!("/p/h1/cis/{core}"), Some(&s), None).await;
     assert!(page.body.contains(&numbers[0]) && page.body.contains(&numbers[1]), "{}", page.body);
     assert!(!page.body.contains(&numbers[2]), "an incident of another CI is not listed");
@@ -120,8 +118,7 @@ fn form_cells(page: &str) -> Vec<String> {
 #[tokio::test]
 async fn the_edit_form_shows_every_column_saves_only_what_changed_and_refuses_a_stale_version() {
     let c = cmdb().await;
-    let uid = yunwei_store::identity::user_by_username(&c.t.app.db, "eng").await.expect("db").expect("user").id;
-    let (s, csrf) = c.t.session(uid).await;
+    let (s, csrf) = c.t.session_of("eng").await;
     let id = c
         .ci(json!({"name": "PACS 存储", "type": "storage_array", "part_number": "02351QAK", "warranty_end": "2027-06-30",
                    "supplier": "华为", "location": {"rack": "A03", "u": "10-13"}, "ips": ["10.1.0.41"],

@@ -52,10 +52,7 @@ print(json.dumps(out))
 #[tokio::test]
 async fn escalation_mail_reaches_a_real_smtp_server_and_failures_are_retried() {
     let d = desk().await;
-    let mut tx = d.t.app.db.begin().await.expect("tx");
-    let c = ns::ContactRow { user_id: d.managers[0], email: Some("m1@hospital.example".into()), ..Default::default() };
-    ns::set_contact(&mut tx, &c, d.t.app.now()).await.expect("contact");
-    tx.commit().await.expect("commit");
+    d.reach_manager1(notify::ContactInput { email: Some("m1@hospital.example".into()), ..Default::default() }).await;
     let id = d.report(&d.t.app, "P1", "2026-03-02T08:00:00").await;
     notify::fire_due(&d.t.app).await.expect("fire");
 
@@ -75,7 +72,7 @@ async fn escalation_mail_reaches_a_real_smtp_server_and_failures_are_retried() {
     };
     let down = d.t.app.clone().with_notify(settings(dead_port));
     assert_eq!(notify::deliver_due(&down).await.expect("deliver"), 1);
-    let mail = ns::for_incident(&d.t.app.db, id).await.expect("outbox").into_iter().find(|n| n.channel == "email");
+    let mail = d.outbox(id).await.into_iter().find(|n| n.channel == "email");
     let mail = mail.expect("mail queued");
     assert_eq!((mail.status.as_str(), mail.attempts), ("pending", 1));
     assert_eq!(mail.next_attempt_at, d.t.app.now() + Duration::seconds(60));
@@ -86,9 +83,9 @@ async fn escalation_mail_reaches_a_real_smtp_server_and_failures_are_retried() {
     let up = d.t.app.clone().with_notify(settings(server.port));
     d.t.clock.advance(Duration::seconds(60));
     assert_eq!(notify::deliver_due(&up).await.expect("deliver"), 1);
-    let mail = ns::for_incident(&d.t.app.db, id).await.expect("outbox").into_iter().find(|n| n.channel == "email");
+    let mail = d.outbox(id).await.into_iter().find(|n| n.channel == "email");
     assert_eq!(mail.map(|m| (m.status, m.attempts)), Some(("sent".into(), 2)));
-    let attempts = ns::attempts_for_incident(&d.t.app.db, id).await.expect("attempts");
+    let attempts = d.notices(id).await.attempts;
     assert_eq!(attempts.iter().map(|a| a.ok).collect::<Vec<_>>(), [false, true], "every attempt is on record");
 
     let inbox = read_maildir(&server.dir.path().join("mail"));
@@ -141,28 +138,15 @@ async fn receiver() -> (String, Arc<Mutex<Vec<Hit>>>) {
 async fn group_robots_and_gateways_get_their_documented_json() {
     let d = desk().await;
     let (base, hits) = receiver().await;
-    let mut tx = d.t.app.db.begin().await.expect("tx");
-    let c = ns::ContactRow { user_id: d.managers[0], phone: Some("13800000001".into()), ..Default::default() };
-    ns::set_contact(&mut tx, &c, d.t.app.now()).await.expect("contact");
-    let now = d.t.app.now();
-    let ch = |kind: &str, name: &str, url: String, secret: Option<&str>| ns::ChannelRow {
-        id: 0,
-        project_id: d.project_id,
-        kind: kind.into(),
-        name: name.into(),
-        url,
-        secret: secret.map(str::to_owned),
-        created_at: now,
-    };
-    for c in [
-        ch("wecom", "运维群", format!("{base}/cgi-bin/webhook/send?key=k1"), None),
-        ch("dingtalk", "钉钉群", format!("{base}/robot/send?access_token=t1"), Some("SECret")),
-        ch("webhook", "短信网关", format!("{base}/flaky"), Some("gw-secret")),
-        ch("wecom", "配置错的群", format!("{base}/wecom-bad"), None),
+    d.reach_manager1(notify::ContactInput { phone: Some("13800000001".into()), ..Default::default() }).await;
+    for (kind, name, url, secret) in [
+        ("wecom", "运维群", format!("{base}/cgi-bin/webhook/send?key=k1"), None),
+        ("dingtalk", "钉钉群", format!("{base}/robot/send?access_token=t1"), Some("SECret")),
+        ("webhook", "短信网关", format!("{base}/flaky"), Some("gw-secret")),
+        ("wecom", "配置错的群", format!("{base}/wecom-bad"), None),
     ] {
-        ns::insert_channel(&mut tx, &c).await.expect("channel");
+        d.add_channel(kind, name, &url, secret).await;
     }
-    tx.commit().await.expect("commit");
     let id = d.report(&d.t.app, "P1", "2026-03-02T08:20:00").await;
     notify::fire_due(&d.t.app).await.expect("fire");
     assert_eq!(notify::deliver_due(&d.t.app).await.expect("deliver"), 4);
@@ -187,7 +171,7 @@ async fn group_robots_and_gateways_get_their_documented_json() {
     let sig = gw.headers.get("x-yunwei-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
     assert!(sig.starts_with("sha256=") && sig.len() == 7 + 64, "{sig} for {body}");
 
-    let outbox = ns::for_incident(&d.t.app.db, id).await.expect("outbox");
+    let outbox = d.outbox(id).await;
     let state = |name: &str| {
         outbox.iter().find(|n| n.address == name).map(|n| (n.status.clone(), n.last_error.clone().unwrap_or_default()))
     };
@@ -202,7 +186,7 @@ async fn group_robots_and_gateways_get_their_documented_json() {
     // A minute later the gateway takes it.
     d.t.clock.advance(Duration::seconds(60));
     assert_eq!(notify::deliver_due(&d.t.app).await.expect("deliver"), 2);
-    let outbox = ns::for_incident(&d.t.app.db, id).await.expect("outbox");
+    let outbox = d.outbox(id).await;
     let gw = outbox.iter().find(|n| n.address == "短信网关").expect("gateway");
     assert_eq!((gw.status.as_str(), gw.attempts), ("sent", 2));
     assert_eq!(hits.lock().expect("lock").iter().filter(|h| h.path_and_query == "/flaky").count(), 2);
@@ -211,18 +195,7 @@ async fn group_robots_and_gateways_get_their_documented_json() {
 #[tokio::test]
 async fn a_message_is_given_up_after_the_last_attempt() {
     let d = desk().await;
-    let mut tx = d.t.app.db.begin().await.expect("tx");
-    let c = ns::ChannelRow {
-        id: 0,
-        project_id: d.project_id,
-        kind: "webhook".into(),
-        name: "坏网关".into(),
-        url: "http://127.0.0.1:9/".into(),
-        secret: None,
-        created_at: d.t.app.now(),
-    };
-    ns::insert_channel(&mut tx, &c).await.expect("channel");
-    tx.commit().await.expect("commit");
+    d.add_channel("webhook", "坏网关", "http://127.0.0.1:9/", None).await;
     let id = d.report(&d.t.app, "P1", "2026-03-02T08:20:00").await;
     notify::fire_due(&d.t.app).await.expect("fire");
     let app = d.t.app.clone().with_notify(NotifySettings {
@@ -237,6 +210,6 @@ async fn a_message_is_given_up_after_the_last_attempt() {
     }
     d.t.clock.advance(Duration::hours(1));
     assert_eq!(notify::deliver_due(&app).await.expect("deliver"), 0);
-    let n = ns::for_incident(&d.t.app.db, id).await.expect("outbox").into_iter().find(|n| n.channel == "webhook");
+    let n = d.outbox(id).await.into_iter().find(|n| n.channel == "webhook");
     assert_eq!(n.map(|n| (n.status, n.attempts)), Some(("failed".into(), 3)));
 }

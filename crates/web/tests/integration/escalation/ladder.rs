@@ -20,9 +20,10 @@ async fn a_backdated_incident_fires_its_overdue_steps_at_once_in_order() {
     assert!(notify::fire_due(&d.t.app).await.expect("fire").is_empty());
     d.t.clock.set(bj("2026-03-02T20:50:00"));
     assert_eq!(steps(&notify::fire_due(&d.t.app).await.expect("fire")), [(later, 0, "manager1")]);
-    let inbox = ns::inbox(&d.t.app.db, d.managers[0], None, 10).await.expect("inbox");
+    let inbox = notify::my_inbox(&d.t.app, &d.manager1, None, 10).await.expect("inbox");
     assert_eq!(inbox.len(), 2);
-    assert!(inbox[0].subject.contains("三级故障") && inbox[0].body.contains("第 1 级"), "{:?}", inbox[0]);
+    let newest = &inbox[0].message;
+    assert!(newest.subject.contains("三级故障") && newest.body.contains("第 1 级"), "{newest:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -99,24 +100,21 @@ async fn the_ladder_stands_still_while_the_hospital_decides_and_stops_with_the_f
 #[tokio::test]
 async fn quiet_hours_hold_personal_messages_except_for_the_most_severe_level() {
     let d = desk().await;
-    let mut tx = d.t.app.db.begin().await.expect("tx");
-    let contact = ns::ContactRow {
-        user_id: d.managers[0],
+    d.reach_manager1(notify::ContactInput {
         email: Some("m1@hospital.example".into()),
         phone: None,
         quiet_start: Some("22:00".into()),
         quiet_end: Some("07:00".into()),
-    };
-    ns::set_contact(&mut tx, &contact, d.t.app.now()).await.expect("contact");
-    tx.commit().await.expect("commit");
+    })
+    .await;
     d.t.clock.set(bj("2026-03-03T00:30:00"));
     let p2 = d.report(&d.t.app, "P2", "2026-03-02T23:00:00").await;
     let p1 = d.report(&d.t.app, "P1", "2026-03-02T23:55:00").await;
     notify::fire_due(&d.t.app).await.expect("fire");
     let email = |id: i64| {
-        let db = d.t.app.db.clone();
+        let d = &d;
         async move {
-            let all = ns::for_incident(&db, id).await.expect("outbox");
+            let all = d.outbox(id).await;
             all.into_iter().find(|n| n.channel == "email").expect("an e-mail").next_attempt_at
         }
     };

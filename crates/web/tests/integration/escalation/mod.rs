@@ -16,7 +16,6 @@ use yunwei_app::notify;
 use yunwei_app::{Actor, App, AuthSettings};
 use yunwei_app::{NotifySettings, SmtpSettings};
 use yunwei_domain::identity::Role::*;
-use yunwei_store::notify as ns;
 
 use crate::support::TestApp;
 
@@ -28,7 +27,8 @@ struct Desk {
     t: TestApp,
     dispatcher: Actor,
     engineer: Actor,
-    project_id: i64,
+    /// Manager1, who also looks after the project's notification settings.
+    manager1: Actor,
     managers: Vec<i64>,
 }
 
@@ -46,15 +46,13 @@ async fn desk() -> Desk {
         .build()
         .await;
     let managers = vec![s.id("m1"), s.id("m2"), s.id("m3")];
-    let project_id = yunwei_store::project::by_code(&s.t.app.db, &s.project).await.expect("db").expect("sd").id;
-    let t = s.t;
-    let mut tx = t.app.db.begin().await.expect("tx");
-    for (i, &id) in managers.iter().enumerate() {
-        ns::set_contacts(&mut tx, project_id, &format!("manager{}", i + 1), &[id]).await.expect("contacts");
+    let (t, code) = (s.t, s.project);
+    let (dispatcher, engineer, manager1) = (actor(&t, "d1").await, actor(&t, "e1").await, actor(&t, "m1").await);
+    for i in 1..=3 {
+        let target = format!("manager{i}");
+        notify::set_target_contacts(&t.app, &manager1, &code, &target, &[format!("m{i}")]).await.expect("contacts");
     }
-    tx.commit().await.expect("commit");
-    let (dispatcher, engineer) = (actor(&t, "d1").await, actor(&t, "e1").await);
-    Desk { t, dispatcher, engineer, project_id, managers }
+    Desk { t, dispatcher, engineer, manager1, managers }
 }
 
 impl Desk {
@@ -81,8 +79,29 @@ impl Desk {
 
     /// In-app messages: (incident, user) in the order they were queued.
     async fn in_app(&self, id: i64) -> Vec<Option<i64>> {
-        let all = ns::for_incident(&self.t.app.db, id).await.expect("outbox");
+        let all = self.outbox(id).await;
         all.into_iter().filter(|n| n.channel == "in_app").map(|n| n.user_id).collect()
+    }
+
+    /// The incident's escalation messages and their delivery attempts, as its page has them.
+    async fn notices(&self, id: i64) -> notify::Notices {
+        let id = yunwei_domain::id::IncidentId::new(id);
+        notify::incident_notices(&self.t.app, &self.dispatcher, id).await.expect("outbox")
+    }
+
+    /// The incident's messages in the order they were queued.
+    async fn outbox(&self, id: i64) -> Vec<notify::NotificationRow> {
+        self.notices(id).await.messages
+    }
+
+    /// How Manager1 is reached, set by Manager1.
+    async fn reach_manager1(&self, contact: notify::ContactInput) {
+        notify::set_my_contact(&self.t.app, &self.manager1, contact).await.expect("contact");
+    }
+
+    /// A group robot or gateway of the project, added by Manager1.
+    async fn add_channel(&self, kind: &str, name: &str, url: &str, secret: Option<&str>) {
+        notify::add_channel(&self.t.app, &self.manager1, "sd", kind, name, url, secret).await.expect("channel");
     }
 }
 

@@ -139,8 +139,7 @@ async fn the_pages_show_the_ladder_and_let_a_manager_set_it_up() {
     let d = desk().await;
     d.t.user("boss", false).await;
     d.t.grant("sd", "boss", "manager").await;
-    let uid = yunwei_store::identity::user_by_username(&d.t.app.db, "boss").await.expect("db").expect("user").id;
-    let (s, csrf) = d.t.session(uid).await;
+    let (s, csrf) = d.t.session_of("boss").await;
     let page = d.t.page(Method::GET, "/p/sd/notifications", Some(&s), None).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Manager2 · 服务交付中心经理") && page.body.contains("value=\"m2\""), "{}", page.body);

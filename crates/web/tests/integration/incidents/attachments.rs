@@ -55,8 +55,7 @@ async fn attachments_are_checked_stored_whole_and_served_as_downloads() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
     // The page: upload through the form, see it listed; too large says so in Chinese.
-    let uid = yunwei_store::identity::user_by_username(&d.t.app.db, "it1").await.expect("db").expect("user").id;
-    let (s, csrf) = d.t.session(uid).await;
+    let (s, csrf) = d.t.session_of("it1").await;
     let page = format!("/p/demo/incidents/{id}");
     let r =
         d.t.multipart(&format!("{page}/attachments"), Some(&s), &csrf, ("alert.log", "text/plain", b"ORA-00600")).await;

@@ -156,18 +156,11 @@ async fn text_search_finds_every_substring_and_only_substrings() {
 
     // 2,100 newer incidents without these words: the searches must now reach past the newest
     // ones that PostgreSQL checks directly, into the index.
-    let model = yunwei_store::incident::get(&d.t.app.db, ids[0]).await.expect("db").expect("incident");
-    let mut tx = d.t.app.db.begin().await.expect("tx");
-    for i in 0..2_100 {
-        let row = yunwei_store::incident::IncidentRow {
-            number: format!("INC-2026-9{i:05}"),
-            title: format!("例行记录 {i}"),
-            description: String::new(),
-            ..model.clone()
-        };
-        yunwei_store::incident::insert(&mut tx, &row).await.expect("filler");
-    }
-    tx.commit().await.expect("commit");
+    let filler: Vec<(String, String)> =
+        (0..2_100).map(|i| (format!("INC-2026-9{i:05}"), format!("例行记录 {i}"))).collect();
+    yunwei_app::testing::copy_incident(&d.t.app, yunwei_domain::id::IncidentId::new(ids[0]), &filler)
+        .await
+        .expect("filler");
     // Not yet indexed (on SQLite the background indexer fills the index behind the writes; no
     // indexer runs here), then indexed: the same answers either way.
     for (q, want) in &cases {
@@ -182,7 +175,7 @@ async fn text_search_finds_every_substring_and_only_substrings() {
         }
     };
     let older_tape = tape(1).await;
-    yunwei_store::incident::index_unindexed_text(&d.t.app.db).await.expect("index");
+    yunwei_app::incident::index_text(&d.t.app).await.expect("index");
     for (q, want) in &cases {
         assert_eq!(&found(q).await, want, "behind newer incidents, indexed, text={q}");
     }
@@ -200,20 +193,20 @@ async fn text_search_finds_every_substring_and_only_substrings() {
 
     // Incidents stored before the index existed are indexed after migrating, oldest first.
     match d.t.app.db.backend() {
-        yunwei_store::Backend::Sqlite => {
+        yunwei_app::Backend::Sqlite => {
             d.t.tdb.raw("INSERT INTO incident_text (incident_text) VALUES ('delete-all')").await;
         }
-        yunwei_store::Backend::Postgres => d.t.tdb.raw("UPDATE incidents SET search_grams = NULL").await,
+        yunwei_app::Backend::Postgres => d.t.tdb.raw("UPDATE incidents SET search_grams = NULL").await,
     }
     match d.t.app.db.backend() {
         // What the index does not hold yet is read directly: still exact.
-        yunwei_store::Backend::Sqlite => assert_eq!(found("影像").await, vec![ids[0]]),
-        yunwei_store::Backend::Postgres => {
+        yunwei_app::Backend::Sqlite => assert_eq!(found("影像").await, vec![ids[0]]),
+        yunwei_app::Backend::Postgres => {
             assert_eq!(found("影像").await, Vec::<i64>::new(), "the index is gone");
         }
     }
     d.t.app.db.migrate().await.expect("migrate");
-    let left = yunwei_store::incident::index_unindexed_text(&d.t.app.db).await.expect("index");
+    let left = yunwei_app::incident::index_text(&d.t.app).await.expect("index");
     assert_eq!(left, 0, "migrating indexed every incident");
     for (q, want) in &cases {
         assert_eq!(&found(q).await, want, "after reindexing, text={q}");

@@ -6,13 +6,7 @@ use super::*;
 #[tokio::test]
 async fn the_pages_carry_a_phone_report_to_confirmation() {
     let d = desk(&seed_003()).await;
-    let session = |name: &'static str| {
-        let t = &d.t;
-        async move {
-            let uid = yunwei_store::identity::user_by_username(&t.app.db, name).await.expect("db").expect("user").id;
-            t.session(uid).await
-        }
-    };
+    let session = |name: &'static str| d.t.session_of(name);
     let (hotline, hotline_csrf) = session("d1").await;
     let list = d.t.page(Method::GET, "/p/sd/incidents", Some(&hotline), None).await;
     assert_eq!(list.status, StatusCode::OK);
@@ -174,7 +168,6 @@ async fn the_pages_carry_a_phone_report_to_confirmation() {
 
     // Another project's member gets 404 for the page.
     d.t.user("stranger", false).await;
-    let uid = yunwei_store::identity::user_by_username(&d.t.app.db, "stranger").await.expect("db").expect("user").id;
-    let (stranger, _) = d.t.session(uid).await;
+    let (stranger, _) = d.t.session_of("stranger").await;
     assert_eq!(d.t.page(Method::GET, &at, Some(&stranger), None).await.status, StatusCode::NOT_FOUND);
 }

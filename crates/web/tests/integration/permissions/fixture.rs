@@ -42,9 +42,8 @@ impl Fixture {
 
     /// A fresh notification channel in `alpha` (added by the system).
     pub async fn channel(&self) -> i64 {
-        let pid = yunwei_store::project::by_code(&self.t.app.db, "alpha").await.expect("db").expect("alpha").id;
-        let mut tx = self.t.app.db.begin().await.expect("tx");
-        let row = yunwei_store::notify::ChannelRow {
+        let pid = self.t.stored_project("alpha").await.id;
+        let row = yunwei_app::notify::ChannelRow {
             id: 0,
             project_id: pid,
             kind: "webhook".into(),
@@ -53,9 +52,7 @@ impl Fixture {
             secret: None,
             created_at: self.t.app.now(),
         };
-        let id = yunwei_store::notify::insert_channel(&mut tx, &row).await.expect("channel");
-        tx.commit().await.expect("commit");
-        id
+        yunwei_app::testing::insert_channel(&self.t.app, &row).await.expect("channel")
     }
 
     /// A fresh CI in `alpha` with an address, recorded by its project administrator.

@@ -16,7 +16,7 @@ pub fn rows() -> Vec<Row> {
         }),
         api(Method::GET, "/api/v1/projects/{code}", Who::Project(ALL), 200),
         api(Method::PATCH, "/api/v1/projects/{code}", Who::Project(PROJECT_SETTINGS), 200).call(async |cx| {
-            let v = yunwei_store::project::by_code(&cx.t.app.db, "alpha").await.expect("db").expect("alpha").version;
+            let v = cx.t.stored_project("alpha").await.version;
             let etag = format!("\"{v}\"");
             let body = json!({"name": format!("甲医院 {}", cx.n)});
             cx.api_with(Method::PATCH, "/api/v1/projects/alpha", Some(body), &[("if-match", &etag)]).await

@@ -18,10 +18,7 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use sqlx::postgres::PgConnectOptions;
 use tower::ServiceExt;
-use yunwei_app::identity::token_hash;
-use yunwei_app::{App, AuthSettings, ManualClock};
-use yunwei_store::Db;
-use yunwei_store::identity::{NewUser, insert_session};
+use yunwei_app::{App, AuthSettings, Db, ManualClock};
 use yunwei_web::{AppState, WebSettings};
 
 /// A fresh, migrated database that is removed when dropped.
@@ -265,23 +262,15 @@ impl TestApp {
 
     /// Creates a user directly (no audit entry, pre-computed password hash: fast fixtures).
     pub async fn user(&self, username: &str, is_admin: bool) -> i64 {
-        let mut tx = self.app.db.begin().await.expect("tx");
-        let id = yunwei_store::identity::insert_user(
-            &mut tx,
-            &NewUser {
-                username,
-                display_name: username,
-                organization_id: None,
-                department_id: None,
-                password_hash: Some(password_hash()),
-                is_admin,
-                now: self.app.now(),
-            },
-        )
-        .await
-        .expect("insert user");
-        tx.commit().await.expect("commit");
-        id
+        yunwei_app::testing::insert_user(&self.app, username, is_admin, password_hash()).await.expect("insert user")
+    }
+
+    /// The id of user `username`.
+    pub async fn user_id(&self, username: &str) -> i64 {
+        yunwei_app::testing::user_id(&self.app, username)
+            .await
+            .expect("db")
+            .unwrap_or_else(|| panic!("user {username}"))
     }
 
     /// Creates a project through the use case (as the system).
@@ -314,13 +303,19 @@ impl TestApp {
     pub async fn session(&self, user_id: i64) -> (String, String) {
         let token = format!("yws_test{}", random_suffix());
         let csrf = format!("csrf{}", random_suffix());
-        let now = self.app.now();
-        let mut tx = self.app.db.begin().await.expect("tx");
-        insert_session(&mut tx, &token_hash(&token), user_id, &csrf, now, now + chrono::Duration::hours(8))
-            .await
-            .expect("session");
-        tx.commit().await.expect("commit");
+        let expires = self.app.now() + chrono::Duration::hours(8);
+        yunwei_app::testing::insert_session(&self.app, &token, user_id, &csrf, expires).await.expect("session");
         (token, csrf)
+    }
+
+    /// A session of user `username`: (token, csrf).
+    pub async fn session_of(&self, username: &str) -> (String, String) {
+        self.session(self.user_id(username).await).await
+    }
+
+    /// The stored project `code`.
+    pub async fn stored_project(&self, code: &str) -> yunwei_app::project::ProjectRow {
+        yunwei_app::testing::project(&self.app, code).await.expect("db").unwrap_or_else(|| panic!("project {code}"))
     }
 }
 
