@@ -6,3 +6,4 @@ mod backup;
 mod crash;
 mod disk_full;
 mod support;
+mod two_instances;

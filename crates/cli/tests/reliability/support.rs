@@ -46,6 +46,10 @@ impl Target {
         Target { dir, args: vec!["--data-dir".into(), d], pg: None }
     }
 
+    pub fn is_pg(&self) -> bool {
+        self.pg.is_some()
+    }
+
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")
     }
@@ -178,6 +182,11 @@ impl Sql {
     /// The numbers of every incident (demo ones included).
     pub async fn numbers(&self) -> Vec<String> {
         fetch!(self, "SELECT number FROM incidents", (String,)).into_iter().map(|(n,)| n).collect()
+    }
+
+    /// A `SELECT COUNT(*) …`.
+    pub async fn count(&self, q: &str) -> i64 {
+        fetch!(self, q, (i64,)).first().map(|(n,)| *n).unwrap_or_default()
     }
 
     pub async fn close(self) {
@@ -326,7 +335,7 @@ pub async fn load(base: String, token: String, clients: usize, ledger: Arc<Ledge
                         .json(&json!({"type": kind, "note": format!("第 {n} 次")}))
                         .send()
                         .await;
-                    let Some(v) = answer(r, 200, &ledger).await else { break };
+                    let Some(v) = answer(r, 200, &ledger).await else { return };
                     let mut l = ledger.incidents.lock().expect("ledger");
                     let a = l.get_mut(&id).expect("acked");
                     a.version = v["version"].as_i64().expect("version");
