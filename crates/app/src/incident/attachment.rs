@@ -28,18 +28,7 @@ pub async fn attach(app: &App, actor: &Actor, id: IncidentId, file: Upload) -> R
         summary: json!({ "attachment": aid, "name": m.name, "size": m.size, "sha256": m.sha256 }),
     })
     .await?;
-    let m = f.meta;
-    Ok(Attachment {
-        id: saved,
-        project_id: m.project_id,
-        incident_id: id,
-        name: m.name,
-        content_type: m.content_type,
-        size: m.size,
-        sha256: m.sha256,
-        created_at: m.created_at,
-        created_by: m.created_by,
-    })
+    Ok(Attachment { id: saved, incident_id: id, file: f.meta })
 }
 
 /// The attachments of an incident.

@@ -43,19 +43,7 @@ pub async fn add_photo(app: &App, actor: &Actor, id: InspectionId, key: &str, fi
         summary: json!({ "item": key, "photo": pid, "size": m.size, "sha256": m.sha256 }),
     })
     .await?;
-    let m = f.meta;
-    Ok(Photo {
-        id: saved,
-        execution_id: id,
-        project_id: m.project_id,
-        item_key: key.to_owned(),
-        name: m.name,
-        content_type: m.content_type,
-        size: m.size,
-        sha256: m.sha256,
-        created_at: m.created_at,
-        created_by: m.created_by,
-    })
+    Ok(Photo { id: saved, execution_id: id, item_key: key.to_owned(), file: f.meta })
 }
 
 /// The photos of an inspection.

@@ -455,12 +455,12 @@ pub struct AttachmentJson {
 fn attachment_json(a: &Attachment) -> AttachmentJson {
     AttachmentJson {
         id: a.id,
-        name: a.name.clone(),
-        content_type: a.content_type.clone(),
-        size: a.size,
-        sha256: a.sha256.clone(),
-        created_at: rfc3339(a.created_at),
-        created_by: a.created_by.clone(),
+        name: a.file.name.clone(),
+        content_type: a.file.content_type.clone(),
+        size: a.file.size,
+        sha256: a.file.sha256.clone(),
+        created_at: rfc3339(a.file.created_at),
+        created_by: a.file.created_by.clone(),
     }
 }
 
@@ -515,5 +515,5 @@ pub async fn get_attachment(
     ApiPath((id, attachment)): ApiPath<(IncidentId, AttachmentId)>,
 ) -> Result<Response, ApiError> {
     let (a, data) = uc::attachment(&st.app, &auth.actor, id, attachment).await?;
-    Ok(download_file(&a.name, &a.content_type, data))
+    Ok(download_file(&a.file.name, &a.file.content_type, data))
 }

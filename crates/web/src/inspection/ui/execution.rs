@@ -160,7 +160,7 @@ async fn detail_page(
                         photos: photos
                             .iter()
                             .filter(|p| p.item_key == it.key)
-                            .map(|p| (p.id, p.name.clone()))
+                            .map(|p| (p.id, p.file.name.clone()))
                             .collect(),
                     }
                 })

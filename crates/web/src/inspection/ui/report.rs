@@ -228,7 +228,7 @@ async fn build(
             let mine: Vec<(String, String)> = shots
                 .iter()
                 .filter(|p| p.item_key == it.key)
-                .map(|p| (format!("/api/v1/inspections/{id}/photos/{}", p.id), p.name.clone()))
+                .map(|p| (format!("/api/v1/inspections/{id}/photos/{}", p.id), p.file.name.clone()))
                 .collect();
             (!mine.is_empty()).then(|| ItemPhotos {
                 key: it.key.clone(),

@@ -228,12 +228,13 @@ pub(super) async fn detail_page(
     let attachments = attachments
         .into_iter()
         .map(|a| {
-            let size = if a.size >= 1024 * 1024 {
-                format!("{:.1} MB", a.size as f64 / 1048576.0)
+            let f = a.file;
+            let size = if f.size >= 1024 * 1024 {
+                format!("{:.1} MB", f.size as f64 / 1048576.0)
             } else {
-                format!("{} KB", (a.size + 1023) / 1024)
+                format!("{} KB", (f.size + 1023) / 1024)
             };
-            (a.id, a.name, size, a.created_by)
+            (a.id, f.name, size, f.created_by)
         })
         .collect();
     let similar = match uc::related(&st.app, &auth.actor, id).await {

@@ -207,8 +207,8 @@ pub async fn attachment(
         Err(e) => return app_error_page(e),
     };
     match uc::attachment(&st.app, &auth.actor, id, attachment).await {
-        Ok((a, data)) if a.project_id == access.project.id => {
-            crate::http::files::download_file(&a.name, &a.content_type, data)
+        Ok((a, data)) if a.file.project_id == access.project.id => {
+            crate::http::files::download_file(&a.file.name, &a.file.content_type, data)
         }
         Ok(_) | Err(AppError::NotFound(_)) => error_page(StatusCode::NOT_FOUND, "页面不存在", "没有这个附件。"),
         Err(e) => app_error_page(e),

@@ -36,12 +36,12 @@ fn photo_json(p: Photo) -> PhotoJson {
     PhotoJson {
         id: p.id,
         item: p.item_key,
-        name: p.name,
-        content_type: p.content_type,
-        size: p.size,
-        sha256: p.sha256,
-        created_at: rfc3339(p.created_at),
-        created_by: p.created_by,
+        name: p.file.name,
+        content_type: p.file.content_type,
+        size: p.file.size,
+        sha256: p.file.sha256,
+        created_at: rfc3339(p.file.created_at),
+        created_by: p.file.created_by,
     }
 }
 
@@ -99,5 +99,5 @@ pub async fn get_photo(
     ApiPath((id, photo)): ApiPath<(InspectionId, PhotoId)>,
 ) -> Result<Response, ApiError> {
     let (p, data) = uc::photo(&st.app, &auth.actor, id, photo).await?;
-    Ok(download_file(&p.name, &p.content_type, data))
+    Ok(download_file(&p.file.name, &p.file.content_type, data))
 }
