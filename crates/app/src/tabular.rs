@@ -171,8 +171,17 @@ fn check_unpacked_size(bytes: &[u8]) -> Result<(), TableError> {
 }
 
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, TableError> {
-    let xlsx_err = |e: calamine::XlsxError| TableError::Xlsx { reason: e.to_string() };
     check_unpacked_size(bytes)?;
+    // calamine 0.38 multiplies without checking when it reads a cell reference: a row number past
+    // u32 (`r="A11111111112"`, found by the parser fuzzing) panics in a build with overflow
+    // checks and wraps in one without. A file that makes the reader panic is one it cannot read.
+    std::panic::catch_unwind(|| read_xlsx_cells(bytes)).unwrap_or_else(|_| {
+        Err(TableError::Xlsx { reason: "工作表中有无法识别的单元格引用".to_string() })
+    })
+}
+
+fn read_xlsx_cells(bytes: &[u8]) -> Result<Vec<Vec<String>>, TableError> {
+    let xlsx_err = |e: calamine::XlsxError| TableError::Xlsx { reason: e.to_string() };
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(xlsx_err)?;
     let first = book.sheet_names().into_iter().next().ok_or(TableError::NoWorksheet)?;
     // Cell by cell rather than as a `Range`: a range is allocated as its bounding box, which one

@@ -251,6 +251,23 @@ fn far_cells_sheet() -> Vec<u8> {
     with_part("xl/worksheets/sheet1.xml", &xml)
 }
 
+/// A cell reference whose row number does not fit in 32 bits (what the fuzzing made of `A1`
+/// by repeating a digit): calamine 0.38 overflows on it.
+fn row_overflow_sheet() -> Vec<u8> {
+    let xml = br#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A11111111112"><v>1</v></c></row></sheetData></worksheet>"#;
+    with_part("xl/worksheets/sheet1.xml", xml)
+}
+
+#[test]
+fn a_cell_reference_past_the_largest_row_is_an_error_not_a_panic() {
+    let (_, bytes) = mutate::corpus(DIR, "sheet")
+        .into_iter()
+        .find(|(p, _)| p.ends_with("regression-row-overflow.xlsx"))
+        .expect("regression-row-overflow.xlsx");
+    let err = tabular::read_table("overflow.xlsx", &bytes).expect_err("refused");
+    assert!(matches!(err, TableError::Xlsx { .. }), "{err:?}");
+}
+
 #[test]
 fn a_sheet_with_cells_far_out_is_refused_not_allocated() {
     let (path, bytes) = mutate::corpus(DIR, "sheet")
@@ -329,4 +346,5 @@ fn write_the_seed_files() {
     let (gbk, _, _) = encoding_rs::GBK.encode(&text);
     std::fs::write(dir.join("sheet/cmdb-gbk.csv"), gbk).expect("write");
     std::fs::write(dir.join("sheet/regression-far-cells.xlsx"), far_cells_sheet()).expect("write");
+    std::fs::write(dir.join("sheet/regression-row-overflow.xlsx"), row_overflow_sheet()).expect("write");
 }
