@@ -56,14 +56,7 @@ impl Target {
 
     /// Runs a `yunwei` subcommand against this target.
     pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
-            .args(args)
-            .args(&self.args)
-            .env_remove("YUNWEI_DATABASE_URL")
-            .env_remove("YUNWEI_DATA_DIR")
-            .env("YUNWEI_LOG", "warn")
-            .output()
-            .expect("run yunwei")
+        yunwei().args(args).args(&self.args).output().expect("run yunwei")
     }
 
     /// `yunwei demo` and an API token of the demo project's on-site engineer.
@@ -112,6 +105,19 @@ impl Drop for Target {
 
 fn suffix() -> u32 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or_default()
+}
+
+/// The binary with none of this shell's `YUNWEI_*` settings (the tests' own, such as
+/// `YUNWEI_CRASH_KILLS`, are not configuration), logging warnings only.
+fn yunwei() -> Command {
+    let mut c = Command::new(BIN);
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("YUNWEI_") {
+            c.env_remove(k);
+        }
+    }
+    c.env("YUNWEI_LOG", "warn");
+    c
 }
 
 pub fn text(b: &[u8]) -> String {
@@ -207,12 +213,9 @@ pub struct Server {
 impl Server {
     /// Starts `yunwei serve` on a free port and waits for it to say where it listens.
     pub fn start(t: &Target, extra_env: &[(&str, &str)]) -> Server {
-        let mut cmd = Command::new(BIN);
+        let mut cmd = yunwei();
         cmd.args(["serve", "--listen", "127.0.0.1:0"])
             .args(&t.args)
-            .env_remove("YUNWEI_DATABASE_URL")
-            .env_remove("YUNWEI_DATA_DIR")
-            .env("YUNWEI_LOG", "warn")
             .env("YUNWEI_JOBS_INTERVAL_SECONDS", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
