@@ -95,6 +95,7 @@ const BY_KEY: &[(&str, &str)] = &[
     ("contract.rs", "by_id"),
     ("daily_log.rs", "select"),
     ("daily_log.rs", "update"),
+    ("files.rs", "select"),
     ("files.rs", "list"),
     ("files.rs", "load"),
     ("incident.rs", "select"),
