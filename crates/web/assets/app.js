@@ -1,5 +1,18 @@
 // yunwei — small progressive enhancements; every page works without them.
 (function () {
+  // The page's Content-Security-Policy allows no inline script, so the few handlers live here.
+  // The project switcher goes to the chosen project (without script its form submits to "/").
+  document.querySelectorAll("select[data-go-project]").forEach(function (sel) {
+    sel.addEventListener("change", function () {
+      if (sel.value) location.href = "/p/" + encodeURIComponent(sel.value);
+    });
+  });
+  // Printable reports: the print button, shown only where script runs.
+  document.querySelectorAll("button[data-print]").forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener("click", function () { window.print(); });
+  });
+
   // On a phone the module list folds away so the page content comes first.
   if (window.matchMedia && window.matchMedia("(max-width: 760px)").matches) {
     document.querySelectorAll("details.navfold[open]").forEach(function (d) { d.removeAttribute("open"); });

@@ -134,6 +134,7 @@ pub fn router(state: AppState) -> Router {
         .merge(observe::router())
         .merge(assets::router())
         .fallback(ui::page::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), http::headers::security_headers))
         .layer(axum::middleware::from_fn(observe::track))
         .with_state(state)
 }

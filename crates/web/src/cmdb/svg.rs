@@ -12,6 +12,22 @@ use yunwei_domain::cmdb::{self as domain, CiClass, CiStatus, RelationKind};
 /// its inline style.
 pub const SVG_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'";
 
+/// The drawing's style sheet, written into its `<style>` element. On a page, whose
+/// Content-Security-Policy allows no inline style, this exact text is allowed by its hash
+/// ([`style_hash`]).
+pub const STYLE: &str = include_str!("topology.css");
+
+/// `'sha256-…'` of [`STYLE`], the CSP source that lets the inline drawing keep its style.
+pub fn style_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        use base64::Engine;
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(STYLE.as_bytes());
+        format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest))
+    })
+}
+
 /// Height of the legend under the drawing.
 const LEGEND_H: f64 = 40.0;
 /// Font size of the first line of a box.
@@ -119,6 +135,7 @@ struct LegendItem {
 #[template(path = "cmdb/topology.svg", escape = "html")]
 struct Svg<'a> {
     title: &'a str,
+    style: &'static str,
     width: f64,
     height: f64,
     legend_y: f64,
@@ -277,6 +294,7 @@ pub fn svg(t: &Topology, title: &str) -> Result<String, askama::Error> {
     let legend_w = legend.last().map_or(0.0, |i| i.x + 24.0 + text_width(i.label, SMALL));
     Svg {
         title,
+        style: STYLE,
         width: l.width.max(legend_w),
         height: l.height + LEGEND_H,
         legend_y: l.height + LEGEND_H / 2.0,

@@ -48,8 +48,13 @@ pub async fn read_limited(body: axum::body::Body, limit: usize) -> Result<Vec<u8
     }
 }
 
+/// Content-Security-Policy of a stored file: should a browser show one anyway, it runs no script,
+/// loads nothing and is a sandboxed origin of its own.
+pub const DOWNLOAD_CSP: &str = "default-src 'none'; sandbox";
+
 /// Bytes as a download named `name` (non-ASCII names via RFC 5987): always `attachment`, never
-/// sniffed, and a stored HTML type is sent as plain bytes, so no stored file runs as a page of ours.
+/// sniffed, sandboxed, and a stored HTML type is sent as plain bytes, so no stored file runs as a
+/// page of ours.
 pub fn download_file(name: &str, content_type: &str, data: Vec<u8>) -> Response {
     let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     let content_type = if matches!(essence.as_str(), "text/html" | "application/xhtml+xml") {
@@ -64,6 +69,7 @@ pub fn download_file(name: &str, content_type: &str, data: Vec<u8>) -> Response 
             (header::CONTENT_TYPE, content_type.to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            (header::CONTENT_SECURITY_POLICY, DOWNLOAD_CSP.to_owned()),
         ],
         data,
     )

@@ -4,6 +4,7 @@ pub mod cursor;
 pub mod etag;
 pub mod extract;
 pub mod files;
+pub mod headers;
 pub mod page;
 pub mod time;
 pub mod update;

@@ -29,6 +29,8 @@ async fn build(st: &AppState, auth: &Auth, code: &str, id: IncidentId) -> Result
 #[template(path = "servicedesk/incident_report.html")]
 struct ReportPage {
     r: IncidentReport,
+    /// The incident's page.
+    back: String,
 }
 
 /// `GET /p/{code}/incidents/{id}/report`: the printable report.
@@ -38,7 +40,7 @@ pub async fn html(
     Path((code, id)): Path<(String, IncidentId)>,
 ) -> Response {
     match build(&st, &auth, &code, id).await {
-        Ok(r) => render(&ReportPage { r }).into_response(),
+        Ok(r) => render(&ReportPage { r, back: format!("/p/{code}/incidents/{id}") }).into_response(),
         Err(resp) => resp,
     }
 }

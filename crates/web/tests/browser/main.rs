@@ -13,6 +13,7 @@
 #[path = "../integration/support/mod.rs"]
 mod support;
 
+mod csp;
 mod daily_log;
 mod inspection;
 mod roles;

@@ -14,6 +14,7 @@ mod jobs;
 mod monitoring;
 mod paging;
 mod permissions;
+mod security;
 mod support;
 mod ui;
 mod ui_alerts;
