@@ -250,6 +250,20 @@ pub async fn logout(app: &App, actor: &Actor, token: &str) -> Result<(), AppErro
     Ok(())
 }
 
+/// Ends the session of `token` if there is one: a login from a browser that still held a
+/// session (another user at a shared workstation, or a planted cookie) leaves no session behind
+/// but the new one.
+pub async fn discard_session(app: &App, token: &str) -> Result<(), AppError> {
+    if !token.starts_with(SESSION_TOKEN_PREFIX) {
+        return Ok(());
+    }
+    let mut tx = app.db.begin().await?;
+    store::delete_session(&mut tx, &token_hash(token)).await?;
+    tx.commit().await?;
+    app.caches.identity_changed();
+    Ok(())
+}
+
 /// A new user as an administrator (or the CLI) enters it.
 pub struct NewUserInput<'a> {
     pub username: &'a str,
@@ -272,7 +286,7 @@ pub async fn add_user(app: &App, actor: Option<&Actor>, input: NewUserInput<'_>)
     let username = Username::parse(input.username, "username").map_err(|e| errs.0.extend(e.0)).ok();
     let display = BoundedText::<64>::required(&mut errs, "display_name", input.display_name);
     let password = match input.password {
-        Some(p) => Password::parse_new(p, "password").map_err(|e| errs.0.extend(e.0)).ok(),
+        Some(p) => Password::parse_new_for(p, "password", input.username).map_err(|e| errs.0.extend(e.0)).ok(),
         None => None,
     };
     errs.into_result()?;
@@ -349,7 +363,7 @@ pub async fn set_password(app: &App, actor: Option<&Actor>, username: &str, pass
     {
         return Err(AppError::Forbidden("只能修改自己的密码".into()));
     }
-    let pw = Password::parse_new(password, "password")?;
+    let pw = Password::parse_new_for(password, "password", username)?;
     let hash = hash_password(&pw).await?;
     let now = app.now();
     let mut tx = app.db.begin().await?;

@@ -66,24 +66,62 @@ impl fmt::Display for ProjectCode {
     }
 }
 
-/// A password as typed; checked for length only (hospital staff share terminals, so the
-/// minimum matters more than composition rules).
+/// A password as typed. A new one is checked against the policy of OWASP ASVS 5.0 V6.2: 8 to
+/// 128 characters (no composition rules: hospital staff share terminals, and length and rarity
+/// matter more), not one of the common passwords that breaches reveal ([`COMMON_PASSWORDS`]),
+/// and not containing the username.
 pub struct Password(String);
+
+/// Common passwords of 8 characters or more, lowercased, sorted (byte order), one per line: the
+/// 20,000 most common passwords of the public breach corpora compiled by Royce Williams, as
+/// Django ships them (`django/contrib/auth/common-passwords.txt.gz`, Django 5.2, BSD licence),
+/// less those under [`Password::MIN_LEN`], which the length rule refuses anyway.
+pub const COMMON_PASSWORDS: &str = include_str!("identity_common_passwords.txt");
+
+/// Whether `raw` (any case) is one of [`COMMON_PASSWORDS`].
+pub fn is_common_password(raw: &str) -> bool {
+    let lower = raw.to_lowercase();
+    static LIST: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    let list = LIST.get_or_init(|| COMMON_PASSWORDS.lines().collect());
+    list.binary_search(&lower.as_str()).is_ok()
+}
 
 impl Password {
     /// Minimum length of a new password.
     pub const MIN_LEN: usize = 8;
+    /// Maximum length of a new password.
+    pub const MAX_LEN: usize = 128;
 
-    /// Accepts a new password of 8–128 characters.
+    /// Accepts a new password of 8–128 characters that is not a common one. The reasons name
+    /// the field (`field` is the form's name for it; the UI shows its label beside them).
     pub fn parse_new(raw: &str, field: &str) -> Result<Self, ValidationErrors> {
         let n = raw.chars().count();
         if n < Self::MIN_LEN {
             return Err(ValidationErrors::single(field, "密码至少 8 个字符"));
         }
-        if n > 128 {
+        if n > Self::MAX_LEN {
             return Err(ValidationErrors::single(field, "密码最多 128 个字符"));
         }
+        if raw.trim().is_empty() {
+            return Err(ValidationErrors::single(field, "密码不能全是空格"));
+        }
+        if is_common_password(raw) {
+            return Err(ValidationErrors::single(
+                field,
+                "密码过于常见（在已泄露的常用密码表中），请换一个更难猜的密码",
+            ));
+        }
         Ok(Self(raw.to_owned()))
+    }
+
+    /// [`Password::parse_new`] for the user `username`, whose name the password may not contain.
+    pub fn parse_new_for(raw: &str, field: &str, username: &str) -> Result<Self, ValidationErrors> {
+        let pw = Self::parse_new(raw, field)?;
+        let name = username.trim().to_lowercase();
+        if name.chars().count() >= 3 && raw.to_lowercase().contains(&name) {
+            return Err(ValidationErrors::single(field, "密码不能包含用户名"));
+        }
+        Ok(pw)
     }
 
     /// The secret itself.
@@ -328,6 +366,29 @@ mod tests {
         assert!(!Role::Reporter.grants(Permission::AuditRead));
         assert!(Role::Auditor.grants(Permission::AuditRead));
         assert!(RoleSet(vec![Role::Reporter, Role::Auditor]).grants(Permission::AuditRead));
+    }
+
+    #[test]
+    fn the_common_password_list_is_sorted_lowercased_and_long_enough() {
+        let lines: Vec<&str> = COMMON_PASSWORDS.lines().collect();
+        assert!(lines.len() > 8000, "{}", lines.len());
+        assert!(lines.windows(2).all(|w| w[0] < w[1]), "sorted and unique");
+        assert!(lines.iter().all(|l| l.chars().count() >= Password::MIN_LEN && l.to_lowercase() == *l));
+    }
+
+    #[test]
+    fn common_passwords_and_ones_holding_the_username_are_refused_with_the_field() {
+        for common in ["password1", "Password1", "qq123456", "woaini1314", "12345678"] {
+            let e = Password::parse_new(common, "new_password").err().unwrap_or_else(|| panic!("{common} accepted"));
+            assert_eq!(e.0[0].field, "new_password");
+            assert!(e.0[0].reason.contains("常见"), "{}", e.0[0].reason);
+        }
+        let e = Password::parse_new_for("zhangsan-2026!", "password", "ZhangSan").expect_err("holds the name");
+        assert_eq!(e.0[0].reason, "密码不能包含用户名");
+        assert!(Password::parse_new("        ", "password").is_err());
+        assert!(Password::parse_new(&"x".repeat(129), "password").is_err());
+        assert!(Password::parse_new_for("yunwei-demo", "password", "engineer").is_ok(), "the demo password");
+        assert!(Password::parse_new_for("correct horse battery", "password", "zhangsan").is_ok());
     }
 
     #[test]

@@ -73,6 +73,9 @@ pub async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     let out = uc::login(&st.app, &req.username, &req.password).await?;
+    if let Some(old) = jar.get(crate::auth::SESSION_COOKIE) {
+        uc::discard_session(&st.app, old.value()).await?;
+    }
     let jar = jar.add(session_cookie(&st, out.token.clone()));
     Ok((jar, Json(LoginResponse { user: Me::from(&out.actor), token: out.token })))
 }

@@ -96,6 +96,11 @@ pub async fn submit(State(st): State<AppState>, jar: CookieJar, Form(f): Form<Lo
     }
     match uc::login(&st.app, &f.username, &f.password).await {
         Ok(out) => {
+            if let Some(old) = jar.get(crate::auth::SESSION_COOKIE)
+                && let Err(e) = uc::discard_session(&st.app, old.value()).await
+            {
+                return app_error_page(e);
+            }
             let jar = jar.remove(login_csrf_cookie(&st, String::new())).add(session_cookie(&st, out.token));
             (jar, Redirect::to(&next)).into_response()
         }

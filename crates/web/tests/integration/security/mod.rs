@@ -3,3 +3,5 @@
 //! password policy, stored tokens, outbound-request targets, uploads, the admin audit trail.
 
 mod headers;
+mod sessions;
+mod csrf;
