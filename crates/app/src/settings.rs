@@ -60,6 +60,8 @@ pub struct NotifySettings {
     pub instance: String,
     /// Timeout of one HTTP or SMTP attempt.
     pub timeout_seconds: u64,
+    /// Which addresses webhooks and group robots may reach (internal ones only where allowed).
+    pub outbound: yunwei_domain::outbound::OutboundPolicy,
 }
 
 impl Default for NotifySettings {
@@ -71,6 +73,7 @@ impl Default for NotifySettings {
             lease_seconds: 120,
             instance: "yunwei".into(),
             timeout_seconds: 15,
+            outbound: Default::default(),
         }
     }
 }

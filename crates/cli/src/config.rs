@@ -50,6 +50,9 @@ pub struct Config {
     pub backup_every_hours: u64,
     /// Scheduled backups kept; older ones are deleted.
     pub backup_keep: usize,
+    /// Internal networks (CIDR, e.g. `["10.20.0.0/16"]`) that webhooks and group robots may
+    /// reach; loopback, private and link-local addresses outside them are refused.
+    pub notify_allow_networks: Vec<String>,
 }
 
 impl Default for Config {
@@ -77,6 +80,7 @@ impl Default for Config {
             backup_dir: None,
             backup_every_hours: 24,
             backup_keep: 7,
+            notify_allow_networks: Vec::new(),
         }
     }
 }
@@ -131,6 +135,10 @@ pub fn load(file: Option<&Path>, overrides: Overrides) -> Result<Config, String>
     }
     if c.backup_dir.is_some() && c.database_url.as_deref().is_some_and(|u| u.starts_with("postgres")) {
         return Err("invalid configuration: backup_dir is for the embedded SQLite database; back up PostgreSQL with pg_dump (docs/reliability.md)".into());
+    }
+    for n in &c.notify_allow_networks {
+        n.parse::<yunwei_domain::outbound::Network>()
+            .map_err(|e| format!("invalid configuration: notify_allow_networks: {e}"))?;
     }
     if c.listen.parse::<std::net::SocketAddr>().is_err() {
         return Err(format!(

@@ -155,6 +155,9 @@ async fn open(cfg: &Config) -> Result<App> {
             let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
             format!("{}-{}", host.trim(), std::process::id())
         }),
+        outbound: yunwei_domain::outbound::OutboundPolicy {
+            allow: cfg.notify_allow_networks.iter().filter_map(|n| n.parse().ok()).collect(),
+        },
         ..Default::default()
     };
     yunwei_app::install_crypto_provider();

@@ -16,6 +16,7 @@ pub mod identity;
 pub mod inspection;
 pub mod modules;
 pub mod monitoring;
+pub mod outbound;
 pub mod servicedesk;
 pub mod text;
 pub mod time;

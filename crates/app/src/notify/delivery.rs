@@ -126,20 +126,68 @@ pub fn webhook_signature(secret: &str, body: &str) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-fn http_client(app: &App) -> Result<reqwest::Client, String> {
+/// Why a channel's URL may not be sent to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TargetError {
+    /// Not an http(s) URL with a host.
+    #[error("{0}")]
+    Invalid(String),
+    /// The host does not resolve (now).
+    #[error("{0}")]
+    Unresolved(String),
+    /// The host is, or resolves to, an internal address outside the allowed networks.
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// Where a channel's URL leads: its host and every address that host resolves to now, each
+/// checked against the outbound policy. The request then goes to exactly these addresses (no
+/// second lookup an attacker's DNS could answer differently) and follows no redirect.
+pub async fn resolve_target(app: &App, url: &str) -> Result<(String, Vec<std::net::SocketAddr>), TargetError> {
+    use TargetError::*;
+    let parsed = reqwest::Url::parse(url).map_err(|e| Invalid(format!("地址无效：{e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(Invalid("地址须为 http:// 或 https://".into()));
+    }
+    let port = parsed.port_or_known_default().ok_or_else(|| Invalid("地址缺少端口".into()))?;
+    // The URL parser has already turned the odd spellings of an address (`2130706433`,
+    // `0x7f.1`, `[::ffff:7f00:1]`) into their plain form.
+    let host = parsed.host_str().ok_or_else(|| Invalid("地址缺少主机名".into()))?;
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let addrs: Vec<std::net::SocketAddr> = match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => vec![std::net::SocketAddr::new(ip, port)],
+        Err(_) => tokio::net::lookup_host((bare, port))
+            .await
+            .map_err(|e| Unresolved(format!("无法解析 {bare}：{e}")))?
+            .collect(),
+    };
+    let host = bare.to_owned();
+    if addrs.is_empty() {
+        return Err(Unresolved(format!("无法解析 {host}")));
+    }
+    for a in &addrs {
+        app.notify.outbound.check(a.ip()).map_err(|e| Refused(format!("目标 {host}：{e}")))?;
+    }
+    Ok((host, addrs))
+}
+
+fn http_client(app: &App, host: &str, addrs: &[std::net::SocketAddr]) -> Result<reqwest::Client, String> {
     crate::install_crypto_provider();
     reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(app.notify.timeout_seconds))
+        .redirect(reqwest::redirect::Policy::none())
+        .resolve_to_addrs(host, addrs)
         .build()
         .map_err(|e| format!("HTTP 客户端：{e}"))
 }
 
 async fn post_json(app: &App, ch: &ChannelRow, body: &str) -> Result<String, String> {
-    let client = http_client(app)?;
     let url = match (ch.kind.as_str(), ch.secret.as_deref()) {
         ("dingtalk", Some(secret)) if !secret.is_empty() => dingtalk_signed_url(&ch.url, secret, app.now()),
         _ => ch.url.clone(),
     };
+    let (host, addrs) = resolve_target(app, &url).await.map_err(|e| e.to_string())?;
+    let client = http_client(app, &host, &addrs)?;
     let mut req = client.post(&url).header("content-type", "application/json").body(body.to_owned());
     if ch.kind == "webhook"
         && let Some(secret) = ch.secret.as_deref().filter(|s| !s.is_empty())

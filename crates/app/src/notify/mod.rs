@@ -15,7 +15,7 @@ mod notices;
 mod outbox;
 mod settings;
 
-pub use delivery::{deliver_due, dingtalk_signed_url, webhook_signature};
+pub use delivery::{TargetError, deliver_due, dingtalk_signed_url, resolve_target, webhook_signature};
 pub use escalation::{ESCALATION, Fired, fire_due, jobs};
 pub(crate) use escalation::{recipients, sync_escalations};
 pub use me::{ContactInput, InboxMessage, my_contact, my_inbox, set_my_contact};

@@ -1,6 +1,7 @@
 //! A project's notification settings: who each ladder target is, and its group robots and
 //! gateways.
 
+use super::delivery::TargetError;
 use std::collections::HashMap;
 
 use serde_json::json;
@@ -138,6 +139,15 @@ pub async fn add_channel(
         || url.contains(char::is_whitespace)
     {
         v.push("url", "须为 http:// 或 https:// 开头的地址");
+    }
+    if v.0.iter().all(|e| e.field != "url") {
+        // Refused now if it leads inside; a name that does not resolve yet is checked again,
+        // like every address, at each send.
+        let wait = std::time::Duration::from_secs(3);
+        let checked = tokio::time::timeout(wait, super::delivery::resolve_target(app, url)).await;
+        if let Ok(Err(e @ (TargetError::Refused(_) | TargetError::Invalid(_)))) = checked {
+            v.push("url", e.to_string());
+        }
     }
     let secret = secret.map(str::trim).filter(|s| !s.is_empty());
     if secret.is_some_and(|s| s.len() > 200) {

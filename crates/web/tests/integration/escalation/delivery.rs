@@ -149,7 +149,10 @@ async fn group_robots_and_gateways_get_their_documented_json() {
     }
     let id = d.report(&d.t.app, "P1", "2026-03-02T08:20:00").await;
     notify::fire_due(&d.t.app).await.expect("fire");
-    assert_eq!(notify::deliver_due(&d.t.app).await.expect("deliver"), 4);
+    // The receiver listens on loopback, which only an allowed network opens.
+    let loopback = yunwei_domain::outbound::OutboundPolicy { allow: vec!["127.0.0.1".parse().expect("network")] };
+    let app = d.t.app.clone().with_notify(NotifySettings { outbound: loopback, ..Default::default() });
+    assert_eq!(notify::deliver_due(&app).await.expect("deliver"), 4);
 
     let seen = hits.lock().expect("lock").clone();
     let find = |p: &str| seen.iter().find(|h| h.path_and_query.starts_with(p)).cloned().expect(p);
@@ -185,7 +188,7 @@ async fn group_robots_and_gateways_get_their_documented_json() {
 
     // A minute later the gateway takes it.
     d.t.clock.advance(Duration::seconds(60));
-    assert_eq!(notify::deliver_due(&d.t.app).await.expect("deliver"), 2);
+    assert_eq!(notify::deliver_due(&app).await.expect("deliver"), 2);
     let outbox = d.outbox(id).await;
     let gw = outbox.iter().find(|n| n.address == "短信网关").expect("gateway");
     assert_eq!((gw.status.as_str(), gw.attempts), ("sent", 2));

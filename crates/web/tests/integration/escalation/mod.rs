@@ -100,8 +100,11 @@ impl Desk {
     }
 
     /// A group robot or gateway of the project, added by Manager1.
+    /// Adds a channel; the tests' receivers listen on loopback, which only an allowed network opens.
     async fn add_channel(&self, kind: &str, name: &str, url: &str, secret: Option<&str>) {
-        notify::add_channel(&self.t.app, &self.manager1, "sd", kind, name, url, secret).await.expect("channel");
+        let loopback = yunwei_domain::outbound::OutboundPolicy { allow: vec!["127.0.0.1".parse().expect("network")] };
+        let app = self.t.app.clone().with_notify(yunwei_app::NotifySettings { outbound: loopback, ..Default::default() });
+        notify::add_channel(&app, &self.manager1, "sd", kind, name, url, secret).await.expect("channel");
     }
 }
 

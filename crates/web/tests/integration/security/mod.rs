@@ -2,6 +2,9 @@
 //! docs/reliability.md): response headers, sessions, CSRF on every form, login throttling,
 //! password policy, stored tokens, outbound-request targets, uploads, the admin audit trail.
 
-mod headers;
-mod sessions;
+mod admin_audit;
 mod csrf;
+mod headers;
+mod outbound;
+mod sessions;
+mod stored;
