@@ -103,7 +103,8 @@ impl Desk {
     /// Adds a channel; the tests' receivers listen on loopback, which only an allowed network opens.
     async fn add_channel(&self, kind: &str, name: &str, url: &str, secret: Option<&str>) {
         let loopback = yunwei_domain::outbound::OutboundPolicy { allow: vec!["127.0.0.1".parse().expect("network")] };
-        let app = self.t.app.clone().with_notify(yunwei_app::NotifySettings { outbound: loopback, ..Default::default() });
+        let app =
+            self.t.app.clone().with_notify(yunwei_app::NotifySettings { outbound: loopback, ..Default::default() });
         notify::add_channel(&app, &self.manager1, "sd", kind, name, url, secret).await.expect("channel");
     }
 }

@@ -82,7 +82,8 @@ async fn the_address_is_checked_again_at_every_send() {
     let loopback = OutboundPolicy { allow: vec!["127.0.0.0/8".parse().expect("network"), "::1".parse().expect("v6")] };
     let allowed = t.app.clone().with_notify(NotifySettings { outbound: loopback, ..Default::default() });
     let manager = yunwei_app::identity::authenticate(&t.app, &s.token("m1")).await.expect("auth").expect("actor");
-    for (name, url) in [("回环", format!("http://127.0.0.1:{port}/")), ("本机名", format!("http://localhost:{port}/"))] {
+    for (name, url) in [("回环", format!("http://127.0.0.1:{port}/")), ("本机名", format!("http://localhost:{port}/"))]
+    {
         yunwei_app::notify::add_channel(&allowed, &manager, "demo", "webhook", name, &url, None).await.expect("saved");
     }
     let body = json!({"title": "HIS 数据库无响应", "severity": "P1", "channel": "phone"});
