@@ -329,13 +329,19 @@ pub fn compute_clocks(
         let cal = calendars
             .get(&target.calendar)
             .ok_or_else(|| CalendarError::Invalid(format!("no calendar {}", target.calendar)))?;
-        let ps: &[Pause] = if *kind == ClockKind::Resolve { &resolve_pauses } else { &pauses };
-        let due = cal.add_business(start, target.within, ps)?;
-        let three_quarters = target.within.to_seconds(cal.standard_day_seconds()) * 3 / 4;
-        let warn_at = cal.add(start, chrono::Duration::seconds(three_quarters), ps)?.value;
         let end = stop.unwrap_or(now).max(start);
+        // Only what paused the clock while it ran: a pause that begins when (or after) it stopped
+        // moves nothing, one it stopped inside of counts up to the stop.
+        let ps: Vec<Pause> = (if *kind == ClockKind::Resolve { &resolve_pauses } else { &pauses })
+            .iter()
+            .filter(|p| p.start < end)
+            .map(|p| Pause { start: p.start, end: p.end.min(end) })
+            .collect();
+        let due = cal.add_business(start, target.within, &ps)?;
+        let three_quarters = target.within.to_seconds(cal.standard_day_seconds()) * 3 / 4;
+        let warn_at = cal.add(start, chrono::Duration::seconds(three_quarters), &ps)?.value;
         let mut paused = 0i64;
-        for p in ps {
+        for p in &ps {
             let (a, b) = (p.start.max(start), p.end.min(end));
             if a < b {
                 paused += cal.elapsed(a, b, &[])?.value.num_seconds();

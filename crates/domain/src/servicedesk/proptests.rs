@@ -217,3 +217,22 @@ proptest! {
         }
     }
 }
+
+/// Found by the property above (P1, respond = 1, start = 0, length = 1): an approval requested
+/// at the very instant of the response moved the response clock's deadline, which had stopped.
+#[test]
+fn a_pause_that_begins_as_a_clock_stops_moves_nothing_of_it() {
+    let r = reported_at() + Duration::minutes(1);
+    let plain = [ClockEvent { kind: EventKind::Respond, at: r }];
+    let paused = [
+        plain[0],
+        ClockEvent { kind: EventKind::RequestApproval, at: r },
+        ClockEvent { kind: EventKind::Approve, at: r + Duration::minutes(1) },
+    ];
+    let now = r + Duration::minutes(2);
+    let (k0, k1) = (clocks("P1", &plain, now), clocks("P1", &paused, now));
+    assert_eq!(state(&k0, ClockKind::Respond), state(&k1, ClockKind::Respond));
+    // The resolve clock, still running, is paused by exactly that minute.
+    let resolve = state(&k1, ClockKind::Resolve).expect("resolve runs");
+    assert_eq!(resolve.paused_seconds, 60);
+}
