@@ -87,7 +87,9 @@ fn modules() -> Routes {
 
 /// The OpenAPI document of the API.
 pub fn openapi() -> OpenApi {
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(modules().api).split_for_parts().1
+    let mut doc = OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(modules().api).split_for_parts().1;
+    openapi::add_extractor_problems(&mut doc);
+    doc
 }
 
 /// Every endpoint the server answers: API (from the OpenAPI document), UI and operations.
@@ -119,7 +121,8 @@ pub fn endpoints() -> Vec<Endpoint> {
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
     let Routes { api, ui } = modules();
-    let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(api).split_for_parts();
+    let (api, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(api).split_for_parts();
+    openapi::add_extractor_problems(&mut doc);
     let doc_json = std::sync::Arc::new(serde_json::to_vec_pretty(&doc).unwrap_or_default());
     let api = api.route(
         OPENAPI_PATH,

@@ -236,7 +236,7 @@ pub async fn create_ci(
     params(("id" = i64, Path, description = "配置项编号")),
     responses(
         (status = 200, body = CiJson, headers(("ETag" = String))),
-        NotFound,
+        Forbidden, NotFound,
     ))]
 pub async fn get_ci(State(st): State<AppState>, auth: Auth, ApiPath(id): ApiPath<CiId>) -> Result<Response, ApiError> {
     Ok(with_etag(StatusCode::OK, uc::get(&st.app, &auth.actor, id).await?))
@@ -301,7 +301,7 @@ pub(super) fn blank_none(v: Option<String>) -> Option<String> {
     params(("code" = String, Path, description = "项目代码"), CiQuery, Paging),
     responses(
         (status = 200, body = Page<CiJson>),
-        NotFound,
+        Forbidden, NotFound,
         Invalid,
     ))]
 pub async fn list_cis(

@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::page::{Page, Paging};
 use crate::http::time::{parse_instant, rfc3339};
-use crate::openapi::problems::{Invalid, NotFound};
+use crate::openapi::problems::{Forbidden, Invalid, NotFound};
 
 /// One revision of a CI.
 #[derive(Serialize, ToSchema)]
@@ -57,7 +57,7 @@ pub struct HistoryQuery {
     params(("id" = i64, Path, description = "配置项编号"), HistoryQuery, Paging),
     responses(
         (status = 200, body = Page<RevisionJson>),
-        NotFound,
+        Forbidden, NotFound,
         Invalid,
     ))]
 pub async fn get_history(

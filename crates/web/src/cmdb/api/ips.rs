@@ -11,7 +11,7 @@ use crate::AppState;
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::http::extract::{ApiPath, ApiQuery};
-use crate::openapi::problems::{Invalid, NotFound};
+use crate::openapi::problems::{Forbidden, Invalid, NotFound};
 
 /// `ip`: an address, a monitoring `instance` (`10.1.2.3:9100`) or a host name.
 #[derive(Deserialize, IntoParams)]
@@ -52,7 +52,7 @@ pub struct IpAnswer {
     params(("code" = String, Path, description = "项目代码"), IpQuery),
     responses(
         (status = 200, body = IpAnswer),
-        NotFound,
+        Forbidden, NotFound,
         Invalid,
     ))]
 pub async fn lookup_ip(

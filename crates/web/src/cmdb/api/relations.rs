@@ -91,7 +91,7 @@ pub async fn create_relation(
     params(("id" = i64, Path, description = "配置项编号")),
     responses(
         (status = 200, body = Vec<RelationJson>),
-        NotFound,
+        Forbidden, NotFound,
     ))]
 pub async fn list_relations(
     State(st): State<AppState>,
@@ -135,7 +135,7 @@ pub struct ImpactedJson {
     params(("id" = i64, Path, description = "配置项编号")),
     responses(
         (status = 200, body = Vec<ImpactedJson>),
-        NotFound,
+        Forbidden, NotFound,
     ))]
 pub async fn get_impact(
     State(st): State<AppState>,

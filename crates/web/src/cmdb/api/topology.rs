@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::http::extract::{ApiPath, ApiQuery};
-use crate::openapi::problems::{Invalid, NotFound};
+use crate::openapi::problems::{Forbidden, Invalid, NotFound};
 
 /// Which CIs a project's drawing shows.
 #[derive(Deserialize, IntoParams)]
@@ -79,7 +79,7 @@ pub fn svg_response(t: &Topology, title: &str) -> Result<Response, ApiError> {
     params(("code" = String, Path, description = "项目代码"), ProjectTopologyQuery),
     responses(
         (status = 200, description = "SVG 图", content_type = "image/svg+xml", body = String),
-        NotFound,
+        Forbidden, NotFound,
         Invalid,
     ))]
 pub async fn get_project_topology(
@@ -98,7 +98,7 @@ pub async fn get_project_topology(
     params(("id" = i64, Path, description = "配置项编号"), CiTopologyQuery),
     responses(
         (status = 200, description = "SVG 图", content_type = "image/svg+xml", body = String),
-        NotFound,
+        Forbidden, NotFound,
         Invalid,
     ))]
 pub async fn get_ci_topology(

@@ -110,7 +110,7 @@ fn month_json(m: Month) -> MonthJson {
     params(("code" = String, Path, description = "项目代码"), MonthQuery),
     responses(
         (status = 200, body = MonthJson),
-        NotFound,
+        Forbidden, NotFound,
         Invalid,
     ))]
 pub async fn get_month(

@@ -351,7 +351,7 @@ pub async fn list_executions(
     params(("id" = i64, Path, description = "巡检编号")),
     responses(
         (status = 200, body = ExecutionJson, headers(("ETag" = String))),
-        NotFound,
+        Forbidden, NotFound,
     ))]
 pub async fn get_execution(
     State(st): State<AppState>,

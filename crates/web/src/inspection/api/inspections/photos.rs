@@ -76,7 +76,7 @@ pub async fn add_photo(
     params(("id" = i64, Path, description = "巡检编号")),
     responses(
         (status = 200, body = Vec<PhotoJson>),
-        NotFound,
+        Forbidden, NotFound,
     ))]
 pub async fn list_photos(
     State(st): State<AppState>,
@@ -91,7 +91,7 @@ pub async fn list_photos(
     params(("id" = i64, Path, description = "巡检编号"), ("photo" = i64, Path, description = "照片编号")),
     responses(
         (status = 200, content_type = "image/jpeg", body = Vec<u8>),
-        NotFound,
+        Forbidden, NotFound,
     ))]
 pub async fn get_photo(
     State(st): State<AppState>,

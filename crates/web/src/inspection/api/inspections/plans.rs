@@ -88,7 +88,7 @@ pub async fn create_plan(
     params(("code" = String, Path, description = "项目代码")),
     responses(
         (status = 200, body = Vec<PlanJson>),
-        NotFound,
+        Forbidden, NotFound,
     ))]
 pub async fn list_plans(
     State(st): State<AppState>,
@@ -145,7 +145,7 @@ pub struct PeriodReportJson {
     params(("id" = i64, Path, description = "计划编号"), PeriodQuery),
     responses(
         (status = 200, body = PeriodReportJson),
-        NotFound,
+        Forbidden, NotFound,
         Conflict,
         Invalid,
     ))]

@@ -225,7 +225,7 @@ pub async fn create_template(
     params(("code" = String, Path, description = "项目代码"), ("template" = String, Path, description = "模板代码")),
     responses(
         (status = 200, body = TemplateJson, headers(("ETag" = String))),
-        NotFound,
+        Forbidden, NotFound,
     ))]
 pub async fn get_template(
     State(st): State<AppState>,
