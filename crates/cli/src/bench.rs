@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use yunwei_app::App;
 use yunwei_store::incident::IncidentRow;
 
+use crate::bench_bare::{CreateTemplate, RssPeak, rss_mib};
 use crate::bench_http::{Conn, Req, Target};
 
 /// What to run.
@@ -43,6 +44,17 @@ pub(crate) struct Phase {
 }
 
 impl Phase {
+    /// A phase from its latencies (µs, any order).
+    pub(crate) fn of(name: &str, errors: usize, elapsed: Duration, mut micros: Vec<u64>) -> Self {
+        micros.sort_unstable();
+        Phase { name: name.to_owned(), ok: micros.len(), errors, elapsed, micros }
+    }
+
+    /// Successes per second.
+    pub(crate) fn rate(&self) -> f64 {
+        self.ok as f64 / self.elapsed.as_secs_f64()
+    }
+
     fn pct(&self, p: f64) -> f64 {
         if self.micros.is_empty() {
             return 0.0;
@@ -100,9 +112,16 @@ where
             errors += e;
         }
     }
-    let elapsed = started.elapsed();
-    micros.sort_unstable();
-    Phase { name: name.to_owned(), ok: micros.len(), errors, elapsed, micros }
+    Phase::of(name, errors, started.elapsed(), micros)
+}
+
+/// yunwei's share of the bare database's throughput, as printed.
+fn share(app: &Phase, bare: &Phase) -> String {
+    format!(
+        "  yunwei at {:.0} % of the bare database's {:.0}/s",
+        100.0 * app.rate() / bare.rate().max(1e-9),
+        bare.rate()
+    )
 }
 
 async fn setup(app: &App, projects: usize) -> Result<String> {
@@ -248,6 +267,12 @@ pub async fn run(app: App, backend: &str, args: BenchArgs) -> Result<()> {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     );
 
+    println!(
+        "RSS idle after start-up: {:.1} MiB (server, load generator and SQLite's cache share the process)",
+        rss_mib()
+    );
+    let rss = RssPeak::start();
+
     let commits_before = app.db.group_commits();
     let codes: Vec<String> = (0..args.projects).map(project_code).collect();
     let create = drive("POST /projects/{code}/incidents", &target, args.clients, args.seconds, move |i| {
@@ -263,6 +288,7 @@ pub async fn run(app: App, backend: &str, args: BenchArgs) -> Result<()> {
     })
     .await;
     println!("{}", create.line());
+    println!("  RSS peak during creates: {:.1} MiB", rss.take());
     if let (Some(before), Some(after)) = (commits_before, app.db.group_commits()) {
         let commits = after.saturating_sub(before).max(1);
         println!(
@@ -285,11 +311,47 @@ pub async fn run(app: App, backend: &str, args: BenchArgs) -> Result<()> {
     if ids.is_empty() {
         bail!("no incidents were created");
     }
+    // The same creates on the bare database (crate::bench_bare): with the writer's grouping as
+    // yunwei runs it and, on SQLite, with one COMMIT per create.
+    let template = Arc::new(CreateTemplate::of(&app.db, ids[0]).await?);
+    let bare_create = |name: &'static str| {
+        let (db, template) = (app.db.clone(), template.clone());
+        crate::bench_bare::drive(name, args.clients, args.seconds, move |_| {
+            let (db, template) = (db.clone(), template.clone());
+            async move { crate::bench_bare::create(&db, &template).await }
+        })
+    };
+    let grouped = bare_create(if app.db.backend() == yunwei_store::Backend::Sqlite {
+        "bare create, grouped COMMITs"
+    } else {
+        "bare create, one COMMIT each"
+    })
+    .await;
+    println!("{}", grouped.line());
+    println!("{}", share(&create, &grouped));
+    if app.db.backend() == yunwei_store::Backend::Sqlite {
+        app.db.set_group_commit(false);
+        let single = bare_create("bare create, one COMMIT each").await;
+        app.db.set_group_commit(true);
+        println!("{}", single.line());
+        println!("{}", share(&create, &single));
+    }
+
+    let read_ids = Arc::new(ids.clone());
     let read = drive("GET /incidents/{id}", &target, args.clients, args.seconds, move |i| {
         Req::get(format!("/api/v1/incidents/{}", ids[i % ids.len()]))
     })
     .await;
     println!("{}", read.line());
+    let db = app.db.clone();
+    let bare_read = crate::bench_bare::drive("bare read", args.clients, args.seconds, move |i| {
+        let (db, ids) = (db.clone(), read_ids.clone());
+        async move { crate::bench_bare::read(&db, ids[i % ids.len()]).await }
+    })
+    .await;
+    println!("{}", bare_read.line());
+    println!("{}", share(&read, &bare_read));
+    println!("  RSS peak during creates and reads: {:.1} MiB", rss.take());
 
     // Monitoring intake (issue 6: answers within 20 ms at p99). Alertmanager resends a firing
     // alert every repeat_interval: most traffic is resends, which only count on the stored
@@ -346,6 +408,7 @@ pub async fn run(app: App, backend: &str, args: BenchArgs) -> Result<()> {
         let t = Instant::now();
         let indexed = yunwei_store::incident::index_unindexed_text(&app.db).await?;
         println!("text index: {indexed} incidents in {:.1} s", t.elapsed().as_secs_f64());
+        println!("RSS after the bulk load: {:.1} MiB now, {:.1} MiB peak", rss_mib(), rss.take());
         let filters = [
             ("", "list, no filter"),
             ("status=in_progress", "list status=in_progress"),
@@ -385,6 +448,7 @@ pub async fn run(app: App, backend: &str, args: BenchArgs) -> Result<()> {
             }
         }
         println!("keyset pages: {pages} pages in {:.1} ms", t.elapsed().as_secs_f64() * 1000.0);
+        println!("RSS peak during the lists: {:.1} MiB", rss.take());
     }
     if args.cmdb > 0 {
         crate::bench_cmdb::run(&app, &target, args.cmdb, args.clients, args.seconds).await?;

@@ -2,6 +2,7 @@
 //! an installation from the shell (they act as the system and are recorded on the audit trail).
 
 mod bench;
+mod bench_bare;
 mod bench_cmdb;
 mod bench_http;
 mod cmd;
@@ -119,9 +120,10 @@ enum Command {
     },
 }
 
-fn init_logging(format: &str) {
+/// Logs to stderr: `YUNWEI_LOG` if set, else `default`.
+fn init_logging(format: &str, default: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("YUNWEI_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = EnvFilter::try_from_env("YUNWEI_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if format == "json" {
         b.json().init();
@@ -200,7 +202,9 @@ async fn run(cli: Cli) -> Result<()> {
         Overrides { data_dir: cli.global.data_dir.clone(), database_url: cli.global.database_url.clone(), listen },
     )
     .map_err(anyhow::Error::msg)?;
-    init_logging(&cfg.log_format);
+    // The bench logs warnings only: a line per request would cost the server it measures.
+    let default_log = if matches!(cli.command, Command::Bench { .. }) { "warn" } else { "info,sqlx=warn" };
+    init_logging(&cfg.log_format, default_log);
     match cli.command {
         Command::Serve { demo, .. } => serve(cfg, demo).await,
         Command::Migrate => {

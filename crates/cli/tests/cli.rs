@@ -365,3 +365,29 @@ async fn cmdb_import_reports_bad_rows_and_an_export_reimports_unchanged() {
     let bad_name = t.run(&["export", "cmdb", "--project", "demo", "-o", "cis.txt"]);
     assert!(!bad_name.status.success());
 }
+
+/// `yunwei bench` logs nothing per request unless asked (a line per request would cost the server
+/// it measures), and runs the bare-database baseline next to the HTTP phases.
+#[tokio::test]
+async fn bench_is_quiet_by_default_and_measures_the_bare_database() {
+    let t = target().await;
+    let out = Command::new(env!("CARGO_BIN_EXE_yunwei"))
+        .args(["bench", "--seconds", "1", "--bulk", "0", "--cmdb", "0", "--clients", "4"])
+        .args(&t.args)
+        .env_remove("YUNWEI_LOG")
+        .env_remove("YUNWEI_DATABASE_URL")
+        .env_remove("YUNWEI_DATA_DIR")
+        .output()
+        .expect("run yunwei bench");
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(!stderr.contains(" INFO "), "the bench logged at INFO:\n{stderr}");
+    assert!(stdout.contains("RSS idle after start-up"), "{stdout}");
+    let bare: Vec<&str> = stdout.lines().filter(|l| l.starts_with("bare ")).collect();
+    let expected = if t.is_pg() { 2 } else { 3 };
+    assert_eq!(bare.len(), expected, "{stdout}");
+    for l in bare {
+        assert!(l.ends_with(", 0 errors)") && !l.contains("(0 ok"), "{l}");
+    }
+    assert_eq!(stdout.matches("of the bare database's").count(), expected, "{stdout}");
+}

@@ -137,6 +137,14 @@ impl Db {
         }
     }
 
+    /// Turns SQLite's group commit off (one `COMMIT` per transaction) or on; nothing on
+    /// PostgreSQL. Only the load benchmark's bare-database baseline turns it off.
+    pub fn set_group_commit(&self, on: bool) {
+        if let Db::Sqlite { writer, .. } = self {
+            writer.set_grouping(on);
+        }
+    }
+
     /// SQLite's group `COMMIT`s so far (`None` on PostgreSQL): the load benchmark reports
     /// transactions per commit.
     pub fn group_commits(&self) -> Option<u64> {

@@ -34,6 +34,8 @@ pub struct Writer {
     waiting: AtomicUsize,
     /// `COMMIT`s that succeeded (fewer than transactions when groups formed).
     commits: AtomicU64,
+    /// Transactions committed together at most: [`MAX_BATCH`], or 1 to measure without grouping.
+    max_batch: AtomicUsize,
 }
 
 #[derive(Debug, Default)]
@@ -164,6 +166,7 @@ impl Writer {
             state: Arc::new(Mutex::new(State::default())),
             waiting: AtomicUsize::new(0),
             commits: AtomicU64::new(0),
+            max_batch: AtomicUsize::new(MAX_BATCH),
         })
     }
 
@@ -200,6 +203,12 @@ impl Writer {
         self.commits.load(Ordering::Relaxed)
     }
 
+    /// Turns group commit off (each transaction its own `COMMIT`) or back on: for the load
+    /// benchmark's baseline of the bare database, never for serving.
+    pub fn set_grouping(&self, on: bool) {
+        self.max_batch.store(if on { MAX_BATCH } else { 1 }, Ordering::Relaxed);
+    }
+
     /// Queues a task that takes the lock after everyone queued now and commits what they left.
     fn queue_flush(self: &Arc<Self>, state: &mut State) {
         if state.flush_queued {
@@ -229,7 +238,9 @@ impl WriterTx {
         g.unreleased = self.savepoint;
         let (tx, rx) = oneshot::channel();
         g.batch.push(tx);
-        if self.writer.waiting.load(Ordering::SeqCst) == 0 || g.batch.len() >= MAX_BATCH {
+        if self.writer.waiting.load(Ordering::SeqCst) == 0
+            || g.batch.len() >= self.writer.max_batch.load(Ordering::Relaxed)
+        {
             g.flush(&self.writer.commits).await;
         } else {
             // Others are queued: the last of them (or the flush task behind them) commits.
