@@ -122,6 +122,7 @@ pub struct ExportQuery {
     params(("code" = String, Path, description = "项目代码"), ExportQuery),
     responses(
         (status = 200, description = "XLSX 或 CSV 文件"),
+        Forbidden,
         NotFound,
         Invalid,
     ))]

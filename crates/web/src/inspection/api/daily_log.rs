@@ -128,6 +128,7 @@ pub async fn get_month(
     params(("code" = String, Path, description = "项目代码"), MonthQuery),
     responses(
         (status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+        Forbidden,
         NotFound,
         Invalid,
     ))]

@@ -302,6 +302,7 @@ pub struct ExecutionSummaryJson {
     params(("code" = String, Path, description = "项目代码"), ExecutionQuery, Paging),
     responses(
         (status = 200, body = Page<ExecutionSummaryJson>),
+        Forbidden,
         NotFound,
         Invalid,
     ))]

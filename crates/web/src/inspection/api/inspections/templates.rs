@@ -188,6 +188,7 @@ impl WriteTemplate {
     params(("code" = String, Path, description = "项目代码")),
     responses(
         (status = 200, body = Vec<TemplateJson>),
+        Forbidden,
         NotFound,
     ))]
 pub async fn list_templates(
