@@ -33,7 +33,7 @@ pub async fn create(db: &Db, dest: &Path) -> Result<Backup, AppError> {
     if dest.exists() {
         return Err(conflict("output", format!("{} exists already; choose a new file name", dest.display())));
     }
-    let partial = sibling(dest, ".partial");
+    let partial = partial_of(dest);
     remove_if_present(&partial)?;
     let result = async {
         store::vacuum_into(db, &partial).await.map_err(|e| match e {
@@ -169,9 +169,10 @@ async fn ensure_intact(path: &Path) -> Result<(), AppError> {
         .map_err(|why| conflict("backup", format!("{} is not an intact yunwei database: {why}", path.display())))
 }
 
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(suffix);
+/// Where [`create`] writes the copy of `dest` before it is whole (`FILE.partial`).
+pub fn partial_of(dest: &Path) -> PathBuf {
+    let mut s = dest.as_os_str().to_owned();
+    s.push(".partial");
     PathBuf::from(s)
 }
 

@@ -30,11 +30,7 @@ pub async fn backup(cfg: &Config, output: &Path) -> Result<()> {
         indicatif::ProgressStyle::with_template("{spinner} backing up: {msg} written ({elapsed})")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
-    let partial = {
-        let mut s = output.as_os_str().to_owned();
-        s.push(".partial");
-        std::path::PathBuf::from(s)
-    };
+    let partial = yunwei_app::backup::partial_of(output);
     let ticker = {
         let bar = bar.clone();
         tokio::spawn(async move {
